@@ -1,0 +1,15 @@
+# Every dependency comes from Debian 12's packages (see scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(Boost 1.74 REQUIRED)   # Asio and Beast are header-only
+find_package(doctest REQUIRED)
+
+# Boost.Asio: standalone-ish settings shared by every target.
+add_library(posture_boost INTERFACE)
+target_link_libraries(posture_boost INTERFACE Boost::boost Threads::Threads
+                      OpenSSL::SSL OpenSSL::Crypto)
+target_compile_definitions(posture_boost INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)

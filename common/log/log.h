@@ -1,0 +1,38 @@
+#pragma once
+// Levelled logging to stderr (journald picks it up with the level prefix <N>).
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace posture::log {
+
+enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
+
+void setLevel(Level level);
+Level level();
+// Parses "debug", "info", "warn", "error"; returns false on anything else.
+bool parseLevel(std::string_view text, Level& out);
+void write(Level level, std::string_view message);
+
+namespace detail {
+inline void append(std::ostringstream&) {}
+template <typename T, typename... Rest>
+void append(std::ostringstream& out, const T& first, const Rest&... rest) {
+  out << first;
+  append(out, rest...);
+}
+template <typename... Args>
+void emit(Level lvl, const Args&... args) {
+  if (lvl < level()) return;
+  std::ostringstream out;
+  append(out, args...);
+  write(lvl, out.str());
+}
+}  // namespace detail
+
+template <typename... Args> void debug(const Args&... a) { detail::emit(Level::Debug, a...); }
+template <typename... Args> void info(const Args&... a) { detail::emit(Level::Info, a...); }
+template <typename... Args> void warn(const Args&... a) { detail::emit(Level::Warn, a...); }
+template <typename... Args> void error(const Args&... a) { detail::emit(Level::Error, a...); }
+
+}  // namespace posture::log

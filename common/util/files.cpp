@@ -1,0 +1,53 @@
+#include "common/util/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace posture::util {
+
+std::optional<std::string> readFile(const std::filesystem::path& path, std::size_t maxBytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string out;
+  char buf[65536];
+  while (out.size() < maxBytes && in.read(buf, sizeof buf), in.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+  }
+  if (out.size() > maxBytes) out.resize(maxBytes);
+  return out;
+}
+
+void writeFileAtomic(const std::filesystem::path& path, const std::string& content, unsigned mode) {
+  std::string tmp = path.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
+  ::fchmod(fd, mode);
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    throw std::runtime_error("cannot sync " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot rename " + tmp + " to " + path.string() + ": " +
+                             std::strerror(errno));
+  }
+}
+
+}  // namespace posture::util

@@ -1,0 +1,17 @@
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace posture::util {
+
+// Whole file, or nullopt if it cannot be read. Reads at most maxBytes.
+std::optional<std::string> readFile(const std::filesystem::path& path,
+                                    std::size_t maxBytes = 16 * 1024 * 1024);
+// Writes through a temporary file and rename, so a crash leaves the old or the new
+// content, never half of it. mode applies to the new file (e.g. 0600 for keys).
+// Throws std::runtime_error naming the path on failure.
+void writeFileAtomic(const std::filesystem::path& path, const std::string& content,
+                     unsigned mode = 0644);
+
+}  // namespace posture::util

@@ -1,0 +1,24 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace posture::util {
+
+using Clock = std::chrono::system_clock;
+
+// Seconds since the Unix epoch.
+std::int64_t unixNow();
+// "2026-11-23T18:10:12Z"
+std::string formatIso8601(std::int64_t unixSeconds);
+// "23/11/2026 18:10" — the Vietnamese order (day/month/year), UTC+7 wall time.
+std::string formatVietnamese(std::int64_t unixSeconds);
+// Parses "YYYY-MM-DD" into days since the epoch; nullopt when malformed or impossible.
+std::optional<std::int64_t> parseDate(std::string_view text);
+// Days since the epoch of a Unix time, in UTC+7 (Vietnam has one time zone, no DST).
+std::int64_t vietnamDay(std::int64_t unixSeconds);
+std::string formatDate(std::int64_t daysSinceEpoch);  // "YYYY-MM-DD"
+
+}  // namespace posture::util

@@ -1,0 +1,23 @@
+#include "common/util/time.h"
+
+#include <doctest/doctest.h>
+
+using namespace posture::util;
+
+TEST_CASE("parseDate accepts real dates and rejects impossible ones") {
+  CHECK(parseDate("1970-01-01") == 0);
+  CHECK(parseDate("2023-12-31") == 19722);
+  CHECK(parseDate("2024-02-29").has_value());
+  CHECK_FALSE(parseDate("2023-02-29").has_value());
+  CHECK_FALSE(parseDate("2023-13-01").has_value());
+  CHECK_FALSE(parseDate("2023-1-01").has_value());
+  CHECK_FALSE(parseDate("abcd-ef-gh").has_value());
+}
+
+TEST_CASE("dates format in ISO and Vietnamese order") {
+  CHECK(formatDate(19722) == "2023-12-31");
+  CHECK(formatIso8601(0) == "1970-01-01T00:00:00Z");
+  // 17:30 UTC is 00:30 the next day in Vietnam (UTC+7).
+  CHECK(formatVietnamese(1703957400 + 0) == "31/12/2023 00:30");
+  CHECK(vietnamDay(1703957400) == 19722);
+}
