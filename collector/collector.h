@@ -1,0 +1,49 @@
+#pragma once
+// The collector process: agent listener(s), the single writer, periodic evaluation and
+// alerts. `serve` is a thin shell over this class, and the tests drive it directly too.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collector/policy/policy.h"
+
+namespace posture::collector {
+
+struct ServeOptions {
+  std::filesystem::path dataDir;
+  std::vector<std::string> listen;       // "HOST:PORT", IPv4 or [IPv6]
+  std::filesystem::path policyDir;
+  std::vector<std::string> extraNames;   // more DNS names / IPs for the server certificate
+  unsigned threads = 2;
+  std::size_t maxBodyBytes = 1 << 20;
+  std::chrono::milliseconds evaluateEvery{2000};
+};
+
+// Where policies are found when --policies is not given.
+std::filesystem::path defaultPolicyDir();
+
+class Collector {
+ public:
+  // Loads policies (PolicyError on a bad file), the CA and the database.
+  explicit Collector(ServeOptions options);
+  ~Collector();
+  // Binds every listener and starts the I/O threads; returns the bound endpoints.
+  std::vector<boost::asio::ip::tcp::endpoint> start();
+  // Re-reads the policy directory; on error keeps the current policies and returns false.
+  bool reloadPolicies(std::string* error);
+  // Stops accepting, finishes queued commits, runs a last evaluation.
+  void stop();
+  const std::string& caFingerprint() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace posture::collector

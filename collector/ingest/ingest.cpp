@@ -1,0 +1,175 @@
+#include "collector/ingest/ingest.h"
+
+#include "common/log/log.h"
+#include "common/util/time.h"
+
+namespace posture::collector {
+
+Ingest::Ingest(std::unique_ptr<db::Connection> db, IngestOptions options)
+    : db_(std::move(db)), options_(std::move(options)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Ingest::~Ingest() { stop(); }
+
+void Ingest::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Ingest::submit(ReportRecord record, std::function<void(IngestOutcome)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && queue_.size() < options_.maxQueue) {
+      queue_.push_back(Item{std::move(record), std::move(done), {}, {}});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(IngestOutcome{false, false, 0,
+                     stopping_ ? "collector is shutting down" : "collector ingest queue is full"});
+}
+
+void Ingest::submitJob(Job job, std::function<void(std::exception_ptr)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Item{{}, {}, std::move(job), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(std::make_exception_ptr(std::runtime_error("collector is shutting down")));
+}
+
+boost::asio::awaitable<IngestOutcome> Ingest::store(ReportRecord record) {
+  auto shared = std::make_shared<ReportRecord>(std::move(record));
+  co_return co_await awaitCallback<IngestOutcome>(
+      [this, shared](std::function<void(IngestOutcome)> done) {
+        submit(std::move(*shared), std::move(done));
+      });
+}
+
+boost::asio::awaitable<Ingest::JobOutcome> Ingest::run(Job job) {
+  co_return co_await awaitCallback<JobOutcome>(
+      [this, job = std::move(job)](std::function<void(JobOutcome)> done) {
+        submitJob(job, [done](std::exception_ptr e) { done(JobOutcome{e}); });
+      });
+}
+
+void Ingest::loop() {
+  auto lastAfterCommit = std::chrono::steady_clock::now() - options_.afterCommitInterval;
+  bool dirty = false;
+  for (;;) {
+    std::deque<Item> batch;
+    {
+      std::unique_lock lock(mutex_);
+      auto until = std::chrono::steady_clock::now() + options_.afterCommitInterval;
+      wake_.wait_until(lock, until, [&] { return stopping_ || !queue_.empty(); });
+      std::size_t n = std::min(queue_.size(), options_.maxBatch);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (batch.empty() && stopping_) break;
+    }
+    if (!batch.empty()) {
+      commitBatch(batch);
+      dirty = true;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (dirty && options_.afterCommit && now - lastAfterCommit >= options_.afterCommitInterval) {
+      try {
+        options_.afterCommit(*db_);
+      } catch (const std::exception& e) {
+        log::error("evaluation after commit failed: ", e.what());
+      }
+      lastAfterCommit = now;
+      dirty = false;
+    }
+  }
+  if (dirty && options_.afterCommit) {
+    try {
+      options_.afterCommit(*db_);
+    } catch (const std::exception& e) {
+      log::error("final evaluation failed: ", e.what());
+    }
+  }
+}
+
+void Ingest::commitBatch(std::deque<Item>& batch) {
+  // Jobs run one by one in their own transactions so one failing job cannot undo reports.
+  std::vector<Item*> reports;
+  for (auto& item : batch) {
+    if (!item.job) {
+      reports.push_back(&item);
+      continue;
+    }
+    std::exception_ptr failure;
+    try {
+      db::Transaction tx(*db_);
+      item.job(*db_);
+      tx.commit();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    item.jobDone(failure);
+  }
+  if (reports.empty()) return;
+
+  std::vector<IngestOutcome> outcomes(reports.size());
+  std::int64_t now = util::unixNow();
+  try {
+    db::Transaction tx(*db_);
+    auto insert = db_->prepare(
+        "INSERT OR IGNORE INTO reports(agent_id, sequence, received_at, collected_at, body) "
+        "VALUES (?, ?, ?, ?, ?)");
+    auto upsert = db_->prepare(
+        "INSERT INTO endpoints(agent_id, unit_code, hostname, last_sequence, last_seen, "
+        "collected_at, report) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(agent_id) DO UPDATE SET unit_code = excluded.unit_code, "
+        "hostname = excluded.hostname, last_sequence = excluded.last_sequence, "
+        "last_seen = excluded.last_seen, collected_at = excluded.collected_at, "
+        "report = excluded.report WHERE excluded.last_sequence > endpoints.last_sequence");
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      const ReportRecord& r = reports[i]->record;
+      insert.reset();
+      insert.bind(1, r.agentId)
+          .bind(2, static_cast<std::int64_t>(r.sequence))
+          .bind(3, now)
+          .bind(4, r.collectedAt)
+          .bindBlob(5, r.body)
+          .run();
+      outcomes[i].duplicate = db_->changes() == 0;
+      if (outcomes[i].duplicate) continue;
+      upsert.reset();
+      upsert.bind(1, r.agentId)
+          .bind(2, r.unitCode)
+          .bind(3, r.hostname)
+          .bind(4, static_cast<std::int64_t>(r.sequence))
+          .bind(5, now)
+          .bind(6, r.collectedAt)
+          .bindBlob(7, r.body)
+          .run();
+    }
+    tx.commit();
+    for (auto& o : outcomes) {
+      o.ok = true;
+      o.committedAt = now;
+    }
+    committed_ += reports.size();
+  } catch (const std::exception& e) {
+    // Nothing of this batch is stored; the agents keep their reports and resend.
+    log::error("cannot commit ", reports.size(), " reports: ", e.what());
+    for (auto& o : outcomes) {
+      o = IngestOutcome{false, false, 0, std::string("storage failure: ") + e.what()};
+    }
+  }
+  for (std::size_t i = 0; i < reports.size(); ++i) reports[i]->done(std::move(outcomes[i]));
+}
+
+}  // namespace posture::collector

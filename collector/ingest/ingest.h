@@ -1,0 +1,108 @@
+#pragma once
+// The collector's single writer. Requests queue here; one thread commits them in batches
+// (group commit) and completes each only after its batch is durably committed, which is
+// when the agent may forget the report.
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/db/sqlite.h"
+
+namespace posture::collector {
+
+struct ReportRecord {
+  std::string agentId, unitCode, hostname;
+  std::uint64_t sequence = 0;
+  std::int64_t collectedAt = 0;
+  std::string body;  // serialized posture.v1.Report
+};
+
+struct IngestOutcome {
+  bool ok = false;
+  bool duplicate = false;       // (agent, sequence) was already stored: counted once
+  std::int64_t committedAt = 0;
+  std::string error;            // when !ok
+};
+
+struct IngestOptions {
+  std::size_t maxBatch = 2048;
+  std::size_t maxQueue = 200000;  // beyond this, requests are refused (503) not queued
+  // Called on the writer connection, outside any transaction, at most once per interval
+  // and only after something was committed (evaluation and alerts).
+  std::function<void(db::Connection&)> afterCommit;
+  std::chrono::milliseconds afterCommitInterval{2000};
+};
+
+class Ingest {
+ public:
+  using Job = std::function<void(db::Connection&)>;
+
+  Ingest(std::unique_ptr<db::Connection> db, IngestOptions options);
+  ~Ingest();  // drains what is queued, then stops
+
+  void submit(ReportRecord record, std::function<void(IngestOutcome)> done);
+  // Runs job inside its own transaction on the writer; done gets its exception, if any.
+  void submitJob(Job job, std::function<void(std::exception_ptr)> done);
+  void stop();
+
+  // Coroutine forms: resume on the caller's executor once committed.
+  boost::asio::awaitable<IngestOutcome> store(ReportRecord record);
+  // Asio reserves a bare exception_ptr completion for errors, hence the wrapper.
+  struct JobOutcome {
+    std::exception_ptr error;
+  };
+  boost::asio::awaitable<JobOutcome> run(Job job);
+
+  std::uint64_t committedReports() const { return committed_.load(); }
+
+ private:
+  struct Item {
+    ReportRecord record;
+    std::function<void(IngestOutcome)> done;
+    Job job;
+    std::function<void(std::exception_ptr)> jobDone;
+  };
+  void loop();
+  void commitBatch(std::deque<Item>& batch);
+
+  std::unique_ptr<db::Connection> db_;
+  IngestOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> committed_{0};
+  std::thread thread_;
+};
+
+// Resumes a coroutine when a callback-style operation completes, on the coroutine's own
+// executor (the completion may run on any thread).
+template <typename T>
+boost::asio::awaitable<T> awaitCallback(std::function<void(std::function<void(T)>)> start) {
+  namespace asio = boost::asio;
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(T)>(
+      [start = std::move(start)](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        start([shared](T value) {
+          auto executor = asio::get_associated_executor(*shared);
+          asio::post(executor, [shared, value = std::move(value)]() mutable {
+            (*shared)(std::move(value));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace posture::collector

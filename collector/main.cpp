@@ -1,0 +1,230 @@
+// posture-collector: command line only; the work is in the library.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <regex>
+
+#include "collector/alerts/alerts.h"
+#include "collector/collector.h"
+#include "collector/evaluation/fleet.h"
+#include "collector/export/compliance.h"
+#include "collector/pki/authority.h"
+#include "collector/status/status.h"
+#include "collector/storage/storage.h"
+#include "common/crypto/crypto.h"
+#include "common/log/log.h"
+#include "common/util/args.h"
+#include "common/util/files.h"
+#include "common/util/time.h"
+
+namespace {
+using namespace posture;
+using namespace posture::collector;
+namespace fs = std::filesystem;
+
+const char* kUsage = R"(posture-collector — máy chủ thu thập tình trạng an toàn thông tin
+Usage:
+  posture-collector serve --data-dir DIR --listen HOST:PORT [--listen ...] [--policies DIR]
+                          [--san NAME] [--threads N] [--evaluate-every 2s] [--log-level info]
+  posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
+  posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en]
+  posture-collector export --data-dir DIR --format csv --out FILE [--policies DIR] [--lang vi|en]
+  posture-collector policy check FILE...
+  posture-collector alerts list --data-dir DIR [--all]
+)";
+
+bool vietnamese(const util::Args& a) {
+  std::string lang = a.getOr("lang", "vi");
+  if (lang != "vi" && lang != "en") throw util::ArgsError("--lang must be vi or en, got '" + lang + "'");
+  return lang == "vi";
+}
+
+fs::path policyDir(const util::Args& a) {
+  auto p = a.get("policies");
+  return p ? fs::path(*p) : defaultPolicyDir();
+}
+
+void setLogLevel(const util::Args& a) {
+  log::Level level;
+  std::string name = a.getOr("log-level", "info");
+  if (!log::parseLevel(name, level)) throw util::ArgsError("unknown --log-level '" + name + "'");
+  log::setLevel(level);
+}
+
+int serve(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "listen", "policies", "san", "threads", "evaluate-every",
+                      "log-level", "max-body"},
+               {});
+  setLogLevel(a);
+  ServeOptions o;
+  o.dataDir = a.require("data-dir");
+  o.listen = a.all("listen");
+  if (o.listen.empty()) throw util::ArgsError("missing required option --listen");
+  o.policyDir = policyDir(a);
+  o.extraNames = a.all("san");
+  o.threads = static_cast<unsigned>(a.number("threads", 2, 1, 64));
+  o.maxBodyBytes = static_cast<std::size_t>(a.number("max-body", 1 << 20, 1024, 64 << 20));
+  auto every = util::parseDurationSeconds(a.getOr("evaluate-every", "2s"));
+  if (!every) throw util::ArgsError("--evaluate-every must be a duration like 2s or 1m");
+  o.evaluateEvery = std::chrono::seconds(std::max<long long>(1, *every));
+
+  // Signals are taken synchronously by this thread; the I/O threads never see them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Collector collector(o);
+  auto bound = collector.start();
+  for (const auto& ep : bound) {
+    std::string host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::printf("posture-collector: listening on https://%s:%u\n", host.c_str(), ep.port());
+  }
+  std::printf("posture-collector: CA fingerprint (SHA-256) %s\n", collector.caFingerprint().c_str());
+  std::fflush(stdout);
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig == SIGHUP) {
+      std::string error;
+      if (collector.reloadPolicies(&error)) {
+        log::info("policies reloaded");
+      } else {
+        log::error("policy reload failed, keeping the previous policies: ", error);
+      }
+      continue;
+    }
+    log::info("stopping on signal ", sig);
+    break;
+  }
+  collector.stop();
+  return 0;
+}
+
+int tokenCreate(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "unit", "uses", "ttl"}, {});
+  fs::path dataDir = a.require("data-dir");
+  std::string unit = a.require("unit");
+  if (!std::regex_match(unit, std::regex("[A-Za-z0-9._-]{1,64}"))) {
+    throw util::ArgsError("unit code '" + unit + "' must be 1-64 letters, digits, '.', '_' or '-'");
+  }
+  int uses = static_cast<int>(a.number("uses", 1, 1, 1000000));
+  auto ttl = util::parseDurationSeconds(a.getOr("ttl", "24h"));
+  if (!ttl || *ttl <= 0) throw util::ArgsError("--ttl must be a duration like 24h or 7d");
+  auto ca = loadCa(dataDir);
+  auto db = openDatabase(dataDir);
+  std::string token = crypto::randomHex(20);
+  std::int64_t now = util::unixNow();
+  insertToken(*db, token, unit, now, now + *ttl, uses);
+  std::printf("%s\n", token.c_str());
+  std::fprintf(stderr,
+               "Mã đăng ký cho đơn vị %s, dùng được %d lần, hết hạn %s (giờ Việt Nam).\n"
+               "Enrolment token for unit %s, %d use(s), expires %s.\n"
+               "CA fingerprint (SHA-256): %s\n",
+               unit.c_str(), uses, util::formatVietnamese(now + *ttl).c_str(), unit.c_str(), uses,
+               util::formatIso8601(now + *ttl).c_str(),
+               crypto::certificateFingerprint(ca.certPem).c_str());
+  return 0;
+}
+
+FleetEvaluation evaluateNow(db::Connection& db, const std::vector<policy::Policy>& policies,
+                            std::vector<StoredEndpoint>& storage) {
+  storage = loadEndpoints(db);
+  return evaluateFleet(storage, policies, util::unixNow());
+}
+
+int status(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "policies", "lang"}, {});
+  bool vi = vietnamese(a);
+  auto policies = policy::loadPolicyDirectory(policyDir(a));
+  auto db = openDatabase(a.require("data-dir"));
+  std::vector<StoredEndpoint> stored;
+  auto fleet = evaluateNow(*db, policies, stored);
+  std::map<std::string, std::int64_t> open;
+  open[""] = countOpenAlerts(*db);
+  for (const auto& u : fleet.units) open[u] = countOpenAlerts(*db, u);
+  std::fputs(renderStatus(fleet, open, vi).c_str(), stdout);
+  return 0;
+}
+
+int exportList(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "policies", "lang", "format", "out"}, {});
+  bool vi = vietnamese(a);
+  std::string format = a.getOr("format", "csv");
+  if (format != "csv") throw util::ArgsError("unsupported --format '" + format + "' (csv)");
+  fs::path out = a.require("out");
+  auto policies = policy::loadPolicyDirectory(policyDir(a));
+  auto db = openDatabase(a.require("data-dir"));
+  std::vector<StoredEndpoint> stored;
+  auto fleet = evaluateNow(*db, policies, stored);
+  util::writeFileAtomic(out, complianceCsv(fleet, vi), 0644);
+  std::fprintf(stderr, "%s %zu %s: %s\n", vi ? "Đã xuất" : "Exported", fleet.endpoints.size(),
+               vi ? "thiết bị đầu cuối" : "endpoints", out.c_str());
+  return 0;
+}
+
+int policyCheck(const std::vector<std::string>& files) {
+  if (files.empty()) throw util::ArgsError("policy check needs at least one FILE");
+  int bad = 0;
+  for (const auto& f : files) {
+    try {
+      auto p = policy::loadPolicyFile(f);
+      std::printf("%s: ok (%s v%d, %zu checks, %zu targets)\n", f.c_str(), p.id.c_str(), p.version,
+                  p.checks.size(), p.targets.size());
+    } catch (const policy::PolicyError& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ++bad;
+    }
+  }
+  return bad ? 1 : 0;
+}
+
+int alertsList(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "lang"}, {"all"});
+  bool vi = vietnamese(a);
+  auto db = openDatabase(a.require("data-dir"));
+  for (const auto& r : listAlerts(*db, !a.flag("all"))) {
+    std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(r.id), r.status.c_str(),
+                r.severity.c_str(), r.unitCode.c_str(), r.rule.c_str(),
+                (vi ? r.titleVi : r.titleEn).c_str(), r.detail.c_str());
+  }
+  return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (cmd == "serve") return serve(rest);
+    if (cmd == "token" && !rest.empty() && rest[0] == "create") {
+      return tokenCreate({rest.begin() + 1, rest.end()});
+    }
+    if (cmd == "status") return status(rest);
+    if (cmd == "export") return exportList(rest);
+    if (cmd == "policy" && !rest.empty() && rest[0] == "check") {
+      return policyCheck({rest.begin() + 1, rest.end()});
+    }
+    if (cmd == "alerts" && !rest.empty() && rest[0] == "list") {
+      return alertsList({rest.begin() + 1, rest.end()});
+    }
+    std::fprintf(stderr, "posture-collector: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    return 2;
+  } catch (const util::ArgsError& e) {
+    std::fprintf(stderr, "posture-collector %s: %s\n", cmd.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "posture-collector %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,55 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace posture::v1 {
+class Report;
+}
+
+namespace posture::policy {
+
+// One observed value about an endpoint. std::monostate is "unknown": a fact the report
+// could not establish is never replaced by a default, because a wrong "protected" is
+// worse than an honest "unknown".
+using FactValue = std::variant<std::monostate, bool, double, std::string>;
+
+enum class FactType { Bool, Number, String };
+std::string_view factTypeName(FactType);  // "bool", "number", "string"
+
+// The facts a predicate may name. The loader rejects any other name, and
+// collector/policy/README.md documents each one (a test keeps the two in step).
+struct FactInfo {
+  std::string_view name;
+  FactType type;
+  std::string_view vi;  // what it means, for IT staff
+  std::string_view en;
+};
+const std::vector<FactInfo>& factCatalogue();
+const FactInfo* findFact(std::string_view name);  // nullptr when not catalogued
+
+class Facts {
+public:
+  // Every catalogued fact starts unknown, so get() of a catalogued name never returns
+  // nullptr; nullptr means the name is not a fact at all.
+  Facts();
+  const FactValue* get(std::string_view name) const;
+  void set(std::string_view name, FactValue value);
+  const std::map<std::string, FactValue, std::less<>>& values() const { return values_; }
+
+private:
+  std::map<std::string, FactValue, std::less<>> values_;
+};
+
+// nowUnix is the collector's clock: ages (report, signatures, patches) are measured at
+// evaluation time, so a report that stopped arriving keeps getting older.
+Facts factsFromReport(const posture::v1::Report& report, std::int64_t nowUnix);
+
+// "có" / "không" / "không rõ" or "yes" / "no" / "unknown"; numbers with at most two
+// decimals and no trailing zeros, with a decimal comma in Vietnamese ("7,5").
+std::string formatFact(const FactValue& value, bool vietnamese);
+
+}  // namespace posture::policy

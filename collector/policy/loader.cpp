@@ -1,0 +1,558 @@
+// Strict policy loading: every mistake an IT officer can make in a policy file is reported
+// with FILE:LINE:COLUMN and what was expected, because a silently ignored key or a typo in a
+// fact name would quietly change what the collector calls compliant.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "collector/policy/policy.h"
+#include "common/util/time.h"
+
+namespace posture::policy {
+namespace {
+
+constexpr int kMaxPredicateDepth = 32;
+constexpr std::size_t kMaxIdLength = 64;
+
+std::string joined(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+// A plain (unquoted) scalar: only these may be numbers or booleans, so that "7" in quotes
+// stays text and a reader sees the type the loader sees.
+bool isPlain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return (isPlain(node) ? "'" : "quoted text '") + node.Scalar() + "'";
+    case YAML::NodeType::Sequence: return node.size() == 0 ? "an empty list" : "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "nothing";
+  }
+}
+
+Location locationOf(const YAML::Mark& mark) {
+  // A null mark (-1) happens for nodes yaml-cpp synthesises; point at the file's start.
+  return Location{mark.line < 0 ? 1 : mark.line + 1, mark.column < 0 ? 1 : mark.column + 1};
+}
+
+struct Field {
+  std::string key;
+  YAML::Node keyNode;
+  YAML::Node value;
+};
+using Fields = std::vector<Field>;
+
+const Field* find(const Fields& fields, std::string_view key) {
+  for (const auto& f : fields) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+class Loader {
+public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  Policy load(std::string_view text) {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+      fail(e.mark, "YAML syntax error: " + e.msg);
+    }
+    if (docs.empty() || docs[0].IsNull()) {
+      fail(Location{1, 1}, "the policy file is empty");
+    }
+    if (docs.size() > 1) fail(docs[1], "a policy file holds one YAML document, found more");
+    return policy(docs[0]);
+  }
+
+private:
+  [[noreturn]] void fail(Location at, const std::string& message) const {
+    throw PolicyError(file_, at.line, at.column, message);
+  }
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
+    fail(locationOf(mark), message);
+  }
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    fail(node.Mark(), message);
+  }
+
+  // The entries of a map, with duplicate keys rejected: yaml-cpp keeps both silently.
+  Fields entries(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsMap()) fail(node, what + " must be a map, got " + describe(node));
+    Fields fields;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) fail(it->first, "keys of " + what + " must be plain names");
+      std::string key = it->first.Scalar();
+      if (const Field* prev = find(fields, key)) {
+        fail(it->first, "duplicate key '" + key + "' in " + what + " (first at line " +
+                            std::to_string(locationOf(prev->keyNode.Mark()).line) + ")");
+      }
+      // Every key of the format needs a value; pointing at the key beats pointing at
+      // whatever line happens to follow the empty value.
+      if (it->second.IsNull()) fail(it->first, "'" + key + "' has no value");
+      fields.push_back(Field{key, it->first, it->second});
+    }
+    return fields;
+  }
+
+  Fields fields(const YAML::Node& node, const std::string& what,
+                const std::vector<std::string_view>& allowed,
+                const std::vector<std::string_view>& required) const {
+    Fields fs = entries(node, what);
+    for (const auto& f : fs) {
+      if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
+        fail(f.keyNode,
+             "unknown key '" + f.key + "' in " + what + " (allowed: " + joined(allowed) + ")");
+      }
+    }
+    for (auto key : required) {
+      if (find(fs, key) == nullptr) {
+        fail(node, what + " is missing required key '" + std::string(key) + "'");
+      }
+    }
+    return fs;
+  }
+
+  std::string text(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsScalar()) fail(node, what + " must be text, got " + describe(node));
+    if (node.Scalar().empty()) fail(node, what + " must not be empty");
+    return node.Scalar();
+  }
+
+  std::string id(const YAML::Node& node, const std::string& what) const {
+    std::string s = text(node, what);
+    bool ok = s.size() <= kMaxIdLength && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'));
+    for (char c : s) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.');
+    }
+    if (!ok) {
+      fail(node, what + " '" + s +
+                     "' must be lower-case letters, digits, '-', '_' or '.', starting with a "
+                     "letter or digit, at most 64 characters");
+    }
+    return s;
+  }
+
+  int positiveInt(const YAML::Node& node, const std::string& what) const {
+    if (node.IsScalar() && isPlain(node)) {
+      const std::string& s = node.Scalar();
+      int v = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc() && end == s.data() + s.size() && v > 0) return v;
+    }
+    fail(node, what + " must be a whole number of at least 1, got " + describe(node));
+  }
+
+  double number(const YAML::Node& node, const std::string& what) const {
+    if (node.IsScalar() && isPlain(node)) {
+      const std::string& s = node.Scalar();
+      double v = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(v)) return v;
+    }
+    fail(node, what + " must be a number, got " + describe(node));
+  }
+
+  LocalizedText localized(const YAML::Node& node, const std::string& what) const {
+    if (!node.IsMap()) {
+      fail(node, what + " must be a map with keys vi and en, got " + describe(node));
+    }
+    Fields fs = fields(node, what, {"vi", "en"}, {"vi", "en"});
+    return LocalizedText{text(find(fs, "vi")->value, what + ".vi"),
+                         text(find(fs, "en")->value, what + ".en")};
+  }
+
+  Severity severity(const YAML::Node& node) const {
+    static const std::vector<std::pair<std::string_view, Severity>> kNames = {
+        {"low", Severity::Low},
+        {"medium", Severity::Medium},
+        {"high", Severity::High},
+        {"critical", Severity::Critical}};
+    if (node.IsScalar()) {
+      for (const auto& [name, s] : kNames) {
+        if (node.Scalar() == name) return s;
+      }
+    }
+    fail(node, "unknown severity " + describe(node) + " (allowed: low, medium, high, critical)");
+  }
+
+  Source source(const YAML::Node& node) const {
+    Fields fs = fields(node, "source", {"file", "line", "quote"}, {"file", "line", "quote"});
+    Source s;
+    const YAML::Node& fileNode = find(fs, "file")->value;
+    s.file = text(fileNode, "source.file");
+    if (s.file.find('/') != std::string::npos || s.file.find('\\') != std::string::npos ||
+        s.file == "." || s.file == "..") {
+      fail(fileNode, "source.file must be a file name in shared/seeds, without a folder");
+    }
+    s.line = positiveInt(find(fs, "line")->value, "source.line");
+    s.quote = text(find(fs, "quote")->value, "source.quote");
+    return s;
+  }
+
+  // --- predicates ---------------------------------------------------------------------
+
+  std::string unknownFactMessage(const std::string& name) const {
+    std::string group = name.substr(0, name.find('.') + 1);
+    std::vector<std::string_view> siblings;
+    std::vector<std::string_view> groups;
+    for (const auto& f : factCatalogue()) {
+      std::string_view g = f.name.substr(0, f.name.find('.') + 1);
+      if (!group.empty() && g == group) siblings.push_back(f.name);
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    }
+    std::string msg = "unknown fact '" + name + "'";
+    if (!siblings.empty()) return msg + " (facts of " + group + ": " + joined(siblings) + ")";
+    return msg + " (fact groups: " + joined(groups) + "; see collector/policy/README.md)";
+  }
+
+  FactValue typedValue(const YAML::Node& node, const FactInfo& fact) const {
+    std::string what = "value for " + std::string(factTypeName(fact.type)) + " fact '" +
+                       std::string(fact.name) + "'";
+    switch (fact.type) {
+      case FactType::Bool:
+        if (node.IsScalar() && isPlain(node)) {
+          if (node.Scalar() == "true") return true;
+          if (node.Scalar() == "false") return false;
+        }
+        fail(node, what + " must be true or false, got " + describe(node));
+      case FactType::Number: return number(node, what);
+      case FactType::String: break;
+    }
+    if (!node.IsScalar()) fail(node, what + " must be text, got " + describe(node));
+    return node.Scalar();
+  }
+
+  Predicate comparison(const YAML::Node& node) const {
+    static const std::vector<std::string_view> kOps = {"eq", "ne", "lt", "le", "gt", "ge", "in"};
+    Fields fs = fields(node, "comparison", {"fact", "op", "value"}, {"fact", "op", "value"});
+    Predicate p;
+    p.kind = Predicate::Kind::Comparison;
+    p.location = locationOf(node.Mark());
+
+    const YAML::Node& factNode = find(fs, "fact")->value;
+    p.comparison.fact = text(factNode, "fact");
+    const FactInfo* fact = findFact(p.comparison.fact);
+    if (fact == nullptr) fail(factNode, unknownFactMessage(p.comparison.fact));
+
+    const YAML::Node& opNode = find(fs, "op")->value;
+    std::string op = text(opNode, "op");
+    auto opIt = std::find(kOps.begin(), kOps.end(), op);
+    if (opIt == kOps.end()) fail(opNode, "unknown op '" + op + "' (allowed: " + joined(kOps) + ")");
+    p.comparison.op = static_cast<Op>(opIt - kOps.begin());
+
+    std::vector<std::string_view> fitting;
+    switch (fact->type) {
+      case FactType::Bool: fitting = {"eq", "ne"}; break;
+      case FactType::Number: fitting = kOps; break;
+      case FactType::String: fitting = {"eq", "ne", "in"}; break;
+    }
+    if (std::find(fitting.begin(), fitting.end(), op) == fitting.end()) {
+      fail(opNode, "op '" + op + "' does not apply to " + std::string(factTypeName(fact->type)) +
+                       " fact '" + p.comparison.fact + "' (allowed: " + joined(fitting) + ")");
+    }
+
+    const YAML::Node& valueNode = find(fs, "value")->value;
+    if (p.comparison.op == Op::In) {
+      if (!valueNode.IsSequence() || valueNode.size() == 0) {
+        fail(valueNode, "op 'in' needs a non-empty list of values, got " + describe(valueNode));
+      }
+      for (const auto& item : valueNode) p.comparison.values.push_back(typedValue(item, *fact));
+    } else {
+      p.comparison.values.push_back(typedValue(valueNode, *fact));
+    }
+    return p;
+  }
+
+  Predicate predicate(const YAML::Node& node, int depth) const {
+    if (depth > kMaxPredicateDepth) {
+      fail(node, "predicate nested deeper than " + std::to_string(kMaxPredicateDepth) + " levels");
+    }
+    if (node.IsScalar()) {
+      Predicate p;
+      p.kind = Predicate::Kind::Ref;
+      p.ref = id(node, "predicate name");
+      p.location = locationOf(node.Mark());
+      return p;
+    }
+    if (!node.IsMap()) {
+      fail(node, "a predicate must be the name of a predicate or a map, got " + describe(node));
+    }
+    Fields fs = entries(node, "predicate");
+    if (find(fs, "fact") != nullptr) return comparison(node);
+
+    static const std::vector<std::string_view> kAllowed = {"fact", "op", "value", "all", "any", "none"};
+    const Field* combinator = nullptr;
+    for (const auto& f : fs) {
+      if (f.key == "all" || f.key == "any" || f.key == "none") {
+        if (combinator != nullptr) {
+          fail(f.keyNode, "a predicate has exactly one of all, any, none; found '" +
+                              combinator->key + "' and '" + f.key + "'");
+        }
+        combinator = &f;
+      } else if (f.key == "op" || f.key == "value") {
+        fail(node, "comparison is missing required key 'fact'");
+      } else {
+        fail(f.keyNode, "unknown key '" + f.key + "' in predicate (allowed: " + joined(kAllowed) + ")");
+      }
+    }
+    if (combinator == nullptr) {
+      fail(node, "a predicate needs 'fact' (a comparison) or one of all, any, none");
+    }
+    Predicate p;
+    p.kind = combinator->key == "all"   ? Predicate::Kind::All
+             : combinator->key == "any" ? Predicate::Kind::Any
+                                        : Predicate::Kind::None;
+    p.location = locationOf(node.Mark());
+    const YAML::Node& list = combinator->value;
+    if (!list.IsSequence() || list.size() == 0) {
+      fail(list, "'" + combinator->key + "' needs a non-empty list of predicates, got " + describe(list));
+    }
+    for (const auto& child : list) p.children.push_back(predicate(child, depth + 1));
+    return p;
+  }
+
+  struct Named {
+    Predicate tree;
+    std::shared_ptr<const Predicate> resolved;
+    bool visiting = false;
+  };
+
+  void resolveRefs(Predicate& p) {
+    if (p.kind == Predicate::Kind::Ref) {
+      p.resolved = resolveNamed(p.ref, p.location);
+      return;
+    }
+    for (auto& c : p.children) resolveRefs(c);
+  }
+
+  std::shared_ptr<const Predicate> resolveNamed(const std::string& name, Location at) {
+    auto it = named_.find(name);
+    if (it == named_.end()) {
+      std::vector<std::string_view> defined;
+      for (const auto& [n, _] : named_) defined.push_back(n);
+      fail(at, "unknown predicate '" + name + "' (" +
+                   (defined.empty() ? std::string("no predicates are defined")
+                                    : "defined: " + joined(defined)) + ")");
+    }
+    Named& n = it->second;
+    if (n.resolved) return n.resolved;
+    if (n.visiting) {
+      std::string cycle;
+      auto start = std::find(stack_.begin(), stack_.end(), name);
+      for (auto s = start; s != stack_.end(); ++s) cycle += *s + " -> ";
+      fail(at, "predicate reference cycle: " + cycle + name);
+    }
+    n.visiting = true;
+    stack_.push_back(name);
+    resolveRefs(n.tree);
+    stack_.pop_back();
+    n.resolved = std::make_shared<const Predicate>(std::move(n.tree));
+    return n.resolved;
+  }
+
+  // --- policy, checks, targets ----------------------------------------------------------
+
+  void claimId(const std::string& id, const YAML::Node& node) {
+    auto [it, inserted] = ids_.emplace(id, locationOf(node.Mark()));
+    if (!inserted) {
+      fail(node, "duplicate id '" + id + "' (first used at line " +
+                     std::to_string(it->second.line) + ")");
+    }
+  }
+
+  Check check(const YAML::Node& node) {
+    Fields fs = fields(node, "check", {"id", "title", "severity", "predicate", "remediation", "source"},
+                       {"id", "title", "severity", "predicate", "remediation"});
+    Check c;
+    c.location = locationOf(node.Mark());
+    const YAML::Node& idNode = find(fs, "id")->value;
+    c.id = id(idNode, "check id");
+    claimId(c.id, idNode);
+    c.title = localized(find(fs, "title")->value, "title");
+    c.severity = severity(find(fs, "severity")->value);
+    c.predicate = predicate(find(fs, "predicate")->value, 1);
+    resolveRefs(c.predicate);
+    c.remediation = localized(find(fs, "remediation")->value, "remediation");
+    if (const Field* s = find(fs, "source")) c.source = source(s->value);
+    return c;
+  }
+
+  Measure measure(const YAML::Node& node) {
+    Fields fs = fields(node, "measure", {"share_of_endpoints"}, {});
+    if (fs.size() != 1) {
+      fail(node, "measure needs exactly one of: share_of_endpoints");
+    }
+    Measure m;
+    m.kind = Measure::Kind::ShareOfEndpoints;
+    m.predicate = predicate(fs.front().value, 1);
+    resolveRefs(m.predicate);
+    return m;
+  }
+
+  std::vector<std::string> scopes(const YAML::Node& node) const {
+    if (!node.IsSequence() || node.size() == 0) {
+      fail(node, "scope must be a non-empty list of unit, overall; got " + describe(node));
+    }
+    std::vector<std::string> out;
+    for (const auto& item : node) {
+      std::string s = item.IsScalar() ? item.Scalar() : std::string();
+      if (s != "unit" && s != "overall") {
+        fail(item, "unknown scope " + describe(item) + " (allowed: unit, overall)");
+      }
+      if (std::find(out.begin(), out.end(), s) != out.end()) {
+        fail(item, "scope '" + s + "' is listed twice");
+      }
+      out.push_back(s);
+    }
+    return out;
+  }
+
+  std::vector<Milestone> milestones(const YAML::Node& node) const {
+    if (!node.IsSequence() || node.size() == 0) {
+      fail(node, "milestones must be a non-empty list of {by, at_least}, got " + describe(node));
+    }
+    std::vector<Milestone> out;
+    for (const auto& item : node) {
+      Fields fs = fields(item, "milestone", {"by", "at_least"}, {"by", "at_least"});
+      const YAML::Node& by = find(fs, "by")->value;
+      std::optional<std::int64_t> day;
+      if (by.IsScalar()) day = util::parseDate(by.Scalar());
+      if (!day) fail(by, "'by' must be a real date written YYYY-MM-DD, got " + describe(by));
+      if (!out.empty() && *day <= out.back().byDay) {
+        fail(by, "milestones must be in increasing date order: " + by.Scalar() +
+                     " is not after " + util::formatDate(out.back().byDay));
+      }
+      const YAML::Node& atLeast = find(fs, "at_least")->value;
+      double percent = number(atLeast, "at_least");
+      if (percent < 0 || percent > 100) {
+        fail(atLeast, "at_least is a percentage and must be within 0..100, got " + atLeast.Scalar());
+      }
+      out.push_back(Milestone{*day, percent});
+    }
+    return out;
+  }
+
+  Target target(const YAML::Node& node) {
+    Fields fs = fields(node, "target",
+                       {"id", "title", "measure", "scope", "milestones", "severity", "source"},
+                       {"id", "title", "measure", "scope", "milestones", "severity", "source"});
+    Target t;
+    t.location = locationOf(node.Mark());
+    const YAML::Node& idNode = find(fs, "id")->value;
+    t.id = id(idNode, "target id");
+    claimId(t.id, idNode);
+    t.title = localized(find(fs, "title")->value, "title");
+    t.measure = measure(find(fs, "measure")->value);
+    t.scopes = scopes(find(fs, "scope")->value);
+    t.milestones = milestones(find(fs, "milestones")->value);
+    t.severity = severity(find(fs, "severity")->value);
+    t.source = source(find(fs, "source")->value);
+    return t;
+  }
+
+  const YAML::Node& list(const Field& f) const {
+    if (!f.value.IsSequence()) {
+      fail(f.value, "'" + f.key + "' must be a list, got " + describe(f.value));
+    }
+    return f.value;
+  }
+
+  Policy policy(const YAML::Node& root) {
+    Fields top = fields(root, "the policy file", {"policy", "predicates", "checks", "targets"}, {"policy"});
+    Policy p;
+    p.file = file_;
+
+    Fields head = fields(find(top, "policy")->value, "policy", {"id", "version", "title", "source"},
+                         {"id", "version", "title"});
+    const YAML::Node& idNode = find(head, "id")->value;
+    p.id = id(idNode, "policy id");
+    p.idLocation = locationOf(idNode.Mark());
+    p.version = positiveInt(find(head, "version")->value, "version");
+    p.title = localized(find(head, "title")->value, "title");
+    if (const Field* s = find(head, "source")) p.source = source(s->value);
+
+    // Named predicates are parsed first so checks and targets may use them in any order;
+    // their references are resolved (and cycles found) on first use or at the end.
+    if (const Field* preds = find(top, "predicates")) {
+      for (const auto& f : entries(preds->value, "predicates")) {
+        id(f.keyNode, "predicate name");
+        named_[f.key] = Named{predicate(f.value, 1), nullptr, false};
+        namedAt_[f.key] = locationOf(f.keyNode.Mark());
+      }
+    }
+    if (const Field* checks = find(top, "checks")) {
+      for (const auto& item : list(*checks)) p.checks.push_back(check(item));
+    }
+    if (const Field* targets = find(top, "targets")) {
+      for (const auto& item : list(*targets)) p.targets.push_back(target(item));
+    }
+    for (const auto& [name, at] : namedAt_) resolveNamed(name, at);
+    if (p.checks.empty() && p.targets.empty()) {
+      fail(root, "the policy defines no checks and no targets");
+    }
+    return p;
+  }
+
+  std::string file_;
+  std::map<std::string, Named> named_;
+  std::map<std::string, Location> namedAt_;
+  std::vector<std::string> stack_;
+  std::map<std::string, Location> ids_;
+};
+
+}  // namespace
+
+Policy loadPolicyText(std::string_view yaml, const std::string& fileName) {
+  return Loader(fileName).load(yaml);
+}
+
+Policy loadPolicyFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw PolicyError(file.string(), "cannot open the policy file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw PolicyError(file.string(), "cannot read the policy file");
+  return loadPolicyText(text.str(), file.string());
+}
+
+std::vector<Policy> loadPolicyDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw PolicyError(dir.string(), "cannot read the policy directory: " + ec.message());
+  for (const auto& entry : it) {
+    if (entry.path().extension() == ".yaml" && entry.is_regular_file(ec)) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+
+  std::vector<Policy> policies;
+  for (const auto& f : files) {
+    Policy p = loadPolicyFile(f);
+    for (const auto& other : policies) {
+      if (other.id == p.id) {
+        throw PolicyError(p.file, p.idLocation.line, p.idLocation.column,
+                          "duplicate policy id '" + p.id + "' (also in " + other.file + ")");
+      }
+    }
+    policies.push_back(std::move(p));
+  }
+  return policies;
+}
+
+}  // namespace posture::policy

@@ -1,0 +1,58 @@
+#include "collector/policy/policy.h"
+
+namespace posture::policy {
+
+std::string_view triName(Tri t) {
+  switch (t) {
+    case Tri::False: return "false";
+    case Tri::True: return "true";
+    case Tri::Unknown: break;
+  }
+  return "unknown";
+}
+
+std::string_view severityName(Severity s) {
+  switch (s) {
+    case Severity::Low: return "low";
+    case Severity::Medium: return "medium";
+    case Severity::High: return "high";
+    case Severity::Critical: break;
+  }
+  return "critical";
+}
+
+std::string_view severityName(Severity s, bool vietnamese) {
+  if (!vietnamese) return severityName(s);
+  switch (s) {
+    case Severity::Low: return "thấp";
+    case Severity::Medium: return "trung bình";
+    case Severity::High: return "cao";
+    case Severity::Critical: break;
+  }
+  return "nghiêm trọng";
+}
+
+std::string_view opName(Op op) {
+  switch (op) {
+    case Op::Eq: return "eq";
+    case Op::Ne: return "ne";
+    case Op::Lt: return "lt";
+    case Op::Le: return "le";
+    case Op::Gt: return "gt";
+    case Op::Ge: return "ge";
+    case Op::In: break;
+  }
+  return "in";
+}
+
+PolicyError::PolicyError(std::string file, int line, int column, const std::string& message)
+    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                         ": " + message),
+      file_(std::move(file)),
+      line_(line),
+      column_(column) {}
+
+PolicyError::PolicyError(std::string file, const std::string& message)
+    : std::runtime_error(file + ": " + message), file_(std::move(file)) {}
+
+}  // namespace posture::policy

@@ -1,0 +1,129 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/policy/facts.h"
+
+namespace posture::policy {
+
+// Kleene three-valued logic: Unknown propagates unless the other operand decides.
+enum class Tri { False, True, Unknown };
+std::string_view triName(Tri);  // "false", "true", "unknown"
+
+struct LocalizedText {
+  std::string vi;  // Vietnamese first: the default language of the UI and exports
+  std::string en;
+};
+
+enum class Severity { Low, Medium, High, Critical };
+std::string_view severityName(Severity);                   // "low", "medium", "high", "critical"
+std::string_view severityName(Severity, bool vietnamese);  // "thấp", "trung bình", "cao", "nghiêm trọng"
+
+// 1-based position in the policy file, kept so later messages can point back at it.
+struct Location {
+  int line = 0;
+  int column = 0;
+};
+
+// Where a requirement comes from: a line of a seed plan and the words found there.
+struct Source {
+  std::string file;  // a file name in shared/seeds, e.g. "000_0c422011ef2b1f6d.txt"
+  int line = 0;      // the line the quote starts on
+  std::string quote;  // may continue over the following lines of the file
+};
+
+enum class Op { Eq, Ne, Lt, Le, Gt, Ge, In };
+std::string_view opName(Op);  // "eq", ...
+
+struct Comparison {
+  std::string fact;
+  Op op = Op::Eq;
+  // One value for eq..ge; one or more for in. Each has the fact's type (checked at load).
+  std::vector<FactValue> values;
+};
+
+// A predicate tree. Named predicates are shared and immutable once resolved, so a Policy
+// can be copied freely without dangling references.
+struct Predicate {
+  enum class Kind { Comparison, All, Any, None, Ref };
+  Kind kind = Kind::All;
+  Comparison comparison;              // Kind::Comparison
+  std::vector<Predicate> children;    // Kind::All, Any, None
+  std::string ref;                    // Kind::Ref: the name of a predicate in `predicates:`
+  std::shared_ptr<const Predicate> resolved;  // Kind::Ref: set by the loader
+  Location location;
+};
+
+struct Check {
+  std::string id;
+  LocalizedText title;
+  Severity severity = Severity::Medium;
+  Predicate predicate;  // true = the endpoint complies
+  LocalizedText remediation;
+  Source source;  // optional: file is empty when the check cites nothing
+  Location location;
+};
+
+struct Milestone {
+  std::int64_t byDay = 0;  // days since the epoch; in force from that day on (inclusive)
+  double atLeastPercent = 0;
+};
+
+// What a target counts. Only one kind so far; information-system and four-layer
+// measures are meant to become further kinds here.
+struct Measure {
+  enum class Kind { ShareOfEndpoints };
+  Kind kind = Kind::ShareOfEndpoints;
+  Predicate predicate;  // an endpoint counts toward the share when this is True
+};
+
+struct Target {
+  std::string id;
+  LocalizedText title;
+  Measure measure;
+  std::vector<std::string> scopes;  // "unit" and/or "overall"
+  std::vector<Milestone> milestones;  // at least one, dates strictly increasing
+  Severity severity = Severity::Medium;
+  Source source;  // required: a target always comes from a plan
+  Location location;
+};
+
+struct Policy {
+  std::string id;
+  int version = 0;
+  LocalizedText title;
+  Source source;  // optional
+  std::vector<Check> checks;
+  std::vector<Target> targets;
+  std::string file;  // the path it was loaded from
+  Location idLocation;
+};
+
+// what() is "FILE:LINE:COLUMN: message" with 1-based line and column, or "FILE: message"
+// when the file (or directory) could not be read at all.
+class PolicyError : public std::runtime_error {
+public:
+  PolicyError(std::string file, int line, int column, const std::string& message);
+  PolicyError(std::string file, const std::string& message);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+
+private:
+  std::string file_;
+  int line_ = 0;
+  int column_ = 0;
+};
+
+Policy loadPolicyFile(const std::filesystem::path& file);
+// Parses YAML text as if read from `fileName` (used in messages and Policy::file).
+Policy loadPolicyText(std::string_view yaml, const std::string& fileName);
+// Every regular *.yaml file of dir, sorted by name; a policy id used twice is an error.
+std::vector<Policy> loadPolicyDirectory(const std::filesystem::path& dir);
+
+}  // namespace posture::policy

@@ -1,0 +1,216 @@
+#include "collector/server/agent_api.h"
+
+#include "collector/storage/storage.h"
+#include "common/log/log.h"
+#include "common/util/time.h"
+#include "posture/v1/enrol.pb.h"
+#include "posture/v1/report.pb.h"
+
+namespace posture::collector {
+namespace {
+constexpr const char* kProtobuf = "application/x-protobuf";
+constexpr int kClientCertDays = 365;
+
+bool isProtobuf(const net::Request& r) {
+  auto type = r.message[boost::beast::http::field::content_type];
+  return type.starts_with(kProtobuf);
+}
+}  // namespace
+
+net::Response errorResponse(unsigned status, const std::string& code, const std::string& en,
+                            const std::string& vi) {
+  posture::v1::ErrorResponse e;
+  e.set_code(code);
+  e.set_message(en);
+  e.set_message_vi(vi);
+  return net::Response{status, kProtobuf, e.SerializeAsString()};
+}
+
+void AgentRegistry::load(db::Connection& db) {
+  auto st = db.prepare("SELECT agent_id, unit_code, revoked_at IS NOT NULL FROM agents");
+  std::lock_guard lock(mutex_);
+  while (st.step()) agents_[st.getText(0)] = Entry{st.getText(1), st.getInt(2) != 0};
+}
+
+void AgentRegistry::put(const std::string& agentId, Entry entry) {
+  std::lock_guard lock(mutex_);
+  agents_[agentId] = std::move(entry);
+}
+
+std::optional<AgentRegistry::Entry> AgentRegistry::find(const std::string& agentId) const {
+  std::lock_guard lock(mutex_);
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) return std::nullopt;
+  return it->second;
+}
+
+AgentApi::AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca)
+    : ingest_(ingest), registry_(registry), ca_(std::move(ca)) {}
+
+boost::asio::awaitable<net::Response> AgentApi::handle(net::Request& request) {
+  auto target = request.message.target();
+  bool post = request.message.method() == boost::beast::http::verb::post;
+  if (target == "/v1/reports" && post) co_return co_await report(request);
+  if (target == "/v1/enrol" && post) co_return co_await enrol(request);
+  if (target == "/healthz") co_return net::Response{200, "text/plain; charset=utf-8", "ok\n"};
+  co_return errorResponse(404, "not_found", "no such endpoint: " + std::string(target),
+                          "không có điểm cuối API: " + std::string(target));
+}
+
+boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
+  if (!isProtobuf(request)) {
+    co_return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
+                            "cần nội dung application/x-protobuf");
+  }
+  posture::v1::EnrolRequest req;
+  if (!req.ParseFromString(request.message.body())) {
+    co_return errorResponse(400, "malformed_request", "the body is not a posture.v1.EnrolRequest",
+                            "nội dung không phải posture.v1.EnrolRequest");
+  }
+  if (req.token().empty() || req.token().size() > 256) {
+    co_return errorResponse(400, "token_missing", "no enrolment token in the request",
+                            "yêu cầu không có mã đăng ký");
+  }
+  if (req.csr_pem().empty() || req.csr_pem().size() > 16384) {
+    co_return errorResponse(400, "csr_invalid", "no certificate signing request (CSR)",
+                            "thiếu yêu cầu cấp chứng thư (CSR)");
+  }
+  std::string hostname = req.hostname().substr(0, 255);
+
+  auto response = std::make_shared<net::Response>();
+  auto agent = std::make_shared<AgentRecord>();
+  std::exception_ptr failure = (co_await ingest_.run([&, response, agent](db::Connection& db) {
+    std::int64_t now = util::unixNow();
+    TokenInfo token;
+    switch (consumeToken(db, req.token(), now, token)) {
+      case TokenCheck::Unknown:
+        *response = errorResponse(401, "token_unknown", "the enrolment token is not known",
+                                  "mã đăng ký không tồn tại");
+        return;
+      case TokenCheck::Expired:
+        *response = errorResponse(401, "token_expired",
+                                  "the enrolment token expired at " +
+                                      util::formatIso8601(token.expiresAt),
+                                  "mã đăng ký đã hết hạn lúc " +
+                                      util::formatVietnamese(token.expiresAt));
+        return;
+      case TokenCheck::UsedUp:
+        *response = errorResponse(401, "token_used", "the enrolment token was already used",
+                                  "mã đăng ký đã được sử dụng");
+        return;
+      case TokenCheck::Ok:
+        break;
+    }
+    agent->agentId = crypto::randomHex(16);
+    agent->unitCode = token.unitCode;
+    agent->hostname = hostname;
+    agent->enrolledAt = now;
+    std::string cert;
+    try {
+      cert = crypto::issueClientCertificate(
+          ca_, {req.csr_pem(), agent->agentId, token.unitCode, kClientCertDays});
+    } catch (const crypto::CryptoError& e) {
+      // Throwing rolls back the token use: a bad CSR does not burn the token.
+      throw std::invalid_argument(e.what());
+    }
+    auto info = crypto::inspectCertificate(cert);
+    agent->certSerial = info.serialHex;
+    agent->certNotAfter = info.notAfter;
+    insertAgent(db, *agent);
+    posture::v1::EnrolResponse out;
+    out.set_agent_id(agent->agentId);
+    out.set_unit_code(token.unitCode);
+    out.set_certificate_pem(cert);
+    out.set_ca_certificate_pem(ca_.certPem);
+    *response = net::Response{200, kProtobuf, out.SerializeAsString()};
+  })).error;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::invalid_argument& e) {
+      co_return errorResponse(400, "csr_invalid",
+                              std::string("the certificate signing request was refused: ") + e.what(),
+                              std::string("yêu cầu cấp chứng thư bị từ chối: ") + e.what());
+    } catch (const std::exception& e) {
+      log::error("enrolment failed: ", e.what());
+      co_return errorResponse(503, "storage_unavailable", "the collector could not store the enrolment",
+                              "máy chủ thu thập không lưu được đăng ký");
+    }
+  }
+  if (response->status == 200) {
+    registry_.put(agent->agentId, {agent->unitCode, false});
+    log::info("enrolled agent ", agent->agentId, " (", hostname, ") in unit ", agent->unitCode,
+              " from ", request.remote);
+  } else {
+    log::info("enrolment refused from ", request.remote, " (", hostname, ")");
+  }
+  co_return std::move(*response);
+}
+
+boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
+  if (!request.peerVerified || request.peerCommonName.empty()) {
+    co_return errorResponse(401, "certificate_required",
+                            "reports need the client certificate issued at enrolment",
+                            "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
+  }
+  auto agent = registry_.find(request.peerCommonName);
+  if (!agent) {
+    co_return errorResponse(403, "agent_unknown",
+                            "agent " + request.peerCommonName + " is not enrolled here",
+                            "tác tử " + request.peerCommonName + " chưa đăng ký tại đây");
+  }
+  if (agent->revoked) {
+    co_return errorResponse(403, "agent_revoked",
+                            "agent " + request.peerCommonName + " has been revoked",
+                            "tác tử " + request.peerCommonName + " đã bị thu hồi");
+  }
+  if (!isProtobuf(request)) {
+    co_return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
+                            "cần nội dung application/x-protobuf");
+  }
+  posture::v1::Report report;
+  if (!report.ParseFromString(request.message.body())) {
+    co_return errorResponse(400, "malformed_report", "the body is not a posture.v1.Report",
+                            "nội dung không phải báo cáo posture.v1.Report");
+  }
+  if (report.sequence() == 0) {
+    co_return errorResponse(400, "sequence_missing", "the report has no sequence number",
+                            "báo cáo thiếu số thứ tự");
+  }
+  const std::string& claimed = report.identity().agent_id();
+  if (!claimed.empty() && claimed != request.peerCommonName) {
+    co_return errorResponse(400, "agent_mismatch",
+                            "the report names agent " + claimed.substr(0, 64) +
+                                " but the certificate is agent " + request.peerCommonName,
+                            "báo cáo ghi tác tử " + claimed.substr(0, 64) +
+                                " nhưng chứng thư là của tác tử " + request.peerCommonName);
+  }
+
+  ReportRecord record;
+  record.agentId = request.peerCommonName;
+  record.unitCode = agent->unitCode;  // the certificate's unit, not the report's claim
+  record.hostname = report.identity().hostname().substr(0, 255);
+  record.sequence = report.sequence();
+  record.collectedAt = report.collected_at().seconds();
+  if (claimed.empty() || report.identity().unit_code() != agent->unitCode) {
+    report.mutable_identity()->set_agent_id(record.agentId);
+    report.mutable_identity()->set_unit_code(record.unitCode);
+    record.body = report.SerializeAsString();
+  } else {
+    record.body = std::move(request.message.body());
+  }
+
+  IngestOutcome outcome = co_await ingest_.store(std::move(record));
+  if (!outcome.ok) {
+    co_return errorResponse(503, "storage_unavailable", outcome.error,
+                            "máy chủ thu thập tạm thời không lưu được báo cáo: " + outcome.error);
+  }
+  posture::v1::ReportAck ack;
+  ack.set_agent_id(request.peerCommonName);
+  ack.set_sequence(report.sequence());
+  ack.set_duplicate(outcome.duplicate);
+  ack.mutable_committed_at()->set_seconds(outcome.committedAt);
+  co_return net::Response{200, kProtobuf, ack.SerializeAsString()};
+}
+
+}  // namespace posture::collector

@@ -1,0 +1,48 @@
+#pragma once
+// The HTTP API agents call: POST /v1/enrol (token + CSR, no client certificate yet) and
+// POST /v1/reports (mTLS required). Bodies are protobuf; errors carry an ErrorResponse
+// with a stable code and English and Vietnamese messages.
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "collector/ingest/ingest.h"
+#include "common/crypto/crypto.h"
+#include "common/net/http_server.h"
+
+namespace posture::collector {
+
+// Enrolled agents by id, kept in memory so a report costs no query to authorise.
+class AgentRegistry {
+ public:
+  struct Entry {
+    std::string unitCode;
+    bool revoked = false;
+  };
+  void load(db::Connection& db);
+  void put(const std::string& agentId, Entry entry);
+  std::optional<Entry> find(const std::string& agentId) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> agents_;
+};
+
+class AgentApi {
+ public:
+  AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca);
+  boost::asio::awaitable<net::Response> handle(net::Request& request);
+
+ private:
+  boost::asio::awaitable<net::Response> enrol(net::Request& request);
+  boost::asio::awaitable<net::Response> report(net::Request& request);
+
+  Ingest& ingest_;
+  AgentRegistry& registry_;
+  crypto::CertificateAuthority ca_;
+};
+
+net::Response errorResponse(unsigned status, const std::string& code, const std::string& en,
+                            const std::string& vi);
+
+}  // namespace posture::collector

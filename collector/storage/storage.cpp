@@ -1,0 +1,146 @@
+#include "collector/storage/storage.h"
+
+#include "common/crypto/crypto.h"
+
+namespace posture::collector {
+
+namespace {
+// Numbered migrations, applied in order at start; never edit a released one.
+const std::vector<std::string_view> kMigrations = {
+    R"sql(
+CREATE TABLE enrolment_tokens(
+  token_sha256 TEXT PRIMARY KEY,
+  unit_code TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  uses_left INTEGER NOT NULL CHECK (uses_left >= 0));
+CREATE TABLE agents(
+  agent_id TEXT PRIMARY KEY,
+  unit_code TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  enrolled_at INTEGER NOT NULL,
+  cert_serial TEXT NOT NULL,
+  cert_not_after INTEGER NOT NULL,
+  revoked_at INTEGER);
+-- Every report as received: the history.
+CREATE TABLE reports(
+  agent_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (agent_id, sequence)) WITHOUT ROWID;
+-- The latest report of each endpoint: what the evaluator reads.
+CREATE TABLE endpoints(
+  agent_id TEXT PRIMARY KEY,
+  unit_code TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL,
+  report BLOB NOT NULL);
+CREATE INDEX endpoints_unit ON endpoints(unit_code);
+CREATE TABLE alerts(
+  id INTEGER PRIMARY KEY,
+  rule TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  unit_code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+  title_vi TEXT NOT NULL,
+  title_en TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  resolved_at INTEGER,
+  UNIQUE (rule, subject));
+CREATE INDEX alerts_status ON alerts(status);
+CREATE TABLE alert_events(
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  detail TEXT NOT NULL);
+)sql",
+};
+}  // namespace
+
+std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDir) {
+  std::filesystem::create_directories(dataDir);
+  auto db = std::make_unique<db::Connection>(dataDir / "posture.db");
+  db->migrate(kMigrations);
+  return db;
+}
+
+void insertToken(db::Connection& db, const std::string& token, const std::string& unitCode,
+                 std::int64_t createdAt, std::int64_t expiresAt, int uses) {
+  db.prepare("INSERT INTO enrolment_tokens VALUES (?, ?, ?, ?, ?)")
+      .bind(1, crypto::sha256Hex(token))
+      .bind(2, unitCode)
+      .bind(3, createdAt)
+      .bind(4, expiresAt)
+      .bind(5, uses)
+      .run();
+}
+
+TokenCheck consumeToken(db::Connection& db, const std::string& token, std::int64_t now,
+                        TokenInfo& out) {
+  std::string hash = crypto::sha256Hex(token);
+  auto st = db.prepare(
+      "SELECT unit_code, expires_at, uses_left FROM enrolment_tokens WHERE token_sha256 = ?");
+  st.bind(1, hash);
+  if (!st.step()) return TokenCheck::Unknown;
+  out.unitCode = st.getText(0);
+  out.expiresAt = st.getInt(1);
+  out.usesLeft = static_cast<int>(st.getInt(2));
+  if (out.usesLeft <= 0) return TokenCheck::UsedUp;
+  if (now >= out.expiresAt) return TokenCheck::Expired;
+  db.prepare("UPDATE enrolment_tokens SET uses_left = uses_left - 1 WHERE token_sha256 = ?")
+      .bind(1, hash)
+      .run();
+  --out.usesLeft;
+  return TokenCheck::Ok;
+}
+
+void insertAgent(db::Connection& db, const AgentRecord& a) {
+  db.prepare("INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?, NULL)")
+      .bind(1, a.agentId)
+      .bind(2, a.unitCode)
+      .bind(3, a.hostname)
+      .bind(4, a.enrolledAt)
+      .bind(5, a.certSerial)
+      .bind(6, a.certNotAfter)
+      .run();
+}
+
+std::optional<AgentRecord> findAgent(db::Connection& db, const std::string& agentId) {
+  auto st = db.prepare(
+      "SELECT agent_id, unit_code, hostname, cert_serial, enrolled_at, cert_not_after, "
+      "revoked_at FROM agents WHERE agent_id = ?");
+  st.bind(1, agentId);
+  if (!st.step()) return std::nullopt;
+  AgentRecord a{st.getText(0), st.getText(1), st.getText(2), st.getText(3), st.getInt(4),
+                st.getInt(5), std::nullopt};
+  if (!st.isNull(6)) a.revokedAt = st.getInt(6);
+  return a;
+}
+
+std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
+  std::vector<StoredEndpoint> out;
+  auto st = db.prepare(
+      "SELECT agent_id, unit_code, hostname, last_sequence, last_seen, collected_at, report "
+      "FROM endpoints ORDER BY unit_code, hostname, agent_id");
+  while (st.step()) {
+    out.push_back({st.getText(0), st.getText(1), st.getText(2),
+                   static_cast<std::uint64_t>(st.getInt(3)), st.getInt(4), st.getInt(5),
+                   st.getBlob(6)});
+  }
+  return out;
+}
+
+std::int64_t countReports(db::Connection& db) {
+  auto st = db.prepare("SELECT count(*) FROM reports");
+  st.step();
+  return st.getInt(0);
+}
+
+}  // namespace posture::collector

@@ -1,0 +1,99 @@
+#pragma once
+// Thin RAII over SQLite: a connection, prepared statements, transactions and numbered
+// migrations. Errors throw DbError naming the statement and SQLite's message.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace posture::db {
+
+class DbError : public std::runtime_error {
+ public:
+  DbError(const std::string& message, int code) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+class Statement;
+
+class Connection {
+ public:
+  enum class Mode { ReadWrite, ReadOnly };
+  // Opens (creating if ReadWrite) the file, sets WAL, foreign keys and a busy timeout.
+  explicit Connection(const std::filesystem::path& file, Mode mode = Mode::ReadWrite);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void exec(std::string_view sql);
+  Statement prepare(std::string_view sql);
+  std::int64_t lastInsertRowid() const;
+  int changes() const;
+  sqlite3* handle() { return db_; }
+
+  // Applies migrations[i] for every i >= user_version, each in its own transaction.
+  void migrate(const std::vector<std::string_view>& migrations);
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+
+  // Binding is 1-based, like SQLite.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+  Statement& bindBlob(int index, std::string_view bytes);
+  Statement& bindNull(int index);
+
+  // Steps once: true while a row is available.
+  bool step();
+  // Steps to completion (for statements that return no rows).
+  void run();
+  void reset();
+
+  bool isNull(int column) const;
+  std::int64_t getInt(int column) const;
+  double getDouble(int column) const;
+  std::string getText(int column) const;
+  std::string getBlob(int column) const;
+
+ private:
+  void check(int rc, const char* what);
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
+class Transaction {
+ public:
+  explicit Transaction(Connection& conn);
+  ~Transaction();
+  void commit();
+
+ private:
+  Connection& conn_;
+  bool done_ = false;
+};
+
+}  // namespace posture::db

@@ -1,0 +1,92 @@
+#include "common/util/args.h"
+
+#include <charconv>
+
+namespace posture::util {
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued,
+           const std::set<std::string>& flags) {
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (!a.starts_with("--") || a == "--") {
+      positional_.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> inlineValue;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inlineValue = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (flags.count(name)) {
+      if (inlineValue) throw ArgsError("option --" + name + " takes no value");
+      flags_.insert(name);
+    } else if (valued.count(name)) {
+      if (inlineValue) {
+        values_[name].push_back(*inlineValue);
+      } else if (i + 1 < argv.size()) {
+        values_[name].push_back(argv[++i]);
+      } else {
+        throw ArgsError("option --" + name + " needs a value");
+      }
+    } else {
+      throw ArgsError("unknown option --" + name);
+    }
+  }
+}
+
+std::optional<std::string> Args::get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::string Args::require(const std::string& name) const {
+  auto v = get(name);
+  if (!v || v->empty()) throw ArgsError("missing required option --" + name);
+  return *v;
+}
+
+std::string Args::getOr(const std::string& name, const std::string& fallback) const {
+  return get(name).value_or(fallback);
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+long long Args::number(const std::string& name, long long fallback, long long min,
+                       long long max) const {
+  auto v = get(name);
+  if (!v) return fallback;
+  long long out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size() || out < min || out > max) {
+    throw ArgsError("option --" + name + " must be a number from " + std::to_string(min) +
+                    " to " + std::to_string(max) + ", got '" + *v + "'");
+  }
+  return out;
+}
+
+std::optional<long long> parseDurationSeconds(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  long long mult = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's': mult = 1; digits.pop_back(); break;
+    case 'm': mult = 60; digits.pop_back(); break;
+    case 'h': mult = 3600; digits.pop_back(); break;
+    case 'd': mult = 86400; digits.pop_back(); break;
+    default: break;
+  }
+  long long n = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || n < 0 ||
+      n > 100LL * 365 * 86400) {
+    return std::nullopt;
+  }
+  return n * mult;
+}
+
+}  // namespace posture::util
