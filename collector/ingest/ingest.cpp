@@ -46,19 +46,19 @@ void Ingest::submitJob(Job job, std::function<void(std::exception_ptr)> done) {
   done(std::make_exception_ptr(std::runtime_error("collector is shutting down")));
 }
 
+// Not coroutines themselves: GCC 12 destroys lambda temporaries inside a co_await
+// expression twice, so the callables are built outside any coroutine frame.
 boost::asio::awaitable<IngestOutcome> Ingest::store(ReportRecord record) {
   auto shared = std::make_shared<ReportRecord>(std::move(record));
-  co_return co_await awaitCallback<IngestOutcome>(
-      [this, shared](std::function<void(IngestOutcome)> done) {
-        submit(std::move(*shared), std::move(done));
-      });
+  return awaitCallback<IngestOutcome>([this, shared](std::function<void(IngestOutcome)> done) {
+    submit(std::move(*shared), std::move(done));
+  });
 }
 
 boost::asio::awaitable<Ingest::JobOutcome> Ingest::run(Job job) {
-  co_return co_await awaitCallback<JobOutcome>(
-      [this, job = std::move(job)](std::function<void(JobOutcome)> done) {
-        submitJob(job, [done](std::exception_ptr e) { done(JobOutcome{e}); });
-      });
+  return awaitCallback<JobOutcome>([this, job](std::function<void(JobOutcome)> done) {
+    submitJob(job, [done](std::exception_ptr e) { done(JobOutcome{e}); });
+  });
 }
 
 void Ingest::loop() {

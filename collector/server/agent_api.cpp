@@ -79,7 +79,7 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
 
   auto response = std::make_shared<net::Response>();
   auto agent = std::make_shared<AgentRecord>();
-  std::exception_ptr failure = (co_await ingest_.run([&, response, agent](db::Connection& db) {
+  Ingest::Job job = [&, response, agent](db::Connection& db) {
     std::int64_t now = util::unixNow();
     TokenInfo token;
     switch (consumeToken(db, req.token(), now, token)) {
@@ -123,7 +123,9 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     out.set_certificate_pem(cert);
     out.set_ca_certificate_pem(ca_.certPem);
     *response = net::Response{200, kProtobuf, out.SerializeAsString()};
-  })).error;
+  };
+  Ingest::JobOutcome outcome = co_await ingest_.run(std::move(job));
+  std::exception_ptr failure = outcome.error;
   if (failure) {
     try {
       std::rethrow_exception(failure);
@@ -200,7 +202,8 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
     record.body = std::move(request.message.body());
   }
 
-  IngestOutcome outcome = co_await ingest_.store(std::move(record));
+  auto pending = ingest_.store(std::move(record));
+  IngestOutcome outcome = co_await std::move(pending);
   if (!outcome.ok) {
     co_return errorResponse(503, "storage_unavailable", outcome.error,
                             "máy chủ thu thập tạm thời không lưu được báo cáo: " + outcome.error);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -16,10 +17,11 @@ std::optional<std::string> readFile(const std::filesystem::path& path, std::size
   if (!in) return std::nullopt;
   std::string out;
   char buf[65536];
-  while (out.size() < maxBytes && in.read(buf, sizeof buf), in.gcount() > 0) {
+  while (out.size() < maxBytes) {
+    in.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, maxBytes - out.size())));
+    if (in.gcount() <= 0) break;
     out.append(buf, static_cast<std::size_t>(in.gcount()));
   }
-  if (out.size() > maxBytes) out.resize(maxBytes);
   return out;
 }
 

@@ -1,0 +1,108 @@
+// posture-agent: command line only; the work is in the library.
+#include <google/protobuf/util/json_util.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include "agent/agent.h"
+#include "agent/enrol.h"
+#include "agent/uplink.h"
+#include "common/log/log.h"
+#include "common/crypto/crypto.h"
+#include "common/util/args.h"
+
+namespace {
+using namespace posture;
+using namespace posture::agent;
+
+const char* kUsage = R"(posture-agent — tác tử báo cáo tình trạng an toàn thông tin
+Usage:
+  posture-agent collect --json [--state-dir DIR]
+  posture-agent enroll --collector HOST:PORT --token TOKEN --state-dir DIR
+                       [--ca-fingerprint SHA256] [--force]
+  posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info]
+)";
+
+std::atomic<bool> g_stop{false};
+void onSignal(int) { g_stop.store(true); }
+
+int collect(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"state-dir"}, {"json"});
+  if (!a.flag("json")) throw util::ArgsError("collect prints JSON: add --json");
+  CollectOptions c;
+  if (auto dir = a.get("state-dir"); dir && isEnrolled(*dir)) c = collectOptionsFor(loadState(*dir));
+  auto report = collectReport(c);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions p;
+  p.add_whitespace = true;
+  p.preserve_proto_field_names = true;
+  auto st = google::protobuf::util::MessageToJsonString(report, &json, p);
+  if (!st.ok()) throw std::runtime_error("cannot print the report as JSON: " + st.ToString());
+  std::fputs(json.c_str(), stdout);
+  return 0;
+}
+
+int enroll(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"collector", "token", "state-dir", "ca-fingerprint"}, {"force"});
+  EnrolOptions o;
+  o.collector = a.require("collector");
+  o.token = a.require("token");
+  o.stateDir = a.require("state-dir");
+  o.caFingerprint = a.getOr("ca-fingerprint", "");
+  o.force = a.flag("force");
+  auto s = enrol(o);
+  std::printf("enrolled: agent %s in unit %s with collector %s\n", s.agentId.c_str(),
+              s.unitCode.c_str(), s.collector.c_str());
+  if (o.caFingerprint.empty()) {
+    std::fprintf(stderr,
+                 "warning: no --ca-fingerprint given; trusted the collector CA on first use: %s\n",
+                 crypto::certificateFingerprint(s.caPem).c_str());
+  }
+  return 0;
+}
+
+int run(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"state-dir", "interval", "log-level"}, {"once"});
+  log::Level level;
+  if (!log::parseLevel(a.getOr("log-level", "info"), level)) {
+    throw util::ArgsError("unknown --log-level '" + a.getOr("log-level", "") + "'");
+  }
+  log::setLevel(level);
+  RunOptions o;
+  o.stateDir = a.require("state-dir");
+  o.once = a.flag("once");
+  auto interval = util::parseDurationSeconds(a.getOr("interval", "1h"));
+  if (!interval || *interval < 1) throw util::ArgsError("--interval must be a duration like 30s or 1h");
+  o.interval = std::chrono::seconds(*interval);
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return runAgent(o, g_stop);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (cmd == "collect") return collect(rest);
+    if (cmd == "enroll" || cmd == "enrol") return enroll(rest);
+    if (cmd == "run") return run(rest);
+    std::fprintf(stderr, "posture-agent: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    return 2;
+  } catch (const util::ArgsError& e) {
+    std::fprintf(stderr, "posture-agent %s: %s\n", cmd.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "posture-agent %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,23 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "agent/probes/probe_context.h"
+
+namespace posture::agent {
+
+struct PatchesResult {
+  ProbeOutcome outcome;
+  std::optional<std::uint32_t> pendingUpdates;
+  std::optional<std::uint32_t> pendingSecurityUpdates;
+  std::optional<std::int64_t> lastInstallTime;  // Unix seconds
+  std::optional<std::int64_t> lastCheckTime;    // Unix seconds
+  Tristate rebootRequired = Tristate::Unknown;
+  Tristate automaticUpdates = Tristate::Unknown;
+  std::string source;
+};
+
+PatchesResult probePatches(const ProbeContext& context);
+
+}  // namespace posture::agent

@@ -1,0 +1,79 @@
+#include "agent/uplink.h"
+
+#include "common/net/http_server.h"
+#include "common/net/https_client.h"
+#include "common/net/tls_context.h"
+
+namespace posture::agent {
+namespace {
+constexpr const char* kProtobuf = "application/x-protobuf";
+
+// Turns a non-200 answer into an UplinkError carrying the collector's own explanation.
+[[noreturn]] void failWith(const net::ClientResponse& r) {
+  posture::v1::ErrorResponse e;
+  if (r.contentType.starts_with(kProtobuf) && e.ParseFromString(r.body) && !e.code().empty()) {
+    bool retryable = r.status >= 500;
+    throw UplinkError("collector refused (HTTP " + std::to_string(r.status) + " " + e.code() +
+                          "): " + e.message() + " / " + e.message_vi(),
+                      e.code(), retryable);
+  }
+  std::string body = r.body.substr(0, 300);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  throw UplinkError("collector answered HTTP " + std::to_string(r.status) + ": " + body, {},
+                    r.status >= 500);
+}
+
+net::ClientResponse post(std::shared_ptr<boost::asio::ssl::context> tls,
+                         const std::string& collector, const std::string& target,
+                         const std::string& body, std::chrono::milliseconds timeout,
+                         std::string* peerCert) {
+  std::pair<std::string, std::string> hp;
+  try {
+    hp = net::splitHostPort(collector);
+  } catch (const std::invalid_argument& e) {
+    throw UplinkError(std::string("bad collector address: ") + e.what(), {}, false);
+  }
+  try {
+    return net::postBlocking(std::move(tls), hp.first, hp.second, target, kProtobuf, body, timeout,
+                             peerCert);
+  } catch (const net::NetError& e) {
+    throw UplinkError(e.what());
+  }
+}
+}  // namespace
+
+posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Report& report,
+                                  std::chrono::milliseconds timeout) {
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  try {
+    tls = net::makeClientContext(state.caPem, state.certPem, state.keyPem);
+  } catch (const std::exception& e) {
+    throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
+                      {}, false);
+  }
+  auto r = post(tls, state.collector, "/v1/reports", report.SerializeAsString(), timeout, nullptr);
+  if (r.status != 200) failWith(r);
+  posture::v1::ReportAck ack;
+  if (!ack.ParseFromString(r.body) || ack.sequence() != report.sequence()) {
+    throw UplinkError("collector sent an acknowledgement that does not match report " +
+                      std::to_string(report.sequence()));
+  }
+  return ack;
+}
+
+posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
+                                         const posture::v1::EnrolRequest& request,
+                                         std::chrono::milliseconds timeout,
+                                         std::string* serverCertPem) {
+  auto tls = net::makeClientContext({});
+  auto r = post(tls, collector, "/v1/enrol", request.SerializeAsString(), timeout, serverCertPem);
+  if (r.status != 200) failWith(r);
+  posture::v1::EnrolResponse out;
+  if (!out.ParseFromString(r.body) || out.certificate_pem().empty() ||
+      out.ca_certificate_pem().empty()) {
+    throw UplinkError("collector sent an enrolment answer without a certificate", {}, false);
+  }
+  return out;
+}
+
+}  // namespace posture::agent

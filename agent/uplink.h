@@ -1,0 +1,38 @@
+#pragma once
+// Sending to the collector: enrolment (before the agent has a certificate) and reports
+// over mTLS. Every failure throws UplinkError with a message meant for IT staff.
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "agent/state.h"
+#include "posture/v1/enrol.pb.h"
+#include "posture/v1/report.pb.h"
+
+namespace posture::agent {
+
+class UplinkError : public std::runtime_error {
+ public:
+  UplinkError(const std::string& message, std::string code = {}, bool retryable = true)
+      : std::runtime_error(message), code_(std::move(code)), retryable_(retryable) {}
+  const std::string& code() const { return code_; }  // the collector's error code, if any
+  bool retryable() const { return retryable_; }      // false: resending cannot help
+
+ private:
+  std::string code_;
+  bool retryable_;
+};
+
+// Posts the report and returns the collector's acknowledgement, which it sends only after
+// the report is committed.
+posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Report& report,
+                                  std::chrono::milliseconds timeout);
+
+// Posts an enrolment request without a client certificate and without verifying the
+// server (the CA is not known yet); *serverCertPem receives what the server presented.
+posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
+                                         const posture::v1::EnrolRequest& request,
+                                         std::chrono::milliseconds timeout,
+                                         std::string* serverCertPem);
+
+}  // namespace posture::agent

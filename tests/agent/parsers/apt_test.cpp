@@ -1,0 +1,111 @@
+#include "agent/probes/parsers/apt.h"
+
+#include <doctest/doctest.h>
+
+#include "common/util/files.h"
+
+using namespace posture::agent::parsers;
+
+TEST_CASE("parseAptUpgradeSimulation reads upgrades, new installs and security origins") {
+  auto plan = parseAptUpgradeSimulation(R"(Reading package lists...
+Building dependency tree...
+The following packages will be upgraded:
+  base-files libssl3
+Inst base-files [12.4+deb12u5] (12.4+deb12u7 Debian:12.7/stable [amd64])
+Inst libssl3 [3.0.11-1~deb12u1] (3.0.15-1~deb12u1 Debian-Security:12/stable-security [amd64])
+Inst libgcrypt20-dev [1.10.1-3] (1.10.1-3+deb12u1 Debian:12.15/oldstable, Debian-Security:12/oldstable-security [amd64]) []
+Inst linux-image-6.1.0-26-amd64 (6.1.0-26 Debian-Security:12/stable-security [amd64])
+Inst openssl [3.0.2-0ubuntu1.15] (3.0.2-0ubuntu1.18 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])
+Conf base-files (12.4+deb12u7 Debian:12.7/stable [amd64])
+)");
+  REQUIRE(plan.packages.size() == 5);
+  CHECK(plan.malformed.empty());
+  CHECK(plan.packages[0].name == "base-files");
+  CHECK(plan.packages[0].currentVersion == "12.4+deb12u5");
+  CHECK(plan.packages[0].newVersion == "12.4+deb12u7");
+  CHECK(plan.packages[0].origins == "Debian:12.7/stable");
+  CHECK_FALSE(plan.packages[0].security);
+  CHECK(plan.packages[1].security);
+  CHECK(plan.packages[2].security);
+  CHECK(plan.packages[3].currentVersion.empty());
+  CHECK(plan.packages[3].newVersion == "6.1.0-26");
+  CHECK(plan.packages[3].security);
+  CHECK(plan.packages[4].security);
+}
+
+TEST_CASE("parseAptUpgradeSimulation counts a recorded Debian 12 run") {
+  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/apt_get_s_upgrade_bookworm.txt");
+  REQUIRE(text);
+  auto plan = parseAptUpgradeSimulation(*text);
+  CHECK(plan.malformed.empty());
+  CHECK(plan.packages.size() == 132);
+  std::size_t security = 0;
+  for (const auto& p : plan.packages) security += p.security;
+  CHECK(security == 79);
+}
+
+TEST_CASE("parseAptUpgradeSimulation keeps malformed Inst lines apart and never crashes") {
+  auto plan = parseAptUpgradeSimulation("Inst \nInst pkg\nInst pkg [1.0\nInst pkg [1.0] 2.0\n"
+                                        "Inst pkg [1.0] (2.0\nInst pkg (2.0)\nInstall nothing\n");
+  CHECK(plan.packages.empty());
+  CHECK(plan.malformed.size() == 6);
+  CHECK(parseAptUpgradeSimulation("").packages.empty());
+  CHECK(parseAptUpgradeSimulation("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n")
+            .packages.empty());
+}
+
+TEST_CASE("parseAptConfigDump reads quoted values and skips malformed lines") {
+  auto kv = parseAptConfigDump(
+      "APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"0\";\n"
+      "Broken line\nAPT::X \"unterminated;\nAPT::Y 1;\n");
+  CHECK(kv["APT::Periodic::Update-Package-Lists"] == "1");
+  CHECK(kv["APT::Periodic::Unattended-Upgrade"] == "0");
+  CHECK(kv.size() == 2);
+
+  auto recorded = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/apt_config_dump.txt");
+  REQUIRE(recorded);
+  auto dump = parseAptConfigDump(*recorded);
+  CHECK(dump["APT::Architecture"] == "amd64");
+  CHECK(dump.count("APT::Periodic::Unattended-Upgrade") == 0);
+}
+
+TEST_CASE("newestAptHistoryEnd finds the latest End-Date, not the last one") {
+  auto t = newestAptHistoryEnd(R"(
+Start-Date: 2024-05-01  10:12:01
+Commandline: apt-get install jq
+Install: jq:amd64 (1.6-2.1)
+End-Date: 2024-05-01  10:12:33
+
+Start-Date: 2024-06-02  08:00:00
+End-Date: 2024-06-02  08:01:59
+
+Start-Date: 2024-03-01  08:00:00
+End-Date: 2024-03-01  08:00:09
+End-Date: garbage
+)");
+  REQUIRE(t);
+  CHECK(*t == LocalDateTime{2024, 6, 2, 8, 1, 59});
+  CHECK_FALSE(newestAptHistoryEnd("Start-Date: 2024-05-01  10:12:01\n"));
+  CHECK_FALSE(newestAptHistoryEnd("End-Date: 2024-13-01  10:12:01\nEnd-Date: 2024-02-30  10:12:01\n"));
+}
+
+TEST_CASE("newestDpkgInstall only counts 'status installed' lines") {
+  auto t = newestDpkgInstall(
+      "2024-05-01 10:12:33 status installed libssl3:amd64 3.0.15-1~deb12u1\n"
+      "2024-07-01 09:00:00 status half-configured libc-bin:amd64 2.36-9\n"
+      "2024-06-01 09:00:00 status installed libc-bin:amd64 2.36-9\n"
+      "2024-08-01 09:00:00 startup archives unpack\n"
+      "junk status installed\n");
+  REQUIRE(t);
+  CHECK(*t == LocalDateTime{2024, 6, 1, 9, 0, 0});
+  CHECK_FALSE(newestDpkgInstall(""));
+}
+
+TEST_CASE("parseLocalDateTime validates each field") {
+  CHECK(parseLocalDateTime("2024-05-01  10:12:33") == LocalDateTime{2024, 5, 1, 10, 12, 33});
+  CHECK_FALSE(parseLocalDateTime("2024-05-01T10:12:33"));
+  CHECK_FALSE(parseLocalDateTime("2024-05-01 25:12:33"));
+  CHECK_FALSE(parseLocalDateTime("2024-5-01 10:12:33"));
+  CHECK_FALSE(parseLocalDateTime("-024-05-01 10:12:33"));
+  CHECK_FALSE(parseLocalDateTime(""));
+}

@@ -1,0 +1,102 @@
+#include "agent/probes/parsers/firewall_rules.h"
+
+#include <doctest/doctest.h>
+
+#include "common/util/files.h"
+
+using namespace posture::agent::parsers;
+
+namespace {
+std::string data(const char* name) {
+  auto text = posture::util::readFile(std::string(POSTURE_SOURCE_DIR "/tests/agent/data/") + name);
+  REQUIRE(text);
+  return *text;
+}
+}  // namespace
+
+TEST_CASE("parseNftRuleset counts rules, not set elements or chain declarations") {
+  auto s = parseNftRuleset(data("nft_list_ruleset_debian.txt"));
+  CHECK(s.malformed.empty());
+  CHECK(s.ruleCount == 6);
+  CHECK(s.hasInputChain);
+  CHECK(s.defaultDenyInput);
+}
+
+TEST_CASE("parseNftRuleset: an accept policy denies only with a final unconditional drop") {
+  const char* accepting = R"(table inet filter {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport 22 drop
+	}
+}
+)";
+  auto a = parseNftRuleset(accepting);
+  CHECK(a.ruleCount == 1);
+  CHECK(a.hasInputChain);
+  CHECK_FALSE(a.defaultDenyInput);
+
+  const char* finalDrop = R"(table ip filter {
+	chain INPUT {
+		type filter hook input priority filter; policy accept;
+		iifname "lo" counter packets 10 bytes 600 accept
+		counter packets 3 bytes 180 reject with icmp port-unreachable
+	}
+}
+)";
+  auto b = parseNftRuleset(finalDrop);
+  CHECK(b.ruleCount == 2);
+  CHECK(b.defaultDenyInput);
+
+  // An input hook outside the IP families (arp) does not filter IP traffic.
+  auto c = parseNftRuleset("table arp a {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n");
+  CHECK_FALSE(c.hasInputChain);
+  CHECK_FALSE(c.defaultDenyInput);
+}
+
+TEST_CASE("parseNftRuleset on empty and malformed input") {
+  auto empty = parseNftRuleset("");
+  CHECK(empty.ruleCount == 0);
+  CHECK_FALSE(empty.hasInputChain);
+  CHECK(empty.malformed.empty());
+
+  auto bad = parseNftRuleset("}\n}\nchain x {\nrandom words\n");
+  CHECK_FALSE(bad.malformed.empty());
+  CHECK_FALSE(bad.defaultDenyInput);
+
+  auto open = parseNftRuleset("table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n");
+  CHECK_FALSE(open.malformed.empty());
+  CHECK_FALSE(open.defaultDenyInput);
+}
+
+TEST_CASE("parseIptablesSave counts rules of every table and reads the INPUT policy") {
+  auto s = parseIptablesSave(data("iptables_save_debian.txt"));
+  CHECK(s.malformed.empty());
+  CHECK(s.ruleCount == 4);
+  CHECK(s.hasInputChain);
+  CHECK(s.defaultDenyInput);
+}
+
+TEST_CASE("parseIptablesSave: ACCEPT policy denies only with a final unconditional DROP/REJECT") {
+  auto open = parseIptablesSave("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j DROP\nCOMMIT\n");
+  CHECK(open.ruleCount == 1);
+  CHECK_FALSE(open.defaultDenyInput);
+
+  auto closed = parseIptablesSave(
+      "*filter\n:INPUT ACCEPT [0:0]\n[5:300] -A INPUT -i lo -j ACCEPT\n[0:0] -A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n");
+  CHECK(closed.ruleCount == 2);
+  CHECK(closed.defaultDenyInput);
+
+  // INPUT of another table is not the filter INPUT chain.
+  auto nat = parseIptablesSave("*nat\n:INPUT DROP [0:0]\nCOMMIT\n");
+  CHECK_FALSE(nat.hasInputChain);
+  CHECK_FALSE(nat.defaultDenyInput);
+}
+
+TEST_CASE("parseIptablesSave on empty and malformed input") {
+  auto empty = parseIptablesSave("");
+  CHECK(empty.ruleCount == 0);
+  CHECK_FALSE(empty.hasInputChain);
+  auto bad = parseIptablesSave("-A INPUT -j ACCEPT\n:INPUT\nwhat is this\n[unclosed -A INPUT\n");
+  CHECK(bad.ruleCount == 0);
+  CHECK(bad.malformed.size() == 4);
+}
