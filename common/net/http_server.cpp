@@ -196,6 +196,15 @@ asio::awaitable<void> HttpsServer::session(tcp::socket socket) {
       auto res = toHttp(std::move(r), 11, false);
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      // Lingering close: a client still uploading the refused body would get a reset
+      // and lose the answer if we closed now, so read and discard a bounded amount.
+      std::size_t drained = 0;
+      char sink[16384];
+      while (!ec && drained < 4 * limits_.maxBodyBytes + (1 << 20)) {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+        drained += co_await stream.async_read_some(asio::buffer(sink),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
       break;
     }
 

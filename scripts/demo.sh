@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The main job on one machine: installs dependencies, builds, starts a collector on
+# localhost with its SQLite database and the policies in policies/, enrols this machine's
+# real agent and a simulated fleet in several units, then prints the per-unit compliance
+# summary and exports the compliance list.
+#   ./scripts/demo.sh          run it (the collector and the agent keep running)
+#   ./scripts/demo.sh stop     stop what a previous run left running
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+demo=${POSTURE_DEMO_DIR:-$root/demo}
+port=${POSTURE_DEMO_PORT:-8443}
+endpoints=${POSTURE_DEMO_ENDPOINTS:-300}
+
+stop_demo() {
+  for f in "$demo"/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then kill "$pid" && echo "stopped $(basename "$f" .pid) ($pid)"; fi
+    rm -f "$f"
+  done
+}
+if [ "${1:-}" = stop ]; then stop_demo; exit 0; fi
+
+./scripts/install-deps.sh
+echo "== build (release) into build/"
+./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$root/build-demo.log" 2>&1 || {
+  tail -40 "$root/build-demo.log" >&2
+  exit 1
+}
+bin=$root/build
+
+stop_demo
+rm -rf "$demo"
+mkdir -p "$demo"
+echo "== collector: https://127.0.0.1:$port and https://[::1]:$port, data in $demo/collector"
+"$bin/collector/posture-collector" serve --data-dir "$demo/collector" \
+  --listen "127.0.0.1:$port" --listen "[::1]:$port" --policies "$root/policies" \
+  --evaluate-every 1s >"$demo/collector.out" 2>"$demo/collector.log" &
+echo $! >"$demo/collector.pid"
+for _ in $(seq 100); do
+  grep -q "CA fingerprint" "$demo/collector.out" 2>/dev/null && break
+  kill -0 "$(cat "$demo/collector.pid")" 2>/dev/null || { cat "$demo/collector.log" >&2; exit 1; }
+  sleep 0.1
+done
+fingerprint=$(sed -n 's/.*CA fingerprint (SHA-256) //p' "$demo/collector.out")
+
+token() { "$bin/collector/posture-collector" token create --data-dir "$demo/collector" --unit "$1" --uses "$2" 2>/dev/null; }
+
+echo "== this machine's agent, enrolled in unit BS-VP over mTLS (CA pinned: $fingerprint)"
+"$bin/agent/posture-agent" enroll --collector "127.0.0.1:$port" --token "$(token BS-VP 1)" \
+  --state-dir "$demo/agent" --ca-fingerprint "$fingerprint"
+"$bin/agent/posture-agent" run --state-dir "$demo/agent" --once
+"$bin/agent/posture-agent" run --state-dir "$demo/agent" --interval 10m 2>>"$demo/agent.log" &
+echo $! >"$demo/agent.pid"
+
+echo "== simulated fleet: $endpoints endpoints in 4 units, real enrolment and mTLS"
+"$bin/tests/bench/posture-fleet-sim" --collector "127.0.0.1:$port" --ca-fingerprint "$fingerprint" \
+  --unit "BS-VP=$(token BS-VP "$endpoints")" \
+  --unit "BS-TCKH=$(token BS-TCKH "$endpoints")" \
+  --unit "BS-XBINHHAI=$(token BS-XBINHHAI "$endpoints")" \
+  --unit "BS-XBINHTRI=$(token BS-XBINHTRI "$endpoints")" \
+  --endpoints "$endpoints" --reports 1 --seed 2022 | sed 's/^/   /'
+
+sleep 2  # the collector evaluates and raises alerts every second
+echo
+"$bin/collector/posture-collector" status --data-dir "$demo/collector" --policies "$root/policies"
+csv=$demo/danh-sach-tuan-thu.csv
+"$bin/collector/posture-collector" export --data-dir "$demo/collector" --policies "$root/policies" \
+  --format csv --out "$csv"
+cat <<MSG
+
+Danh sách tuân thủ (CSV, UTF-8 BOM): $csv
+Compliance list (CSV): $csv
+The collector (PID $(cat "$demo/collector.pid")) and this machine's agent (PID $(cat "$demo/agent.pid")) keep running.
+  open alerts:  $bin/collector/posture-collector alerts list --data-dir $demo/collector
+  stop both:    ./scripts/demo.sh stop
+MSG

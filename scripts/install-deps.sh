@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Posture needs to build, run and test, from Debian 12's packages only.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev libssl-dev openssl ca-certificates
+  libsqlite3-dev sqlite3 libyaml-cpp-dev
+  libprotobuf-dev protobuf-compiler doctest-dev
+  procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds Posture twice (optimised, then with AddressSanitizer and
+# UndefinedBehaviorSanitizer) and runs every test in both builds.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+./scripts/install-deps.sh
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+summary=()
+status=0
+run_suite() {
+  local name=$1 dir=$2
+  shift 2
+  echo "== build ($name)"
+  ./scripts/build.sh "$dir" "$@"
+  echo "== test ($name)"
+  local log="$dir/ctest.log"
+  if ctest --test-dir "$dir" --output-on-failure --timeout 900 2>&1 | tee "$log"; then :; else status=1; fi
+  summary+=("$name: $(grep -E 'tests passed|tests failed' "$log" | tail -1)")
+}
+run_suite release build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_SANITIZE=ON
+
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+exit $status

@@ -1,0 +1,126 @@
+#include "tests/integration/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "common/util/process.h"
+
+extern char** environ;
+
+namespace posture::test {
+
+std::string makeTempDir(const std::string& prefix) {
+  std::string templ = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+  return templ;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+  int pipeFds[2];
+  if (::pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
+  std::vector<std::string> store(argv);
+  std::vector<char*> args;
+  for (auto& s : store) args.push_back(s.data());
+  args.push_back(nullptr);
+  int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipeFds[1]);
+  if (rc != 0) {
+    ::close(pipeFds[0]);
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+  out_ = pipeFds[0];
+}
+
+ChildProcess::~ChildProcess() {
+  if (!reaped_) {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100 && !reaped_; ++i) {
+      if (::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status_, 0);
+    }
+  }
+  if (out_ >= 0) ::close(out_);
+}
+
+std::string ChildProcess::waitForLine(const std::string& needle, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    for (auto nl = buffer_.find('\n'); nl != std::string::npos; nl = buffer_.find('\n')) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      if (line.find(needle) != std::string::npos) return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw std::runtime_error("timed out waiting for '" + needle + "'");
+    pollfd p{out_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(out_, buf, sizeof buf);
+    if (n <= 0) throw std::runtime_error("process exited before printing '" + needle + "'");
+    buffer_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+int ChildProcess::stop() {
+  if (!reaped_) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, &status_, 0);
+    reaped_ = true;
+  }
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+void ChildProcess::kill9() {
+  if (reaped_) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status_, 0);
+  reaped_ = true;
+}
+
+CollectorProcess::CollectorProcess(const std::vector<std::string>& extraArgs) {
+  dataDir = makeTempDir("posture-collector-");
+  std::vector<std::string> argv = {POSTURE_COLLECTOR_BIN, "serve", "--data-dir", dataDir,
+                                   "--listen", "127.0.0.1:0", "--policies",
+                                   std::string(POSTURE_SOURCE_DIR) + "/policies",
+                                   "--evaluate-every", "1s"};
+  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+  process = std::make_unique<ChildProcess>(argv);
+  std::string line = process->waitForLine("listening on https://127.0.0.1:");
+  address = line.substr(line.find("127.0.0.1:"));
+}
+
+CollectorProcess::~CollectorProcess() {
+  process.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dataDir, ec);
+}
+
+std::string CollectorProcess::createToken(const std::string& unit, int uses, const std::string& ttl) {
+  auto r = util::runProcess({POSTURE_COLLECTOR_BIN, "token", "create", "--data-dir", dataDir,
+                             "--unit", unit, "--uses", std::to_string(uses), "--ttl", ttl});
+  if (r.exitCode != 0) throw std::runtime_error("token create failed: " + r.err);
+  std::string token = r.out;
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  return token;
+}
+
+}  // namespace posture::test

@@ -1,0 +1,50 @@
+#pragma once
+// A real program started in the background for a test: its stdout is read line by line
+// (the collector prints its bound address there), it is stopped with SIGTERM at the end.
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace posture::test {
+
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();  // SIGTERM, then SIGKILL after 10 s
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Reads stdout until a line contains `needle`; returns that line, or throws on timeout
+  // or when the child exits first.
+  std::string waitForLine(const std::string& needle,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Sends SIGTERM and returns the exit status (-signal when killed).
+  int stop();
+  void kill9();
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string buffer_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// A started collector on 127.0.0.1 with a fresh data directory.
+struct CollectorProcess {
+  std::string dataDir;
+  std::string address;  // "127.0.0.1:PORT"
+  std::unique_ptr<ChildProcess> process;
+  explicit CollectorProcess(const std::vector<std::string>& extraArgs = {});
+  ~CollectorProcess();
+  // Runs `posture-collector token create` and returns the token.
+  std::string createToken(const std::string& unit, int uses = 1, const std::string& ttl = "1h");
+};
+
+std::string makeTempDir(const std::string& prefix);
+
+}  // namespace posture::test
