@@ -284,3 +284,20 @@ TEST_CASE("the collector serves IPv6 and an agent enrols and reports over ::1") 
   CHECK(ack.sequence() == 1);
   fs::remove_all(o.stateDir);
 }
+
+TEST_CASE("a malformed policy file stops the collector with file, line and cause") {
+  std::string policies = test::makeTempDir("posture-policies-");
+  std::string data = test::makeTempDir("posture-data-");
+  util::writeFileAtomic(fs::path(policies) / "bad.yaml",
+                        "policy:\n  id: bad\n  version: 1\n  titel: {vi: a, en: b}\n");
+  auto r = util::runProcess({POSTURE_COLLECTOR_BIN, "serve", "--data-dir", data, "--listen",
+                             "127.0.0.1:0", "--policies", policies},
+                            std::chrono::seconds(30));
+  CHECK(r.exitCode == 1);
+  INFO(r.err);
+  CHECK(r.err.find(policies + "/bad.yaml:4:3: ") != std::string::npos);
+  CHECK(r.err.find("titel") != std::string::npos);
+  CHECK(r.out.find("listening") == std::string::npos);
+  fs::remove_all(policies);
+  fs::remove_all(data);
+}

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 using namespace posture::collector;
 
 TEST_CASE("fields with commas, quotes, newlines and diacritics survive a round trip") {
