@@ -6,7 +6,7 @@
 namespace posture::collector {
 
 Ingest::Ingest(std::unique_ptr<db::Connection> db, IngestOptions options)
-    : db_(std::move(db)), options_(std::move(options)) {
+    : db_(std::move(db)), writer_(std::make_unique<ReportWriter>(*db_)), options_(std::move(options)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -125,36 +125,8 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
   std::int64_t now = util::unixNow();
   try {
     db::Transaction tx(*db_);
-    auto insert = db_->prepare(
-        "INSERT OR IGNORE INTO reports(agent_id, sequence, received_at, collected_at, body) "
-        "VALUES (?, ?, ?, ?, ?)");
-    auto upsert = db_->prepare(
-        "INSERT INTO endpoints(agent_id, unit_code, hostname, last_sequence, last_seen, "
-        "collected_at, report) VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(agent_id) DO UPDATE SET unit_code = excluded.unit_code, "
-        "hostname = excluded.hostname, last_sequence = excluded.last_sequence, "
-        "last_seen = excluded.last_seen, collected_at = excluded.collected_at, "
-        "report = excluded.report WHERE excluded.last_sequence > endpoints.last_sequence");
     for (std::size_t i = 0; i < reports.size(); ++i) {
-      const ReportRecord& r = reports[i]->record;
-      insert.reset();
-      insert.bind(1, r.agentId)
-          .bind(2, static_cast<std::int64_t>(r.sequence))
-          .bind(3, now)
-          .bind(4, r.collectedAt)
-          .bindBlob(5, r.body)
-          .run();
-      outcomes[i].duplicate = db_->changes() == 0;
-      if (outcomes[i].duplicate) continue;
-      upsert.reset();
-      upsert.bind(1, r.agentId)
-          .bind(2, r.unitCode)
-          .bind(3, r.hostname)
-          .bind(4, static_cast<std::int64_t>(r.sequence))
-          .bind(5, now)
-          .bind(6, r.collectedAt)
-          .bindBlob(7, r.body)
-          .run();
+      outcomes[i].duplicate = !writer_->insert(reports[i]->record, now);
     }
     tx.commit();
     for (auto& o : outcomes) {

@@ -18,16 +18,10 @@
 #include <string>
 #include <thread>
 
+#include "collector/storage/storage.h"
 #include "common/db/sqlite.h"
 
 namespace posture::collector {
-
-struct ReportRecord {
-  std::string agentId, unitCode, hostname;
-  std::uint64_t sequence = 0;
-  std::int64_t collectedAt = 0;
-  std::string body;  // serialized posture.v1.Report
-};
 
 struct IngestOutcome {
   bool ok = false;
@@ -78,6 +72,7 @@ class Ingest {
   void commitBatch(std::deque<Item>& batch);
 
   std::unique_ptr<db::Connection> db_;
+  std::unique_ptr<ReportWriter> writer_;  // statements prepared once, used by the writer thread
   IngestOptions options_;
   std::mutex mutex_;
   std::condition_variable wake_;

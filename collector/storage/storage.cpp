@@ -22,15 +22,18 @@ CREATE TABLE agents(
   cert_serial TEXT NOT NULL,
   cert_not_after INTEGER NOT NULL,
   revoked_at INTEGER);
--- Every report as received: the history.
+-- Every report as received: the history. Appended in arrival order (rowid), so a batch
+-- fills fresh pages instead of touching one page per agent.
 CREATE TABLE reports(
+  id INTEGER PRIMARY KEY,
   agent_id TEXT NOT NULL,
   sequence INTEGER NOT NULL,
   received_at INTEGER NOT NULL,
   collected_at INTEGER NOT NULL,
   body BLOB NOT NULL,
-  PRIMARY KEY (agent_id, sequence)) WITHOUT ROWID;
--- The latest report of each endpoint: what the evaluator reads.
+  UNIQUE (agent_id, sequence));
+-- The latest report of each endpoint: what the evaluator reads. It points into the
+-- history rather than holding a second copy of the body.
 CREATE TABLE endpoints(
   agent_id TEXT PRIMARY KEY,
   unit_code TEXT NOT NULL,
@@ -38,7 +41,7 @@ CREATE TABLE endpoints(
   last_sequence INTEGER NOT NULL,
   last_seen INTEGER NOT NULL,
   collected_at INTEGER NOT NULL,
-  report BLOB NOT NULL);
+  report_id INTEGER NOT NULL REFERENCES reports(id)) WITHOUT ROWID;
 CREATE INDEX endpoints_unit ON endpoints(unit_code);
 CREATE TABLE alerts(
   id INTEGER PRIMARY KEY,
@@ -67,6 +70,8 @@ CREATE TABLE alert_events(
 std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDir) {
   std::filesystem::create_directories(dataDir);
   auto db = std::make_unique<db::Connection>(dataDir / "posture.db");
+  // 64 MiB of page cache: the history's index and the latest-state table stay in memory.
+  db->exec("PRAGMA cache_size=-65536");
   db->migrate(kMigrations);
   return db;
 }
@@ -127,8 +132,9 @@ std::optional<AgentRecord> findAgent(db::Connection& db, const std::string& agen
 std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
   std::vector<StoredEndpoint> out;
   auto st = db.prepare(
-      "SELECT agent_id, unit_code, hostname, last_sequence, last_seen, collected_at, report "
-      "FROM endpoints ORDER BY unit_code, hostname, agent_id");
+      "SELECT e.agent_id, e.unit_code, e.hostname, e.last_sequence, e.last_seen, "
+      "e.collected_at, r.body FROM endpoints e JOIN reports r ON r.id = e.report_id "
+      "ORDER BY e.unit_code, e.hostname, e.agent_id");
   while (st.step()) {
     out.push_back({st.getText(0), st.getText(1), st.getText(2),
                    static_cast<std::uint64_t>(st.getInt(3)), st.getInt(4), st.getInt(5),
@@ -141,6 +147,42 @@ std::int64_t countReports(db::Connection& db) {
   auto st = db.prepare("SELECT count(*) FROM reports");
   st.step();
   return st.getInt(0);
+}
+
+ReportWriter::ReportWriter(db::Connection& db)
+    : db_(db),
+      insert_(db.prepare(
+          "INSERT OR IGNORE INTO reports(agent_id, sequence, received_at, collected_at, body) "
+          "VALUES (?, ?, ?, ?, ?)")),
+      upsert_(db.prepare(
+          "INSERT INTO endpoints(agent_id, unit_code, hostname, last_sequence, last_seen, "
+          "collected_at, report_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT(agent_id) DO UPDATE SET unit_code = excluded.unit_code, "
+          "hostname = excluded.hostname, last_sequence = excluded.last_sequence, "
+          "last_seen = excluded.last_seen, collected_at = excluded.collected_at, "
+          "report_id = excluded.report_id "
+          // A late resend of an older report joins the history but not the latest state.
+          "WHERE excluded.last_sequence > endpoints.last_sequence")) {}
+
+bool ReportWriter::insert(const ReportRecord& r, std::int64_t receivedAt) {
+  insert_.reset();
+  insert_.bind(1, r.agentId)
+      .bind(2, static_cast<std::int64_t>(r.sequence))
+      .bind(3, receivedAt)
+      .bind(4, r.collectedAt)
+      .bindBlob(5, r.body)
+      .run();
+  if (db_.changes() == 0) return false;
+  upsert_.reset();
+  upsert_.bind(1, r.agentId)
+      .bind(2, r.unitCode)
+      .bind(3, r.hostname)
+      .bind(4, static_cast<std::int64_t>(r.sequence))
+      .bind(5, receivedAt)
+      .bind(6, r.collectedAt)
+      .bind(7, db_.lastInsertRowid())
+      .run();
+  return true;
 }
 
 }  // namespace posture::collector

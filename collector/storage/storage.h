@@ -48,4 +48,26 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db);
 
 std::int64_t countReports(db::Connection& db);
 
+// One agent report as the ingest path stores it.
+struct ReportRecord {
+  std::string agentId, unitCode, hostname;
+  std::uint64_t sequence = 0;
+  std::int64_t collectedAt = 0;
+  std::string body;  // serialized posture.v1.Report
+};
+
+// Appends reports to the history and moves each endpoint's latest-state row forward.
+// The statements are prepared once; insert() runs inside the caller's transaction.
+class ReportWriter {
+ public:
+  explicit ReportWriter(db::Connection& db);
+  // false: (agent, sequence) was already stored, and nothing changed.
+  bool insert(const ReportRecord& record, std::int64_t receivedAt);
+
+ private:
+  db::Connection& db_;
+  db::Statement insert_;
+  db::Statement upsert_;
+};
+
 }  // namespace posture::collector

@@ -4,54 +4,12 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "collector/storage/storage.h"
 #include "common/db/sqlite.h"
 #include "common/util/time.h"
 #include "tests/bench/fleet_generator.h"
 
 namespace posture::bench {
-namespace {
-
-// Copied from collector/storage/storage.cpp (migration 1) so the baseline writes into the
-// same B-trees: a WITHOUT ROWID history keyed by (agent, sequence) and a latest-state table.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE reports(
-  agent_id TEXT NOT NULL,
-  sequence INTEGER NOT NULL,
-  received_at INTEGER NOT NULL,
-  collected_at INTEGER NOT NULL,
-  body BLOB NOT NULL,
-  PRIMARY KEY (agent_id, sequence)) WITHOUT ROWID;
-CREATE TABLE endpoints(
-  agent_id TEXT PRIMARY KEY,
-  unit_code TEXT NOT NULL,
-  hostname TEXT NOT NULL,
-  last_sequence INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL,
-  collected_at INTEGER NOT NULL,
-  report BLOB NOT NULL);
-CREATE INDEX endpoints_unit ON endpoints(unit_code);
-)sql";
-
-// Copied from collector/ingest/ingest.cpp (Ingest::commitBatch).
-constexpr const char* kInsert =
-    "INSERT OR IGNORE INTO reports(agent_id, sequence, received_at, collected_at, body) "
-    "VALUES (?, ?, ?, ?, ?)";
-constexpr const char* kUpsert =
-    "INSERT INTO endpoints(agent_id, unit_code, hostname, last_sequence, last_seen, "
-    "collected_at, report) VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(agent_id) DO UPDATE SET unit_code = excluded.unit_code, "
-    "hostname = excluded.hostname, last_sequence = excluded.last_sequence, "
-    "last_seen = excluded.last_seen, collected_at = excluded.collected_at, "
-    "report = excluded.report WHERE excluded.last_sequence > endpoints.last_sequence";
-
-struct Row {
-  std::string agentId, unitCode, hostname, body;
-  std::uint64_t sequence = 0;
-  std::int64_t collectedAt = 0;
-};
-
-}  // namespace
-
 std::string baselineAgentId(std::uint64_t seed, std::size_t index) {
   Rng r(seed * 0x100000001b3ULL + index);
   char buf[40];
@@ -61,13 +19,16 @@ std::string baselineAgentId(std::uint64_t seed, std::size_t index) {
 }
 
 BaselineResult runBaseline(const BaselineOptions& o) {
-  if (std::filesystem::exists(o.file)) {
-    throw std::runtime_error(o.file.string() + " already exists; the baseline needs a fresh file");
+  if (std::filesystem::exists(o.dir)) {
+    throw std::runtime_error(o.dir.string() + " already exists; the baseline needs a fresh directory");
   }
   if (o.endpoints == 0 || o.batch == 0) throw std::runtime_error("baseline needs endpoints and a batch size");
-  // Connection sets WAL and synchronous=FULL, exactly as the collector's writer has them.
-  db::Connection db(o.file);
-  db.exec(kSchema);
+  // The collector's own database code: same schema, pragmas (WAL, synchronous=FULL, cache)
+  // and statements, so the figure is the storage ceiling of exactly what the collector does.
+  auto conn = collector::openDatabase(o.dir);
+  db::Connection& db = *conn;
+  for (const auto& sql : o.pragmas) db.exec(sql);
+  collector::ReportWriter writer(db);
 
   FleetGenerator gen(o.seed, o.units);
   std::vector<EndpointProfile> profiles;
@@ -79,10 +40,8 @@ BaselineResult runBaseline(const BaselineOptions& o) {
   }
 
   BaselineResult out;
-  std::vector<Row> batch;
+  std::vector<collector::ReportRecord> batch;
   std::uint64_t produced = 0;
-  auto insert = db.prepare(kInsert);
-  auto upsert = db.prepare(kUpsert);
   while (produced < o.rows) {
     // Build the batch outside the timed part: the collector's writer, too, receives bodies
     // already serialized by the I/O threads.
@@ -91,7 +50,7 @@ BaselineResult runBaseline(const BaselineOptions& o) {
     while (batch.size() < o.batch && produced < o.rows) {
       std::size_t i = static_cast<std::size_t>(produced % o.endpoints);
       std::uint64_t seq = produced / o.endpoints + 1;
-      Row row;
+      collector::ReportRecord row;
       row.agentId = ids[i];
       row.unitCode = profiles[i].unitCode;
       row.hostname = profiles[i].hostname;
@@ -104,25 +63,7 @@ BaselineResult runBaseline(const BaselineOptions& o) {
     auto start = std::chrono::steady_clock::now();
     {
       db::Transaction tx(db);
-      for (const Row& r : batch) {
-        insert.reset();
-        insert.bind(1, r.agentId)
-            .bind(2, static_cast<std::int64_t>(r.sequence))
-            .bind(3, now)
-            .bind(4, r.collectedAt)
-            .bindBlob(5, r.body)
-            .run();
-        if (db.changes() == 0) continue;
-        upsert.reset();
-        upsert.bind(1, r.agentId)
-            .bind(2, r.unitCode)
-            .bind(3, r.hostname)
-            .bind(4, static_cast<std::int64_t>(r.sequence))
-            .bind(5, now)
-            .bind(6, r.collectedAt)
-            .bindBlob(7, r.body)
-            .run();
-      }
+      for (const auto& r : batch) writer.insert(r, now);
       tx.commit();
     }
     out.elapsedSeconds +=

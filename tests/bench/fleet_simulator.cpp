@@ -52,8 +52,8 @@ Usage:
                     [--reports K | --duration 20s] [--concurrency C] [--seed S]
                     [--threads T] [--ca-fingerprint HEX] [--state-file FILE]
                     [--fresh-connections] [--timeout 30s] [--quiet]
-  posture-fleet-sim --sqlite-baseline FILE --endpoints N [--reports K | --rows R]
-                    [--unit CODE[=TOKEN] ...] [--seed S] [--batch 2048]
+  posture-fleet-sim --sqlite-baseline DIR --endpoints N [--reports K | --rows R]
+                    [--unit CODE[=TOKEN] ...] [--seed S] [--batch 2048] [--sql "PRAGMA ..."]
 Tokens: posture-collector token create --data-dir D --unit CODE --uses N (one use per endpoint).
 Output: key: value lines; exit status 0 only when every report was acknowledged.
 )";
@@ -89,6 +89,11 @@ struct Run {
 
   std::atomic<std::size_t> nextEnrolment{0};
   std::atomic<std::uint64_t> enrolled{0}, sent{0}, acknowledged{0}, duplicates{0};
+  // When the last worker finished its first round every endpoint has its connection, so
+  // from then on the figures are steady state, without the TLS handshakes of the start.
+  std::atomic<std::size_t> firstRoundsDone{0};
+  std::optional<SteadyClock::time_point> steadyFrom;
+  std::uint64_t acknowledgedAtSteady = 0;
   std::mutex errorMutex;
   std::uint64_t errors = 0;
   std::vector<std::vector<std::uint32_t>> latencies;  // microseconds, one vector per worker
@@ -251,6 +256,11 @@ asio::awaitable<void> sendWorker(Run& run, std::size_t worker) {
       if (s.freshConnections && ep.client) ep.client->close();
     }
     if (!any) break;
+    if (round == 0 && ++run.firstRoundsDone == s.concurrency) {
+      std::lock_guard lock(run.errorMutex);
+      run.steadyFrom = SteadyClock::now();
+      run.acknowledgedAtSteady = run.acknowledged.load();
+    }
   }
 }
 
@@ -351,7 +361,7 @@ std::vector<std::string> unitCodes(const util::Args& a, std::map<std::string, st
 
 int baseline(const util::Args& a) {
   bench::BaselineOptions o;
-  o.file = *a.get("sqlite-baseline");
+  o.dir = *a.get("sqlite-baseline");
   o.units = unitCodes(a, nullptr);
   if (o.units.empty()) o.units = {"BS-UBND", "BS-TCKH", "BS-TNMT", "BS-XA-BINHCHAU"};
   o.seed = static_cast<std::uint64_t>(a.number("seed", 1, 0, INT64_MAX));
@@ -360,6 +370,7 @@ int baseline(const util::Args& a) {
   o.rows = static_cast<std::uint64_t>(
       a.number("rows", static_cast<long long>(o.endpoints * reports), 1, 1000000000));
   o.batch = static_cast<std::size_t>(a.number("batch", 2048, 1, 1000000));
+  o.pragmas = a.all("sql");
   auto r = bench::runBaseline(o);
   std::printf("baseline_rows: %llu\n", static_cast<unsigned long long>(r.rows));
   std::printf("baseline_batch: %zu\n", o.batch);
@@ -446,7 +457,8 @@ int simulate(const util::Args& a) {
   if (duration) run.settings.deadline = start + std::chrono::seconds(*duration);
   for (std::size_t w = 0; w < s.concurrency; ++w) asio::co_spawn(io, sendWorker(run, w), onDone);
   runIo(io, threads);
-  double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  auto end = SteadyClock::now();
+  double elapsed = std::chrono::duration<double>(end - start).count();
   for (auto& ep : run.endpoints) ep.client.reset();
 
   if (stateFile) saveState(*stateFile, run.endpoints);
@@ -470,6 +482,14 @@ int simulate(const util::Args& a) {
   std::printf("errors: %llu\n", static_cast<unsigned long long>(errors));
   std::printf("elapsed_s: %.3f\n", elapsed);
   std::printf("reports_per_s: %.0f\n", elapsed > 0 ? static_cast<double>(acknowledged) / elapsed : 0.0);
+  if (run.steadyFrom) {
+    double steady = std::chrono::duration<double>(end - *run.steadyFrom).count();
+    // Only meaningful with a few seconds left after the first round.
+    if (steady >= 1.0) {
+      std::printf("steady_reports_per_s: %.0f\n",
+                  static_cast<double>(acknowledged - run.acknowledgedAtSteady) / steady);
+    }
+  }
   std::printf("latency_ms_p50: %.2f\n", percentileMs(all, 50));
   std::printf("latency_ms_p95: %.2f\n", percentileMs(all, 95));
   std::printf("latency_ms_p99: %.2f\n", percentileMs(all, 99));
@@ -490,7 +510,7 @@ int main(int argc, char** argv) {
     util::Args a(args,
                  {"collector", "unit", "endpoints", "reports", "concurrency", "seed", "duration",
                   "ca-fingerprint", "state-file", "threads", "timeout", "sqlite-baseline", "rows",
-                  "batch"},
+                  "batch", "sql"},
                  {"quiet", "fresh-connections"});
     if (!a.positional().empty()) throw util::ArgsError("unexpected argument '" + a.positional()[0] + "'");
     if (a.get("sqlite-baseline")) return baseline(a);
