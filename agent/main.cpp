@@ -85,24 +85,9 @@ int run(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  std::string cmd = args[0];
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  try {
-    if (cmd == "collect") return collect(rest);
-    if (cmd == "enroll" || cmd == "enrol") return enroll(rest);
-    if (cmd == "run") return run(rest);
-    std::fprintf(stderr, "posture-agent: unknown command '%s'\n%s", cmd.c_str(), kUsage);
-    return 2;
-  } catch (const util::ArgsError& e) {
-    std::fprintf(stderr, "posture-agent %s: %s\n", cmd.c_str(), e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "posture-agent %s: %s\n", cmd.c_str(), e.what());
-    return 1;
-  }
+  return util::runCommands("posture-agent", kUsage, argc, argv,
+                           {{{"collect"}, collect},
+                            {{"enroll"}, enroll},
+                            {{"enrol"}, enroll},
+                            {{"run"}, run}});
 }

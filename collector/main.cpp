@@ -200,33 +200,12 @@ int alertsList(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  std::string cmd = args[0];
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  try {
-    if (cmd == "serve") return serve(rest);
-    if (cmd == "token" && !rest.empty() && rest[0] == "create") {
-      return tokenCreate({rest.begin() + 1, rest.end()});
-    }
-    if (cmd == "status") return status(rest);
-    if (cmd == "export") return exportList(rest);
-    if (cmd == "policy" && !rest.empty() && rest[0] == "check") {
-      return policyCheck({rest.begin() + 1, rest.end()});
-    }
-    if (cmd == "alerts" && !rest.empty() && rest[0] == "list") {
-      return alertsList({rest.begin() + 1, rest.end()});
-    }
-    std::fprintf(stderr, "posture-collector: unknown command '%s'\n%s", cmd.c_str(), kUsage);
-    return 2;
-  } catch (const util::ArgsError& e) {
-    std::fprintf(stderr, "posture-collector %s: %s\n", cmd.c_str(), e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "posture-collector %s: %s\n", cmd.c_str(), e.what());
-    return 1;
-  }
+  return util::runCommands(
+      "posture-collector", kUsage, argc, argv,
+      {{{"serve"}, serve},
+       {{"token", "create"}, tokenCreate},
+       {{"status"}, status},
+       {{"export"}, exportList},
+       {{"policy", "check"}, policyCheck},
+       {{"alerts", "list"}, alertsList}});
 }

@@ -2,7 +2,7 @@
 
 #include <system_error>
 
-#include "agent/probes/file_read.h"
+#include "common/util/files.h"
 
 namespace posture::agent {
 
@@ -18,7 +18,7 @@ ClamavDatabases readClamavDatabases(const std::filesystem::path& dir) {
     for (const char* ext : {".cld", ".cvd"}) {
       auto path = dir / (std::string(base) + ext);
       if (!std::filesystem::exists(path, ec)) continue;
-      auto head = readHead(path, parsers::kCvdHeaderSize);
+      auto head = util::readFile(path, parsers::kCvdHeaderSize);
       if (!head) {
         out.errors.push_back("cannot read " + path.string());
         continue;

@@ -1,6 +1,8 @@
 #include "common/util/args.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 namespace posture::util {
 
@@ -67,6 +69,38 @@ long long Args::number(const std::string& name, long long fallback, long long mi
                     " to " + std::to_string(max) + ", got '" + *v + "'");
   }
   return out;
+}
+
+int runCommands(const char* program, const char* usage, int argc, char** argv,
+                const std::vector<Command>& commands) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(usage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const Command* match = nullptr;
+  for (const auto& c : commands) {
+    if (c.words.size() <= args.size() &&
+        std::equal(c.words.begin(), c.words.end(), args.begin()) &&
+        (!match || c.words.size() > match->words.size())) {
+      match = &c;
+    }
+  }
+  if (!match) {
+    std::fprintf(stderr, "%s: unknown command '%s'\n%s", program, args[0].c_str(), usage);
+    return 2;
+  }
+  std::string name;
+  for (const auto& w : match->words) name += (name.empty() ? "" : " ") + w;
+  try {
+    return match->run({args.begin() + static_cast<long>(match->words.size()), args.end()});
+  } catch (const ArgsError& e) {
+    std::fprintf(stderr, "%s %s: %s\n", program, name.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s %s: %s\n", program, name.c_str(), e.what());
+    return 1;
+  }
 }
 
 std::optional<long long> parseDurationSeconds(const std::string& text) {

@@ -1,6 +1,7 @@
 #pragma once
 // Strict command-line parsing: "--name value", "--name=value" and boolean "--flag".
 // Unknown options are errors that name the option, so a typo never goes unnoticed.
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -36,6 +37,19 @@ class Args {
   std::set<std::string> flags_;
   std::vector<std::string> positional_;
 };
+
+// One subcommand of a program: the words that name it ("token", "create") and its body,
+// which gets the arguments after those words.
+struct Command {
+  std::vector<std::string> words;
+  std::function<int(const std::vector<std::string>&)> run;
+};
+
+// The command-line policy every Posture program shares: no arguments or --help prints the
+// usage; an unknown command or an ArgsError exits 2; any other exception exits 1; every
+// error is printed once as "PROGRAM COMMAND: cause".
+int runCommands(const char* program, const char* usage, int argc, char** argv,
+                const std::vector<Command>& commands);
 
 // "30s", "5m", "2h", "7d" or plain seconds; nullopt when malformed.
 std::optional<long long> parseDurationSeconds(const std::string& text);

@@ -22,7 +22,22 @@ std::optional<std::string> readFile(const std::filesystem::path& path, std::size
     if (in.gcount() <= 0) break;
     out.append(buf, static_cast<std::size_t>(in.gcount()));
   }
+  if (in.bad()) return std::nullopt;
   return out;
+}
+
+std::optional<std::string> readTail(const std::filesystem::path& path, std::size_t maxBytes) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec || size <= maxBytes) return readFile(path, maxBytes);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  in.seekg(static_cast<std::streamoff>(size - maxBytes));
+  std::string out(maxBytes, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(maxBytes));
+  out.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  auto nl = out.find('\n');
+  return nl == std::string::npos ? std::string() : out.substr(nl + 1);
 }
 
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content, unsigned mode) {

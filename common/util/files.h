@@ -8,6 +8,9 @@ namespace posture::util {
 // Whole file, or nullopt if it cannot be read. Reads at most maxBytes.
 std::optional<std::string> readFile(const std::filesystem::path& path,
                                     std::size_t maxBytes = 16 * 1024 * 1024);
+// The last maxBytes bytes of a file, starting after a line break when truncated, so a
+// log's newest entries are kept whole; nullopt if it cannot be read.
+std::optional<std::string> readTail(const std::filesystem::path& path, std::size_t maxBytes);
 // Writes through a temporary file and rename, so a crash leaves the old or the new
 // content, never half of it. mode applies to the new file (e.g. 0600 for keys).
 // Throws std::runtime_error naming the path on failure.

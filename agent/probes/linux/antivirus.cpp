@@ -4,7 +4,7 @@
 #include <system_error>
 
 #include "agent/probes/clamav_database.h"
-#include "agent/probes/file_read.h"
+#include "common/util/files.h"
 #include "agent/probes/parsers/clamav.h"
 #include "agent/probes/parsers/text.h"
 #include "common/util/process.h"
@@ -19,7 +19,7 @@ bool processRunning(std::string_view comm) {
   for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
     auto name = it->path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    auto text = readHead(it->path() / "comm", 256);
+    auto text = util::readFile(it->path() / "comm", 256);
     if (text && parsers::trim(*text) == comm) return true;
   }
   return false;
@@ -28,7 +28,7 @@ bool processRunning(std::string_view comm) {
 std::filesystem::path clamavDatabaseDir() {
   for (const char* conf : {"/etc/clamav/clamd.conf", "/etc/clamav/freshclam.conf",
                            "/etc/clamd.d/scan.conf", "/etc/freshclam.conf"}) {
-    auto text = readHead(conf, 1024 * 1024);
+    auto text = util::readFile(conf, 1024 * 1024);
     if (!text) continue;
     if (auto dir = parsers::clamavDatabaseDirectory(*text)) return *dir;
   }

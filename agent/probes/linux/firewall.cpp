@@ -1,6 +1,6 @@
 #include "agent/probes/firewall.h"
 
-#include "agent/probes/file_read.h"
+#include "common/util/files.h"
 #include "agent/probes/parsers/firewall_rules.h"
 #include "agent/probes/parsers/key_value.h"
 #include "agent/probes/parsers/text.h"
@@ -34,7 +34,7 @@ void apply(const parsers::RulesetSummary& s, const std::string& tool, FirewallRe
 FirewallResult probeFirewall(const ProbeContext& context) {
   FirewallResult r;
   bool ufw = false;
-  if (auto conf = readHead("/etc/ufw/ufw.conf", 64 * 1024)) {
+  if (auto conf = util::readFile("/etc/ufw/ufw.conf", 64 * 1024)) {
     auto kv = parsers::parseKeyValue(*conf);
     auto it = kv.find("ENABLED");
     ufw = it != kv.end() && it->second == "yes";

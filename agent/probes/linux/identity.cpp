@@ -7,7 +7,7 @@
 #include <climits>
 #include <cstring>
 
-#include "agent/probes/file_read.h"
+#include "common/util/files.h"
 #include "agent/probes/parsers/key_value.h"
 
 #ifndef POSTURE_VERSION
@@ -39,7 +39,7 @@ IdentityResult probeIdentity(const ProbeContext&) {
   std::optional<std::string> text;
   std::string source;
   for (const char* path : {"/etc/os-release", "/usr/lib/os-release"}) {
-    text = readHead(path, 64 * 1024);
+    text = util::readFile(path, 64 * 1024);
     if (text) {
       source = path;
       break;

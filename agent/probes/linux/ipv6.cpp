@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "agent/probes/file_read.h"
+#include "common/util/files.h"
 #include "agent/probes/parsers/ipv6_readiness.h"
 #include "agent/probes/parsers/proc_net_ipv6.h"
 #include "agent/probes/parsers/text.h"
@@ -114,8 +114,8 @@ void connectCheck(sockaddr_in6 target, std::uint16_t port, const std::string& sh
 
 Ipv6Result probeIpv6(const ProbeContext& context) {
   Ipv6Result r;
-  auto inet6 = readHead("/proc/net/if_inet6", kProcLimit);
-  auto disabled = readHead("/proc/sys/net/ipv6/conf/all/disable_ipv6", 64);
+  auto inet6 = util::readFile("/proc/net/if_inet6", kProcLimit);
+  auto disabled = util::readFile("/proc/sys/net/ipv6/conf/all/disable_ipv6", 64);
   if (!inet6) {
     // The kernel creates if_inet6 whenever IPv6 is compiled in and not disabled at boot.
     r.enabled = Tristate::Off;
@@ -149,7 +149,7 @@ Ipv6Result probeIpv6(const ProbeContext& context) {
 
   if (r.enabled == Tristate::Off) {
     r.defaultRoute = Tristate::Off;
-  } else if (auto routes = readHead("/proc/net/ipv6_route", kProcLimit)) {
+  } else if (auto routes = util::readFile("/proc/net/ipv6_route", kProcLimit)) {
     auto route = parsers::findDefaultRoute(*routes);
     r.defaultRoute = route ? Tristate::On : Tristate::Off;
     if (route) r.defaultGateway = route->gateway;
@@ -158,7 +158,7 @@ Ipv6Result probeIpv6(const ProbeContext& context) {
   }
 
   for (const char* path : {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}) {
-    auto text = readHead(path, 1024 * 1024);
+    auto text = util::readFile(path, 1024 * 1024);
     if (!text) continue;
     for (auto& ns : parsers::ipv6Nameservers(*text)) {
       if (std::find(r.resolvers.begin(), r.resolvers.end(), ns) == r.resolvers.end()) {

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "agent/probes/file_read.h"
+#include "common/util/files.h"
 #include "agent/probes/parsers/apt.h"
 #include "agent/probes/parsers/text.h"
 #include "common/util/process.h"
@@ -57,8 +57,8 @@ std::optional<std::int64_t> lastInstallTime() {
   auto consider = [&](std::optional<parsers::LocalDateTime> t) {
     if (t && (!newest || *t > *newest)) newest = t;
   };
-  if (auto h = readTail("/var/log/apt/history.log", kLogTail)) consider(parsers::newestAptHistoryEnd(*h));
-  if (auto d = readTail("/var/log/dpkg.log", kLogTail)) consider(parsers::newestDpkgInstall(*d));
+  if (auto h = util::readTail("/var/log/apt/history.log", kLogTail)) consider(parsers::newestAptHistoryEnd(*h));
+  if (auto d = util::readTail("/var/log/dpkg.log", kLogTail)) consider(parsers::newestDpkgInstall(*d));
   if (!newest) return std::nullopt;
   return localToUnix(*newest);
 }
