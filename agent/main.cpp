@@ -22,6 +22,7 @@ Usage:
   posture-agent enroll --collector HOST:PORT --token TOKEN --state-dir DIR
                        [--ca-fingerprint SHA256] [--force]
   posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info]
+                    [--spool-max-reports 1000] [--spool-max-mb 64]
 )";
 
 std::atomic<bool> g_stop{false};
@@ -63,7 +64,8 @@ int enroll(const std::vector<std::string>& argv) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"state-dir", "interval", "log-level"}, {"once"});
+  util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb"},
+               {"once"});
   log::Level level;
   if (!log::parseLevel(a.getOr("log-level", "info"), level)) {
     throw util::ArgsError("unknown --log-level '" + a.getOr("log-level", "") + "'");
@@ -75,6 +77,8 @@ int run(const std::vector<std::string>& argv) {
   auto interval = util::parseDurationSeconds(a.getOr("interval", "1h"));
   if (!interval || *interval < 1) throw util::ArgsError("--interval must be a duration like 30s or 1h");
   o.interval = std::chrono::seconds(*interval);
+  o.spool.maxReports = static_cast<std::size_t>(a.number("spool-max-reports", 1000, 1, 1000000));
+  o.spool.maxBytes = static_cast<std::size_t>(a.number("spool-max-mb", 64, 1, 65536)) << 20;
   struct sigaction sa {};
   sa.sa_handler = onSignal;
   sigaction(SIGTERM, &sa, nullptr);

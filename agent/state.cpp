@@ -1,5 +1,12 @@
 #include "agent/state.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <sstream>
 #include <stdexcept>
 
@@ -56,17 +63,29 @@ void saveState(const AgentState& s) {
                         0644);
 }
 
-std::uint64_t nextSequence(const fs::path& dir) {
-  std::uint64_t last = 0;
-  if (auto c = util::readFile(dir / "sequence")) {
-    try {
-      last = std::stoull(*c);
-    } catch (const std::exception&) {
-      throw std::runtime_error((dir / "sequence").string() + " is corrupt: '" + c->substr(0, 32) + "'");
-    }
+InstanceLock::InstanceLock(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::string path = (dir / "agent.lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("another posture-agent (pid " + pid + ") is running with " +
+                             dir.string());
   }
-  util::writeFileAtomic(dir / "sequence", std::to_string(last + 1) + "\n", 0600);
-  return last + 1;
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The lock is what matters; the pid is only for the message above.
+  }
+}
+
+InstanceLock::~InstanceLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 }  // namespace posture::agent

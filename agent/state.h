@@ -1,7 +1,7 @@
 #pragma once
 // The agent's state directory: its private key (0600, never leaves the machine), the
-// certificate issued at enrolment, the collector CA it pinned, its settings and the
-// report sequence counter.
+// certificate issued at enrolment, the collector CA it pinned and its settings. The
+// spool (spool.h) keeps the report queue and sequence counter there too.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,8 +21,17 @@ bool isEnrolled(const std::filesystem::path& dir);
 AgentState loadState(const std::filesystem::path& dir);
 void saveState(const AgentState& state);
 
-// Reserves the next report sequence number, durably, before the report is sent: a
-// number is never reused, even after a crash.
-std::uint64_t nextSequence(const std::filesystem::path& dir);
+// Holds an exclusive lock on DIR/agent.lock for the life of the process, so two agents
+// never share a state directory (and a spool). Throws naming the running agent's pid.
+class InstanceLock {
+ public:
+  explicit InstanceLock(const std::filesystem::path& dir);
+  ~InstanceLock();
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace posture::agent

@@ -44,6 +44,11 @@ net::ClientResponse post(std::shared_ptr<boost::asio::ssl::context> tls,
 
 posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Report& report,
                                   std::chrono::milliseconds timeout) {
+  return sendReport(state, report.SerializeAsString(), report.sequence(), timeout);
+}
+
+posture::v1::ReportAck sendReport(const AgentState& state, const std::string& body,
+                                  std::uint64_t sequence, std::chrono::milliseconds timeout) {
   std::shared_ptr<boost::asio::ssl::context> tls;
   try {
     tls = net::makeClientContext(state.caPem, state.certPem, state.keyPem);
@@ -51,12 +56,12 @@ posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Re
     throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
                       {}, false);
   }
-  auto r = post(tls, state.collector, "/v1/reports", report.SerializeAsString(), timeout, nullptr);
+  auto r = post(tls, state.collector, "/v1/reports", body, timeout, nullptr);
   if (r.status != 200) failWith(r);
   posture::v1::ReportAck ack;
-  if (!ack.ParseFromString(r.body) || ack.sequence() != report.sequence()) {
+  if (!ack.ParseFromString(r.body) || ack.sequence() != sequence) {
     throw UplinkError("collector sent an acknowledgement that does not match report " +
-                      std::to_string(report.sequence()));
+                      std::to_string(sequence));
   }
   return ack;
 }

@@ -27,6 +27,9 @@ class UplinkError : public std::runtime_error {
 // the report is committed.
 posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Report& report,
                                   std::chrono::milliseconds timeout);
+// The same for a report already serialized (from the spool) with that sequence number.
+posture::v1::ReportAck sendReport(const AgentState& state, const std::string& body,
+                                  std::uint64_t sequence, std::chrono::milliseconds timeout);
 
 // Posts an enrolment request without a client certificate and without verifying the
 // server (the CA is not known yet); *serverCertPem receives what the server presented.

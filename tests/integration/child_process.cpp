@@ -96,17 +96,23 @@ void ChildProcess::kill9() {
   reaped_ = true;
 }
 
-CollectorProcess::CollectorProcess(const std::vector<std::string>& extraArgs) {
+CollectorProcess::CollectorProcess(const std::vector<std::string>& extra) : extraArgs(extra) {
   dataDir = makeTempDir("posture-collector-");
+  start();
+}
+
+void CollectorProcess::start() {
   std::vector<std::string> argv = {POSTURE_COLLECTOR_BIN, "serve", "--data-dir", dataDir,
-                                   "--listen", "127.0.0.1:0", "--policies",
-                                   std::string(POSTURE_SOURCE_DIR) + "/policies",
+                                   "--listen", address.empty() ? "127.0.0.1:0" : address,
+                                   "--policies", std::string(POSTURE_SOURCE_DIR) + "/policies",
                                    "--evaluate-every", "1s"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process = std::make_unique<ChildProcess>(argv);
   std::string line = process->waitForLine("listening on https://127.0.0.1:");
   address = line.substr(line.find("127.0.0.1:"));
 }
+
+void CollectorProcess::stop() { process.reset(); }
 
 CollectorProcess::~CollectorProcess() {
   process.reset();

@@ -39,8 +39,11 @@ struct CollectorProcess {
   std::string dataDir;
   std::string address;  // "127.0.0.1:PORT"
   std::unique_ptr<ChildProcess> process;
+  std::vector<std::string> extraArgs;
   explicit CollectorProcess(const std::vector<std::string>& extraArgs = {});
   ~CollectorProcess();
+  void stop();   // SIGTERM; the data directory stays
+  void start();  // again, on the same data directory and address
   // Runs `posture-collector token create` and returns the token.
   std::string createToken(const std::string& unit, int uses = 1, const std::string& ttl = "1h");
 };

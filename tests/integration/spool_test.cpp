@@ -1,0 +1,86 @@
+// The agent's spool against a collector that goes away: reports queue on disk, survive
+// kill -9, and arrive once each, in order, when the collector is back.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "common/db/sqlite.h"
+#include "common/util/process.h"
+#include "tests/integration/child_process.h"
+
+using namespace posture;
+namespace fs = std::filesystem;
+
+namespace {
+std::int64_t spooled(const std::string& stateDir) {
+  if (!fs::exists(fs::path(stateDir) / "spool.db")) return 0;
+  db::Connection conn(fs::path(stateDir) / "spool.db", db::Connection::Mode::ReadOnly);
+  auto st = conn.prepare("SELECT count(*) FROM queue");
+  st.step();
+  return st.getInt(0);
+}
+
+// Polls until pred() or the deadline; bounded so a broken agent fails the test, not CI.
+template <typename Pred>
+bool waitFor(Pred pred, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return pred();
+}
+}  // namespace
+
+TEST_CASE("reports queued while the collector is down survive kill -9 and arrive once, in order") {
+  test::CollectorProcess collector;
+  std::string token = collector.createToken("BS-VP");
+  std::string state = test::makeTempDir("posture-agent-");
+  auto enrol = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
+                                 "--token", token, "--state-dir", state});
+  REQUIRE(enrol.exitCode == 0);
+  collector.stop();
+
+  // The agent collects every second while nothing answers.
+  std::vector<std::string> run = {POSTURE_AGENT_BIN, "run", "--state-dir", state, "--interval", "1s"};
+  {
+    test::ChildProcess agent(run);
+    REQUIRE_MESSAGE(waitFor([&] { return spooled(state) >= 3; }, std::chrono::seconds(120)),
+                    "the agent did not queue 3 reports while the collector was down");
+    agent.kill9();
+  }
+  std::int64_t queuedAtKill = spooled(state);
+  CHECK(queuedAtKill >= 3);
+
+  // Another agent on the same state directory is refused while one runs.
+  test::ChildProcess agent(run);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto second = util::runProcess({POSTURE_AGENT_BIN, "run", "--state-dir", state, "--once"});
+  CHECK(second.exitCode == 1);
+  CHECK(second.err.find("another posture-agent") != std::string::npos);
+
+  collector.start();
+  auto delivered = [&]() -> std::int64_t {
+    db::Connection conn(fs::path(collector.dataDir) / "posture.db", db::Connection::Mode::ReadOnly);
+    auto st = conn.prepare("SELECT count(*) FROM reports");
+    st.step();
+    return st.getInt(0);
+  };
+  // Back-off between retries is at most a few seconds this early.
+  REQUIRE_MESSAGE(waitFor([&] { return delivered() >= queuedAtKill && spooled(state) == 0; },
+                          std::chrono::seconds(120)),
+                  "the spool did not drain");
+  CHECK(agent.stop() == 0);  // SIGTERM: a clean exit
+
+  db::Connection conn(fs::path(collector.dataDir) / "posture.db", db::Connection::Mode::ReadOnly);
+  auto st = conn.prepare("SELECT sequence FROM reports ORDER BY id");
+  std::vector<std::int64_t> order;
+  while (st.step()) order.push_back(st.getInt(0));
+  REQUIRE(order.size() >= static_cast<std::size_t>(queuedAtKill));
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    CHECK(order[i] == static_cast<std::int64_t>(i + 1));  // every number once, in order
+  }
+  fs::remove_all(state);
+}
