@@ -11,6 +11,9 @@ packages=(
   libsqlite3-dev sqlite3 libyaml-cpp-dev
   libprotobuf-dev protobuf-compiler doctest-dev
   procps
+  # real software the probe tests run against (issue 3)
+  clamav clamav-daemon clamav-freshclam
+  nftables iptables iproute2 radvd dnsmasq-base
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -13,9 +13,10 @@ ClamavDatabases readClamavDatabases(const std::filesystem::path& dir) {
   if (!out.directoryReadable) return out;
   for (const char* base : {"daily", "main", "bytecode"}) {
     std::optional<ClamavDatabase> best;
-    // freshclam keeps either the signed .cvd or the incrementally updated .cld; if both
-    // are present the higher version is the one clamd loads.
-    for (const char* ext : {".cld", ".cvd"}) {
+    // freshclam keeps either the signed .cvd or the incrementally updated .cld; a .cud is
+    // an unsigned container (sigtool --unsigned, private mirrors) that clamd also loads.
+    // If several are present the higher version is the one clamd uses.
+    for (const char* ext : {".cld", ".cvd", ".cud"}) {
       auto path = dir / (std::string(base) + ext);
       if (!std::filesystem::exists(path, ec)) continue;
       auto head = util::readFile(path, parsers::kCvdHeaderSize);

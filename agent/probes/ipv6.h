@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,19 @@ struct Ipv6Address {
   AddressOrigin origin = AddressOrigin::Unknown;
   bool deprecated = false;
   bool tentative = false;
+  bool dadFailed = false;  // duplicate address detection failed: the address is unusable
+  // Seconds left, from IFA_CACHEINFO; unset when forever (permanent) or read from /proc.
+  std::optional<std::uint32_t> validLifetime;
+  std::optional<std::uint32_t> preferredLifetime;
+  std::uint32_t kernelFlags = 0;  // IFA_F_* as read, for the record
+  int kernelProto = -1;           // IFA_PROTO (kernel >= 5.18); -1 when not sent (or unspecified)
 };
 
 struct Ipv6Interface {
   std::string name;
   std::vector<Ipv6Address> addresses;
+  // /proc/sys/net/ipv6/conf/<name>/disable_ipv6; Unknown when it could not be read.
+  Tristate enabled = Tristate::Unknown;
 };
 
 struct LookupCheck {
@@ -52,6 +61,12 @@ struct Ipv6Result {
   std::vector<Ipv6Interface> interfaces;
   Tristate defaultRoute = Tristate::Unknown;
   std::string defaultGateway;
+  std::string defaultRouteDevice;
+  // Who installed the default route: "ra" (router advertisement), "static", "boot",
+  // "dhcp", "kernel" or "proto <n>"; empty when there is none or it was read from /proc.
+  std::string defaultRouteOrigin;
+  // Where addresses and routes were read from: "netlink" or "/proc".
+  std::string source;
   std::vector<std::string> resolvers;  // IPv6 addresses only
   LookupCheck collectorAaaa;
   LookupCheck collectorConnect;

@@ -15,7 +15,9 @@ struct PatchesResult {
   std::optional<std::int64_t> lastCheckTime;    // Unix seconds
   Tristate rebootRequired = Tristate::Unknown;
   Tristate automaticUpdates = Tristate::Unknown;
-  std::string source;
+  std::string source;         // the command the counts come from
+  std::string runningKernel;  // uname -r
+  std::string newestKernel;   // newest installed kernel of the same flavour, when newer
 };
 
 PatchesResult probePatches(const ProbeContext& context);

@@ -90,6 +90,9 @@ void fill(pb::Antivirus* out, const AntivirusResult& r) {
     q->set_up_to_date(toProto(p.upToDate));
     q->set_managed(toProto(p.managed));
     q->set_source(p.source);
+    q->set_product_version(p.productVersion);
+    q->set_service_running(toProto(p.serviceRunning));
+    q->set_updates_scheduled(toProto(p.updatesScheduled));
   }
 }
 
@@ -101,6 +104,8 @@ void fill(pb::Patches* out, const PatchesResult& r) {
   out->set_reboot_required(toProto(r.rebootRequired));
   out->set_automatic_updates(toProto(r.automaticUpdates));
   out->set_source(r.source);
+  out->set_running_kernel(r.runningKernel);
+  out->set_newest_kernel(r.newestKernel);
 }
 
 void fill(pb::LookupResult* out, const LookupCheck& c) {
@@ -123,10 +128,19 @@ void fill(pb::Ipv6* out, const Ipv6Result& r) {
       qa->set_origin(toProto(a.origin));
       qa->set_deprecated(a.deprecated);
       qa->set_tentative(a.tentative);
+      qa->set_dad_failed(a.dadFailed);
+      if (a.validLifetime) qa->set_valid_lifetime_sec(*a.validLifetime);
+      if (a.preferredLifetime) qa->set_preferred_lifetime_sec(*a.preferredLifetime);
+      qa->set_kernel_flags(a.kernelFlags);
+      if (a.kernelProto >= 0) qa->set_kernel_proto(static_cast<std::uint32_t>(a.kernelProto));
     }
+    qi->set_enabled(toProto(i.enabled));
   }
   out->set_default_route(toProto(r.defaultRoute));
   out->set_default_gateway(r.defaultGateway);
+  out->set_default_route_device(r.defaultRouteDevice);
+  out->set_default_route_origin(r.defaultRouteOrigin);
+  out->set_source(r.source);
   for (const auto& s : r.resolvers) out->add_resolvers(s);
   fill(out->mutable_collector_aaaa(), r.collectorAaaa);
   fill(out->mutable_collector_connect(), r.collectorConnect);

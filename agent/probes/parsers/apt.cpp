@@ -54,12 +54,94 @@ AptUpgradePlan parseAptUpgradeSimulation(std::string_view output) {
     p.newVersion = std::string(group.substr(0, verEnd));
     auto origins = trim(group.substr(verEnd + 1));
     auto arch = origins.rfind(" [");
-    if (arch != std::string_view::npos && origins.ends_with("]")) origins = trim(origins.substr(0, arch));
+    if (arch != std::string_view::npos && origins.ends_with("]"))
+      origins = trim(origins.substr(0, arch));
     p.origins = std::string(origins);
     p.security = isSecurityOrigin(origins);
     plan.packages.push_back(std::move(p));
   }
   return plan;
+}
+
+std::optional<AptRelease> parseAptRelease(std::string_view text) {
+  AptRelease r;
+  bool seen = false;
+  bool armoured = false;  // inside "-----BEGIN PGP SIGNED MESSAGE-----" headers
+  for (auto line : lines(text)) {
+    if (line.starts_with("-----BEGIN PGP SIGNED MESSAGE")) {
+      armoured = true;
+      continue;
+    }
+    if (armoured) {
+      // The armour headers ("Hash: SHA512") end at the first empty line.
+      if (trim(line).empty()) armoured = false;
+      continue;
+    }
+    if (line.starts_with("-----BEGIN PGP SIGNATURE")) break;
+    if (trim(line).empty()) {
+      if (seen) break;
+      continue;
+    }
+    if (line[0] == ' ' || line[0] == '\t') continue;  // continuation of a multi-line field
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    seen = true;
+    auto key = line.substr(0, colon);
+    auto value = std::string(trim(line.substr(colon + 1)));
+    if (key == "Origin")
+      r.origin = value;
+    else if (key == "Label")
+      r.label = value;
+    else if (key == "Suite")
+      r.suite = value;
+    else if (key == "Codename")
+      r.codename = value;
+    else if (key == "Version")
+      r.version = value;
+  }
+  if (r.suite.empty() && r.codename.empty()) return std::nullopt;
+  return r;
+}
+
+std::string aptOriginKey(const AptRelease& release) {
+  // apt prints the Label (if any) and ':', then "<Version>/<Suite>" or the Suite alone.
+  std::string key = release.label.empty() ? std::string() : release.label + ":";
+  if (!release.version.empty()) key += release.version + "/";
+  return key + release.suite;
+}
+
+std::size_t classifySecurity(AptUpgradePlan& plan, const std::vector<AptRelease>& releases,
+                             std::string_view osCodename) {
+  std::size_t fallbacks = 0;
+  std::string securityCodename =
+      osCodename.empty() ? std::string() : std::string(osCodename) + "-security";
+  for (auto& p : plan.packages) {
+    bool security = false;
+    std::string_view rest = p.origins;
+    while (!rest.empty()) {
+      auto comma = rest.find(", ");
+      auto origin = trim(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+      const AptRelease* match = nullptr;
+      for (const auto& r : releases) {
+        if (aptOriginKey(r) == origin) {
+          match = &r;
+          break;
+        }
+      }
+      if (match && !securityCodename.empty()) {
+        // Debian names the pocket in Codename ("bookworm-security"); Ubuntu keeps Codename
+        // "jammy" for every pocket and names it in Suite, which for Ubuntu never moves.
+        security =
+            security || match->codename == securityCodename || match->suite == securityCodename;
+      } else {
+        ++fallbacks;
+        security = security || isSecurityOrigin(origin);
+      }
+    }
+    p.security = security;
+  }
+  return fallbacks;
 }
 
 std::map<std::string, std::string> parseAptConfigDump(std::string_view output) {
@@ -115,7 +197,8 @@ std::optional<LocalDateTime> newestDpkgInstall(std::string_view dpkgLog) {
   for (auto line : lines(dpkgLog)) {
     auto w = words(line);
     if (w.size() < 5 || w[2] != "status" || w[3] != "installed") continue;
-    auto t = parseLocalDateTime(line.substr(0, static_cast<std::size_t>(w[1].data() + w[1].size() - line.data())));
+    auto t = parseLocalDateTime(
+        line.substr(0, static_cast<std::size_t>(w[1].data() + w[1].size() - line.data())));
     if (t && (!newest || *t > *newest)) newest = t;
   }
   return newest;

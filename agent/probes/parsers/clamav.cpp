@@ -114,4 +114,25 @@ std::optional<std::string> clamavDatabaseDirectory(std::string_view config) {
   return out;
 }
 
+bool scheduleRunsFreshclam(std::string_view text) {
+  constexpr std::string_view kName = "freshclam";
+  auto isNameChar = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  };
+  for (auto raw : lines(text)) {
+    auto line = trim(raw);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    for (auto pos = line.find(kName); pos != std::string_view::npos; pos = line.find(kName, pos + 1)) {
+      bool startOk = pos == 0 || !isNameChar(line[pos - 1]) || line[pos - 1] == '.';
+      auto end = pos + kName.size();
+      // "freshclam", "/usr/bin/freshclam", "clamav-freshclam.service" all count.
+      bool endOk = end == line.size() || !isNameChar(line[end]) || line.substr(end).starts_with(".service");
+      if (pos > 0 && line[pos - 1] == '-') startOk = true;
+      if (startOk && endOk) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace posture::agent::parsers

@@ -30,4 +30,8 @@ std::optional<std::int64_t> parseCvdBuildTime(std::string_view text);
 // Value of the DatabaseDirectory option, or nullopt when the file does not set it.
 std::optional<std::string> clamavDatabaseDirectory(std::string_view config);
 
+// True when a crontab or systemd unit/timer text runs freshclam: a line that is not a
+// comment names it as a word (so "freshclam-old.log" in a path does not count).
+bool scheduleRunsFreshclam(std::string_view text);
+
 }  // namespace posture::agent::parsers

@@ -51,7 +51,11 @@ RulesetSummary parseNftRuleset(std::string_view text) {
     bool ipFamily = f.family == "ip" || f.family == "ip6" || f.family == "inet";
     if (f.kind == Block::Chain && f.hook == "input" && ipFamily) {
       out.hasInputChain = true;
-      if (f.policyDrop || unconditionalNftDeny(f.lastRule)) out.defaultDenyInput = true;
+      if (f.policyDrop || unconditionalNftDeny(f.lastRule)) {
+        out.defaultDenyInput = true;
+        if (f.family != "ip6") out.denyIpv4 = true;
+        if (f.family != "ip") out.denyIpv6 = true;
+      }
     }
     stack.pop_back();
   };
@@ -72,7 +76,8 @@ RulesetSummary parseNftRuleset(std::string_view text) {
       continue;
     }
     if (top == Block::Table && header) {
-      stack.push_back({w[0] == "chain" ? Block::Chain : Block::Other, stack.back().family, "", false, ""});
+      stack.push_back(
+          {w[0] == "chain" ? Block::Chain : Block::Other, stack.back().family, "", false, ""});
       continue;
     }
     if (top == Block::Chain && balance >= 0) {
@@ -92,11 +97,13 @@ RulesetSummary parseNftRuleset(std::string_view text) {
         ++out.ruleCount;
         chain.lastRule = std::string(line);
       }
-      for (int i = 0; i < balance; ++i) stack.push_back({Block::Other, chain.family, "", false, ""});
+      for (int i = 0; i < balance; ++i)
+        stack.push_back({Block::Other, chain.family, "", false, ""});
       continue;
     }
     if (balance > 0) {
-      for (int i = 0; i < balance; ++i) stack.push_back({Block::Other, stack.back().family, "", false, ""});
+      for (int i = 0; i < balance; ++i)
+        stack.push_back({Block::Other, stack.back().family, "", false, ""});
     } else {
       for (int i = 0; i < -balance; ++i) {
         if (stack.empty()) {
@@ -152,5 +159,40 @@ RulesetSummary parseIptablesSave(std::string_view text) {
   out.defaultDenyInput = out.hasInputChain && (policyDrop || finalDeny);
   return out;
 }
+
+UfwStatus parseUfwStatus(std::string_view text) {
+  UfwStatus out;
+  for (auto raw : lines(text)) {
+    auto line = trim(raw);
+    if (line.starts_with("Status:")) {
+      auto v = trim(line.substr(7));
+      if (v == "active") out.active = true;
+      if (v == "inactive") out.active = false;
+    } else if (line.starts_with("Default:")) {
+      // "deny (incoming), allow (outgoing), disabled (routed)"
+      auto rest = line.substr(8);
+      auto at = rest.find("(incoming)");
+      if (at == std::string_view::npos) continue;
+      auto before = trim(rest.substr(0, at));
+      auto comma = before.rfind(',');
+      if (comma != std::string_view::npos) before = trim(before.substr(comma + 1));
+      if (!before.empty()) out.incoming = std::string(before);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> parseFirewalldZoneTarget(std::string_view text) {
+  for (auto raw : lines(text)) {
+    auto line = trim(raw);
+    if (line.starts_with("target:")) {
+      auto v = trim(line.substr(7));
+      if (!v.empty()) return std::string(v);
+    }
+  }
+  return std::nullopt;
+}
+
+bool firewalldTargetDenies(std::string_view target) { return target != "ACCEPT"; }
 
 }  // namespace posture::agent::parsers

@@ -21,7 +21,9 @@ Ipv6Readiness computeReadiness(const Ipv6Result& r) {
 
   for (const auto& iface : r.interfaces) {
     for (const auto& a : iface.addresses) {
-      if (a.tentative) continue;
+      // A tentative or DAD-failed address cannot be used as a source; a deprecated one
+      // still can when nothing better exists, so it counts.
+      if (a.tentative || a.dadFailed) continue;
       if (a.scope == AddressScope::Global) out.bestScope = AddressScope::Global;
       if (a.scope == AddressScope::UniqueLocal && out.bestScope != AddressScope::Global) {
         out.bestScope = AddressScope::UniqueLocal;

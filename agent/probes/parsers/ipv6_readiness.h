@@ -5,7 +5,9 @@
 namespace posture::agent::parsers {
 
 // Level 0 disabled · 1 link-local only · 2 a routable (global or unique-local, not
-// tentative) address · 3 level 2 + default route + an IPv6 resolver · 4 level 3 + the
+// tentative, not DAD-failed) address · 3 level 2 + default route + an IPv6 resolver
+// address configured (with a default route every resolver address has a route, so
+// "reachable over IPv6" needs nothing more) · 4 level 3 + the
 // collector's AAAA resolved + a TCP connection to it over IPv6. Reasons say, in English,
 // why the next level was not reached (all missing conditions of that level).
 Ipv6Readiness computeReadiness(const Ipv6Result& result);

@@ -41,6 +41,16 @@ AddressOrigin originFromFlags(AddressScope scope, std::uint32_t flags) {
   return AddressOrigin::Dynamic;
 }
 
+AddressOrigin classifyOrigin(AddressScope scope, std::uint32_t flags, int proto, std::uint32_t prefixLength) {
+  if (scope == AddressScope::LinkLocal) return AddressOrigin::LinkLayer;
+  if (flags & kIfaTemporary) return AddressOrigin::Temporary;
+  if (proto == kIfaProtoKernelRa) return AddressOrigin::Slaac;
+  if (flags & kIfaPermanent) return AddressOrigin::Static;
+  if (prefixLength == 128) return AddressOrigin::Dhcpv6;
+  if (flags & kIfaManageTempAddr) return AddressOrigin::Slaac;
+  return AddressOrigin::Dynamic;
+}
+
 IfInet6 parseIfInet6(std::string_view text) {
   IfInet6 out;
   for (auto line : lines(text)) {
@@ -67,6 +77,8 @@ IfInet6 parseIfInet6(std::string_view text) {
     e.address.origin = originFromFlags(e.address.scope, e.flags);
     e.address.deprecated = (e.flags & kIfaDeprecated) != 0;
     e.address.tentative = (e.flags & kIfaTentative) != 0;
+    e.address.dadFailed = (e.flags & kIfaDadFailed) != 0;
+    e.address.kernelFlags = e.flags;
     out.entries.push_back(std::move(e));
   }
   return out;

@@ -109,3 +109,62 @@ TEST_CASE("parseLocalDateTime validates each field") {
   CHECK_FALSE(parseLocalDateTime("-024-05-01 10:12:33"));
   CHECK_FALSE(parseLocalDateTime(""));
 }
+
+TEST_CASE("parseAptRelease reads the header of a recorded InRelease file") {
+  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/apt_inrelease_bookworm_security.txt");
+  REQUIRE(text);
+  auto r = parseAptRelease(*text);
+  REQUIRE(r);
+  CHECK(r->origin == "Debian");
+  CHECK(r->label == "Debian-Security");
+  CHECK(r->suite == "oldstable-security");
+  CHECK(r->codename == "bookworm-security");
+  CHECK(r->version == "12");
+  CHECK(aptOriginKey(*r) == "Debian-Security:12/oldstable-security");
+
+  auto plain = parseAptRelease("Origin: Ubuntu\nLabel: Ubuntu\nSuite: jammy-security\nVersion: 22.04\n"
+                               "Codename: jammy\nDescription: x\n MD5Sum: not a field\n");
+  REQUIRE(plain);
+  CHECK(plain->codename == "jammy");
+  CHECK(aptOriginKey(AptRelease{"", "", "local", "", ""}) == "local");
+  CHECK_FALSE(parseAptRelease(""));
+  CHECK_FALSE(parseAptRelease("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nnot a field\n"));
+}
+
+TEST_CASE("classifySecurity matches the codename, not the moving suite name") {
+  std::vector<AptRelease> releases = {
+      {"Debian", "Debian", "oldstable", "bookworm", "12.15"},
+      {"Debian", "Debian-Security", "oldstable-security", "bookworm-security", "12"},
+      // A trixie security archive wrongly added to a bookworm host is not bookworm's.
+      {"Debian", "Debian-Security", "stable-security", "trixie-security", "13"},
+  };
+  auto plan = parseAptUpgradeSimulation(
+      "Inst a [1] (2 Debian:12.15/oldstable [amd64])\n"
+      "Inst b [1] (2 Debian:12.15/oldstable, Debian-Security:12/oldstable-security [amd64])\n"
+      "Inst c [1] (2 Debian-Security:13/stable-security [amd64])\n"
+      "Inst d [1] (2 Other:1/foo-security [amd64])\n"
+      "Inst e [1] (2 Other:1/foo [amd64])\n");
+  REQUIRE(plan.packages.size() == 5);
+  auto fallbacks = classifySecurity(plan, releases, "bookworm");
+  CHECK_FALSE(plan.packages[0].security);
+  CHECK(plan.packages[1].security);
+  CHECK_FALSE(plan.packages[2].security);
+  CHECK(plan.packages[3].security);  // no Release file: the suite name decides
+  CHECK_FALSE(plan.packages[4].security);
+  CHECK(fallbacks == 2);
+
+  // Without a codename (Debian testing), label and suite decide.
+  classifySecurity(plan, releases, "");
+  CHECK(plan.packages[2].security);
+
+  // Ubuntu: the -security pocket is named by the suite, which carries the codename.
+  // Ubuntu's Release files say Codename "jammy" in every pocket.
+  std::vector<AptRelease> ubuntu = {{"Ubuntu", "Ubuntu", "jammy-security", "jammy", "22.04"},
+                                    {"Ubuntu", "Ubuntu", "jammy-updates", "jammy", "22.04"}};
+  auto u = parseAptUpgradeSimulation(
+      "Inst openssl [3.0.2-0ubuntu1.15] (3.0.2-0ubuntu1.18 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security "
+      "[amd64])\nInst tzdata [1] (2 Ubuntu:22.04/jammy-updates [all])\n");
+  CHECK(classifySecurity(u, ubuntu, "jammy") == 0);
+  CHECK(u.packages[0].security);
+  CHECK_FALSE(u.packages[1].security);
+}

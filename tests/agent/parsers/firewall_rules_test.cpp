@@ -100,3 +100,51 @@ TEST_CASE("parseIptablesSave on empty and malformed input") {
   CHECK(bad.ruleCount == 0);
   CHECK(bad.malformed.size() == 4);
 }
+
+TEST_CASE("parseNftRuleset tells which families a default-deny input chain covers") {
+  auto v4 = parseNftRuleset("table ip f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n");
+  CHECK(v4.defaultDenyInput);
+  CHECK(v4.denyIpv4);
+  CHECK_FALSE(v4.denyIpv6);
+  auto v6 = parseNftRuleset("table ip6 f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n");
+  CHECK_FALSE(v6.denyIpv4);
+  CHECK(v6.denyIpv6);
+  auto both = parseNftRuleset("table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n");
+  CHECK(both.denyIpv4);
+  CHECK(both.denyIpv6);
+  auto none = parseNftRuleset("table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tct state established accept\n\t}\n}\n");
+  CHECK(none.ruleCount == 1);
+  CHECK_FALSE(none.denyIpv4);
+  CHECK_FALSE(none.denyIpv6);
+}
+
+TEST_CASE("parseUfwStatus reads the state and the incoming default") {
+  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/ufw_status_verbose.txt");
+  REQUIRE(text);
+  auto s = parseUfwStatus(*text);
+  CHECK(s.active == std::optional<bool>(true));
+  CHECK(s.incoming == std::optional<std::string>("deny"));
+
+  auto inactive = parseUfwStatus("Status: inactive\n");
+  CHECK(inactive.active == std::optional<bool>(false));
+  CHECK_FALSE(inactive.incoming);
+  auto allow = parseUfwStatus("Status: active\nDefault: allow (incoming), allow (outgoing)\n");
+  CHECK(allow.incoming == std::optional<std::string>("allow"));
+  auto garbage = parseUfwStatus("Status: maybe\nDefault: nonsense\nDefault:\n");
+  CHECK_FALSE(garbage.active);
+  CHECK_FALSE(garbage.incoming);
+  CHECK_FALSE(parseUfwStatus("").active);
+}
+
+TEST_CASE("parseFirewalldZoneTarget and the meaning of the targets") {
+  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/firewalld_info_zone_public.txt");
+  REQUIRE(text);
+  CHECK(parseFirewalldZoneTarget(*text) == std::optional<std::string>("default"));
+  CHECK(parseFirewalldZoneTarget("trusted (active)\n  target: ACCEPT\n") == std::optional<std::string>("ACCEPT"));
+  CHECK_FALSE(parseFirewalldZoneTarget("public\n  target:\n"));
+  CHECK_FALSE(parseFirewalldZoneTarget(""));
+  CHECK(firewalldTargetDenies("default"));
+  CHECK(firewalldTargetDenies("DROP"));
+  CHECK(firewalldTargetDenies("%%REJECT%%"));
+  CHECK_FALSE(firewalldTargetDenies("ACCEPT"));
+}

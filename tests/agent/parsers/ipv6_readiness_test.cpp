@@ -112,3 +112,21 @@ TEST_CASE("IPv6 readiness lists every missing condition of the next level") {
   CHECK(hasReason(got, "default route"));
   CHECK(hasReason(got, "resolver"));
 }
+
+TEST_CASE("An address whose duplicate address detection failed is not routable") {
+  Ipv6Result r = ready();
+  r.interfaces[1].addresses[1].dadFailed = true;
+  auto out = computeReadiness(r);
+  CHECK(out.level == 1);
+  CHECK(hasReason(out, "no routable IPv6 address"));
+}
+
+TEST_CASE("A deprecated global address still counts, and a ULA-only host says so") {
+  Ipv6Result r = ready();
+  r.interfaces[1].addresses[1].deprecated = true;
+  CHECK(computeReadiness(r).level == 4);
+  r.interfaces[1].addresses[1] = addr("fd00:db8::10", AddressScope::UniqueLocal);
+  auto out = computeReadiness(r);
+  CHECK(out.level == 4);
+  CHECK(out.bestScope == AddressScope::UniqueLocal);
+}

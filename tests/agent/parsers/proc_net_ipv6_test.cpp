@@ -111,3 +111,33 @@ TEST_CASE("ipv6Nameservers keeps IPv6 resolvers only, in order, once") {
   CHECK(ipv6Nameservers("nameserver 10.255.255.53\n").empty());
   CHECK(ipv6Nameservers("").empty());
 }
+
+TEST_CASE("classifyOrigin follows IFA_FLAGS, IFA_PROTO and the prefix length") {
+  // Values as the kernel sends them: IFA_F_TEMPORARY 0x01, IFA_F_DADFAILED 0x08,
+  // IFA_F_PERMANENT 0x80, IFA_F_MANAGETEMPADDR 0x100; IFA_PROTO 1 lo, 2 RA, 3 link-local.
+  const auto G = AddressScope::Global;
+  CHECK(classifyOrigin(AddressScope::LinkLocal, kIfaPermanent, kIfaProtoKernelLl, 64) == AddressOrigin::LinkLayer);
+  CHECK(classifyOrigin(AddressScope::LinkLocal, kIfaPermanent, -1, 64) == AddressOrigin::LinkLayer);
+  CHECK(classifyOrigin(G, kIfaTemporary, 0, 64) == AddressOrigin::Temporary);
+  CHECK(classifyOrigin(G, kIfaTemporary, -1, 64) == AddressOrigin::Temporary);
+  CHECK(classifyOrigin(G, 0, kIfaProtoKernelRa, 64) == AddressOrigin::Slaac);
+  CHECK(classifyOrigin(G, kIfaManageTempAddr, kIfaProtoKernelRa, 64) == AddressOrigin::Slaac);
+  CHECK(classifyOrigin(G, kIfaPermanent, 0, 64) == AddressOrigin::Static);
+  CHECK(classifyOrigin(G, kIfaPermanent, -1, 128) == AddressOrigin::Static);
+  CHECK(classifyOrigin(AddressScope::Loopback, kIfaPermanent, kIfaProtoKernelLo, 128) == AddressOrigin::Static);
+  // Dynamic /128 not from an RA: a DHCPv6 lease (dhclient, NetworkManager, networkd).
+  CHECK(classifyOrigin(G, 0, 0, 128) == AddressOrigin::Dhcpv6);
+  CHECK(classifyOrigin(G, 0, -1, 128) == AddressOrigin::Dhcpv6);
+  // User-space SLAAC owns temporaries (mngtmpaddr); without it a dynamic /64 is ambiguous.
+  CHECK(classifyOrigin(G, kIfaManageTempAddr, 0, 64) == AddressOrigin::Slaac);
+  CHECK(classifyOrigin(G, 0, 0, 64) == AddressOrigin::Dynamic);
+  CHECK(classifyOrigin(G, 0, -1, 64) == AddressOrigin::Dynamic);
+}
+
+TEST_CASE("parseIfInet6 reports DAD failure") {
+  auto r = parseIfInet6("20010db800000001021122fffe334488 02 40 00 48     eth0\n");
+  REQUIRE(r.entries.size() == 1);
+  CHECK(r.entries[0].address.dadFailed);
+  CHECK(r.entries[0].address.tentative);
+  CHECK(r.entries[0].address.kernelFlags == 0x48);
+}
