@@ -51,7 +51,7 @@ echo "== this machine's agent, enrolled in unit BS-VP over mTLS (CA pinned: $fin
 "$bin/agent/posture-agent" enroll --collector "127.0.0.1:$port" --token "$(token BS-VP 1)" \
   --state-dir "$demo/agent" --ca-fingerprint "$fingerprint"
 "$bin/agent/posture-agent" run --state-dir "$demo/agent" --once
-"$bin/agent/posture-agent" run --state-dir "$demo/agent" --interval 10m 2>>"$demo/agent.log" &
+"$bin/agent/posture-agent" run --state-dir "$demo/agent" --interval 10m >>"$demo/agent.log" 2>&1 &
 echo $! >"$demo/agent.pid"
 
 echo "== simulated fleet: $endpoints endpoints in 4 units, real enrolment and mTLS"
