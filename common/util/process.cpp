@@ -17,6 +17,23 @@ extern char** environ;
 
 namespace posture::util {
 
+bool succeeded(const ProcessResult& p) { return p.started && !p.timedOut && p.exitCode == 0; }
+
+std::string failureReason(const ProcessResult& p) {
+  if (!p.error.empty()) return p.error;
+  if (p.timedOut) return "time budget exhausted";
+  std::stringstream lines(p.err);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    auto last = line.find_last_not_of(" \t\r");
+    return line.substr(first, last - first + 1);
+  }
+  return p.signal ? "killed by signal " + std::to_string(p.signal)
+                  : "exit code " + std::to_string(p.exitCode);
+}
+
 std::string findExecutable(const std::string& name) {
   if (name.find('/') != std::string::npos) {
     return ::access(name.c_str(), X_OK) == 0 ? name : std::string();

@@ -21,6 +21,12 @@ ProcessResult runProcess(const std::vector<std::string>& argv,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10),
                          std::size_t maxOutput = 8 * 1024 * 1024);
 
+// Exited normally with status 0 within its budget.
+bool succeeded(const ProcessResult& result);
+// Why a run did not succeed, in the words most useful to IT staff: the start error, the
+// timeout, the first non-empty line of stderr, else the exit code or signal.
+std::string failureReason(const ProcessResult& result);
+
 // Absolute path of an executable found in PATH (or the standard sbin dirs), or "".
 std::string findExecutable(const std::string& name);
 

@@ -11,25 +11,15 @@
 namespace posture::agent {
 namespace {
 
+using util::failureReason;
+using util::succeeded;
+
 using Clock = std::chrono::steady_clock;
 
 std::chrono::milliseconds left(Clock::time_point deadline) {
   return std::max(std::chrono::milliseconds(0),
                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
 }
-
-std::string failureReason(const util::ProcessResult& p) {
-  if (!p.error.empty()) return p.error;
-  if (p.timedOut) return "time budget exhausted";
-  for (auto line : parsers::lines(p.err)) {
-    auto t = parsers::trim(line);
-    if (!t.empty()) return std::string(t);
-  }
-  return p.signal ? "killed by signal " + std::to_string(p.signal)
-                  : "exit code " + std::to_string(p.exitCode);
-}
-
-bool succeeded(const util::ProcessResult& p) { return p.started && !p.timedOut && p.exitCode == 0; }
 
 void noteMalformed(const parsers::RulesetSummary& s, const std::string& tool, FirewallResult& r) {
   if (!s.malformed.empty()) {

@@ -18,6 +18,9 @@
 namespace posture::agent {
 namespace {
 
+using util::failureReason;
+using util::succeeded;
+
 // The newest entries are at the end of the logs; their tail is enough.
 constexpr std::size_t kLogTail = 4 * 1024 * 1024;
 // Origin, Label, Suite, Codename and Version come before the (long) checksum lists.
@@ -112,17 +115,6 @@ std::string osCodename() {
     }
   }
   return {};
-}
-
-std::string failureReason(const util::ProcessResult& p) {
-  if (!p.error.empty()) return p.error;
-  if (p.timedOut) return "time budget exhausted";
-  for (auto line : parsers::lines(p.err)) {
-    auto t = parsers::trim(line);
-    if (!t.empty()) return std::string(t);
-  }
-  return p.signal ? "killed by signal " + std::to_string(p.signal)
-                  : "exit code " + std::to_string(p.exitCode);
 }
 
 // /var/run/reboot-required is Debian's own signal (update-notifier, needrestart and the

@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
+#include "tests/agent/test_data.h"
+
 #include "common/util/files.h"
 
 using namespace posture::agent::parsers;
@@ -34,7 +38,7 @@ Conf base-files (12.4+deb12u7 Debian:12.7/stable [amd64])
 }
 
 TEST_CASE("parseAptUpgradeSimulation counts a recorded Debian 12 run") {
-  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/apt_get_s_upgrade_bookworm.txt");
+  auto text = std::optional<std::string>(posture::test::agentData("apt_get_s_upgrade_bookworm.txt"));
   REQUIRE(text);
   auto plan = parseAptUpgradeSimulation(*text);
   CHECK(plan.malformed.empty());
@@ -62,7 +66,7 @@ TEST_CASE("parseAptConfigDump reads quoted values and skips malformed lines") {
   CHECK(kv["APT::Periodic::Unattended-Upgrade"] == "0");
   CHECK(kv.size() == 2);
 
-  auto recorded = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/apt_config_dump.txt");
+  auto recorded = std::optional<std::string>(posture::test::agentData("apt_config_dump.txt"));
   REQUIRE(recorded);
   auto dump = parseAptConfigDump(*recorded);
   CHECK(dump["APT::Architecture"] == "amd64");
@@ -111,7 +115,7 @@ TEST_CASE("parseLocalDateTime validates each field") {
 }
 
 TEST_CASE("parseAptRelease reads the header of a recorded InRelease file") {
-  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/apt_inrelease_bookworm_security.txt");
+  auto text = std::optional<std::string>(posture::test::agentData("apt_inrelease_bookworm_security.txt"));
   REQUIRE(text);
   auto r = parseAptRelease(*text);
   REQUIRE(r);

@@ -3,19 +3,14 @@
 #include <doctest/doctest.h>
 
 #include "common/util/files.h"
+#include "tests/agent/test_data.h"
 
 using namespace posture::agent::parsers;
+using posture::test::agentData;
 
-namespace {
-std::string data(const char* name) {
-  auto text = posture::util::readFile(std::string(POSTURE_SOURCE_DIR "/tests/agent/data/") + name);
-  REQUIRE(text);
-  return *text;
-}
-}  // namespace
 
 TEST_CASE("parseDnfCheckUpdate reads a RHEL 9 list with a wrapped name and obsoletes") {
-  auto list = parseDnfCheckUpdate(data("dnf_check_update_rhel9.txt"));
+  auto list = parseDnfCheckUpdate(agentData("dnf_check_update_rhel9.txt"));
   CHECK(list.malformed.empty());
   REQUIRE(list.updates.size() == 8);
   CHECK(list.updates[0].name == "NetworkManager");
@@ -55,10 +50,10 @@ TEST_CASE("parseNevra splits name, version and arch") {
 }
 
 TEST_CASE("parseDnfSecurityPackages lists distinct packages of dnf 4 and dnf5 output") {
-  auto rhel = parseDnfSecurityPackages(data("dnf_updateinfo_security_rhel9.txt"));
+  auto rhel = parseDnfSecurityPackages(agentData("dnf_updateinfo_security_rhel9.txt"));
   CHECK(rhel == std::vector<std::string>{"openssl.x86_64", "openssl-libs.x86_64", "kernel.x86_64",
                                          "kernel-core.x86_64", "curl.x86_64", "glibc.x86_64"});
-  auto fedora = parseDnfSecurityPackages(data("dnf5_updateinfo_security_fedora.txt"));
+  auto fedora = parseDnfSecurityPackages(agentData("dnf5_updateinfo_security_fedora.txt"));
   CHECK(fedora == std::vector<std::string>{"curl.x86_64", "libcurl.x86_64", "openssh.x86_64"});
   CHECK(parseDnfSecurityPackages("garbage line\nRHSA-1 Important/Sec. notanevra\n").empty());
 }

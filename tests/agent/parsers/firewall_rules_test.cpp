@@ -3,19 +3,14 @@
 #include <doctest/doctest.h>
 
 #include "common/util/files.h"
+#include "tests/agent/test_data.h"
 
 using namespace posture::agent::parsers;
+using posture::test::agentData;
 
-namespace {
-std::string data(const char* name) {
-  auto text = posture::util::readFile(std::string(POSTURE_SOURCE_DIR "/tests/agent/data/") + name);
-  REQUIRE(text);
-  return *text;
-}
-}  // namespace
 
 TEST_CASE("parseNftRuleset counts rules, not set elements or chain declarations") {
-  auto s = parseNftRuleset(data("nft_list_ruleset_debian.txt"));
+  auto s = parseNftRuleset(agentData("nft_list_ruleset_debian.txt"));
   CHECK(s.malformed.empty());
   CHECK(s.ruleCount == 6);
   CHECK(s.hasInputChain);
@@ -69,7 +64,7 @@ TEST_CASE("parseNftRuleset on empty and malformed input") {
 }
 
 TEST_CASE("parseIptablesSave counts rules of every table and reads the INPUT policy") {
-  auto s = parseIptablesSave(data("iptables_save_debian.txt"));
+  auto s = parseIptablesSave(agentData("iptables_save_debian.txt"));
   CHECK(s.malformed.empty());
   CHECK(s.ruleCount == 4);
   CHECK(s.hasInputChain);

@@ -2,13 +2,17 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
+#include "tests/agent/test_data.h"
+
 #include "common/util/files.h"
 
 using namespace posture::agent;
 using namespace posture::agent::parsers;
 
 TEST_CASE("parseIfInet6 reads a recorded VM: loopback, link-local and a static ULA") {
-  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/if_inet6.txt");
+  auto text = std::optional<std::string>(posture::test::agentData("if_inet6.txt"));
   REQUIRE(text);
   auto r = parseIfInet6(*text);
   CHECK(r.malformed.empty());
@@ -73,7 +77,7 @@ TEST_CASE("classifyScope covers every range the readiness levels use") {
 }
 
 TEST_CASE("findDefaultRoute picks the usable default route from a recorded table") {
-  auto text = posture::util::readFile(POSTURE_SOURCE_DIR "/tests/agent/data/ipv6_route.txt");
+  auto text = std::optional<std::string>(posture::test::agentData("ipv6_route.txt"));
   REQUIRE(text);
   auto r = findDefaultRoute(*text);
   REQUIRE(r);

@@ -33,3 +33,16 @@ TEST_CASE("runProcess runs children in the C locale") {
   auto r = runProcess({"sh", "-c", "echo $LC_ALL"});
   CHECK(r.out == "C\n");
 }
+
+TEST_CASE("failureReason names the cause a person can act on") {
+  auto failed = runProcess({"sh", "-c", "echo '  E: Unable to lock  ' >&2; exit 100"});
+  CHECK_FALSE(succeeded(failed));
+  CHECK(failureReason(failed) == "E: Unable to lock");
+  auto silent = runProcess({"sh", "-c", "exit 3"});
+  CHECK(failureReason(silent) == "exit code 3");
+  auto missing = runProcess({"posture-no-such-program"});
+  CHECK(failureReason(missing) == "posture-no-such-program not found");
+  auto slow = runProcess({"sleep", "5"}, 100ms);
+  CHECK(failureReason(slow).find("did not finish") != std::string::npos);
+  CHECK(succeeded(runProcess({"true"})));
+}
