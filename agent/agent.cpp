@@ -1,11 +1,21 @@
 #include "agent/agent.h"
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "agent/uplink.h"
 #include "common/log/log.h"
 #include "common/net/http_server.h"
+
+extern char** environ;
 
 namespace posture::agent {
 
@@ -13,10 +23,46 @@ CollectOptions collectOptionsFor(const AgentState& state) {
   CollectOptions c;
   c.agentId = state.agentId;
   c.unitCode = state.unitCode;
+  c.cacheDir = state.dir;
   auto [host, port] = net::splitHostPort(state.collector);
   c.collectorHost = host;
   c.collectorPort = static_cast<std::uint16_t>(std::stoul(port));
   return c;
+}
+
+CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
+  try {
+    AgentState state = loadState(o.stateDir);
+    CycleLock lock(o.stateDir);
+    Spool spool(o.stateDir, o.spool);
+    if (o.collect && !stop.load()) {
+      posture::v1::Report report = collectReport(collectOptionsFor(state));
+      std::uint64_t seq = spool.push([&](std::uint64_t s) {
+        report.set_sequence(s);
+        return report.SerializeAsString();
+      });
+      log::info("collected report ", seq, " (", spool.size(), " waiting)");
+    }
+    while (!stop.load()) {
+      auto next = spool.oldest();
+      if (!next) return CycleResult::Drained;
+      try {
+        auto ack = sendReport(state, next->body, next->sequence, o.timeout);
+        spool.remove(next->sequence);
+        log::info("report ", next->sequence, " acknowledged",
+                  ack.duplicate() ? " (already stored)" : "");
+      } catch (const UplinkError& e) {
+        log::warn("report ", next->sequence, " not delivered (", spool.size(),
+                  " waiting): ", e.what());
+        return e.retryable() ? CycleResult::Retry : CycleResult::Refused;
+      }
+    }
+    log::info("cycle stopped (", spool.size(), " report(s) kept in the spool)");
+    return spool.size() == 0 ? CycleResult::Drained : CycleResult::Retry;
+  } catch (const std::exception& e) {
+    log::error("collection cycle failed: ", e.what());
+    return CycleResult::Failed;
+  }
 }
 
 namespace {
@@ -29,60 +75,106 @@ void sleepUntil(Clock::time_point until, const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(200)));
   }
 }
+
+std::string selfExecutable() {
+  std::vector<char> buf(4096);
+  ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) throw std::runtime_error(std::string("cannot read /proc/self/exe: ") + std::strerror(errno));
+  return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+// Starts `posture-agent cycle` and waits for it; on stop, forwards SIGTERM and still
+// waits, so no worker outlives the service. Returns the cycle's result.
+CycleResult runWorker(const std::string& exe, const RunOptions& o, bool collect,
+                      const std::atomic<bool>& stop) {
+  std::vector<std::string> args = {exe,
+                                   "cycle",
+                                   "--state-dir",
+                                   o.stateDir.string(),
+                                   "--log-level",
+                                   o.logLevel,
+                                   "--timeout-ms",
+                                   std::to_string(o.timeout.count()),
+                                   "--spool-max-reports",
+                                   std::to_string(o.spool.maxReports),
+                                   "--spool-max-bytes",
+                                   std::to_string(o.spool.maxBytes),
+                                   "--supervisor",
+                                   std::to_string(::getpid())};
+  if (!collect) args.push_back("--send-only");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) {
+    log::error("cannot start the collection worker ", exe, ": ", std::strerror(rc));
+    return CycleResult::Failed;
+  }
+  bool forwarded = false;
+  int status = 0;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      log::error("lost the collection worker ", pid, ": ", std::strerror(errno));
+      return CycleResult::Failed;
+    }
+    if (stop.load() && !forwarded) {
+      ::kill(pid, SIGTERM);
+      forwarded = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (WIFEXITED(status)) {
+    int code = WEXITSTATUS(status);
+    for (auto known : {CycleResult::Drained, CycleResult::Retry, CycleResult::Refused}) {
+      if (code == static_cast<int>(known)) return known;
+    }
+    if (code != static_cast<int>(CycleResult::Failed))
+      log::error("collection worker exited with status ", code);
+    return CycleResult::Failed;
+  }
+  log::error("collection worker killed by signal ", WTERMSIG(status), " (", ::strsignal(WTERMSIG(status)), ")");
+  return CycleResult::Failed;
+}
 }  // namespace
 
 int runAgent(const RunOptions& o, const std::atomic<bool>& stop) {
-  AgentState state = loadState(o.stateDir);
+  if (!isEnrolled(o.stateDir)) loadState(o.stateDir);  // throws, naming what is missing
   InstanceLock lock(o.stateDir);
-  Spool spool(o.stateDir, o.spool);
-  CollectOptions collect = collectOptionsFor(state);
+  const std::string exe = selfExecutable();
   std::mt19937_64 rng(std::random_device{}());
 
   auto nextCollect = Clock::now();
+  bool waiting = false;  // reports wait to be resent at nextSend
   auto nextSend = Clock::now();
   auto backoff = o.firstBackoff;
-  bool collected = false;
-  if (std::size_t waiting = spool.size()) log::info(waiting, " report(s) waiting in the spool");
 
   while (!stop.load()) {
-    if (Clock::now() >= nextCollect && !(o.once && collected)) {
-      posture::v1::Report report = collectReport(collect);
-      std::uint64_t seq = spool.push([&](std::uint64_t s) {
-        report.set_sequence(s);
-        return report.SerializeAsString();
-      });
-      log::info("collected report ", seq, " (", spool.size(), " waiting)");
-      collected = true;
-      nextCollect = Clock::now() + o.interval;
-    }
-    bool failed = false;
-    while (!stop.load() && Clock::now() >= nextSend) {
-      auto next = spool.oldest();
-      if (!next) break;
-      try {
-        auto ack = sendReport(state, next->body, next->sequence, o.timeout);
-        spool.remove(next->sequence);
+    bool collect = Clock::now() >= nextCollect;
+    if (collect || (waiting && Clock::now() >= nextSend)) {
+      CycleResult result = runWorker(exe, o, collect, stop);
+      if (collect) nextCollect = Clock::now() + o.interval;
+      if (o.once) return result == CycleResult::Drained ? 0 : 1;
+      if (result == CycleResult::Drained) {
+        waiting = false;
         backoff = o.firstBackoff;
-        log::info("report ", next->sequence, " acknowledged", ack.duplicate() ? " (already stored)" : "");
-      } catch (const UplinkError& e) {
-        log::warn("report ", next->sequence, " not delivered: ", e.what());
-        failed = true;
-        if (o.once) return 1;
+      } else if (!stop.load()) {
         // Equal jitter: wait a random time in [backoff/2, backoff], then double it. A
         // refusal that resending cannot fix (revoked, unknown agent) waits the longest.
-        if (!e.retryable()) backoff = o.maxBackoff;
+        if (result == CycleResult::Refused) backoff = o.maxBackoff;
         std::uniform_int_distribution<long long> jitter(backoff.count() / 2, backoff.count());
         nextSend = Clock::now() + std::chrono::milliseconds(jitter(rng));
+        waiting = true;
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, o.maxBackoff);
-        break;
       }
     }
-    if (o.once && collected && !failed && spool.size() == 0) return 0;
     auto wake = nextCollect;
-    if (spool.size() > 0) wake = std::min(wake, nextSend);
+    if (waiting) wake = std::min(wake, nextSend);
     sleepUntil(wake, stop);
   }
-  log::info("agent stopped (", spool.size(), " report(s) kept in the spool)");
+  log::info("agent stopped");
   return 0;
 }
 

@@ -1,13 +1,40 @@
 #pragma once
+// The agent service is two processes, as in osquery's watchdog design:
+//  - the supervisor (`posture-agent run`) only keeps time: it holds the single-instance
+//    lock, sleeps between cycles, and applies the jittered back-off. It never collects,
+//    opens the spool or speaks TLS, so it stays small while idle (the target is < 10 MB).
+//  - each cycle runs in a fresh worker process (`posture-agent cycle`, internal): collect
+//    one report into the spool, then drain the spool in order. When it exits, everything
+//    a probe or TLS session allocated goes back to the system, and a probe that crashes
+//    costs one cycle, not the service.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <string>
 
 #include "agent/probes/report_builder.h"
 #include "agent/spool.h"
 #include "agent/state.h"
 
 namespace posture::agent {
+
+struct CycleOptions {
+  std::filesystem::path stateDir;
+  bool collect = true;  // false: only send what the spool holds
+  std::chrono::milliseconds timeout{30000};
+  SpoolLimits spool;
+};
+
+// How a cycle ended; the worker's exit status.
+enum class CycleResult : int {
+  Drained = 0,   // everything queued was acknowledged
+  Retry = 10,    // the collector could not be reached or failed; try again later
+  Refused = 11,  // the collector refused in a way resending cannot fix (revoked, unknown)
+  Failed = 12,   // the cycle itself failed (state unreadable, spool error)
+};
+
+// One cycle in this process. Takes the cycle lock (state.h); never throws.
+CycleResult runCycle(const CycleOptions& options, const std::atomic<bool>& stop);
 
 struct RunOptions {
   std::filesystem::path stateDir;
@@ -17,17 +44,19 @@ struct RunOptions {
   std::chrono::milliseconds firstBackoff{1000};
   std::chrono::seconds maxBackoff{600};
   SpoolLimits spool;
+  std::string logLevel = "info";  // passed on to the workers
 };
 
 // Collection options for an enrolled agent (its id, unit and collector for the IPv6 checks).
 CollectOptions collectOptionsFor(const AgentState& state);
 
-// Collects on its interval into the spool and drains the spool in order, until `stop`.
-// Collection never waits for the collector: while it is unreachable, reports queue up and
-// the agent retries with jittered exponential back-off, so a fleet whose collector comes
-// back does not reconnect in the same second. With once: collects one report, sends
-// everything queued, returns 0 only when all of it was acknowledged (else 1, and what was
-// not sent stays in the spool).
+// The supervisor: starts a worker on the collection interval, and between collections
+// whenever reports wait to be sent, until `stop` (then stops the running worker with
+// SIGTERM and waits for it). Collection never waits for the collector: while it is
+// unreachable, reports queue up in the spool and sending is retried with jittered
+// exponential back-off, so a fleet whose collector comes back does not reconnect in the
+// same second. With once: one worker collects and sends everything queued; returns 0
+// only when all of it was acknowledged (else 1; what was not sent stays in the spool).
 int runAgent(const RunOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace posture::agent

@@ -1,6 +1,8 @@
 // posture-agent: command line only; the work is in the library.
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -23,6 +25,7 @@ Usage:
                        [--ca-fingerprint SHA256] [--force]
   posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info]
                     [--spool-max-reports 1000] [--spool-max-mb 64]
+  (posture-agent cycle … is the worker `run` starts for each cycle; not for direct use.)
 )";
 
 std::atomic<bool> g_stop{false};
@@ -32,7 +35,10 @@ int collect(const std::vector<std::string>& argv) {
   util::Args a(argv, {"state-dir"}, {"json"});
   if (!a.flag("json")) throw util::ArgsError("collect prints JSON: add --json");
   CollectOptions c;
-  if (auto dir = a.get("state-dir"); dir && isEnrolled(*dir)) c = collectOptionsFor(loadState(*dir));
+  if (auto dir = a.get("state-dir")) {
+    if (isEnrolled(*dir)) c = collectOptionsFor(loadState(*dir));
+    c.cacheDir = *dir;
+  }
   auto report = collectReport(c);
   std::string json;
   google::protobuf::util::JsonPrintOptions p;
@@ -63,15 +69,27 @@ int enroll(const std::vector<std::string>& argv) {
   return 0;
 }
 
+void installSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+std::string applyLogLevel(const util::Args& a) {
+  std::string name = a.getOr("log-level", "info");
+  log::Level level;
+  if (!log::parseLevel(name, level)) throw util::ArgsError("unknown --log-level '" + name + "'");
+  log::setLevel(level);
+  return name;
+}
+
 int run(const std::vector<std::string>& argv) {
   util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb"},
                {"once"});
-  log::Level level;
-  if (!log::parseLevel(a.getOr("log-level", "info"), level)) {
-    throw util::ArgsError("unknown --log-level '" + a.getOr("log-level", "") + "'");
-  }
-  log::setLevel(level);
   RunOptions o;
+  o.logLevel = applyLogLevel(a);
   o.stateDir = a.require("state-dir");
   o.once = a.flag("once");
   auto interval = util::parseDurationSeconds(a.getOr("interval", "1h"));
@@ -79,12 +97,34 @@ int run(const std::vector<std::string>& argv) {
   o.interval = std::chrono::seconds(*interval);
   o.spool.maxReports = static_cast<std::size_t>(a.number("spool-max-reports", 1000, 1, 1000000));
   o.spool.maxBytes = static_cast<std::size_t>(a.number("spool-max-mb", 64, 1, 65536)) << 20;
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  installSignalHandlers();
   return runAgent(o, g_stop);
+}
+
+// The worker of one cycle, started by `run` (agent/agent.h); its exit status is the
+// CycleResult.
+int cycle(const std::vector<std::string>& argv) {
+  util::Args a(argv,
+               {"state-dir", "log-level", "timeout-ms", "spool-max-reports", "spool-max-bytes",
+                "supervisor"},
+               {"send-only"});
+  applyLogLevel(a);
+  installSignalHandlers();
+  // A worker whose supervisor is gone stops too (SIGTERM); if it is gone already, the
+  // worker does not start at all.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  auto supervisor = a.number("supervisor", 0, 0, 1LL << 40);
+  if (supervisor != 0 && ::getppid() != static_cast<pid_t>(supervisor)) {
+    return static_cast<int>(CycleResult::Failed);
+  }
+  CycleOptions o;
+  o.stateDir = a.require("state-dir");
+  o.collect = !a.flag("send-only");
+  o.timeout = std::chrono::milliseconds(a.number("timeout-ms", 30000, 100, 3600000));
+  o.spool.maxReports = static_cast<std::size_t>(a.number("spool-max-reports", 1000, 1, 1000000));
+  o.spool.maxBytes =
+      static_cast<std::size_t>(a.number("spool-max-bytes", 64LL << 20, 1024, 1LL << 46));
+  return static_cast<int>(runCycle(o, g_stop));
 }
 }  // namespace
 
@@ -93,5 +133,6 @@ int main(int argc, char** argv) {
                            {{{"collect"}, collect},
                             {{"enroll"}, enroll},
                             {{"enrol"}, enroll},
-                            {{"run"}, run}});
+                            {{"run"}, run},
+                            {{"cycle"}, cycle}});
 }

@@ -88,4 +88,20 @@ InstanceLock::~InstanceLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
+CycleLock::CycleLock(const fs::path& dir) {
+  std::string path = (dir / "cycle.lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX) != 0) {
+    int e = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("cannot lock " + path + ": " + std::strerror(e));
+  }
+}
+
+CycleLock::~CycleLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 }  // namespace posture::agent

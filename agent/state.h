@@ -34,4 +34,18 @@ class InstanceLock {
   int fd_ = -1;
 };
 
+// Held by the process running a collection cycle (agent/agent.h), so two cycles never
+// work on one spool at once: a cycle left running by a supervisor killed with -9 finishes
+// before the next one starts. Waits for the lock; throws if interrupted by a signal.
+class CycleLock {
+ public:
+  explicit CycleLock(const std::filesystem::path& dir);
+  ~CycleLock();
+  CycleLock(const CycleLock&) = delete;
+  CycleLock& operator=(const CycleLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace posture::agent

@@ -3,6 +3,7 @@
 // the wire schema, so the probes and their tests never depend on protobuf.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace posture::agent {
@@ -12,6 +13,9 @@ struct ProbeContext {
   std::chrono::milliseconds budget{10000};
   std::string collectorHost;  // empty: the collector checks are not run
   std::uint16_t collectorPort = 0;
+  // Where probes may keep results that are costly to recompute (the apt upgrade plan);
+  // empty: nothing is cached.
+  std::filesystem::path cacheDir;
 };
 
 enum class ProbeStatus { Ok, Unavailable, Error };

@@ -195,6 +195,7 @@ posture::v1::Report collectReport(const CollectOptions& options) {
   context.budget = options.probeBudget;
   context.collectorHost = options.collectorHost;
   context.collectorPort = options.collectorPort;
+  context.cacheDir = options.cacheDir;
 
   run("identity", &probeIdentity, context, report.mutable_identity());
   report.mutable_identity()->set_agent_id(options.agentId);

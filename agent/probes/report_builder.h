@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "posture/v1/report.pb.h"
@@ -13,6 +14,7 @@ struct CollectOptions {
   std::string collectorHost;  // empty: IPv6 AAAA/connect checks report UNAVAILABLE "no collector configured"
   std::uint16_t collectorPort = 0;
   std::chrono::milliseconds probeBudget{10000};  // time budget per probe
+  std::filesystem::path cacheDir;  // the agent's state directory; empty: no probe caches
 };
 
 // Runs every probe; never throws for system failures: a failing probe is reported with

@@ -6,29 +6,15 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "tests/support/temp_dir.h"
+
+using posture::test::TempDir;
 
 using namespace posture::agent;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "posture-clamav-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void writeDatabase(const fs::path& file, std::string header) {
   header.resize(512, ' ');

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "common/db/sqlite.h"
@@ -32,6 +34,30 @@ bool waitFor(Pred pred, std::chrono::seconds limit) {
   }
   return pred();
 }
+
+// Worker processes (`posture-agent cycle`) running on this state directory.
+int workersFor(const std::string& stateDir) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmd.find(std::string("cycle") + '\0') != std::string::npos &&
+        cmd.find(stateDir + '\0') != std::string::npos)
+      ++n;
+  }
+  return n;
+}
+
+// Whether process `pid` has `file` open.
+bool holdsOpen(pid_t pid, const fs::path& file) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code linkEc;
+    if (fs::read_symlink(e.path(), linkEc) == file) return true;
+  }
+  return false;
+}
 }  // namespace
 
 TEST_CASE("reports queued while the collector is down survive kill -9 and arrive once, in order") {
@@ -51,6 +77,9 @@ TEST_CASE("reports queued while the collector is down survive kill -9 and arrive
                     "the agent did not queue 3 reports while the collector was down");
     agent.kill9();
   }
+  // The supervisor's worker does not outlive it (PR_SET_PDEATHSIG).
+  CHECK_MESSAGE(waitFor([&] { return workersFor(state) == 0; }, std::chrono::seconds(60)),
+                "a collection worker outlived its supervisor");
   std::int64_t queuedAtKill = spooled(state);
   CHECK(queuedAtKill >= 3);
 
@@ -72,6 +101,9 @@ TEST_CASE("reports queued while the collector is down survive kill -9 and arrive
   REQUIRE_MESSAGE(waitFor([&] { return delivered() >= queuedAtKill && spooled(state) == 0; },
                           std::chrono::seconds(120)),
                   "the spool did not drain");
+  // Idle between cycles, the supervisor holds neither the spool nor a worker.
+  CHECK(waitFor([&] { return workersFor(state) == 0; }, std::chrono::seconds(30)));
+  CHECK_FALSE(holdsOpen(agent.pid(), fs::path(state) / "spool.db"));
   CHECK(agent.stop() == 0);  // SIGTERM: a clean exit
 
   db::Connection conn(fs::path(collector.dataDir) / "posture.db", db::Connection::Mode::ReadOnly);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "agent/probes/apt_plan_cache.h"
 #include "agent/probes/parsers/apt.h"
 #include "agent/probes/parsers/dnf.h"
 #include "agent/probes/parsers/kernel_release.h"
@@ -14,6 +15,7 @@
 #include "agent/probes/parsers/text.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
+#include "common/util/time.h"
 
 namespace posture::agent {
 namespace {
@@ -148,36 +150,95 @@ void readRebootRequired(PatchesResult& r) {
   }
 }
 
-void probeApt(Clock::time_point deadline, PatchesResult& r) {
+// The expensive part of the apt probe: the upgrade simulation and apt's configuration.
+// Returns nullopt (with the reason in r.outcome) when the simulation failed.
+std::optional<AptPlan> computeAptPlan(Clock::time_point deadline, PatchesResult& r) {
   // dist-upgrade, not upgrade: Debian and Ubuntu ship kernel security fixes as new
   // linux-image-<abi> packages, which `upgrade` keeps back. A simulation never changes the
   // system, and NoLocking lets it run beside a running apt and without root.
-  r.source = "apt-get -s dist-upgrade";
   auto sim = util::runProcess({"apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgrade"},
                               left(deadline));
   if (!sim.started || sim.timedOut || sim.exitCode != 0) {
     r.outcome.fail(ProbeStatus::Error, "apt-get -s dist-upgrade failed: " + failureReason(sim));
+    return std::nullopt;
+  }
+  AptPlan plan;
+  plan.computedAt = util::unixNow();
+  auto parsed = parsers::parseAptUpgradeSimulation(sim.out);
+  plan.pending = static_cast<std::uint32_t>(parsed.packages.size() + parsed.malformed.size());
+  auto codename = osCodename();
+  auto fallbacks = parsers::classifySecurity(parsed, aptReleases(), codename);
+  if (!parsed.malformed.empty()) {
+    plan.notes.push_back("security updates not counted: unrecognised line '" +
+                         parsed.malformed.front() + "'");
   } else {
-    auto plan = parsers::parseAptUpgradeSimulation(sim.out);
-    r.pendingUpdates = static_cast<std::uint32_t>(plan.packages.size() + plan.malformed.size());
-    auto codename = osCodename();
-    auto fallbacks = parsers::classifySecurity(plan, aptReleases(), codename);
-    if (!plan.malformed.empty()) {
-      r.outcome.note("security updates not counted: unrecognised line '" + plan.malformed.front() +
-                     "'");
-    } else {
-      std::uint32_t security = 0;
-      for (const auto& p : plan.packages) security += p.security ? 1 : 0;
-      r.pendingSecurityUpdates = security;
-      if (codename.empty() && !plan.packages.empty()) {
-        r.outcome.note(
-            "no VERSION_CODENAME in os-release; security origins told by label and suite");
-      } else if (fallbacks > 0) {
-        r.outcome.note(
-            std::to_string(fallbacks) +
-            " origin(s) without a Release file in /var/lib/apt/lists; told by label and suite");
+    std::uint32_t security = 0;
+    for (const auto& p : parsed.packages) security += p.security ? 1 : 0;
+    plan.security = security;
+    if (codename.empty() && !parsed.packages.empty()) {
+      plan.notes.push_back(
+          "no VERSION_CODENAME in os-release; security origins told by label and suite");
+    } else if (fallbacks > 0) {
+      plan.notes.push_back(
+          std::to_string(fallbacks) +
+          " origin(s) without a Release file in /var/lib/apt/lists; told by label and suite");
+    }
+  }
+
+  auto remaining = left(deadline);
+  if (remaining.count() <= 0) {
+    plan.notes.push_back("automatic updates unknown: time budget spent before apt-config dump");
+    return plan;
+  }
+  auto conf = util::runProcess({"apt-config", "dump"}, remaining);
+  if (!conf.started || conf.timedOut || conf.exitCode != 0) {
+    plan.notes.push_back("automatic updates unknown: apt-config dump failed: " +
+                         failureReason(conf));
+  } else {
+    auto kv = parsers::parseAptConfigDump(conf.out);
+    auto it = kv.find("APT::Periodic::Unattended-Upgrade");
+    bool configured = it != kv.end() && !it->second.empty() && it->second != "0";
+    bool installed = !util::findExecutable("unattended-upgrade").empty();
+    plan.automaticUpdates = configured && installed ? Tristate::On : Tristate::Off;
+  }
+  return plan;
+}
+
+// A cached plan is reused for a day at most, even with every input unchanged.
+constexpr std::int64_t kPlanMaxAge = 24 * 3600;
+
+void probeApt(const ProbeContext& context, Clock::time_point deadline, PatchesResult& r) {
+  r.source = "apt-get -s dist-upgrade";
+  std::optional<AptPlan> plan;
+  std::vector<std::string> inputs;
+  std::filesystem::path cacheFile;
+  if (!context.cacheDir.empty()) {
+    cacheFile = context.cacheDir / "apt-plan.cache";
+    inputs = aptInputFingerprint();
+    if (auto text = util::readFile(cacheFile, 1024 * 1024)) {
+      plan = parseAptPlan(*text, inputs, util::unixNow(), kPlanMaxAge);
+      if (plan) r.source += " (cached: apt state unchanged since " + util::formatIso8601(plan->computedAt) + ")";
+    }
+  }
+  if (!plan) {
+    plan = computeAptPlan(deadline, r);
+    if (plan && !cacheFile.empty()) {
+      // The inputs are read again: a package manager that ran during the simulation
+      // must not have its change hidden behind a plan computed from the old state.
+      if (aptInputFingerprint() == inputs) {
+        try {
+          util::writeFileAtomic(cacheFile, serializeAptPlan(*plan, inputs), 0600);
+        } catch (const std::exception& e) {
+          r.outcome.note(std::string("upgrade plan not cached: ") + e.what());
+        }
       }
     }
+  }
+  if (plan) {
+    r.pendingUpdates = plan->pending;
+    r.pendingSecurityUpdates = plan->security;
+    r.automaticUpdates = plan->automaticUpdates;
+    for (const auto& n : plan->notes) r.outcome.note(n);
   }
 
   r.lastInstallTime = aptLastInstallTime();
@@ -186,22 +247,6 @@ void probeApt(Clock::time_point deadline, PatchesResult& r) {
   r.lastCheckTime = aptLastCheckTime();
   if (!r.lastCheckTime) r.outcome.note("package lists have never been downloaded");
   readRebootRequired(r);
-
-  auto remaining = left(deadline);
-  if (remaining.count() <= 0) {
-    r.outcome.note("automatic updates unknown: time budget spent before apt-config dump");
-    return;
-  }
-  auto conf = util::runProcess({"apt-config", "dump"}, remaining);
-  if (!conf.started || conf.timedOut || conf.exitCode != 0) {
-    r.outcome.note("automatic updates unknown: apt-config dump failed: " + failureReason(conf));
-  } else {
-    auto kv = parsers::parseAptConfigDump(conf.out);
-    auto it = kv.find("APT::Periodic::Unattended-Upgrade");
-    bool configured = it != kv.end() && !it->second.empty() && it->second != "0";
-    bool installed = !util::findExecutable("unattended-upgrade").empty();
-    r.automaticUpdates = configured && installed ? Tristate::On : Tristate::Off;
-  }
 }
 
 void probeDnf(Clock::time_point deadline, PatchesResult& r) {
@@ -246,7 +291,7 @@ PatchesResult probePatches(const ProbeContext& context) {
   PatchesResult r;
   auto deadline = Clock::now() + context.budget;
   if (!util::findExecutable("apt-get").empty()) {
-    probeApt(deadline, r);
+    probeApt(context, deadline, r);
   } else if (!util::findExecutable("dnf").empty()) {
     probeDnf(deadline, r);
   } else {

@@ -20,6 +20,9 @@
 #include "agent/probes/antivirus.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
+#include "tests/support/temp_dir.h"
+
+using posture::test::TempDir;
 
 using namespace posture::agent;
 using posture::util::findExecutable;
@@ -28,22 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "posture-av-real-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void writeText(const fs::path& file, const std::string& text) {
   std::ofstream out(file, std::ios::binary);

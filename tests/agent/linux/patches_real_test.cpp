@@ -5,11 +5,14 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 
 #include "agent/probes/patches.h"
 #include "common/util/process.h"
+#include "tests/support/temp_dir.h"
 
 using namespace posture;
 
@@ -96,6 +99,42 @@ TEST_CASE("patch probe counts equal apt-get -s dist-upgrade and change nothing")
     CHECK_FALSE(r.runningKernel.empty());
     MESSAGE("pending " << *r.pendingUpdates << ", security " << *r.pendingSecurityUpdates
                        << ", message '" << r.outcome.message << "'");
+  }
+  CHECK_MESSAGE(compared, "/var/lib/dpkg/status changed around every probe run");
+}
+
+TEST_CASE("the upgrade plan is cached beside the agent's state and reused while apt is unchanged") {
+  REQUIRE_MESSAGE(!util::findExecutable("apt-get").empty(),
+                  "this test needs a Debian or Ubuntu host");
+  test::TempDir dir("posture-patch-cache-");
+  agent::ProbeContext context;
+  context.budget = std::chrono::seconds(60);
+  context.cacheDir = dir.path();
+  bool compared = false;
+  for (int attempt = 0; attempt < 3 && !compared; ++attempt) {
+    std::filesystem::remove(dir.path() / "apt-plan.cache");
+    auto before = fingerprint();
+    auto cold = agent::probePatches(context);
+    auto warm = agent::probePatches(context);
+    if (!(before == fingerprint())) continue;
+    compared = true;
+    INFO("cold: " << cold.outcome.message << " / warm: " << warm.outcome.message);
+    REQUIRE(std::filesystem::exists(dir.path() / "apt-plan.cache"));
+    CHECK(cold.source == "apt-get -s dist-upgrade");
+    CHECK(warm.source.starts_with("apt-get -s dist-upgrade (cached: apt state unchanged since "));
+    REQUIRE(cold.pendingUpdates);
+    CHECK(warm.pendingUpdates == cold.pendingUpdates);
+    CHECK(warm.pendingSecurityUpdates == cold.pendingSecurityUpdates);
+    CHECK(warm.automaticUpdates == cold.automaticUpdates);
+    CHECK(warm.outcome.message == cold.outcome.message);
+
+    // A damaged cache is recomputed, never believed.
+    {
+      std::ofstream(dir.path() / "apt-plan.cache") << "posture-apt-plan v1\npending 999999\n";
+    }
+    auto repaired = agent::probePatches(context);
+    CHECK(repaired.source == "apt-get -s dist-upgrade");
+    CHECK(repaired.pendingUpdates == cold.pendingUpdates);
   }
   CHECK_MESSAGE(compared, "/var/lib/dpkg/status changed around every probe run");
 }

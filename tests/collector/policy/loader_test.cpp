@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "collector/policy/evaluator.h"
+#include "tests/support/temp_dir.h"
+
+using posture::test::TempDir;
 
 namespace fs = std::filesystem;
 using namespace posture::policy;
@@ -139,20 +142,6 @@ std::vector<fs::path> shippedPolicies() {
   return files;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("posture-policy-test-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) +
-            "-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-  }
-};
 
 const char* kMinimal = R"(policy:
   id: POLICY_ID
@@ -359,18 +348,18 @@ TEST_CASE("a policy directory loads sorted, skips other files and rejects a dupl
   dir.write("a.yaml", minimal("first"));
   dir.write("notes.txt", "not a policy");
   dir.write("old.yaml.bak", minimal("first"));
-  auto policies = loadPolicyDirectory(dir.path);
+  auto policies = loadPolicyDirectory(dir.path());
   REQUIRE(policies.size() == 2);
   CHECK(policies[0].id == "first");
   CHECK(policies[1].id == "second");
 
   dir.write("c.yaml", minimal("first"));
   try {
-    loadPolicyDirectory(dir.path);
+    loadPolicyDirectory(dir.path());
     FAIL("duplicate id accepted");
   } catch (const PolicyError& e) {
     std::string what = e.what();
-    CHECK(what.find((dir.path / "c.yaml").string() + ":2:7: duplicate policy id 'first' (also in ") !=
+    CHECK(what.find((dir.path() / "c.yaml").string() + ":2:7: duplicate policy id 'first' (also in ") !=
           std::string::npos);
     CHECK(what.find("a.yaml") != std::string::npos);
   }
@@ -378,5 +367,5 @@ TEST_CASE("a policy directory loads sorted, skips other files and rejects a dupl
 
 TEST_CASE("an empty policy directory yields no policies") {
   TempDir dir;
-  CHECK(loadPolicyDirectory(dir.path).empty());
+  CHECK(loadPolicyDirectory(dir.path()).empty());
 }

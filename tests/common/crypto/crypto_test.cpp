@@ -14,6 +14,9 @@
 #include <memory>
 #include <set>
 #include <string>
+#include "tests/support/temp_dir.h"
+
+using posture::test::TempDir;
 
 namespace crypto = posture::crypto;
 
@@ -68,28 +71,13 @@ std::string flipBase64Char(std::string pem, std::size_t fromEnd) {
   return pem;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("posture-crypto-" + crypto::randomHex(8));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
 
 bool opensslCliAvailable() { return std::system("openssl version >/dev/null 2>&1") == 0; }
 
 bool opensslVerifies(const TempDir& dir, const std::string& caPem, const std::string& leafPem,
                      const std::string& purpose) {
-  std::string ca = dir.write("ca.pem", caPem);
-  std::string leaf = dir.write("leaf.pem", leafPem);
+  std::string ca = dir.write("ca.pem", caPem).string();
+  std::string leaf = dir.write("leaf.pem", leafPem).string();
   std::string command =
       "openssl verify -purpose " + purpose + " -CAfile '" + ca + "' '" + leaf + "' >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
@@ -415,8 +403,8 @@ TEST_CASE("the openssl command line accepts what we issue, for the right purpose
 
   // Our key and CSR are readable by the CLI, and the CSR's self-signature
   // checks out there too.
-  std::string keyPath = dir.write("key.pem", server.keyPem);
-  std::string csrPath = dir.write("csr.pem", client.csrPem);
+  std::string keyPath = dir.write("key.pem", server.keyPem).string();
+  std::string csrPath = dir.write("csr.pem", client.csrPem).string();
   CHECK(std::system(("openssl pkey -noout -in '" + keyPath + "' >/dev/null 2>&1").c_str()) == 0);
   CHECK(std::system(("openssl req -verify -noout -in '" + csrPath + "' >/dev/null 2>&1").c_str()) ==
         0);
