@@ -64,6 +64,54 @@ CREATE TABLE alert_events(
   event TEXT NOT NULL,
   detail TEXT NOT NULL);
 )sql",
+    // 2: the audit log; alerts gain the acknowledged state, an assignee and who acted.
+    R"sql(
+CREATE TABLE audit_log(
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL);
+CREATE INDEX audit_log_object ON audit_log(object);
+CREATE TABLE alerts_v2(
+  id INTEGER PRIMARY KEY,
+  rule TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  unit_code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+  title_vi TEXT NOT NULL,
+  title_en TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  resolved_at INTEGER,
+  assignee TEXT NOT NULL DEFAULT '',
+  UNIQUE (rule, subject));
+INSERT INTO alerts_v2(id, rule, subject, unit_code, severity, status, title_vi, title_en, detail,
+                      first_seen, last_seen, resolved_at)
+  SELECT id, rule, subject, unit_code, severity, status, title_vi, title_en, detail,
+         first_seen, last_seen, resolved_at FROM alerts;
+-- The child table is rebuilt too, so no foreign key ever points at a dropped table; the
+-- renames carry its reference from alerts_v2 over to alerts.
+CREATE TABLE alert_events_v2(
+  alert_id INTEGER NOT NULL REFERENCES alerts_v2(id),
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  actor TEXT NOT NULL DEFAULT 'posture');
+INSERT INTO alert_events_v2(rowid, alert_id, at, event, detail)
+  SELECT rowid, alert_id, at, event, detail FROM alert_events;
+DROP TABLE alert_events;
+DROP TABLE alerts;
+ALTER TABLE alerts_v2 RENAME TO alerts;
+ALTER TABLE alert_events_v2 RENAME TO alert_events;
+CREATE INDEX alerts_status ON alerts(status);
+CREATE INDEX alerts_unit ON alerts(unit_code);
+CREATE INDEX alert_events_alert ON alert_events(alert_id);
+)sql",
 };
 }  // namespace
 

@@ -47,9 +47,14 @@ std::int64_t Connection::lastInsertRowid() const { return sqlite3_last_insert_ro
 int Connection::changes() const { return sqlite3_changes(db_); }
 
 void Connection::migrate(const std::vector<std::string_view>& migrations) {
-  auto st = prepare("PRAGMA user_version");
-  st.step();
-  auto current = static_cast<std::size_t>(st.getInt(0));
+  std::size_t current = 0;
+  {
+    // Finalized before the migrations run: an open statement would make DROP TABLE fail
+    // with "database table is locked".
+    auto st = prepare("PRAGMA user_version");
+    st.step();
+    current = static_cast<std::size_t>(st.getInt(0));
+  }
   if (current > migrations.size()) {
     throw DbError("database " + path_ + " has schema version " + std::to_string(current) +
                       ", newer than this program knows (" + std::to_string(migrations.size()) +
