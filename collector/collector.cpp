@@ -5,6 +5,7 @@
 
 #include "collector/alerts/alerts.h"
 #include "collector/evaluation/fleet.h"
+#include "collector/evaluation/model.h"
 #include "collector/ingest/ingest.h"
 #include "collector/pki/authority.h"
 #include "collector/server/agent_api.h"
@@ -45,15 +46,66 @@ struct Collector::Impl {
     return policies;
   }
 
-  void evaluate(db::Connection& db) {
-    auto pols = currentPolicies();
-    auto fleet = evaluateFleet(loadEndpoints(db), *pols, util::unixNow());
-    auto change = syncAlerts(db, fleet);
+  // Writer thread only (ingest hooks): the live evaluation.
+  std::unique_ptr<FleetModel> model;
+  std::shared_ptr<const std::vector<policy::Policy>> modelPolicies;
+  std::chrono::steady_clock::time_point lastRebuild;
+
+  ModelOptions modelOptions(db::Connection&) const {
+    ModelOptions m;
+    m.staleAfterSeconds = options.staleAfterSeconds;
+    return m;
+  }
+
+  void logChange(const char* what, const AlertChange& change, std::size_t endpoints) {
     if (change.opened || change.reopened || change.resolved) {
-      log::info("evaluated ", fleet.endpoints.size(), " endpoints: ", change.open,
-                " open alerts (", change.opened, " opened, ", change.reopened, " reopened, ",
-                change.resolved, " resolved)");
+      log::info(what, " ", endpoints, " endpoints: ", change.opened, " alert(s) opened, ",
+                change.reopened, " reopened, ", change.resolved, " resolved");
     }
+  }
+
+  void rebuild(db::Connection& db) {
+    auto start = std::chrono::steady_clock::now();
+    modelPolicies = currentPolicies();
+    model = std::make_unique<FleetModel>(modelPolicies, modelOptions(db));
+    std::int64_t now = util::unixNow();
+    auto wanted = model->rebuild(loadEndpoints(db), now);
+    auto change = syncAlertSet(db, wanted, now);
+    lastRebuild = start;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    log::info("full evaluation of ", model->endpointCount(), " endpoints in ", ms.count(),
+              " ms: ", countOpenAlerts(db), " open alert(s), ", model->staleCount(), " stale");
+    logChange("evaluated", change, model->endpointCount());
+  }
+
+  void periodic(db::Connection& db) {
+    if (!model || modelPolicies != currentPolicies() ||
+        std::chrono::steady_clock::now() - lastRebuild >= options.fullEvaluateEvery) {
+      rebuild(db);
+      return;
+    }
+    auto delta = model->sweep(util::unixNow());
+    logChange("swept", applyAlertDelta(db, delta.raise, delta.clear, util::unixNow()),
+              model->endpointCount());
+  }
+
+  void onReports(db::Connection& db, const std::vector<const ReportRecord*>& records,
+                 std::int64_t committedAt) {
+    if (!model || modelPolicies != currentPolicies()) {
+      rebuild(db);
+      return;
+    }
+    AlertDelta all;
+    for (const auto* r : records) {
+      StoredEndpoint s{r->agentId, r->unitCode, r->hostname, r->sequence, committedAt,
+                       r->collectedAt, r->body};
+      auto d = model->update(s, committedAt);
+      for (auto& w : d.raise) all.raise.push_back(std::move(w));
+      for (auto& c : d.clear) all.clear.push_back(std::move(c));
+    }
+    logChange("re-evaluated", applyAlertDelta(db, all.raise, all.clear, committedAt),
+              records.size());
   }
 };
 
@@ -72,8 +124,11 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   auto db = openDatabase(impl_->options.dataDir);
   impl_->registry.load(*db);
   IngestOptions io;
-  io.afterCommit = [impl = impl_.get()](db::Connection& c) { impl->evaluate(c); };
+  io.afterCommit = [impl = impl_.get()](db::Connection& c) { impl->periodic(c); };
   io.afterCommitInterval = impl_->options.evaluateEvery;
+  io.onCommitted = [impl = impl_.get()](db::Connection& c,
+                                        const std::vector<const ReportRecord*>& records,
+                                        std::int64_t at) { impl->onReports(c, records, at); };
   impl_->ingest = std::make_unique<Ingest>(std::move(db), std::move(io));
   impl_->api = std::make_unique<AgentApi>(*impl_->ingest, impl_->registry, impl_->identity.ca);
 }

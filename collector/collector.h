@@ -22,7 +22,11 @@ struct ServeOptions {
   std::vector<std::string> extraNames;   // more DNS names / IPs for the server certificate
   unsigned threads = 2;
   std::size_t maxBodyBytes = 1 << 20;
-  std::chrono::milliseconds evaluateEvery{2000};
+  std::chrono::milliseconds evaluateEvery{2000};  // stale sweep and milestone check
+  std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
+  std::int64_t staleAfterSeconds = 7 * 86400;      // no report for longer: stale
+  std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
+  std::vector<std::string> webhooks; // http(s)://HOST:PORT/PATH
 };
 
 // Where policies are found when --policies is not given.

@@ -3,13 +3,11 @@
 #include <cstdio>
 #include <map>
 
+#include "collector/audit/audit.h"
 #include "common/util/time.h"
 
 namespace posture::collector {
 namespace {
-struct Wanted {
-  std::string unitCode, severity, titleVi, titleEn, detail;
-};
 using Key = std::pair<std::string, std::string>;  // (rule, subject)
 
 std::string percent(double p) {
@@ -18,18 +16,131 @@ std::string percent(double p) {
   return buf;
 }
 
-void record(db::Connection& db, std::int64_t id, std::int64_t at, const char* event,
-            const std::string& detail) {
-  db.prepare("INSERT INTO alert_events(alert_id, at, event, detail) VALUES (?, ?, ?, ?)")
+AlertEvent record(db::Connection& db, std::int64_t id, std::int64_t at, const char* event,
+                  const std::string& actor, const std::string& detail) {
+  db.prepare("INSERT INTO alert_events(alert_id, at, event, detail, actor) VALUES (?, ?, ?, ?, ?)")
       .bind(1, id)
       .bind(2, at)
       .bind(3, event)
       .bind(4, detail)
+      .bind(5, actor)
       .run();
+  return AlertEvent{id, at, event, actor, detail};
 }
 
-std::map<Key, Wanted> wantedAlerts(const FleetEvaluation& fleet) {
-  std::map<Key, Wanted> wanted;
+struct Existing {
+  std::int64_t id;
+  std::string status;
+  std::string detail;
+};
+
+constexpr const char* kEvaluator = "posture";
+
+// Raises one wanted alert against what is stored; returns nothing when unchanged.
+void raise(db::Connection& db, const WantedAlert& w, const Existing* e, std::int64_t now,
+           AlertChange& change) {
+  if (!e) {
+    db.prepare(
+          "INSERT INTO alerts(rule, subject, unit_code, severity, status, title_vi, title_en, "
+          "detail, first_seen, last_seen) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)")
+        .bind(1, w.rule).bind(2, w.subject).bind(3, w.unitCode).bind(4, w.severity)
+        .bind(5, w.titleVi).bind(6, w.titleEn).bind(7, w.detail).bind(8, now).bind(9, now).run();
+    change.events.push_back(record(db, db.lastInsertRowid(), now, "opened", kEvaluator, w.detail));
+    ++change.opened;
+  } else if (e->status == "resolved") {
+    db.prepare("UPDATE alerts SET status = 'open', resolved_at = NULL, last_seen = ?, detail = ?, "
+               "severity = ?, title_vi = ?, title_en = ? WHERE id = ?")
+        .bind(1, now).bind(2, w.detail).bind(3, w.severity).bind(4, w.titleVi).bind(5, w.titleEn)
+        .bind(6, e->id).run();
+    change.events.push_back(record(db, e->id, now, "reopened", kEvaluator, w.detail));
+    ++change.reopened;
+  } else if (e->detail != w.detail) {
+    db.prepare("UPDATE alerts SET last_seen = ?, detail = ? WHERE id = ?")
+        .bind(1, now).bind(2, w.detail).bind(3, e->id).run();
+  }
+}
+
+void clearOne(db::Connection& db, const Existing& e, std::int64_t now, AlertChange& change) {
+  if (e.status == "resolved") return;
+  db.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE id = ?")
+      .bind(1, now).bind(2, e.id).run();
+  change.events.push_back(record(db, e.id, now, "resolved", kEvaluator, "condition cleared"));
+  ++change.resolved;
+}
+
+std::optional<Existing> findExisting(db::Connection& db, const std::string& rule,
+                                     const std::string& subject) {
+  auto st = db.prepare("SELECT id, status, detail FROM alerts WHERE rule = ? AND subject = ?");
+  st.bind(1, rule).bind(2, subject);
+  if (!st.step()) return std::nullopt;
+  return Existing{st.getInt(0), st.getText(1), st.getText(2)};
+}
+
+AlertRow readRow(db::Statement& st) {
+  AlertRow r{st.getInt(0), st.getText(1), st.getText(2), st.getText(3), st.getText(4),
+             st.getText(5), st.getText(6), st.getText(7), st.getText(8), st.getInt(9),
+             st.getInt(10), st.getText(11), std::nullopt};
+  if (!st.isNull(12)) r.resolvedAt = st.getInt(12);
+  return r;
+}
+
+constexpr const char* kRowColumns =
+    "SELECT id, rule, subject, unit_code, severity, status, title_vi, title_en, detail, "
+    "first_seen, last_seen, assignee, resolved_at FROM alerts";
+
+std::string jsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string stateJson(const AlertRow& r) {
+  return "{\"status\":" + jsonString(r.status) + ",\"assignee\":" + jsonString(r.assignee) + "}";
+}
+}  // namespace
+
+std::string describeCheck(const std::string& hostname, const policy::Check& check,
+                          const policy::Facts& facts, policy::Tri result) {
+  std::string detail = hostname + ": ";
+  bool first = true;
+  for (const auto& fact : policy::factsUsedBy(check)) {
+    const auto* v = facts.get(fact);
+    detail += (first ? "" : ", ") + fact + "=" +
+              (v ? policy::formatFact(*v, false) : std::string("unknown"));
+    first = false;
+  }
+  if (result == policy::Tri::Unknown) detail += " (cannot be established)";
+  return detail;
+}
+
+std::string describeTarget(const policy::TargetEvaluation& ev) {
+  std::string detail = std::to_string(ev.satisfied) + "/" + std::to_string(ev.total) + " = " +
+                       percent(ev.percent);
+  if (ev.inForce) {
+    detail += " < " + percent(ev.inForce->atLeastPercent) + " required since " +
+              util::formatDate(ev.inForce->byDay);
+  }
+  return detail;
+}
+
+std::vector<WantedAlert> wantedAlerts(const FleetEvaluation& fleet) {
+  std::vector<WantedAlert> wanted;
   const auto& policies = *fleet.policies;
   for (const auto& e : fleet.endpoints) {
     for (std::size_t p = 0; p < e.checks.size(); ++p) {
@@ -37,117 +148,180 @@ std::map<Key, Wanted> wantedAlerts(const FleetEvaluation& fleet) {
         policy::Tri result = e.checks[p][c];
         if (result == policy::Tri::True) continue;
         const policy::Check& check = policies[p].checks[c];
-        std::string detail = e.hostname + ": ";
-        bool first = true;
-        for (const auto& fact : policy::factsUsedBy(check)) {
-          const auto* v = e.facts.get(fact);
-          detail += (first ? "" : ", ") + fact + "=" +
-                    (v ? policy::formatFact(*v, false) : std::string("unknown"));
-          first = false;
-        }
-        if (result == policy::Tri::Unknown) detail += " (cannot be established)";
-        wanted[{policies[p].id + "/" + check.id, "endpoint:" + e.agentId}] =
-            Wanted{e.unitCode, std::string(policy::severityName(check.severity)), check.title.vi,
-                   check.title.en, detail};
+        wanted.push_back({policies[p].id + "/" + check.id, "endpoint:" + e.agentId, e.unitCode,
+                          std::string(policy::severityName(check.severity)), check.title.vi,
+                          check.title.en, describeCheck(e.hostname, check, e.facts, result)});
       }
     }
   }
   for (const auto& t : fleet.targets) {
     if (t.evaluation.status != policy::TargetStatus::Missed) continue;
-    std::string subject = t.unitCode.empty() ? "fleet" : "unit:" + t.unitCode;
-    std::string detail = std::to_string(t.evaluation.satisfied) + "/" +
-                         std::to_string(t.evaluation.total) + " = " +
-                         percent(t.evaluation.percent);
-    if (t.evaluation.inForce) {
-      detail += " < " + percent(t.evaluation.inForce->atLeastPercent) + " required since " +
-                util::formatDate(t.evaluation.inForce->byDay);
-    }
-    wanted[{t.policy->id + "/" + t.target->id, subject}] =
-        Wanted{t.unitCode, std::string(policy::severityName(t.target->severity)),
-               t.target->title.vi, t.target->title.en, detail};
+    wanted.push_back({t.policy->id + "/" + t.target->id,
+                      t.unitCode.empty() ? "fleet" : "unit:" + t.unitCode, t.unitCode,
+                      std::string(policy::severityName(t.target->severity)), t.target->title.vi,
+                      t.target->title.en, describeTarget(t.evaluation)});
   }
   return wanted;
 }
-}  // namespace
 
-AlertChange syncAlerts(db::Connection& db, const FleetEvaluation& fleet) {
-  auto wanted = wantedAlerts(fleet);
+AlertChange syncAlertSet(db::Connection& db, const std::vector<WantedAlert>& wanted,
+                         std::int64_t now) {
   AlertChange change;
-  std::int64_t now = fleet.now;
   db::Transaction tx(db);
-
-  struct Existing {
-    std::int64_t id;
-    bool open;
-    std::string detail;
-  };
   std::map<Key, Existing> existing;
   {
-    auto st = db.prepare("SELECT id, rule, subject, status = 'open', detail FROM alerts");
+    auto st = db.prepare("SELECT id, rule, subject, status, detail FROM alerts");
     while (st.step()) {
-      existing[{st.getText(1), st.getText(2)}] = {st.getInt(0), st.getInt(3) != 0, st.getText(4)};
+      existing[{st.getText(1), st.getText(2)}] = {st.getInt(0), st.getText(3), st.getText(4)};
     }
   }
-  auto insert = db.prepare(
-      "INSERT INTO alerts(rule, subject, unit_code, severity, status, title_vi, title_en, detail, "
-      "first_seen, last_seen) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)");
-  auto touch = db.prepare("UPDATE alerts SET last_seen = ?, detail = ? WHERE id = ?");
-  auto reopen = db.prepare(
-      "UPDATE alerts SET status = 'open', resolved_at = NULL, last_seen = ?, detail = ? "
-      "WHERE id = ?");
-  auto resolve = db.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE id = ?");
-
-  for (const auto& [key, w] : wanted) {
+  std::map<Key, const WantedAlert*> want;
+  for (const auto& w : wanted) want[{w.rule, w.subject}] = &w;
+  for (const auto& [key, w] : want) {
     auto it = existing.find(key);
-    if (it == existing.end()) {
-      insert.reset();
-      insert.bind(1, key.first).bind(2, key.second).bind(3, w.unitCode).bind(4, w.severity)
-          .bind(5, w.titleVi).bind(6, w.titleEn).bind(7, w.detail).bind(8, now).bind(9, now).run();
-      record(db, db.lastInsertRowid(), now, "opened", w.detail);
-      ++change.opened;
-    } else if (!it->second.open) {
-      reopen.reset();
-      reopen.bind(1, now).bind(2, w.detail).bind(3, it->second.id).run();
-      record(db, it->second.id, now, "reopened", w.detail);
-      ++change.reopened;
-    } else if (it->second.detail != w.detail) {
-      touch.reset();
-      touch.bind(1, now).bind(2, w.detail).bind(3, it->second.id).run();
-    }
+    raise(db, *w, it == existing.end() ? nullptr : &it->second, now, change);
   }
   for (const auto& [key, e] : existing) {
-    if (!e.open || wanted.count(key)) continue;
-    resolve.reset();
-    resolve.bind(1, now).bind(2, e.id).run();
-    record(db, e.id, now, "resolved", "condition cleared");
-    ++change.resolved;
+    if (!want.count(key)) clearOne(db, e, now, change);
   }
   tx.commit();
-  change.open = wanted.size();
+  change.open = want.size();
   return change;
 }
 
-std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly) {
+AlertChange applyAlertDelta(db::Connection& db, const std::vector<WantedAlert>& raiseList,
+                            const std::vector<std::pair<std::string, std::string>>& clear,
+                            std::int64_t now) {
+  AlertChange change;
+  if (raiseList.empty() && clear.empty()) return change;
+  db::Transaction tx(db);
+  for (const auto& w : raiseList) {
+    auto e = findExisting(db, w.rule, w.subject);
+    raise(db, w, e ? &*e : nullptr, now, change);
+  }
+  for (const auto& [rule, subject] : clear) {
+    if (auto e = findExisting(db, rule, subject)) clearOne(db, *e, now, change);
+  }
+  tx.commit();
+  return change;
+}
+
+AlertChange syncAlerts(db::Connection& db, const FleetEvaluation& fleet) {
+  return syncAlertSet(db, wantedAlerts(fleet), fleet.now);
+}
+
+std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& f) {
+  std::string sql = std::string(kRowColumns) + " WHERE 1";
+  std::vector<std::string> binds;
+  if (f.activeOnly) sql += " AND status IN ('open', 'acknowledged')";
+  if (!f.status.empty()) { sql += " AND status = ?"; binds.push_back(f.status); }
+  if (!f.unitCode.empty()) { sql += " AND unit_code = ?"; binds.push_back(f.unitCode); }
+  if (!f.severity.empty()) { sql += " AND severity = ?"; binds.push_back(f.severity); }
+  if (!f.rulePrefix.empty()) {
+    sql += " AND substr(rule, 1, length(?)) = ?";
+    binds.push_back(f.rulePrefix);
+    binds.push_back(f.rulePrefix);
+  }
+  sql += " ORDER BY id LIMIT ?";
+  auto st = db.prepare(sql);
+  int i = 1;
+  for (const auto& b : binds) st.bind(i++, b);
+  st.bind(i, static_cast<std::int64_t>(f.limit));
   std::vector<AlertRow> out;
-  auto st = db.prepare(std::string(
-      "SELECT id, rule, subject, unit_code, severity, status, title_vi, title_en, detail, "
-      "first_seen, last_seen FROM alerts") + (openOnly ? " WHERE status = 'open'" : "") +
-      " ORDER BY id");
+  while (st.step()) out.push_back(readRow(st));
+  return out;
+}
+
+std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly) {
+  AlertFilter f;
+  f.activeOnly = openOnly;
+  return listAlerts(db, f);
+}
+
+std::optional<AlertRow> findAlert(db::Connection& db, std::int64_t id) {
+  auto st = db.prepare(std::string(kRowColumns) + " WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return readRow(st);
+}
+
+std::vector<AlertEvent> alertEvents(db::Connection& db, std::int64_t id) {
+  auto st = db.prepare(
+      "SELECT alert_id, at, event, actor, detail FROM alert_events WHERE alert_id = ? "
+      "ORDER BY rowid");
+  st.bind(1, id);
+  std::vector<AlertEvent> out;
   while (st.step()) {
-    out.push_back({st.getInt(0), st.getText(1), st.getText(2), st.getText(3), st.getText(4),
-                   st.getText(5), st.getText(6), st.getText(7), st.getText(8), st.getInt(9),
-                   st.getInt(10)});
+    out.push_back({st.getInt(0), st.getInt(1), st.getText(2), st.getText(3), st.getText(4)});
   }
   return out;
 }
 
 std::int64_t countOpenAlerts(db::Connection& db, const std::string& unitCode) {
   auto st = db.prepare(unitCode.empty()
-                           ? "SELECT count(*) FROM alerts WHERE status = 'open'"
-                           : "SELECT count(*) FROM alerts WHERE status = 'open' AND unit_code = ?");
+                           ? "SELECT count(*) FROM alerts WHERE status IN ('open', 'acknowledged')"
+                           : "SELECT count(*) FROM alerts WHERE status IN ('open', 'acknowledged') "
+                             "AND unit_code = ?");
   if (!unitCode.empty()) st.bind(1, unitCode);
   st.step();
   return st.getInt(0);
+}
+
+AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
+                    const std::string& actor, const std::string& text, std::int64_t now) {
+  db::Transaction tx(db);
+  auto before = findAlert(db, id);
+  std::string n = std::to_string(id);
+  if (!before) throw AlertError("không có cảnh báo " + n + " / no alert " + n);
+  AlertRow after = *before;
+  const char* event = "";
+  const char* auditAction = "";
+  switch (action) {
+    case AlertAction::Acknowledge:
+      if (before->status == "resolved") {
+        throw AlertError("cảnh báo " + n + " đã được xử lý, không thể xác nhận / alert " + n +
+                         " is resolved and cannot be acknowledged");
+      }
+      if (before->status == "acknowledged") {
+        throw AlertError("cảnh báo " + n + " đã được xác nhận / alert " + n +
+                         " is already acknowledged");
+      }
+      after.status = "acknowledged";
+      db.prepare("UPDATE alerts SET status = 'acknowledged' WHERE id = ?").bind(1, id).run();
+      event = "acknowledged";
+      auditAction = "alert.ack";
+      break;
+    case AlertAction::Resolve:
+      if (before->status == "resolved") {
+        throw AlertError("cảnh báo " + n + " đã được xử lý / alert " + n + " is already resolved");
+      }
+      after.status = "resolved";
+      after.resolvedAt = now;
+      db.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE id = ?")
+          .bind(1, now).bind(2, id).run();
+      event = "resolved";
+      auditAction = "alert.resolve";
+      break;
+    case AlertAction::Assign:
+      if (text.empty()) throw AlertError("thiếu người được giao / no assignee given");
+      after.assignee = text;
+      db.prepare("UPDATE alerts SET assignee = ? WHERE id = ?").bind(1, text).bind(2, id).run();
+      event = "assigned";
+      auditAction = "alert.assign";
+      break;
+    case AlertAction::Comment:
+      if (text.empty()) throw AlertError("bình luận trống / the comment is empty");
+      event = "commented";
+      auditAction = "alert.comment";
+      break;
+  }
+  record(db, id, now, event, actor, text);
+  std::string afterJson = action == AlertAction::Comment
+                              ? "{\"comment\":" + jsonString(text) + "}"
+                              : stateJson(after);
+  appendAudit(db, {0, now, actor, auditAction, "alert:" + n, stateJson(*before), afterJson});
+  tx.commit();
+  return after;
 }
 
 }  // namespace posture::collector

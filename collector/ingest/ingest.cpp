@@ -62,13 +62,20 @@ boost::asio::awaitable<Ingest::JobOutcome> Ingest::run(Job job) {
 }
 
 void Ingest::loop() {
-  auto lastAfterCommit = std::chrono::steady_clock::now() - options_.afterCommitInterval;
-  bool dirty = false;
+  auto lastAfterCommit = std::chrono::steady_clock::now();
+  auto runAfterCommit = [&](const char* what) {
+    if (!options_.afterCommit) return;
+    try {
+      options_.afterCommit(*db_);
+    } catch (const std::exception& e) {
+      log::error(what, " failed: ", e.what());
+    }
+  };
   for (;;) {
     std::deque<Item> batch;
     {
       std::unique_lock lock(mutex_);
-      auto until = std::chrono::steady_clock::now() + options_.afterCommitInterval;
+      auto until = lastAfterCommit + options_.afterCommitInterval;
       wake_.wait_until(lock, until, [&] { return stopping_ || !queue_.empty(); });
       std::size_t n = std::min(queue_.size(), options_.maxBatch);
       for (std::size_t i = 0; i < n; ++i) {
@@ -77,28 +84,14 @@ void Ingest::loop() {
       }
       if (batch.empty() && stopping_) break;
     }
-    if (!batch.empty()) {
-      commitBatch(batch);
-      dirty = true;
-    }
+    if (!batch.empty()) commitBatch(batch);
     auto now = std::chrono::steady_clock::now();
-    if (dirty && options_.afterCommit && now - lastAfterCommit >= options_.afterCommitInterval) {
-      try {
-        options_.afterCommit(*db_);
-      } catch (const std::exception& e) {
-        log::error("evaluation after commit failed: ", e.what());
-      }
+    if (now - lastAfterCommit >= options_.afterCommitInterval) {
+      runAfterCommit("periodic evaluation");
       lastAfterCommit = now;
-      dirty = false;
     }
   }
-  if (dirty && options_.afterCommit) {
-    try {
-      options_.afterCommit(*db_);
-    } catch (const std::exception& e) {
-      log::error("final evaluation failed: ", e.what());
-    }
-  }
+  runAfterCommit("final evaluation");
 }
 
 void Ingest::commitBatch(std::deque<Item>& batch) {
@@ -141,7 +134,18 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
       o = IngestOutcome{false, false, 0, std::string("storage failure: ") + e.what()};
     }
   }
+  std::vector<const ReportRecord*> fresh;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    if (outcomes[i].ok && !outcomes[i].duplicate) fresh.push_back(&reports[i]->record);
+  }
   for (std::size_t i = 0; i < reports.size(); ++i) reports[i]->done(std::move(outcomes[i]));
+  if (!fresh.empty() && options_.onCommitted) {
+    try {
+      options_.onCommitted(*db_, fresh, now);
+    } catch (const std::exception& e) {
+      log::error("evaluation of ", fresh.size(), " new reports failed: ", e.what());
+    }
+  }
 }
 
 }  // namespace posture::collector

@@ -33,10 +33,15 @@ struct IngestOutcome {
 struct IngestOptions {
   std::size_t maxBatch = 2048;
   std::size_t maxQueue = 200000;  // beyond this, requests are refused (503) not queued
-  // Called on the writer connection, outside any transaction, at most once per interval
-  // and only after something was committed (evaluation and alerts).
+  // Called on the writer connection, outside any transaction, once per interval whether
+  // or not anything was committed (stale sweeps, periodic full evaluation).
   std::function<void(db::Connection&)> afterCommit;
   std::chrono::milliseconds afterCommitInterval{2000};
+  // Called on the writer connection, outside any transaction, after each committed batch
+  // (and after its agents were answered) with the reports that were new: incremental
+  // evaluation. committedAt is the batch's commit time.
+  std::function<void(db::Connection&, const std::vector<const ReportRecord*>&, std::int64_t)>
+      onCommitted;
 };
 
 class Ingest {

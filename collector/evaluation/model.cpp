@@ -1,0 +1,264 @@
+#include "collector/evaluation/model.h"
+
+#include <algorithm>
+
+#include "common/util/time.h"
+#include "posture/v1/report.pb.h"
+
+namespace posture::collector {
+namespace {
+constexpr const char* kStaleRule = "posture/endpoint-stale";
+
+bool countsTowardShare(policy::Tri t) { return t == policy::Tri::True; }
+}  // namespace
+
+FleetModel::FleetModel(std::shared_ptr<const std::vector<policy::Policy>> policies,
+                       ModelOptions options)
+    : policies_(std::move(policies)), options_(std::move(options)) {
+  for (std::size_t p = 0; p < policies_->size(); ++p) {
+    const auto& pol = (*policies_)[p];
+    for (std::size_t c = 0; c < pol.checks.size(); ++c) checks_.push_back({p, c});
+    for (const auto& t : pol.targets) {
+      if (t.measure.kind == policy::Measure::Kind::ShareOfEndpoints) targets_.push_back({&pol, &t});
+    }
+  }
+  fleet_.assign(targets_.size(), {});
+  fleetStatus_.assign(targets_.size(), policy::TargetStatus::NoData);
+  for (const auto& [code, parent] : options_.parents) {
+    unit(code);
+    if (!parent.empty()) unit(parent);
+  }
+}
+
+FleetModel::Unit& FleetModel::unit(const std::string& code) {
+  auto it = units_.find(code);
+  if (it != units_.end()) return it->second;
+  Unit u;
+  auto p = options_.parents.find(code);
+  if (p != options_.parents.end()) u.parent = p->second;
+  u.rolled.assign(targets_.size(), {});
+  u.status.assign(targets_.size(), policy::TargetStatus::NoData);
+  return units_.emplace(code, std::move(u)).first->second;
+}
+
+std::vector<std::string> FleetModel::chain(const std::string& unitCode) const {
+  std::vector<std::string> out;
+  std::string at = unitCode;
+  // Bounded by the number of units, so a cycle in a hand-made tree cannot hang the writer.
+  for (std::size_t guard = 0; !at.empty() && guard <= units_.size(); ++guard) {
+    if (std::find(out.begin(), out.end(), at) != out.end()) break;
+    out.push_back(at);
+    auto it = units_.find(at);
+    at = it == units_.end() ? std::string() : it->second.parent;
+  }
+  return out;
+}
+
+void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int64_t now,
+                                  std::vector<WantedAlert>* failing) {
+  posture::v1::Report report;
+  policy::Facts facts;
+  // An unreadable stored report leaves every fact unknown: failing, not skipped.
+  if (report.ParseFromString(body)) facts = policy::factsFromReport(report, now);
+  e.checks.resize(checks_.size());
+  for (std::size_t i = 0; i < checks_.size(); ++i) {
+    const auto& pol = (*policies_)[checks_[i].first];
+    const auto& check = pol.checks[checks_[i].second];
+    e.checks[i] = policy::evaluateCheck(check, facts);
+    if (failing && e.checks[i] != policy::Tri::True) {
+      failing->push_back({pol.id + "/" + check.id, "endpoint:" + e.agentId, e.unitCode,
+                          std::string(policy::severityName(check.severity)), check.title.vi,
+                          check.title.en, describeCheck(e.hostname, check, facts, e.checks[i])});
+    }
+  }
+  e.targetOk.resize(targets_.size());
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    e.targetOk[t] = countsTowardShare(policy::evaluateTargetPredicate(*targets_[t].target, facts));
+  }
+  e.stale = now - e.lastSeen > options_.staleAfterSeconds;
+}
+
+void FleetModel::addCounts(const Endpoint& e, int sign) {
+  auto apply = [&](std::vector<TargetCount>& counts) {
+    for (std::size_t t = 0; t < targets_.size(); ++t) {
+      counts[t].total += static_cast<std::uint32_t>(sign);
+      if (e.targetOk[t] && !e.stale) counts[t].satisfied += static_cast<std::uint32_t>(sign);
+    }
+  };
+  for (const auto& code : chain(e.unitCode)) apply(unit(code).rolled);
+  apply(fleet_);
+}
+
+WantedAlert FleetModel::staleAlert(const Endpoint& e) const {
+  return {kStaleRule, "endpoint:" + e.agentId, e.unitCode, "medium",
+          "Thiết bị đầu cuối không gửi báo cáo quá " +
+              std::to_string(options_.staleAfterSeconds / 86400) + " ngày",
+          "Endpoint has not reported for more than " +
+              std::to_string(options_.staleAfterSeconds / 86400) + " days",
+          e.hostname + ": last report " + util::formatIso8601(e.lastSeen)};
+}
+
+void FleetModel::targetAlerts(const std::string& code, std::int64_t today, AlertDelta& delta) {
+  bool fleet = code.empty();
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    const auto& target = *targets_[t].target;
+    bool wanted = false;
+    for (const auto& s : target.scopes) wanted |= fleet ? s == "overall" : s == "unit";
+    if (!wanted) continue;
+    auto ev = evaluate(t, code, today);
+    auto& last = fleet ? fleetStatus_[t] : unit(code).status[t];
+    std::string rule = targets_[t].policy->id + "/" + target.id;
+    std::string subject = fleet ? "fleet" : "unit:" + code;
+    if (ev.status == policy::TargetStatus::Missed) {
+      delta.raise.push_back({rule, subject, code, std::string(policy::severityName(target.severity)),
+                             target.title.vi, target.title.en, describeTarget(ev)});
+    } else if (last == policy::TargetStatus::Missed) {
+      delta.clear.push_back({rule, subject});
+    }
+    last = ev.status;
+  }
+}
+
+std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& stored,
+                                             std::int64_t now) {
+  endpoints_.clear();
+  index_.clear();
+  for (auto& [code, u] : units_) {
+    u.rolled.assign(targets_.size(), {});
+    u.status.assign(targets_.size(), policy::TargetStatus::NoData);
+  }
+  fleet_.assign(targets_.size(), {});
+  fleetStatus_.assign(targets_.size(), policy::TargetStatus::NoData);
+
+  std::vector<WantedAlert> wanted;
+  endpoints_.reserve(stored.size());
+  for (const auto& s : stored) {
+    Endpoint e;
+    e.agentId = s.agentId;
+    e.unitCode = s.unitCode;
+    e.hostname = s.hostname;
+    e.sequence = s.lastSequence;
+    e.lastSeen = s.lastSeen;
+    unit(e.unitCode);
+    evaluateEndpoint(e, s.report, now, &wanted);
+    if (e.stale) wanted.push_back(staleAlert(e));
+    addCounts(e, +1);
+    index_[e.agentId] = endpoints_.size();
+    endpoints_.push_back(std::move(e));
+  }
+  lastDay_ = util::vietnamDay(now);
+  AlertDelta delta;
+  for (const auto& [code, u] : units_) targetAlerts(code, lastDay_, delta);
+  targetAlerts("", lastDay_, delta);
+  for (auto& w : delta.raise) wanted.push_back(std::move(w));
+  return wanted;
+}
+
+AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
+  AlertDelta delta;
+  auto it = index_.find(s.agentId);
+  Endpoint* e = nullptr;
+  std::vector<std::string> touched;
+  if (it == index_.end()) {
+    index_[s.agentId] = endpoints_.size();
+    endpoints_.push_back({});
+    e = &endpoints_.back();
+    e->agentId = s.agentId;
+  } else {
+    e = &endpoints_[it->second];
+    if (s.lastSequence <= e->sequence) return delta;  // an older report arriving late
+    addCounts(*e, -1);
+    touched = chain(e->unitCode);
+  }
+  std::vector<policy::Tri> before = e->checks;
+  bool wasStale = e->stale;
+  e->unitCode = s.unitCode;
+  e->hostname = s.hostname;
+  e->sequence = s.lastSequence;
+  e->lastSeen = s.lastSeen;
+  unit(e->unitCode);
+  std::vector<WantedAlert> failing;
+  evaluateEndpoint(*e, s.report, now, &failing);
+  addCounts(*e, +1);
+
+  // Endpoint alerts: raise every failing check (refreshing its observed values), clear
+  // the ones that passed before this report but failed earlier.
+  for (std::size_t i = 0; i < checks_.size(); ++i) {
+    bool failedBefore = i < before.size() && before[i] != policy::Tri::True;
+    if (e->checks[i] == policy::Tri::True && failedBefore) {
+      const auto& pol = (*policies_)[checks_[i].first];
+      delta.clear.push_back({pol.id + "/" + pol.checks[checks_[i].second].id, "endpoint:" + e->agentId});
+    }
+  }
+  delta.raise = std::move(failing);
+  if (wasStale && !e->stale) delta.clear.push_back({kStaleRule, "endpoint:" + e->agentId});
+
+  for (const auto& code : chain(e->unitCode)) {
+    if (std::find(touched.begin(), touched.end(), code) == touched.end()) touched.push_back(code);
+  }
+  std::int64_t today = util::vietnamDay(now);
+  for (const auto& code : touched) targetAlerts(code, today, delta);
+  targetAlerts("", today, delta);
+  return delta;
+}
+
+AlertDelta FleetModel::sweep(std::int64_t now) {
+  AlertDelta delta;
+  std::vector<std::string> touched;
+  for (auto& e : endpoints_) {
+    bool stale = now - e.lastSeen > options_.staleAfterSeconds;
+    if (stale == e.stale) continue;
+    addCounts(e, -1);
+    e.stale = stale;
+    addCounts(e, +1);
+    if (stale) delta.raise.push_back(staleAlert(e));
+    else delta.clear.push_back({kStaleRule, "endpoint:" + e.agentId});
+    for (const auto& code : chain(e.unitCode)) touched.push_back(code);
+  }
+  std::int64_t today = util::vietnamDay(now);
+  if (today != lastDay_) {
+    // A new milestone may be in force: every unit is looked at again.
+    lastDay_ = today;
+    touched.clear();
+    for (const auto& [code, u] : units_) touched.push_back(code);
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (const auto& code : touched) targetAlerts(code, today, delta);
+  if (!touched.empty()) targetAlerts("", today, delta);
+  return delta;
+}
+
+std::vector<std::string> FleetModel::units() const {
+  std::vector<std::string> out;
+  for (const auto& [code, u] : units_) out.push_back(code);
+  return out;
+}
+
+TargetCount FleetModel::count(std::size_t target, const std::string& code) const {
+  if (code.empty()) return fleet_.at(target);
+  auto it = units_.find(code);
+  return it == units_.end() ? TargetCount{} : it->second.rolled.at(target);
+}
+
+policy::TargetEvaluation FleetModel::evaluate(std::size_t target, const std::string& code,
+                                              std::int64_t today) const {
+  auto c = count(target, code);
+  return policy::evaluateTarget(*targets_.at(target).target, c.satisfied, c.total, today);
+}
+
+std::size_t FleetModel::staleCount() const {
+  return static_cast<std::size_t>(
+      std::count_if(endpoints_.begin(), endpoints_.end(), [](const Endpoint& e) { return e.stale; }));
+}
+
+std::vector<std::string> FleetModel::staleEndpoints() const {
+  std::vector<std::string> out;
+  for (const auto& e : endpoints_) {
+    if (e.stale) out.push_back(e.agentId);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace posture::collector

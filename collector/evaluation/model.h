@@ -1,0 +1,108 @@
+#pragma once
+// The collector's live evaluation: every endpoint's check results and every target's
+// counts per unit, rolled up the unit tree, kept in memory and moved forward one report
+// at a time. A report changes only its endpoint, its unit and that unit's ancestors, so
+// re-evaluation after a report costs microseconds, not a pass over the fleet; a full
+// rebuild runs at start, on a policy reload and periodically (ages such as "signatures
+// 7 days old" grow with time, not only with reports).
+//
+// Stale endpoints (no report within `staleAfterSeconds`) stay in every count as NOT
+// compliant and raise their own alert: an office whose machines stopped reporting must
+// not look better than one whose machines report failures.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "collector/alerts/alerts.h"
+#include "collector/policy/evaluator.h"
+#include "collector/policy/policy.h"
+#include "collector/storage/storage.h"
+
+namespace posture::collector {
+
+struct ModelOptions {
+  std::int64_t staleAfterSeconds = 7 * 86400;
+  // unit code → parent code ("" or absent: a root). Units seen only in reports are roots.
+  std::map<std::string, std::string> parents;
+};
+
+// Counts of one target over a unit's subtree (or the fleet).
+struct TargetCount {
+  std::uint32_t satisfied = 0;
+  std::uint32_t total = 0;
+};
+
+// Alert changes implied by an update: raise (or refresh) these, clear those.
+struct AlertDelta {
+  std::vector<WantedAlert> raise;
+  std::vector<std::pair<std::string, std::string>> clear;  // (rule, subject)
+  bool empty() const { return raise.empty() && clear.empty(); }
+};
+
+class FleetModel {
+ public:
+  FleetModel(std::shared_ptr<const std::vector<policy::Policy>> policies, ModelOptions options);
+
+  // Replaces everything from the stored latest reports; returns every alert that should
+  // be open now (for syncAlertSet).
+  std::vector<WantedAlert> rebuild(const std::vector<StoredEndpoint>& endpoints, std::int64_t now);
+  // One newly stored report (ignored when its sequence is not newer than the model's).
+  AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now);
+  // Endpoints crossing the stale window since the last call, and milestone changes of
+  // the day; cheap enough to call every few seconds.
+  AlertDelta sweep(std::int64_t now);
+
+  struct TargetRef {
+    const policy::Policy* policy;
+    const policy::Target* target;
+  };
+  const std::vector<TargetRef>& targets() const { return targets_; }
+  // Units with endpoints or in the tree, sorted.
+  std::vector<std::string> units() const;
+  // unit "" is the whole fleet.
+  TargetCount count(std::size_t target, const std::string& unit) const;
+  policy::TargetEvaluation evaluate(std::size_t target, const std::string& unit,
+                                    std::int64_t today) const;
+  std::size_t endpointCount() const { return endpoints_.size(); }
+  std::size_t staleCount() const;
+  std::vector<std::string> staleEndpoints() const;  // agent ids, sorted
+
+ private:
+  struct Endpoint {
+    std::string agentId, unitCode, hostname;
+    std::uint64_t sequence = 0;
+    std::int64_t lastSeen = 0;
+    bool stale = false;
+    std::vector<policy::Tri> checks;  // flattened over policies
+    std::vector<bool> targetOk;       // per entry of targets_
+  };
+  struct Unit {
+    std::string parent;
+    std::vector<TargetCount> rolled;  // own endpoints plus every descendant's
+    std::vector<policy::TargetStatus> status;
+  };
+
+  Unit& unit(const std::string& code);
+  std::vector<std::string> chain(const std::string& unitCode) const;  // unit, ancestors
+  void evaluateEndpoint(Endpoint& e, const std::string& body, std::int64_t now,
+                        std::vector<WantedAlert>* failing);
+  void addCounts(const Endpoint& e, int sign);
+  void targetAlerts(const std::string& unit, std::int64_t today, AlertDelta& delta);
+  WantedAlert staleAlert(const Endpoint& e) const;
+
+  std::shared_ptr<const std::vector<policy::Policy>> policies_;
+  ModelOptions options_;
+  std::vector<TargetRef> targets_;
+  std::vector<std::pair<std::size_t, std::size_t>> checks_;  // (policy, check)
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<Endpoint> endpoints_;
+  std::map<std::string, Unit> units_;
+  std::vector<TargetCount> fleet_;
+  std::vector<policy::TargetStatus> fleetStatus_;
+  std::int64_t lastDay_ = 0;
+};
+
+}  // namespace posture::collector

@@ -1,0 +1,143 @@
+// The live evaluation: incremental updates agree with a full rebuild, units roll up the
+// tree, stale endpoints count as not compliant and raise their own alert.
+#include "collector/evaluation/model.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "collector/policy/policy.h"
+#include "common/util/time.h"
+
+using namespace posture;
+using namespace posture::collector;
+
+namespace {
+std::shared_ptr<const std::vector<policy::Policy>> binhSon() {
+  auto v = std::make_shared<std::vector<policy::Policy>>();
+  v->push_back(policy::loadPolicyFile(std::filesystem::path(POSTURE_SOURCE_DIR) /
+                                      "policies/binh-son-2022.yaml"));
+  return v;
+}
+
+StoredEndpoint endpoint(const std::string& id, const std::string& unit, bool protectedNow,
+                        std::uint64_t seq, std::int64_t seen) {
+  posture::v1::Report r;
+  r.set_sequence(seq);
+  r.mutable_collected_at()->set_seconds(seen);
+  r.mutable_identity()->set_hostname(id + "-host");
+  r.mutable_identity()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
+  auto* av = r.mutable_antivirus();
+  av->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
+  auto* p = av->add_products();
+  p->set_name("BKAV Pro Internet Security");
+  p->set_real_time_protection(protectedNow ? posture::v1::TRISTATE_ON : posture::v1::TRISTATE_OFF);
+  p->mutable_signature_time()->set_seconds(seen - 86400);
+  return StoredEndpoint{id, unit, id + "-host", seq, seen, seen, r.SerializeAsString()};
+}
+
+std::size_t targetIndex(const FleetModel& m, const std::string& id) {
+  for (std::size_t i = 0; i < m.targets().size(); ++i) {
+    if (m.targets()[i].target->id == id) return i;
+  }
+  FAIL("no target " << id);
+  return 0;
+}
+
+ModelOptions tree() {
+  ModelOptions o;
+  o.parents = {{"QNG", ""}, {"BS", "QNG"}, {"BS-VP", "BS"}, {"BS-BT", "BS"}};
+  return o;
+}
+}  // namespace
+
+TEST_CASE("units roll up the tree: a district counts its communes' endpoints") {
+  FleetModel m(binhSon(), tree());
+  std::int64_t now = util::unixNow();
+  m.rebuild({endpoint("a", "BS-VP", true, 1, now), endpoint("b", "BS-VP", false, 1, now),
+             endpoint("c", "BS-BT", true, 1, now), endpoint("d", "OTHER", true, 1, now)},
+            now);
+  auto t = targetIndex(m, "endpoints-protected-share");
+  CHECK(m.count(t, "BS-VP").satisfied == 1);
+  CHECK(m.count(t, "BS-VP").total == 2);
+  CHECK(m.count(t, "BS-BT").total == 1);
+  CHECK(m.count(t, "BS").satisfied == 2);   // 1 + 1 by hand
+  CHECK(m.count(t, "BS").total == 3);
+  CHECK(m.count(t, "QNG").total == 3);
+  CHECK(m.count(t, "OTHER").total == 1);    // a unit outside the tree is its own root
+  CHECK(m.count(t, "").satisfied == 3);
+  CHECK(m.count(t, "").total == 4);
+  CHECK(m.count(t, "NOPE").total == 0);
+  auto ev = m.evaluate(t, "BS", util::vietnamDay(now));
+  CHECK(ev.status == policy::TargetStatus::Missed);  // 66.7% < 100% in force since 2023
+}
+
+TEST_CASE("incremental updates give exactly what a full rebuild gives") {
+  std::int64_t now = util::unixNow();
+  std::mt19937 rng(42);
+  const std::vector<std::string> units = {"BS-VP", "BS-BT", "BS", "OTHER"};
+  std::vector<StoredEndpoint> fleet;
+  for (int i = 0; i < 60; ++i) {
+    fleet.push_back(endpoint("e" + std::to_string(i), units[rng() % units.size()], rng() % 2, 1,
+                             now - static_cast<std::int64_t>(rng() % (10 * 86400))));
+  }
+  FleetModel live(binhSon(), tree());
+  live.rebuild(fleet, now);
+  for (int step = 0; step < 300; ++step) {
+    auto& e = fleet[rng() % fleet.size()];
+    // Reports move units, change state, sometimes arrive late (an older sequence).
+    bool late = rng() % 10 == 0;
+    auto next = endpoint(e.agentId, units[rng() % units.size()], rng() % 2,
+                         late ? e.lastSequence : e.lastSequence + 1, now);
+    live.update(next, now);
+    if (!late) e = next;
+  }
+  FleetModel fresh(binhSon(), tree());
+  fresh.rebuild(fleet, now);
+  for (std::size_t t = 0; t < live.targets().size(); ++t) {
+    for (const auto& u : fresh.units()) {
+      INFO("target " << t << " unit " << u);
+      CHECK(live.count(t, u).satisfied == fresh.count(t, u).satisfied);
+      CHECK(live.count(t, u).total == fresh.count(t, u).total);
+    }
+    CHECK(live.count(t, "").satisfied == fresh.count(t, "").satisfied);
+  }
+  CHECK(live.staleEndpoints() == fresh.staleEndpoints());
+}
+
+TEST_CASE("a stale endpoint counts as not compliant, is listed, alerts, and recovers") {
+  ModelOptions o = tree();
+  o.staleAfterSeconds = 3 * 86400;
+  FleetModel m(binhSon(), o);
+  std::int64_t now = util::unixNow();
+  m.rebuild({endpoint("fresh", "BS-VP", true, 1, now),
+             endpoint("quiet", "BS-VP", true, 1, now - 2 * 86400)},
+            now);
+  auto t = targetIndex(m, "endpoints-protected-share");
+  CHECK(m.count(t, "BS-VP").satisfied == 2);
+  CHECK(m.staleCount() == 0);
+
+  // Two more days without a report: "quiet" is stale; protected in its last report, but
+  // no longer counted as such.
+  auto delta = m.sweep(now + 2 * 86400);
+  // ("fresh" is 2 days old then: inside the window.)
+  CHECK(m.staleEndpoints() == std::vector<std::string>{"quiet"});
+  CHECK(m.count(t, "BS-VP").satisfied == 1);
+  CHECK(m.count(t, "BS-VP").total == 2);
+  bool staleAlert = false;
+  for (const auto& w : delta.raise) {
+    staleAlert |= w.rule == "posture/endpoint-stale" && w.subject == "endpoint:quiet";
+  }
+  CHECK(staleAlert);
+
+  // It reports again: counted, and its stale alert clears.
+  auto back = m.update(endpoint("quiet", "BS-VP", true, 2, now + 2 * 86400), now + 2 * 86400);
+  CHECK(m.count(t, "BS-VP").satisfied == 2);
+  CHECK(m.staleCount() == 0);
+  bool cleared = false;
+  for (const auto& [rule, subject] : back.clear) {
+    cleared |= rule == "posture/endpoint-stale" && subject == "endpoint:quiet";
+  }
+  CHECK(cleared);
+}
