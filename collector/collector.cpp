@@ -6,6 +6,7 @@
 #include "collector/alerts/alerts.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/model.h"
+#include "collector/evaluation/history.h"
 #include "collector/ingest/ingest.h"
 #include "collector/pki/authority.h"
 #include "collector/server/agent_api.h"
@@ -71,6 +72,7 @@ struct Collector::Impl {
     std::int64_t now = util::unixNow();
     auto wanted = model->rebuild(loadEndpoints(db), now);
     auto change = syncAlertSet(db, wanted, now);
+    recordHistory(db, *model, now);
     lastRebuild = start;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);

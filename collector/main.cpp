@@ -10,6 +10,7 @@
 #include "collector/audit/audit.h"
 #include "collector/collector.h"
 #include "collector/evaluation/fleet.h"
+#include "collector/evaluation/history.h"
 #include "collector/export/compliance.h"
 #include "collector/pki/authority.h"
 #include "collector/status/status.h"
@@ -32,7 +33,7 @@ Usage:
                           [--stale-after 7d] [--full-evaluate-every 1h]
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
   posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
-  posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en]
+  posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD]
   posture-collector export --data-dir DIR --format csv --out FILE [--policies DIR] [--lang vi|en]
   posture-collector policy check FILE...
   posture-collector alerts list --data-dir DIR [--all] [--unit CODE] [--severity S]
@@ -160,9 +161,46 @@ FleetEvaluation evaluateNow(db::Connection& db, const std::vector<policy::Policy
   return evaluateFleet(storage, policies, util::unixNow());
 }
 
+std::string historyStatus(const std::string& key, bool vi) {
+  if (key == "met") return vi ? "đạt" : "met";
+  if (key == "at-risk") return vi ? "có nguy cơ" : "at risk";
+  if (key == "missed") return vi ? "chưa đạt" : "missed";
+  return vi ? "không có dữ liệu" : "no data";
+}
+
+// The recorded value of every target per unit on a past day (compliance_history).
+int statusAsOf(const util::Args& a, bool vi) {
+  auto day = util::parseDate(a.getOr("as-of", ""));
+  if (!day) throw util::ArgsError("--as-of must be a date YYYY-MM-DD, got '" + a.getOr("as-of", "") + "'");
+  auto db = openDatabase(a.require("data-dir"));
+  std::int64_t d = *day;
+  auto rows = historyAsOf(*db, d);
+  std::printf("%s %s\n", vi ? "Tình trạng tuân thủ theo số liệu đã ghi đến ngày" : "Compliance as recorded up to",
+              util::formatDate(d).c_str());
+  if (rows.empty()) {
+    std::printf("%s\n", vi ? "Không có số liệu nào được ghi trước ngày này." : "Nothing was recorded before that day.");
+    return 0;
+  }
+  std::string last;
+  for (const auto& r : rows) {
+    std::string key = r.policyId + "/" + r.targetId;
+    if (key != last) {
+      std::printf("\n%s %s\n", vi ? "Chỉ tiêu" : "Target", key.c_str());
+      last = key;
+    }
+    double pct = r.total ? 100.0 * r.satisfied / r.total : 0.0;
+    std::printf("  %-16s %u/%u  %5.1f%%  %s  (%s %s)\n",
+                r.unitCode.empty() ? (vi ? "TOÀN BỘ" : "ALL UNITS") : r.unitCode.c_str(),
+                r.satisfied, r.total, pct, historyStatus(r.status, vi).c_str(),
+                vi ? "ngày" : "day", util::formatDate(r.day).c_str());
+  }
+  return 0;
+}
+
 int status(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"data-dir", "policies", "lang"}, {});
+  util::Args a(argv, {"data-dir", "policies", "lang", "as-of"}, {});
   bool vi = vietnamese(a);
+  if (a.get("as-of")) return statusAsOf(a, vi);
   auto policies = policy::loadPolicyDirectory(policyDir(a));
   auto db = openDatabase(a.require("data-dir"));
   std::vector<StoredEndpoint> stored;

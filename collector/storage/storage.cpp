@@ -112,6 +112,21 @@ CREATE INDEX alerts_status ON alerts(status);
 CREATE INDEX alerts_unit ON alerts(unit_code);
 CREATE INDEX alert_events_alert ON alert_events(alert_id);
 )sql",
+    // 3: compliance per unit per target per day (Vietnam days), the last evaluation of the
+    // day wins; unit_code '' is the whole fleet.
+    R"sql(
+CREATE TABLE compliance_history(
+  day INTEGER NOT NULL,
+  unit_code TEXT NOT NULL,
+  policy_id TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  satisfied INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  threshold REAL,
+  PRIMARY KEY (unit_code, policy_id, target_id, day)) WITHOUT ROWID;
+CREATE INDEX compliance_history_day ON compliance_history(day);
+)sql",
 };
 }  // namespace
 
