@@ -4,6 +4,8 @@
 #include <mutex>
 
 #include "collector/alerts/alerts.h"
+#include "collector/alerts/delivery.h"
+#include "collector/alerts/outbox.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/history.h"
@@ -47,6 +49,20 @@ struct Collector::Impl {
     return policies;
   }
 
+  std::unique_ptr<AlertDelivery> delivery;  // null without --syslog / --webhook
+
+  // Hands every new alert event to delivery, in order (the outbox is alert_events).
+  void deliver(db::Connection& db) {
+    if (!delivery) return;
+    for (;;) {
+      std::int64_t position = 0;
+      auto notices = pendingNotices(db, 1000, position);
+      for (const auto& n : notices) delivery->publish(n);
+      advanceOutbox(db, position);
+      if (notices.size() < 1000) break;
+    }
+  }
+
   // Writer thread only (ingest hooks): the live evaluation.
   std::unique_ptr<FleetModel> model;
   std::shared_ptr<const std::vector<policy::Policy>> modelPolicies;
@@ -82,6 +98,11 @@ struct Collector::Impl {
   }
 
   void periodic(db::Connection& db) {
+    evaluatePeriodically(db);
+    deliver(db);
+  }
+
+  void evaluatePeriodically(db::Connection& db) {
     if (!model || modelPolicies != currentPolicies() ||
         std::chrono::steady_clock::now() - lastRebuild >= options.fullEvaluateEvery) {
       rebuild(db);
@@ -125,6 +146,23 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
 
   auto db = openDatabase(impl_->options.dataDir);
   impl_->registry.load(*db);
+  DeliveryOptions delivery;
+  for (const auto& url : impl_->options.syslog) {
+    auto t = parseDeliveryTarget(url);
+    if (t.kind == DeliveryTarget::Kind::Webhook)
+      throw std::invalid_argument("--syslog takes udp://HOST:PORT or tcp://HOST:PORT, got '" + url + "'");
+    delivery.targets.push_back(t);
+  }
+  for (const auto& url : impl_->options.webhooks) {
+    auto t = parseDeliveryTarget(url);
+    if (t.kind != DeliveryTarget::Kind::Webhook)
+      throw std::invalid_argument("--webhook takes http(s)://HOST:PORT/PATH, got '" + url + "'");
+    delivery.targets.push_back(t);
+  }
+  if (!delivery.targets.empty()) {
+    for (const auto& t : delivery.targets) log::info("alerts are delivered to ", deliveryTargetUrl(t));
+    impl_->delivery = std::make_unique<AlertDelivery>(std::move(delivery));
+  }
   IngestOptions io;
   io.afterCommit = [impl = impl_.get()](db::Connection& c) { impl->periodic(c); };
   io.afterCommitInterval = impl_->options.evaluateEvery;

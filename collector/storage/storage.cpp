@@ -127,6 +127,12 @@ CREATE TABLE compliance_history(
   PRIMARY KEY (unit_code, policy_id, target_id, day)) WITHOUT ROWID;
 CREATE INDEX compliance_history_day ON compliance_history(day);
 )sql",
+    // 4: how far alert delivery has read alert_events (collector/alerts/outbox.h).
+    R"sql(
+CREATE TABLE delivery_outbox(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_event INTEGER NOT NULL);
+)sql",
 };
 }  // namespace
 
