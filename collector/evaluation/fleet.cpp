@@ -36,10 +36,13 @@ FleetEvaluation evaluateFleet(const std::vector<StoredEndpoint>& stored,
   std::int64_t today = util::vietnamDay(now);
   for (const auto& p : policies) {
     for (const auto& t : p.targets) {
+      // Registry and four-layer targets are evaluated from the organization model.
+      if (t.measure.kind != policy::Measure::Kind::ShareOfEndpoints) continue;
       // One pass over the endpoints gives every unit's counts and the overall count.
       std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> perUnit;
       std::uint32_t satisfied = 0, total = 0;
       for (const auto& e : fleet.endpoints) {
+        if (!policy::inTargetScope(t, e.facts)) continue;
         bool ok = policy::evaluateTargetPredicate(t, e.facts) == policy::Tri::True;
         auto& [s, n] = perUnit[e.unitCode];
         s += ok;

@@ -72,7 +72,9 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
     }
   }
   e.targetOk.resize(targets_.size());
+  e.targetIn.resize(targets_.size());
   for (std::size_t t = 0; t < targets_.size(); ++t) {
+    e.targetIn[t] = policy::inTargetScope(*targets_[t].target, facts);
     e.targetOk[t] = countsTowardShare(policy::evaluateTargetPredicate(*targets_[t].target, facts));
   }
   e.stale = now - e.lastSeen > options_.staleAfterSeconds;
@@ -81,6 +83,7 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
 void FleetModel::addCounts(const Endpoint& e, int sign) {
   auto apply = [&](std::vector<TargetCount>& counts) {
     for (std::size_t t = 0; t < targets_.size(); ++t) {
+      if (!e.targetIn[t]) continue;
       counts[t].total += static_cast<std::uint32_t>(sign);
       if (e.targetOk[t] && !e.stale) counts[t].satisfied += static_cast<std::uint32_t>(sign);
     }

@@ -78,6 +78,7 @@ class FleetModel {
     bool stale = false;
     std::vector<policy::Tri> checks;  // flattened over policies
     std::vector<bool> targetOk;       // per entry of targets_
+    std::vector<bool> targetIn;       // in the target's denominator (its `among`)
   };
   struct Unit {
     std::string parent;

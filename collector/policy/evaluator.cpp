@@ -114,9 +114,17 @@ Tri evaluateCheck(const Check& check, const Facts& facts) {
 
 Tri evaluateTargetPredicate(const Target& target, const Facts& facts) {
   switch (target.measure.kind) {
-    case Measure::Kind::ShareOfEndpoints: break;
+    case Measure::Kind::ShareOfEndpoints:
+    case Measure::Kind::ShareOfSystems: break;
+    case Measure::Kind::FourLayer:
+      throw std::logic_error("target '" + target.id + "' counts units by their layers; it has no predicate");
   }
   return evaluate(target.measure.predicate, facts);
+}
+
+bool inTargetScope(const Target& target, const Facts& facts) {
+  if (target.measure.among.empty()) return true;
+  return evaluate(target.measure.among.front(), facts) == Tri::True;
 }
 
 std::vector<std::string> factsUsedBy(const Predicate& predicate) {
@@ -128,6 +136,7 @@ std::vector<std::string> factsUsedBy(const Predicate& predicate) {
 std::vector<std::string> factsUsedBy(const Check& check) { return factsUsedBy(check.predicate); }
 
 std::vector<std::string> factsUsedBy(const Target& target) {
+  if (target.measure.kind == Measure::Kind::FourLayer) return {};
   return factsUsedBy(target.measure.predicate);
 }
 

@@ -13,8 +13,12 @@ namespace posture::policy {
 // as not satisfied.
 Tri evaluate(const Predicate& predicate, const Facts& facts);
 Tri evaluateCheck(const Check& check, const Facts& facts);
-// Does this endpoint count toward the target's share?
+// Does this endpoint (share_of_endpoints) or information system (share_of_systems, with
+// Facts(FactSubject::System)) count toward the target's share? Not for four_layer
+// targets (std::logic_error): those count units whose layers pass.
 Tri evaluateTargetPredicate(const Target& target, const Facts& facts);
+// Is this endpoint / system in the target's denominator (its `among`, true without one)?
+bool inTargetScope(const Target& target, const Facts& facts);
 
 // Fact names a check or target reads (through named predicates too), each once, in order
 // of first appearance: the "observed value" columns of exports.

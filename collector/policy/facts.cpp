@@ -52,6 +52,24 @@ const std::vector<FactInfo> kCatalogue = {
     {"firewall.rule_count", FactType::Number, "Số quy tắc tường lửa", "Firewall rule count"},
 };
 
+const std::vector<FactInfo> kSystemCatalogue = {
+    {"system.level", FactType::Number, "Cấp độ an toàn hệ thống thông tin (1-5)",
+     "Security level of the information system (1-5)", FactSubject::System},
+    {"system.shared", FactType::Bool, "Hệ thống thông tin dùng chung",
+     "Shared information system", FactSubject::System},
+    {"system.dossier_approved", FactType::Bool, "Hồ sơ đề xuất cấp độ đã được phê duyệt",
+     "Level dossier approved", FactSubject::System},
+    {"system.plan_implemented", FactType::Bool,
+     "Đã triển khai phương án bảo đảm an toàn thông tin theo cấp độ",
+     "Level-based protection plan implemented", FactSubject::System},
+    {"system.assessment_required", FactType::Bool,
+     "Phải kiểm tra, đánh giá độc lập (cấp độ 3 trở lên)",
+     "Independent assessment required (level 3 and above)", FactSubject::System},
+    {"system.assessment_current", FactType::Bool,
+     "Có kết quả kiểm tra, đánh giá độc lập còn hiệu lực",
+     "Independent assessment within its period", FactSubject::System},
+};
+
 FactValue tristate(v1::Tristate t) {
   switch (t) {
     case v1::TRISTATE_ON: return true;
@@ -105,8 +123,20 @@ const FactInfo* findFact(std::string_view name) {
   return nullptr;
 }
 
-Facts::Facts() {
-  for (const auto& f : kCatalogue) values_.emplace(std::string(f.name), std::monostate{});
+const std::vector<FactInfo>& systemFactCatalogue() { return kSystemCatalogue; }
+
+const FactInfo* findSystemFact(std::string_view name) {
+  for (const auto& f : kSystemCatalogue) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+Facts::Facts() : Facts(FactSubject::Endpoint) {}
+
+Facts::Facts(FactSubject subject) {
+  const auto& catalogue = subject == FactSubject::Endpoint ? kCatalogue : kSystemCatalogue;
+  for (const auto& f : catalogue) values_.emplace(std::string(f.name), std::monostate{});
 }
 
 const FactValue* Facts::get(std::string_view name) const {

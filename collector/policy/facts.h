@@ -20,6 +20,11 @@ using FactValue = std::variant<std::monostate, bool, double, std::string>;
 enum class FactType { Bool, Number, String };
 std::string_view factTypeName(FactType);  // "bool", "number", "string"
 
+// What a fact describes: an endpoint (from its report) or an information system (from the
+// registry of its unit). Endpoint checks and share_of_endpoints read endpoint facts only;
+// share_of_systems reads system facts only.
+enum class FactSubject { Endpoint, System };
+
 // The facts a predicate may name. The loader rejects any other name, and
 // collector/policy/README.md documents each one (a test keeps the two in step).
 struct FactInfo {
@@ -27,15 +32,19 @@ struct FactInfo {
   FactType type;
   std::string_view vi;  // what it means, for IT staff
   std::string_view en;
+  FactSubject subject = FactSubject::Endpoint;
 };
-const std::vector<FactInfo>& factCatalogue();
-const FactInfo* findFact(std::string_view name);  // nullptr when not catalogued
+const std::vector<FactInfo>& factCatalogue();        // endpoint facts
+const FactInfo* findFact(std::string_view name);     // an endpoint fact; nullptr otherwise
+const std::vector<FactInfo>& systemFactCatalogue();  // information-system facts ("system.")
+const FactInfo* findSystemFact(std::string_view name);
 
 class Facts {
 public:
   // Every catalogued fact starts unknown, so get() of a catalogued name never returns
   // nullptr; nullptr means the name is not a fact at all.
-  Facts();
+  Facts();  // the endpoint catalogue
+  explicit Facts(FactSubject subject);
   const FactValue* get(std::string_view name) const;
   void set(std::string_view name, FactValue value);
   const std::map<std::string, FactValue, std::less<>>& values() const { return values_; }

@@ -211,10 +211,12 @@ private:
     std::string group = name.substr(0, name.find('.') + 1);
     std::vector<std::string_view> siblings;
     std::vector<std::string_view> groups;
-    for (const auto& f : factCatalogue()) {
-      std::string_view g = f.name.substr(0, f.name.find('.') + 1);
-      if (!group.empty() && g == group) siblings.push_back(f.name);
-      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    for (const auto* catalogue : {&factCatalogue(), &systemFactCatalogue()}) {
+      for (const auto& f : *catalogue) {
+        std::string_view g = f.name.substr(0, f.name.find('.') + 1);
+        if (!group.empty() && g == group) siblings.push_back(f.name);
+        if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+      }
     }
     std::string msg = "unknown fact '" + name + "'";
     if (!siblings.empty()) return msg + " (facts of " + group + ": " + joined(siblings) + ")";
@@ -248,6 +250,7 @@ private:
     const YAML::Node& factNode = find(fs, "fact")->value;
     p.comparison.fact = text(factNode, "fact");
     const FactInfo* fact = findFact(p.comparison.fact);
+    if (fact == nullptr) fact = findSystemFact(p.comparison.fact);
     if (fact == nullptr) fail(factNode, unknownFactMessage(p.comparison.fact));
 
     const YAML::Node& opNode = find(fs, "op")->value;
@@ -388,20 +391,86 @@ private:
     c.severity = severity(find(fs, "severity")->value);
     c.predicate = predicate(find(fs, "predicate")->value, 1);
     resolveRefs(c.predicate);
+    requireSubject(c.predicate, FactSubject::Endpoint, "an endpoint check");
     c.remediation = localized(find(fs, "remediation")->value, "remediation");
     if (const Field* s = find(fs, "source")) c.source = source(s->value);
     return c;
   }
 
+  // Every fact a (resolved) predicate reads must describe `subject`: an endpoint check
+  // cannot read a registry fact, nor a systems share an endpoint fact.
+  void requireSubject(const Predicate& p, FactSubject subject, const char* where) const {
+    switch (p.kind) {
+      case Predicate::Kind::Comparison: {
+        bool isSystem = findSystemFact(p.comparison.fact) != nullptr;
+        if (isSystem != (subject == FactSubject::System)) {
+          fail(p.location, std::string("fact '") + p.comparison.fact + "' describes " +
+                               (isSystem ? "an information system" : "an endpoint") +
+                               " and cannot be used in " + where);
+        }
+        return;
+      }
+      case Predicate::Kind::Ref:
+        if (p.resolved) requireSubject(*p.resolved, subject, where);
+        return;
+      default:
+        for (const auto& c : p.children) requireSubject(c, subject, where);
+    }
+  }
+
+  std::vector<int> layers(const YAML::Node& node) const {
+    Fields fs = fields(node, "four_layer", {"layers"}, {"layers"});
+    const YAML::Node& list = find(fs, "layers")->value;
+    if (!list.IsSequence() || list.size() == 0) {
+      fail(list, "layers must be a non-empty list of layer numbers 1..4, got " + describe(list));
+    }
+    std::vector<int> out;
+    for (const auto& item : list) {
+      double n = number(item, "layer");
+      if (n != 1 && n != 2 && n != 3 && n != 4) {
+        fail(item, "layer must be 1, 2, 3 or 4 (the four-layer model), got " + item.Scalar());
+      }
+      int layer = static_cast<int>(n);
+      if (std::find(out.begin(), out.end(), layer) != out.end()) {
+        fail(item, "layer " + std::to_string(layer) + " is listed twice");
+      }
+      out.push_back(layer);
+    }
+    return out;
+  }
+
   Measure measure(const YAML::Node& node) {
-    Fields fs = fields(node, "measure", {"share_of_endpoints"}, {});
-    if (fs.size() != 1) {
-      fail(node, "measure needs exactly one of: share_of_endpoints");
+    Fields fs = fields(node, "measure",
+                       {"share_of_endpoints", "share_of_systems", "four_layer", "among"}, {});
+    const Field* amongField = find(fs, "among");
+    std::size_t kinds = fs.size() - (amongField ? 1 : 0);
+    if (kinds != 1) {
+      fail(node, "measure needs exactly one of: share_of_endpoints, share_of_systems, four_layer");
     }
     Measure m;
-    m.kind = Measure::Kind::ShareOfEndpoints;
-    m.predicate = predicate(fs.front().value, 1);
+    const Field& f = fs.front().key == "among" ? fs.back() : fs.front();
+    if (f.key == "four_layer") {
+      if (amongField) fail(amongField->keyNode, "'among' applies to share_of_endpoints and share_of_systems, not four_layer");
+      m.kind = Measure::Kind::FourLayer;
+      m.layers = layers(f.value);
+      return m;
+    }
+    m.kind = f.key == "share_of_systems" ? Measure::Kind::ShareOfSystems
+                                         : Measure::Kind::ShareOfEndpoints;
+    m.predicate = predicate(f.value, 1);
     resolveRefs(m.predicate);
+    if (amongField) {
+      m.among.push_back(predicate(amongField->value, 1));
+      resolveRefs(m.among.back());
+    }
+    for (const Predicate* p : {&m.predicate, m.among.empty() ? nullptr : &m.among.front()}) {
+      if (!p) continue;
+      if (m.kind == Measure::Kind::ShareOfSystems) {
+        requireSubject(*p, FactSubject::System, "share_of_systems (it counts information systems)");
+      } else {
+        requireSubject(*p, FactSubject::Endpoint, "share_of_endpoints (it counts endpoints)");
+      }
+    }
     return m;
   }
 

@@ -74,12 +74,20 @@ struct Milestone {
   double atLeastPercent = 0;
 };
 
-// What a target counts. Only one kind so far; information-system and four-layer
-// measures are meant to become further kinds here.
+// What a target counts.
+//  - ShareOfEndpoints: endpoints whose report satisfies `predicate` (endpoint facts).
+//  - ShareOfSystems: information systems of the registry satisfying `predicate` (system
+//    facts, see systemFactCatalogue()).
+//  - FourLayer: units whose listed layers of the four-layer model all pass.
+// Per unit, every kind counts the unit's subtree (a district includes its communes).
 struct Measure {
-  enum class Kind { ShareOfEndpoints };
+  enum class Kind { ShareOfEndpoints, ShareOfSystems, FourLayer };
   Kind kind = Kind::ShareOfEndpoints;
-  Predicate predicate;  // an endpoint counts toward the share when this is True
+  Predicate predicate;      // ShareOfEndpoints, ShareOfSystems: counts when True
+  // Optional (0 or 1 element): only endpoints / systems for which this is True are in
+  // the denominator ("shared systems", "servers").
+  std::vector<Predicate> among;
+  std::vector<int> layers;  // FourLayer: 1..4, each once, in the order written
 };
 
 struct Target {

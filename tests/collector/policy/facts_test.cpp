@@ -203,9 +203,26 @@ TEST_CASE("the README documents every fact") {
   REQUIRE(in);
   std::stringstream text;
   text << in.rdbuf();
-  for (const auto& info : factCatalogue()) {
+  std::vector<FactInfo> all = factCatalogue();
+  all.insert(all.end(), systemFactCatalogue().begin(), systemFactCatalogue().end());
+  for (const auto& info : all) {
     CAPTURE(info.name);
     std::string row = "| `" + std::string(info.name) + "` | " + std::string(factTypeName(info.type)) + " |";
     CHECK(text.str().find(row) != std::string::npos);
   }
+}
+
+TEST_CASE("system facts are their own catalogue and start unknown") {
+  Facts system(FactSubject::System);
+  CHECK(system.values().size() == systemFactCatalogue().size());
+  for (const auto& info : systemFactCatalogue()) {
+    CAPTURE(info.name);
+    CHECK(info.subject == FactSubject::System);
+    CHECK(std::string_view(info.name).starts_with("system."));
+    CHECK(findFact(info.name) == nullptr);  // not an endpoint fact
+    REQUIRE(system.get(info.name) != nullptr);
+    CHECK(std::holds_alternative<std::monostate>(*system.get(info.name)));
+  }
+  CHECK(system.get("antivirus.real_time") == nullptr);
+  CHECK(findSystemFact("system.level")->type == FactType::Number);
 }

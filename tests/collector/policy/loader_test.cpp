@@ -90,8 +90,22 @@ const BadFile kBadFiles[] = {
      "empty-all.yaml:9:22: 'all' needs a non-empty list of predicates, got an empty list"},
     {"empty-value.yaml", "empty-value.yaml:4:3: 'title' has no value"},
     {"unknown-measure.yaml",
-     "unknown-measure.yaml:8:15: unknown key 'share_of_systems' in measure (allowed: "
-     "share_of_endpoints)"},
+     "unknown-measure.yaml:8:15: unknown key 'share_of_people' in measure (allowed: "
+     "share_of_endpoints, share_of_systems, four_layer, among)"},
+    {"endpoint-fact-in-systems.yaml",
+     "endpoint-fact-in-systems.yaml:8:33: fact 'firewall.enabled' describes an endpoint and "
+     "cannot be used in share_of_systems (it counts information systems)"},
+    {"system-fact-in-check.yaml",
+     "system-fact-in-check.yaml:9:16: fact 'system.level' describes an information system and "
+     "cannot be used in an endpoint check"},
+    {"system-fact-via-name.yaml",
+     "system-fact-via-name.yaml:9:9: fact 'system.level' describes an information system and "
+     "cannot be used in share_of_endpoints (it counts endpoints)"},
+    {"layer-five.yaml",
+     "layer-five.yaml:8:40: layer must be 1, 2, 3 or 4 (the four-layer model), got 5"},
+    {"layer-twice.yaml", "layer-twice.yaml:8:43: layer 2 is listed twice"},
+    {"layers-empty.yaml",
+     "layers-empty.yaml:8:36: layers must be a non-empty list of layer numbers 1..4, got "},
 };
 
 // Seed text from `line` on, with every run of whitespace made one space: the plans are PDF
@@ -256,8 +270,8 @@ TEST_CASE("the quote check itself notices a wrong line") {
 TEST_CASE("the Bình Sơn policy encodes the 90% / 100% protection target of line 218") {
   Policy p = loadPolicyFile(kSourceDir / "policies/binh-son-2022.yaml");
   CHECK(p.id == "binh-son-2022");
-  CHECK(p.version == 1);
-  REQUIRE(p.targets.size() == 1);
+  CHECK(p.version == 2);
+  REQUIRE(p.targets.size() == 4);
   const Target& t = p.targets[0];
   CHECK(t.id == "endpoints-protected-share");
   CHECK(t.source.line == 218);
