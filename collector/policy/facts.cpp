@@ -134,23 +134,47 @@ const FactInfo* findSystemFact(std::string_view name) {
 
 Facts::Facts() : Facts(FactSubject::Endpoint) {}
 
-Facts::Facts(FactSubject subject) {
-  const auto& catalogue = subject == FactSubject::Endpoint ? kCatalogue : kSystemCatalogue;
-  for (const auto& f : catalogue) values_.emplace(std::string(f.name), std::monostate{});
+Facts::Facts(FactSubject subject)
+    : catalogue_(subject == FactSubject::Endpoint ? &kCatalogue : &kSystemCatalogue),
+      values_(catalogue_->size()) {}
+
+namespace {
+// Index of a name in a catalogue, or npos; catalogues are a few dozen entries.
+std::size_t indexOf(const std::vector<FactInfo>& catalogue, std::string_view name) {
+  for (std::size_t i = 0; i < catalogue.size(); ++i) {
+    if (catalogue[i].name == name) return i;
+  }
+  return std::string_view::npos;
 }
+}  // namespace
 
 const FactValue* Facts::get(std::string_view name) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? nullptr : &it->second;
+  std::size_t i = indexOf(*catalogue_, name);
+  if (i != std::string_view::npos) return &values_[i];
+  auto it = extra_.find(name);
+  return it == extra_.end() ? nullptr : &it->second;
 }
 
 void Facts::set(std::string_view name, FactValue value) {
-  auto it = values_.find(name);
-  if (it == values_.end()) {
-    values_.emplace(std::string(name), std::move(value));
+  std::size_t i = indexOf(*catalogue_, name);
+  if (i != std::string_view::npos) {
+    values_[i] = std::move(value);
+    return;
+  }
+  auto it = extra_.find(name);
+  if (it == extra_.end()) {
+    extra_.emplace(std::string(name), std::move(value));
   } else {
     it->second = std::move(value);
   }
+}
+
+std::map<std::string, FactValue, std::less<>> Facts::values() const {
+  std::map<std::string, FactValue, std::less<>> out = extra_;
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    out.emplace(std::string((*catalogue_)[i].name), values_[i]);
+  }
+  return out;
 }
 
 Facts factsFromReport(const v1::Report& report, std::int64_t nowUnix) {

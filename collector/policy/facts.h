@@ -42,15 +42,19 @@ const FactInfo* findSystemFact(std::string_view name);
 class Facts {
 public:
   // Every catalogued fact starts unknown, so get() of a catalogued name never returns
-  // nullptr; nullptr means the name is not a fact at all.
+  // nullptr; nullptr means the name is not a fact at all. Values sit in a flat array in
+  // catalogue order (a fleet holds one Facts per endpoint while it is evaluated).
   Facts();  // the endpoint catalogue
   explicit Facts(FactSubject subject);
   const FactValue* get(std::string_view name) const;
   void set(std::string_view name, FactValue value);
-  const std::map<std::string, FactValue, std::less<>>& values() const { return values_; }
+  // Every value by name (a copy; for tests and listings).
+  std::map<std::string, FactValue, std::less<>> values() const;
 
 private:
-  std::map<std::string, FactValue, std::less<>> values_;
+  const std::vector<FactInfo>* catalogue_;
+  std::vector<FactValue> values_;  // catalogue order
+  std::map<std::string, FactValue, std::less<>> extra_;  // names outside the catalogue
 };
 
 // nowUnix is the collector's clock: ages (report, signatures, patches) are measured at
