@@ -11,6 +11,7 @@
 #include "collector/collector.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
+#include "collector/org/cli.h"
 #include "collector/export/compliance.h"
 #include "collector/pki/authority.h"
 #include "collector/status/status.h"
@@ -344,9 +345,7 @@ int alertsAct(const std::vector<std::string>& argv, AlertAction action) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return util::runCommands(
-      "posture-collector", kUsage, argc, argv,
-      {{{"serve"}, serve},
+  std::vector<util::Command> commands = {{{"serve"}, serve},
        {{"token", "create"}, tokenCreate},
        {{"status"}, status},
        {{"export"}, exportList},
@@ -356,5 +355,8 @@ int main(int argc, char** argv) {
        {{"alerts", "ack"}, [](const auto& v) { return alertsAct(v, AlertAction::Acknowledge); }},
        {{"alerts", "resolve"}, [](const auto& v) { return alertsAct(v, AlertAction::Resolve); }},
        {{"alerts", "comment"}, [](const auto& v) { return alertsAct(v, AlertAction::Comment); }},
-       {{"alerts", "assign"}, [](const auto& v) { return alertsAct(v, AlertAction::Assign); }}});
+       {{"alerts", "assign"}, [](const auto& v) { return alertsAct(v, AlertAction::Assign); }}};
+  for (auto& c : org::orgCommands()) commands.push_back(std::move(c));
+  static const std::string usage = std::string(kUsage) + org::kOrgUsage;
+  return util::runCommands("posture-collector", usage.c_str(), argc, argv, commands);
 }

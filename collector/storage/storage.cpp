@@ -133,6 +133,39 @@ CREATE TABLE delivery_outbox(
   id INTEGER PRIMARY KEY CHECK (id = 1),
   last_event INTEGER NOT NULL);
 )sql",
+    // 5: the organization model (collector/org/): units, four-layer records, systems.
+    R"sql(
+CREATE TABLE org_units(
+  code TEXT PRIMARY KEY,
+  parent TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL CHECK (kind IN ('province', 'district', 'commune', 'department')),
+  name_vi TEXT NOT NULL,
+  name_en TEXT NOT NULL DEFAULT '');
+CREATE TABLE org_layers(
+  unit_code TEXT NOT NULL REFERENCES org_units(code),
+  layer INTEGER NOT NULL CHECK (layer BETWEEN 1 AND 4),
+  reference TEXT NOT NULL,
+  document TEXT NOT NULL,
+  date INTEGER,
+  valid_until INTEGER,
+  period_months INTEGER NOT NULL,
+  recorded_by TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (unit_code, layer));
+CREATE TABLE org_systems(
+  code TEXT PRIMARY KEY,
+  unit_code TEXT NOT NULL REFERENCES org_units(code),
+  name_vi TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+  shared INTEGER NOT NULL,
+  dossier_decision TEXT NOT NULL,
+  dossier_day INTEGER,
+  plan_day INTEGER,
+  assessment_day INTEGER,
+  assessor TEXT NOT NULL,
+  assessment_period_months INTEGER NOT NULL);
+)sql",
 };
 }  // namespace
 

@@ -1,0 +1,30 @@
+#pragma once
+// The four-layer model (mô hình 4 lớp, Công văn 1552/BTTTT-CATTT) evaluated for one unit
+// on one day. A layer passes only with its evidence: a missing or expired record fails.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "collector/org/org.h"
+
+namespace posture::collector::org {
+
+// Layer 2 combines the record with what the agents report: the unit's endpoints (its
+// subtree) with real-time anti-malware that is centrally managed.
+struct Layer2Telemetry {
+  std::uint32_t protectedManaged = 0;
+  std::uint32_t total = 0;
+  double requiredPercent = 90;
+};
+
+struct LayerVerdict {
+  int layer = 0;
+  bool pass = false;
+  std::string evidenceVi, evidenceEn;
+};
+
+std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_view unitCode,
+                                           std::int64_t today, const Layer2Telemetry& telemetry);
+
+}  // namespace posture::collector::org
