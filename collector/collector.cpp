@@ -10,6 +10,7 @@
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/history.h"
 #include "collector/ingest/ingest.h"
+#include "collector/org/org.h"
 #include "collector/pki/authority.h"
 #include "collector/server/agent_api.h"
 #include "collector/storage/storage.h"
@@ -68,9 +69,20 @@ struct Collector::Impl {
   std::shared_ptr<const std::vector<policy::Policy>> modelPolicies;
   std::chrono::steady_clock::time_point lastRebuild;
 
-  ModelOptions modelOptions(db::Connection&) const {
+  std::int64_t auditSeen = -1;  // newest audit_log id the model was built with
+
+  static std::int64_t newestAudit(db::Connection& db) {
+    // Alert actions are audited too but change no input of the evaluation.
+    auto st = db.prepare(
+        "SELECT id FROM audit_log WHERE substr(action, 1, 6) <> 'alert.' ORDER BY id DESC LIMIT 1");
+    return st.step() ? st.getInt(0) : 0;
+  }
+
+  ModelOptions modelOptions(db::Connection& db) {
     ModelOptions m;
     m.staleAfterSeconds = options.staleAfterSeconds;
+    m.org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
+    auditSeen = newestAudit(db);
     return m;
   }
 
@@ -103,7 +115,8 @@ struct Collector::Impl {
   }
 
   void evaluatePeriodically(db::Connection& db) {
-    if (!model || modelPolicies != currentPolicies() ||
+    // A change to the organization (CLI, console) is in the audit log: rebuild with it.
+    if (!model || modelPolicies != currentPolicies() || newestAudit(db) != auditSeen ||
         std::chrono::steady_clock::now() - lastRebuild >= options.fullEvaluateEvery) {
       rebuild(db);
       return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "collector/org/layers.h"
 #include "common/util/time.h"
 #include "posture/v1/report.pb.h"
 
@@ -10,7 +11,29 @@ namespace {
 constexpr const char* kStaleRule = "posture/endpoint-stale";
 
 bool countsTowardShare(policy::Tri t) { return t == policy::Tri::True; }
+
+bool isTrue(const policy::Facts& f, std::string_view name) {
+  const auto* v = f.get(name);
+  return v && std::holds_alternative<bool>(*v) && std::get<bool>(*v);
+}
 }  // namespace
+
+policy::Facts systemFacts(const org::InfoSystem& s, std::int64_t today) {
+  policy::Facts f(policy::FactSubject::System);
+  f.set("system.level", static_cast<double>(s.level));
+  f.set("system.shared", s.shared);
+  f.set("system.dossier_approved", s.dossierApprovedDay && *s.dossierApprovedDay <= today);
+  f.set("system.plan_implemented", s.planImplementedDay && *s.planImplementedDay <= today);
+  f.set("system.assessment_required", s.level >= 3);
+  f.set("system.assessment_current",
+        s.lastAssessmentDay && *s.lastAssessmentDay <= today &&
+            today <= org::addMonths(*s.lastAssessmentDay, s.assessmentPeriodMonths));
+  return f;
+}
+
+bool FleetModel::isEndpointTarget(std::size_t t) const {
+  return targets_[t].target->measure.kind == policy::Measure::Kind::ShareOfEndpoints;
+}
 
 FleetModel::FleetModel(std::shared_ptr<const std::vector<policy::Policy>> policies,
                        ModelOptions options)
@@ -19,11 +42,13 @@ FleetModel::FleetModel(std::shared_ptr<const std::vector<policy::Policy>> polici
     const auto& pol = (*policies_)[p];
     for (std::size_t c = 0; c < pol.checks.size(); ++c) checks_.push_back({p, c});
     for (const auto& t : pol.targets) {
-      if (t.measure.kind == policy::Measure::Kind::ShareOfEndpoints) targets_.push_back({&pol, &t});
+      targets_.push_back({&pol, &t});
     }
   }
   fleet_.assign(targets_.size(), {});
   fleetStatus_.assign(targets_.size(), policy::TargetStatus::NoData);
+  fleetDetail_.assign(targets_.size(), {});
+  if (options_.parents.empty() && options_.org) options_.parents = options_.org->parents();
   for (const auto& [code, parent] : options_.parents) {
     unit(code);
     if (!parent.empty()) unit(parent);
@@ -38,6 +63,7 @@ FleetModel::Unit& FleetModel::unit(const std::string& code) {
   if (p != options_.parents.end()) u.parent = p->second;
   u.rolled.assign(targets_.size(), {});
   u.status.assign(targets_.size(), policy::TargetStatus::NoData);
+  u.detail.assign(targets_.size(), {});
   return units_.emplace(code, std::move(u)).first->second;
 }
 
@@ -74,22 +100,29 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
   e.targetOk.resize(targets_.size());
   e.targetIn.resize(targets_.size());
   for (std::size_t t = 0; t < targets_.size(); ++t) {
+    if (!isEndpointTarget(t)) continue;
     e.targetIn[t] = policy::inTargetScope(*targets_[t].target, facts);
     e.targetOk[t] = countsTowardShare(policy::evaluateTargetPredicate(*targets_[t].target, facts));
   }
+  e.protectedManaged = isTrue(facts, "antivirus.real_time") && isTrue(facts, "antivirus.managed");
   e.stale = now - e.lastSeen > options_.staleAfterSeconds;
 }
 
 void FleetModel::addCounts(const Endpoint& e, int sign) {
-  auto apply = [&](std::vector<TargetCount>& counts) {
+  auto apply = [&](std::vector<TargetCount>& counts, TargetCount& layer2) {
+    layer2.total += static_cast<std::uint32_t>(sign);
+    if (e.protectedManaged && !e.stale) layer2.satisfied += static_cast<std::uint32_t>(sign);
     for (std::size_t t = 0; t < targets_.size(); ++t) {
-      if (!e.targetIn[t]) continue;
+      if (!isEndpointTarget(t) || !e.targetIn[t]) continue;
       counts[t].total += static_cast<std::uint32_t>(sign);
       if (e.targetOk[t] && !e.stale) counts[t].satisfied += static_cast<std::uint32_t>(sign);
     }
   };
-  for (const auto& code : chain(e.unitCode)) apply(unit(code).rolled);
-  apply(fleet_);
+  for (const auto& code : chain(e.unitCode)) {
+    auto& u = unit(code);
+    apply(u.rolled, u.layer2);
+  }
+  apply(fleet_, fleetLayer2_);
 }
 
 WantedAlert FleetModel::staleAlert(const Endpoint& e) const {
@@ -110,15 +143,78 @@ void FleetModel::targetAlerts(const std::string& code, std::int64_t today, Alert
     if (!wanted) continue;
     auto ev = evaluate(t, code, today);
     auto& last = fleet ? fleetStatus_[t] : unit(code).status[t];
+    auto& lastDetail = fleet ? fleetDetail_[t] : unit(code).detail[t];
     std::string rule = targets_[t].policy->id + "/" + target.id;
     std::string subject = fleet ? "fleet" : "unit:" + code;
     if (ev.status == policy::TargetStatus::Missed) {
-      delta.raise.push_back({rule, subject, code, std::string(policy::severityName(target.severity)),
-                             target.title.vi, target.title.en, describeTarget(ev)});
+      std::string detail = describeTarget(ev);
+      if (target.measure.kind == policy::Measure::Kind::FourLayer && !fleet && options_.org) {
+        for (const auto& v : org::evaluateLayers(*options_.org, code, today,
+                                                 {unit(code).layer2.satisfied, unit(code).layer2.total,
+                                                  options_.layer2RequiredPercent})) {
+          if (!v.pass) detail += "; " + v.evidenceEn;
+        }
+      }
+      // Raised again only when something about it changed: a sweep every few seconds
+      // must not rewrite every open target alert.
+      if (last != policy::TargetStatus::Missed || detail != lastDetail) {
+        delta.raise.push_back({rule, subject, code, std::string(policy::severityName(target.severity)),
+                               target.title.vi, target.title.en, detail});
+        lastDetail = detail;
+      }
     } else if (last == policy::TargetStatus::Missed) {
       delta.clear.push_back({rule, subject});
+      lastDetail.clear();
     }
     last = ev.status;
+  }
+}
+
+void FleetModel::evaluateOrg(std::int64_t today) {
+  orgDirty_ = false;
+  std::vector<std::size_t> orgTargets;
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    if (!isEndpointTarget(t)) orgTargets.push_back(t);
+  }
+  if (orgTargets.empty()) return;
+  for (auto& [code, u] : units_) {
+    for (auto t : orgTargets) u.rolled[t] = {};
+  }
+  for (auto t : orgTargets) fleet_[t] = {};
+  if (!options_.org) return;
+  auto add = [&](const std::string& unitCode, std::size_t t, bool ok) {
+    for (const auto& code : chain(unitCode)) {
+      auto& c = unit(code).rolled[t];
+      ++c.total;
+      c.satisfied += ok;
+    }
+    ++fleet_[t].total;
+    fleet_[t].satisfied += ok;
+  };
+  for (const auto& sys : options_.org->systems) {
+    auto facts = systemFacts(sys, today);
+    for (auto t : orgTargets) {
+      const auto& target = *targets_[t].target;
+      if (target.measure.kind != policy::Measure::Kind::ShareOfSystems) continue;
+      if (!policy::inTargetScope(target, facts)) continue;
+      add(sys.unitCode, t, policy::evaluateTargetPredicate(target, facts) == policy::Tri::True);
+    }
+  }
+  // Every unit counts once for four-layer targets: those of the tree and those only seen
+  // in reports (which have no records, so they fail).
+  std::vector<std::string> codes;
+  for (const auto& [code, u] : units_) codes.push_back(code);
+  for (const auto& code : codes) {
+    const auto& l2 = unit(code).layer2;
+    auto verdicts = org::evaluateLayers(*options_.org, code, today,
+                                        {l2.satisfied, l2.total, options_.layer2RequiredPercent});
+    for (auto t : orgTargets) {
+      const auto& target = *targets_[t].target;
+      if (target.measure.kind != policy::Measure::Kind::FourLayer) continue;
+      bool pass = true;
+      for (int layer : target.measure.layers) pass &= verdicts[static_cast<std::size_t>(layer - 1)].pass;
+      add(code, t, pass);
+    }
   }
 }
 
@@ -129,9 +225,13 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   for (auto& [code, u] : units_) {
     u.rolled.assign(targets_.size(), {});
     u.status.assign(targets_.size(), policy::TargetStatus::NoData);
+    u.detail.assign(targets_.size(), {});
+    u.layer2 = {};
   }
   fleet_.assign(targets_.size(), {});
   fleetStatus_.assign(targets_.size(), policy::TargetStatus::NoData);
+  fleetDetail_.assign(targets_.size(), {});
+  fleetLayer2_ = {};
 
   std::vector<WantedAlert> wanted;
   endpoints_.reserve(stored.size());
@@ -150,6 +250,7 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
     endpoints_.push_back(std::move(e));
   }
   lastDay_ = util::vietnamDay(now);
+  evaluateOrg(lastDay_);
   AlertDelta delta;
   for (const auto& [code, u] : units_) targetAlerts(code, lastDay_, delta);
   targetAlerts("", lastDay_, delta);
@@ -160,9 +261,10 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
 AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
   AlertDelta delta;
   auto it = index_.find(s.agentId);
+  const bool isNew = it == index_.end();
   Endpoint* e = nullptr;
   std::vector<std::string> touched;
-  if (it == index_.end()) {
+  if (isNew) {
     index_[s.agentId] = endpoints_.size();
     endpoints_.push_back({});
     e = &endpoints_.back();
@@ -175,6 +277,8 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
   }
   std::vector<policy::Tri> before = e->checks;
   bool wasStale = e->stale;
+  bool layer2Before = e->protectedManaged && !e->stale;
+  std::string unitBefore = e->unitCode;
   e->unitCode = s.unitCode;
   e->hostname = s.hostname;
   e->sequence = s.lastSequence;
@@ -183,6 +287,10 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
   std::vector<WantedAlert> failing;
   evaluateEndpoint(*e, s.report, now, &failing);
   addCounts(*e, +1);
+  if (isNew || layer2Before != (e->protectedManaged && !e->stale) ||
+      unitBefore != e->unitCode) {
+    orgDirty_ = true;  // layer 2's telemetry moved: four-layer targets at the next sweep
+  }
 
   // Endpoint alerts: raise every failing check (refreshing its observed values), clear
   // the ones that passed before this report but failed earlier.
@@ -214,14 +322,17 @@ AlertDelta FleetModel::sweep(std::int64_t now) {
     addCounts(e, -1);
     e.stale = stale;
     addCounts(e, +1);
+    orgDirty_ = true;
     if (stale) delta.raise.push_back(staleAlert(e));
     else delta.clear.push_back({kStaleRule, "endpoint:" + e.agentId});
     for (const auto& code : chain(e.unitCode)) touched.push_back(code);
   }
   std::int64_t today = util::vietnamDay(now);
-  if (today != lastDay_) {
-    // A new milestone may be in force: every unit is looked at again.
+  if (today != lastDay_ || orgDirty_) {
+    // A new milestone may be in force, records may have expired, or layer 2's telemetry
+    // moved: the organization targets are recomputed and every unit looked at again.
     lastDay_ = today;
+    evaluateOrg(today);
     touched.clear();
     for (const auto& [code, u] : units_) touched.push_back(code);
   }
@@ -248,6 +359,12 @@ policy::TargetEvaluation FleetModel::evaluate(std::size_t target, const std::str
                                               std::int64_t today) const {
   auto c = count(target, code);
   return policy::evaluateTarget(*targets_.at(target).target, c.satisfied, c.total, today);
+}
+
+TargetCount FleetModel::layer2(const std::string& code) const {
+  if (code.empty()) return fleetLayer2_;
+  auto it = units_.find(code);
+  return it == units_.end() ? TargetCount{} : it->second.layer2;
 }
 
 std::size_t FleetModel::staleCount() const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "collector/alerts/alerts.h"
+#include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/storage/storage.h"
@@ -26,8 +27,16 @@ namespace posture::collector {
 struct ModelOptions {
   std::int64_t staleAfterSeconds = 7 * 86400;
   // unit code → parent code ("" or absent: a root). Units seen only in reports are roots.
+  // Taken from `org` when empty.
   std::map<std::string, std::string> parents;
+  // Units, four-layer records and systems: share_of_systems and four_layer targets. Null:
+  // those targets count nothing (no data).
+  std::shared_ptr<const org::OrgModel> org;
+  double layer2RequiredPercent = 90;
 };
+
+// Facts of one information system on a day (policy::systemFactCatalogue()).
+policy::Facts systemFacts(const org::InfoSystem& system, std::int64_t today);
 
 // Counts of one target over a unit's subtree (or the fleet).
 struct TargetCount {
@@ -59,6 +68,8 @@ class FleetModel {
     const policy::Policy* policy;
     const policy::Target* target;
   };
+  // Every target of every policy: share_of_endpoints ones move with reports; the others
+  // (systems, four layers) are recomputed from the organization model.
   const std::vector<TargetRef>& targets() const { return targets_; }
   // Units with endpoints or in the tree, sorted.
   std::vector<std::string> units() const;
@@ -68,6 +79,9 @@ class FleetModel {
                                     std::int64_t today) const;
   std::size_t endpointCount() const { return endpoints_.size(); }
   std::size_t staleCount() const;
+  // Endpoints of a unit's subtree (""= fleet) with real-time, centrally managed
+  // anti-malware, over all non-stale ones counted: layer 2's telemetry.
+  TargetCount layer2(const std::string& unit) const;
   std::vector<std::string> staleEndpoints() const;  // agent ids, sorted
 
  private:
@@ -79,11 +93,14 @@ class FleetModel {
     std::vector<policy::Tri> checks;  // flattened over policies
     std::vector<bool> targetOk;       // per entry of targets_
     std::vector<bool> targetIn;       // in the target's denominator (its `among`)
+    bool protectedManaged = false;    // real-time on and centrally managed
   };
   struct Unit {
     std::string parent;
     std::vector<TargetCount> rolled;  // own endpoints plus every descendant's
     std::vector<policy::TargetStatus> status;
+    std::vector<std::string> detail;  // of the last raised alert, to raise only on change
+    TargetCount layer2;               // protected-and-managed / counted endpoints
   };
 
   Unit& unit(const std::string& code);
@@ -93,6 +110,9 @@ class FleetModel {
   void addCounts(const Endpoint& e, int sign);
   void targetAlerts(const std::string& unit, std::int64_t today, AlertDelta& delta);
   WantedAlert staleAlert(const Endpoint& e) const;
+  bool isEndpointTarget(std::size_t t) const;
+  // Recomputes the systems and four-layer targets' counts of every unit.
+  void evaluateOrg(std::int64_t today);
 
   std::shared_ptr<const std::vector<policy::Policy>> policies_;
   ModelOptions options_;
@@ -103,6 +123,9 @@ class FleetModel {
   std::map<std::string, Unit> units_;
   std::vector<TargetCount> fleet_;
   std::vector<policy::TargetStatus> fleetStatus_;
+  std::vector<std::string> fleetDetail_;
+  TargetCount fleetLayer2_;
+  bool orgDirty_ = true;  // layer-2 telemetry moved since the last evaluateOrg
   std::int64_t lastDay_ = 0;
 };
 

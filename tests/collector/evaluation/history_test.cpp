@@ -43,7 +43,7 @@ TEST_CASE("history keeps each day's value per unit, and answers as of a past dat
   recordHistory(*db, m, day1);
   m.update(endpoint("a", "BS-VP", true, 2, day1 + 60), day1 + 60);
   std::size_t rows = recordHistory(*db, m, day1 + 60);
-  CHECK(rows == 3);  // BS-VP, BS, the fleet for one target
+  CHECK(rows == 12);  // BS-VP, BS and the fleet for each of the policy's 4 targets
   // Day 2 (a day later): both protected.
   std::int64_t day2 = day1 + 86400;
   m.update(endpoint("b", "BS-VP", true, 2, day2), day2);
