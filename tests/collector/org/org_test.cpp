@@ -1,0 +1,178 @@
+// The organization model: strict import, atomic and idempotent, audited; the four layers.
+#include <doctest/doctest.h>
+
+#include "collector/audit/audit.h"
+#include "collector/org/layers.h"
+#include "collector/org/org.h"
+#include "collector/storage/storage.h"
+#include "common/util/time.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posture;
+using namespace posture::collector;
+using namespace posture::collector::org;
+
+namespace {
+std::string importError(db::Connection& db, const std::string& yaml) {
+  try {
+    importOrgText(db, yaml, "org.yaml", "lan", 1000);
+  } catch (const OrgError& e) {
+    return e.what();
+  }
+  return "(imported without error)";
+}
+
+const char* kGood = R"(units:
+  - {code: QNG, kind: province, name_vi: "Tỉnh Quảng Ngãi"}
+  - code: BS
+    parent: QNG
+    kind: district
+    name_vi: "Huyện Bình Sơn"
+    layers:
+      1: {officer: "Nguyễn Văn An", decision: "123/QĐ-UBND", date: 2024-03-01}
+      2: {provider: "VNPT", contract: "45/HĐ", until: 2026-12-31}
+      3: {assessor: "Trung tâm CNTT tỉnh", report: "12/BC", date: 2025-06-01}
+      4: {reference: "SOC tỉnh", date: 2023-05-01}
+  - {code: BS-VP, parent: BS, kind: department, name_vi: "Văn phòng"}
+systems:
+  - {code: S1, unit: BS, name_vi: "Quản lý văn bản", level: 3, shared: true, dossier_date: 2023-02-01}
+)";
+
+std::int64_t day(const char* iso) { return *util::parseDate(iso); }
+}  // namespace
+
+TEST_CASE("bad organization files are refused with file, line, column and reason") {
+  test::TempDir dir("posture-org-");
+  auto db = openDatabase(dir.path());
+  struct Case {
+    const char* yaml;
+    const char* expected;
+  };
+  // Positions counted by hand (1-based line and column).
+  const Case cases[] = {
+      {"units:\n  - {code: A, kind: town, name_vi: X}\n", "org.yaml:2:21: kind must be province, district, commune or department"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X, colour: red}\n", "org.yaml:2:42: unknown key 'colour' in unit"},
+      {"units:\n  - {code: A, kind: commune}\n", "org.yaml:2:5: unit is missing required key 'name_vi'"},
+      {"units:\n  - {code: 'A B', kind: commune, name_vi: X}\n", "org.yaml:2:12: unit code 'A B' must be 1-64 letters"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X}\n  - {code: A, kind: commune, name_vi: Y}\n", "org.yaml:3:12: unit 'A' is listed twice"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X, parent: NOPE}\n", "org.yaml:2:5: unit A: parent unit 'NOPE' does not exist"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X, parent: B}\n  - {code: B, kind: commune, name_vi: Y, parent: A}\n", "org.yaml:2:5: unit A: its parents form a cycle"},
+      {"units:\n  - code: A\n    kind: commune\n    name_vi: X\n    layers:\n      3: {assessor: Z, date: 2025-02-30}\n", "org.yaml:6:30: 'date' must be a real date written YYYY-MM-DD"},
+      {"units:\n  - code: A\n    kind: commune\n    name_vi: X\n    layers:\n      5: {reference: Z}\n", "org.yaml:6:7: unknown key '5' in layers"},
+      {"units:\n  - code: A\n    kind: commune\n    name_vi: X\n    layers:\n      2: {provider: Z}\n", "org.yaml:6:10: layer 2 needs 'until'"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X}\nsystems:\n  - {code: S, unit: A, name_vi: Y, level: 6}\n", "org.yaml:4:43: 'level' must be a whole number from 1 to 5, got '6'"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X}\nsystems:\n  - {code: S, unit: A, name_vi: Y, level: 2, shared: yes}\n", "org.yaml:4:54: 'shared' must be true or false, got 'yes'"},
+      {"systems:\n  - {code: S, unit: NOPE, name_vi: Y, level: 2}\n", "org.yaml:2:5: system S: unknown unit 'NOPE'"},
+      {"units: [\n", "org.yaml:"},
+      {"", "org.yaml:1:1: the file is empty"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.yaml);
+    std::string error = importError(*db, c.yaml);
+    CHECK_MESSAGE(error.find(c.expected) == 0, error);
+  }
+  // Nothing of any refused file was written.
+  CHECK(loadOrg(*db).units.empty());
+  CHECK(listAudit(*db).empty());
+}
+
+TEST_CASE("import is atomic, idempotent and audited") {
+  test::TempDir dir("posture-org-");
+  auto db = openDatabase(dir.path());
+  auto first = importOrgText(*db, kGood, "org.yaml", "lan", 1000);
+  CHECK(first.added == 8);  // 3 units, 4 layer records, 1 system
+  CHECK(listAudit(*db).size() == 8);
+  auto again = importOrgText(*db, kGood, "org.yaml", "lan", 2000);
+  CHECK(again.added == 0);
+  CHECK(again.changed == 0);
+  CHECK(again.unchanged == 8);
+  CHECK(listAudit(*db).size() == 8);  // nothing changed, nothing audited
+
+  // A file whose last entry is bad changes nothing, not even its good first entries.
+  std::string bad = kGood;
+  bad.replace(bad.find("Văn phòng"), std::string("Văn phòng").size(), "VP mới");
+  bad += "  - {code: S2, unit: BS, name_vi: X, level: 9}\n";
+  CHECK(importError(*db, bad).find("'level' must be a whole number") != std::string::npos);
+  CHECK(loadOrg(*db).findUnit("BS-VP")->nameVi == "Văn phòng");
+  CHECK(listAudit(*db).size() == 8);
+
+  // A real change is audited with before and after.
+  Unit vp = *loadOrg(*db).findUnit("BS-VP");
+  vp.nameEn = "Office";
+  CHECK(putUnit(*db, vp, "minh", 3000));
+  CHECK_FALSE(putUnit(*db, vp, "minh", 3001));
+  auto audit = listAudit(*db, "unit:BS-VP");
+  REQUIRE(audit.size() == 2);
+  CHECK(audit[0].action == "unit.set");
+  CHECK(audit[0].actor == "minh");
+  CHECK(audit[0].before.find("\"name_en\":\"\"") != std::string::npos);
+  CHECK(audit[0].after.find("\"name_en\":\"Office\"") != std::string::npos);
+  CHECK(removeSystem(*db, "S1", "minh", 3002));
+  CHECK(listAudit(*db, "system:S1")[0].after.empty());
+  CHECK_THROWS_AS(removeSystem(*db, "S1", "minh", 3003), OrgError);
+
+  // Moving a unit under its own descendant is refused.
+  Unit bs = *loadOrg(*db).findUnit("BS");
+  bs.parent = "BS-VP";
+  CHECK_THROWS_WITH(putUnit(*db, bs, "minh", 3004), doctest::Contains("would make a cycle"));
+  auto parents = loadOrg(*db).parents();
+  CHECK(parents["BS-VP"] == "BS");
+  CHECK(parents["BS"] == "QNG");
+}
+
+TEST_CASE("the sample organization imports") {
+  test::TempDir dir("posture-org-");
+  auto db = openDatabase(dir.path());
+  auto r = importOrgFile(*db, std::string(POSTURE_SOURCE_DIR) + "/examples/org/binh-son.yaml", "lan", 1000);
+  CHECK(r.added > 10);
+  CHECK(loadOrg(*db).findUnit("BS-VP") != nullptr);
+}
+
+TEST_CASE("four layers: records, expiry, independence and layer-2 telemetry") {
+  test::TempDir dir("posture-org-");
+  auto db = openDatabase(dir.path());
+  importOrgText(*db, kGood, "org.yaml", "lan", 1000);
+  auto model = loadOrg(*db);
+  Layer2Telemetry nine{9, 10, 90}, eight{8, 10, 90}, none{0, 0, 90};
+
+  auto v = evaluateLayers(model, "BS", day("2026-01-15"), nine);
+  CHECK(v[0].pass);
+  CHECK(v[1].pass);  // contract until 2026-12-31, 9/10 = 90%
+  CHECK(v[2].pass);  // assessed 2025-06-01, 12 months: due 2026-06-01
+  CHECK(v[3].pass);
+  CHECK(v[2].evidenceVi.find("01/06/2025") != std::string::npos);
+
+  v = evaluateLayers(model, "BS", day("2026-01-15"), eight);
+  CHECK_FALSE(v[1].pass);  // 8/10 < 90%
+  CHECK(v[1].evidenceEn.find("8/10") != std::string::npos);
+  CHECK_FALSE(evaluateLayers(model, "BS", day("2026-01-15"), none)[1].pass);
+
+  // The layer-3 record expires after its period: a gap, not a pass.
+  v = evaluateLayers(model, "BS", day("2026-06-02"), nine);
+  CHECK_FALSE(v[2].pass);
+  CHECK(v[2].evidenceEn.find("older than its 12 months") != std::string::npos);
+  CHECK(evaluateLayers(model, "BS", day("2026-06-01"), nine)[2].pass);  // due day still valid
+  // And layer 2 after the contract's end.
+  CHECK_FALSE(evaluateLayers(model, "BS", day("2027-01-01"), nine)[1].pass);
+
+  // Not independent: the assessor is the monitoring provider.
+  LayerRecord l3 = *model.findLayer("BS", 3);
+  l3.reference = "VNPT";
+  putLayer(*db, l3, "lan", 2000);
+  v = evaluateLayers(loadOrg(*db), "BS", day("2026-01-15"), nine);
+  CHECK_FALSE(v[2].pass);
+  CHECK(v[2].evidenceEn.find("not independent") != std::string::npos);
+
+  // A unit without records fails every layer, saying so.
+  v = evaluateLayers(model, "BS-VP", day("2026-01-15"), nine);
+  for (const auto& l : v) CHECK_FALSE(l.pass);
+  CHECK(v[0].evidenceVi == "Lớp 1: chưa có hồ sơ cán bộ chuyên trách tại chỗ");
+}
+
+TEST_CASE("calendar months") {
+  CHECK(addMonths(day("2025-06-01"), 12) == day("2026-06-01"));
+  CHECK(addMonths(day("2024-01-31"), 1) == day("2024-02-29"));
+  CHECK(addMonths(day("2023-01-31"), 1) == day("2023-02-28"));
+  CHECK(addMonths(day("2025-11-30"), 3) == day("2026-02-28"));
+  CHECK(formatDayVi(day("2026-03-05")) == "05/03/2026");
+}
