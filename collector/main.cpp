@@ -12,6 +12,8 @@
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
 #include "collector/org/cli.h"
+#include "collector/org/org.h"
+#include "collector/evaluation/model.h"
 #include "collector/export/compliance.h"
 #include "collector/pki/authority.h"
 #include "collector/status/status.h"
@@ -34,7 +36,7 @@ Usage:
                           [--stale-after 7d] [--full-evaluate-every 1h]
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
   posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
-  posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD]
+  posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD] [--stale-after 7d]
   posture-collector export --data-dir DIR --format csv --out FILE [--policies DIR] [--lang vi|en]
   posture-collector policy check FILE...
   posture-collector alerts list --data-dir DIR [--all] [--unit CODE] [--severity S]
@@ -199,17 +201,22 @@ int statusAsOf(const util::Args& a, bool vi) {
 }
 
 int status(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"data-dir", "policies", "lang", "as-of"}, {});
+  util::Args a(argv, {"data-dir", "policies", "lang", "as-of", "stale-after"}, {});
   bool vi = vietnamese(a);
   if (a.get("as-of")) return statusAsOf(a, vi);
-  auto policies = policy::loadPolicyDirectory(policyDir(a));
+  auto policies = std::make_shared<const std::vector<policy::Policy>>(
+      policy::loadPolicyDirectory(policyDir(a)));
   auto db = openDatabase(a.require("data-dir"));
-  std::vector<StoredEndpoint> stored;
-  auto fleet = evaluateNow(*db, policies, stored);
+  ModelOptions options;
+  options.org = std::make_shared<const org::OrgModel>(org::loadOrg(*db));
+  options.staleAfterSeconds = util::parseDurationSeconds(a.getOr("stale-after", "7d")).value_or(7 * 86400);
+  FleetModel model(policies, options);
+  std::int64_t now = util::unixNow();
+  model.rebuild(loadEndpoints(*db), now);
   std::map<std::string, std::int64_t> open;
   open[""] = countOpenAlerts(*db);
-  for (const auto& u : fleet.units) open[u] = countOpenAlerts(*db, u);
-  std::fputs(renderStatus(fleet, open, vi).c_str(), stdout);
+  for (const auto& u : model.units()) open[u] = countOpenAlerts(*db, u);
+  std::fputs(renderModelStatus(model, now, open, vi).c_str(), stdout);
   return 0;
 }
 

@@ -33,6 +33,8 @@ bin=$root/build
 stop_demo
 rm -rf "$demo"
 mkdir -p "$demo"
+echo "== organization: the sample Bình Sơn unit tree, four-layer records and systems (examples/org)"
+"$bin/collector/posture-collector" org import "$root/examples/org/binh-son.yaml" --data-dir "$demo/collector" | sed 's/^/   /'
 echo "== collector: https://127.0.0.1:$port and https://[::1]:$port, data in $demo/collector"
 "$bin/collector/posture-collector" serve --data-dir "$demo/collector" \
   --listen "127.0.0.1:$port" --listen "[::1]:$port" --policies "$root/policies" \
@@ -57,9 +59,9 @@ echo $! >"$demo/agent.pid"
 echo "== simulated fleet: $endpoints endpoints in 4 units, real enrolment and mTLS"
 "$bin/tests/bench/posture-fleet-sim" --collector "127.0.0.1:$port" --ca-fingerprint "$fingerprint" \
   --unit "BS-VP=$(token BS-VP "$endpoints")" \
-  --unit "BS-TCKH=$(token BS-TCKH "$endpoints")" \
-  --unit "BS-XBINHHAI=$(token BS-XBINHHAI "$endpoints")" \
-  --unit "BS-XBINHTRI=$(token BS-XBINHTRI "$endpoints")" \
+  --unit "BS-TC=$(token BS-TC "$endpoints")" \
+  --unit "BS-BT=$(token BS-BT "$endpoints")" \
+  --unit "BS-BC=$(token BS-BC "$endpoints")" \
   --endpoints "$endpoints" --reports 1 --seed 2022 | sed 's/^/   /'
 
 sleep 2  # the collector evaluates and raises alerts every second
@@ -74,5 +76,7 @@ Danh sách tuân thủ (CSV, UTF-8 BOM): $csv
 Compliance list (CSV): $csv
 The collector (PID $(cat "$demo/collector.pid")) and this machine's agent (PID $(cat "$demo/agent.pid")) keep running.
   open alerts:  $bin/collector/posture-collector alerts list --data-dir $demo/collector
+  one alert:    $bin/collector/posture-collector alerts show ID --data-dir $demo/collector
+  the tree:     $bin/collector/posture-collector org show --data-dir $demo/collector
   stop both:    ./scripts/demo.sh stop
 MSG
