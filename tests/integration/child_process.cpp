@@ -96,7 +96,9 @@ void ChildProcess::kill9() {
   reaped_ = true;
 }
 
-CollectorProcess::CollectorProcess(const std::vector<std::string>& extra) : extraArgs(extra) {
+CollectorProcess::CollectorProcess(const std::vector<std::string>& extra, const std::string& policies)
+    : extraArgs(extra),
+      policyDir(policies.empty() ? std::string(POSTURE_SOURCE_DIR) + "/policies" : policies) {
   dataDir = makeTempDir("posture-collector-");
   start();
 }
@@ -104,7 +106,7 @@ CollectorProcess::CollectorProcess(const std::vector<std::string>& extra) : extr
 void CollectorProcess::start() {
   std::vector<std::string> argv = {POSTURE_COLLECTOR_BIN, "serve", "--data-dir", dataDir,
                                    "--listen", address.empty() ? "127.0.0.1:0" : address,
-                                   "--policies", std::string(POSTURE_SOURCE_DIR) + "/policies",
+                                   "--policies", policyDir,
                                    "--evaluate-every", "1s"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process = std::make_unique<ChildProcess>(argv);

@@ -40,7 +40,9 @@ struct CollectorProcess {
   std::string address;  // "127.0.0.1:PORT"
   std::unique_ptr<ChildProcess> process;
   std::vector<std::string> extraArgs;
-  explicit CollectorProcess(const std::vector<std::string>& extraArgs = {});
+  std::string policyDir;  // the shipped policies/ unless given
+  explicit CollectorProcess(const std::vector<std::string>& extraArgs = {},
+                            const std::string& policyDir = {});
   ~CollectorProcess();
   void stop();   // SIGTERM; the data directory stays
   void start();  // again, on the same data directory and address
