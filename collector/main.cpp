@@ -38,6 +38,7 @@ Usage:
   posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
   posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD] [--stale-after 7d]
   posture-collector export --data-dir DIR --format csv --out FILE [--policies DIR] [--lang vi|en]
+                           [--stale-after 7d]
   posture-collector policy check FILE...
   posture-collector alerts list --data-dir DIR [--all] [--unit CODE] [--severity S]
                           [--status open|acknowledged|resolved] [--rule PREFIX] [--lang vi|en]
@@ -159,9 +160,9 @@ int tokenCreate(const std::vector<std::string>& argv) {
 }
 
 FleetEvaluation evaluateNow(db::Connection& db, const std::vector<policy::Policy>& policies,
-                            std::vector<StoredEndpoint>& storage) {
+                            std::vector<StoredEndpoint>& storage, std::int64_t staleAfter = 7 * 86400) {
   storage = loadEndpoints(db);
-  return evaluateFleet(storage, policies, util::unixNow());
+  return evaluateFleet(storage, policies, util::unixNow(), staleAfter);
 }
 
 std::string historyStatus(const std::string& key, bool vi) {
@@ -221,7 +222,7 @@ int status(const std::vector<std::string>& argv) {
 }
 
 int exportList(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"data-dir", "policies", "lang", "format", "out"}, {});
+  util::Args a(argv, {"data-dir", "policies", "lang", "format", "out", "stale-after"}, {});
   bool vi = vietnamese(a);
   std::string format = a.getOr("format", "csv");
   if (format != "csv") throw util::ArgsError("unsupported --format '" + format + "' (csv)");
@@ -229,7 +230,9 @@ int exportList(const std::vector<std::string>& argv) {
   auto policies = policy::loadPolicyDirectory(policyDir(a));
   auto db = openDatabase(a.require("data-dir"));
   std::vector<StoredEndpoint> stored;
-  auto fleet = evaluateNow(*db, policies, stored);
+  auto staleAfter = util::parseDurationSeconds(a.getOr("stale-after", "7d"));
+  if (!staleAfter || *staleAfter < 60) throw util::ArgsError("--stale-after must be a duration like 7d");
+  auto fleet = evaluateNow(*db, policies, stored, *staleAfter);
   util::writeFileAtomic(out, complianceCsv(fleet, vi), 0644);
   std::fprintf(stderr, "%s %zu %s: %s\n", vi ? "Đã xuất" : "Exported", fleet.endpoints.size(),
                vi ? "thiết bị đầu cuối" : "endpoints", out.c_str());

@@ -7,7 +7,8 @@
 namespace posture::collector {
 
 FleetEvaluation evaluateFleet(const std::vector<StoredEndpoint>& stored,
-                              const std::vector<policy::Policy>& policies, std::int64_t now) {
+                              const std::vector<policy::Policy>& policies, std::int64_t now,
+                              std::int64_t staleAfterSeconds) {
   FleetEvaluation fleet;
   fleet.now = now;
   fleet.policies = &policies;
@@ -19,6 +20,7 @@ FleetEvaluation evaluateFleet(const std::vector<StoredEndpoint>& stored,
     e.unitCode = s.unitCode;
     e.hostname = s.hostname;
     e.lastSeen = s.lastSeen;
+    e.stale = now - s.lastSeen > staleAfterSeconds;
     // An unreadable stored report leaves every fact unknown: counted as failing, not skipped.
     e.decoded = e.report.ParseFromString(s.report);
     if (e.decoded) e.facts = policy::factsFromReport(e.report, now);
@@ -43,7 +45,7 @@ FleetEvaluation evaluateFleet(const std::vector<StoredEndpoint>& stored,
       std::uint32_t satisfied = 0, total = 0;
       for (const auto& e : fleet.endpoints) {
         if (!policy::inTargetScope(t, e.facts)) continue;
-        bool ok = policy::evaluateTargetPredicate(t, e.facts) == policy::Tri::True;
+        bool ok = !e.stale && policy::evaluateTargetPredicate(t, e.facts) == policy::Tri::True;
         auto& [s, n] = perUnit[e.unitCode];
         s += ok;
         ++n;

@@ -20,6 +20,7 @@ struct EndpointEvaluation {
   posture::v1::Report report;
   policy::Facts facts;
   bool decoded = true;                         // false: the stored report is unreadable
+  bool stale = false;                          // no report within the stale window
   std::vector<std::vector<policy::Tri>> checks;  // [policy][check]
 };
 
@@ -38,7 +39,10 @@ struct FleetEvaluation {
   std::vector<TargetResult> targets;
 };
 
+// staleAfterSeconds: an endpoint whose last report is older is marked stale (listed, and
+// counted as not compliant in every share).
 FleetEvaluation evaluateFleet(const std::vector<StoredEndpoint>& endpoints,
-                              const std::vector<policy::Policy>& policies, std::int64_t now);
+                              const std::vector<policy::Policy>& policies, std::int64_t now,
+                              std::int64_t staleAfterSeconds = 7 * 86400);
 
 }  // namespace posture::collector

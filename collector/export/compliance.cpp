@@ -34,7 +34,8 @@ std::string complianceCsv(const FleetEvaluation& fleet, bool vi) {
   CsvWriter csv;
   std::vector<std::string> header = {
       both("Đơn vị", "Unit"), both("Tên máy", "Hostname"), both("Mã tác tử", "Agent ID"),
-      both("Hệ điều hành", "Operating system"), both("Báo cáo lần cuối", "Last report")};
+      both("Hệ điều hành", "Operating system"), both("Báo cáo lần cuối", "Last report"),
+      both("Quá hạn báo cáo (tính là chưa đạt)", "Stale (counted as not compliant)")};
   for (const auto& f : facts) {
     const auto* info = policy::findFact(f);
     header.push_back(info ? both(std::string(info->vi), std::string(info->en)) + " (" + f + ")" : f);
@@ -50,7 +51,8 @@ std::string complianceCsv(const FleetEvaluation& fleet, bool vi) {
     if (!id.os_version().empty()) os += " " + id.os_version();
     std::vector<std::string> row = {e.unitCode, e.hostname, e.agentId, os,
                                     vi ? util::formatVietnamese(e.lastSeen)
-                                       : util::formatIso8601(e.lastSeen)};
+                                       : util::formatIso8601(e.lastSeen),
+                                    e.stale ? (vi ? "có" : "yes") : (vi ? "không" : "no")};
     for (const auto& f : facts) {
       const auto* v = e.facts.get(f);
       row.push_back(v ? policy::formatFact(*v, vi) : policy::formatFact({}, vi));
