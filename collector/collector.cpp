@@ -116,7 +116,9 @@ struct Collector::Impl {
 
   void evaluatePeriodically(db::Connection& db) {
     // A change to the organization (CLI, console) is in the audit log: rebuild with it.
-    if (!model || modelPolicies != currentPolicies() || newestAudit(db) != auditSeen ||
+    std::int64_t audit = newestAudit(db);
+    if (audit != auditSeen) registry.load(db);  // agent revocations made by the CLI
+    if (!model || modelPolicies != currentPolicies() || audit != auditSeen ||
         std::chrono::steady_clock::now() - lastRebuild >= options.fullEvaluateEvery) {
       rebuild(db);
       return;

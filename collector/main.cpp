@@ -12,6 +12,7 @@
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
 #include "collector/org/cli.h"
+#include "collector/enrolment/admin.h"
 #include "collector/org/org.h"
 #include "collector/evaluation/model.h"
 #include "collector/export/compliance.h"
@@ -150,10 +151,11 @@ int tokenCreate(const std::vector<std::string>& argv) {
   insertToken(*db, token, unit, now, now + *ttl, uses);
   std::printf("%s\n", token.c_str());
   std::fprintf(stderr,
-               "Mã đăng ký cho đơn vị %s, dùng được %d lần, hết hạn %s (giờ Việt Nam).\n"
-               "Enrolment token for unit %s, %d use(s), expires %s.\n"
+               "Mã đăng ký (ID %s) cho đơn vị %s, dùng được %d lần, hết hạn %s (giờ Việt Nam).\n"
+               "Enrolment token (ID %s) for unit %s, %d use(s), expires %s.\n"
                "CA fingerprint (SHA-256): %s\n",
-               unit.c_str(), uses, util::formatVietnamese(now + *ttl).c_str(), unit.c_str(), uses,
+               tokenId(token).c_str(), unit.c_str(), uses, util::formatVietnamese(now + *ttl).c_str(),
+               tokenId(token).c_str(), unit.c_str(), uses,
                util::formatIso8601(now + *ttl).c_str(),
                crypto::certificateFingerprint(ca.certPem).c_str());
   return 0;
@@ -367,6 +369,7 @@ int main(int argc, char** argv) {
        {{"alerts", "comment"}, [](const auto& v) { return alertsAct(v, AlertAction::Comment); }},
        {{"alerts", "assign"}, [](const auto& v) { return alertsAct(v, AlertAction::Assign); }}};
   for (auto& c : org::orgCommands()) commands.push_back(std::move(c));
-  static const std::string usage = std::string(kUsage) + org::kOrgUsage;
+  for (auto& c : enrolmentCommands()) commands.push_back(std::move(c));
+  static const std::string usage = std::string(kUsage) + kEnrolmentUsage + org::kOrgUsage;
   return util::runCommands("posture-collector", usage.c_str(), argc, argv, commands);
 }

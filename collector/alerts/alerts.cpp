@@ -4,6 +4,7 @@
 #include <map>
 
 #include "collector/audit/audit.h"
+#include "common/util/json.h"
 #include "common/util/time.h"
 
 namespace posture::collector {
@@ -88,30 +89,8 @@ constexpr const char* kRowColumns =
     "SELECT id, rule, subject, unit_code, severity, status, title_vi, title_en, detail, "
     "first_seen, last_seen, assignee, resolved_at FROM alerts";
 
-std::string jsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string stateJson(const AlertRow& r) {
-  return "{\"status\":" + jsonString(r.status) + ",\"assignee\":" + jsonString(r.assignee) + "}";
+  return "{\"status\":" + util::jsonString(r.status) + ",\"assignee\":" + util::jsonString(r.assignee) + "}";
 }
 }  // namespace
 
@@ -317,7 +296,7 @@ AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
   }
   record(db, id, now, event, actor, text);
   std::string afterJson = action == AlertAction::Comment
-                              ? "{\"comment\":" + jsonString(text) + "}"
+                              ? "{\"comment\":" + util::jsonString(text) + "}"
                               : stateJson(after);
   appendAudit(db, {0, now, actor, auditAction, "alert:" + n, stateJson(*before), afterJson});
   tx.commit();

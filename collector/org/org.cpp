@@ -9,6 +9,7 @@
 
 #include "collector/audit/audit.h"
 #include "common/util/files.h"
+#include "common/util/json.h"
 #include "common/util/time.h"
 
 namespace posture::collector::org {
@@ -110,22 +111,7 @@ void bindOptional(db::Statement& st, int index, const std::optional<std::int64_t
   else st.bindNull(index);
 }
 
-std::string json(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+std::string json(const std::string& s) { return util::jsonString(s); }
 std::string json(const std::optional<std::int64_t>& day) {
   return day ? json(util::formatDate(*day)) : std::string("null");
 }

@@ -28,8 +28,10 @@ net::Response errorResponse(unsigned status, const std::string& code, const std:
 
 void AgentRegistry::load(db::Connection& db) {
   auto st = db.prepare("SELECT agent_id, unit_code, revoked_at IS NOT NULL FROM agents");
+  std::unordered_map<std::string, Entry> fresh;
+  while (st.step()) fresh[st.getText(0)] = Entry{st.getText(1), st.getInt(2) != 0};
   std::lock_guard lock(mutex_);
-  while (st.step()) agents_[st.getText(0)] = Entry{st.getText(1), st.getInt(2) != 0};
+  agents_ = std::move(fresh);
 }
 
 void AgentRegistry::put(const std::string& agentId, Entry entry) {
@@ -93,6 +95,10 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
                                       util::formatIso8601(token.expiresAt),
                                   "mã đăng ký đã hết hạn lúc " +
                                       util::formatVietnamese(token.expiresAt));
+        return;
+      case TokenCheck::Revoked:
+        *response = errorResponse(401, "token_revoked", "the enrolment token was revoked",
+                                  "mã đăng ký đã bị thu hồi");
         return;
       case TokenCheck::UsedUp:
         *response = errorResponse(401, "token_used", "the enrolment token was already used",

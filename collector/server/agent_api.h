@@ -19,6 +19,7 @@ class AgentRegistry {
     std::string unitCode;
     bool revoked = false;
   };
+  // Replaces the whole registry from the agents table (revocations made by the CLI).
   void load(db::Connection& db);
   void put(const std::string& agentId, Entry entry);
   std::optional<Entry> find(const std::string& agentId) const;

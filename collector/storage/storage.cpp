@@ -166,6 +166,10 @@ CREATE TABLE org_systems(
   assessor TEXT NOT NULL,
   assessment_period_months INTEGER NOT NULL);
 )sql",
+    // 6: enrolment tokens can be revoked.
+    R"sql(
+ALTER TABLE enrolment_tokens ADD COLUMN revoked_at INTEGER;
+)sql",
 };
 }  // namespace
 
@@ -180,7 +184,8 @@ std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDi
 
 void insertToken(db::Connection& db, const std::string& token, const std::string& unitCode,
                  std::int64_t createdAt, std::int64_t expiresAt, int uses) {
-  db.prepare("INSERT INTO enrolment_tokens VALUES (?, ?, ?, ?, ?)")
+  db.prepare("INSERT INTO enrolment_tokens(token_sha256, unit_code, created_at, expires_at, uses_left) "
+             "VALUES (?, ?, ?, ?, ?)")
       .bind(1, crypto::sha256Hex(token))
       .bind(2, unitCode)
       .bind(3, createdAt)
@@ -193,12 +198,13 @@ TokenCheck consumeToken(db::Connection& db, const std::string& token, std::int64
                         TokenInfo& out) {
   std::string hash = crypto::sha256Hex(token);
   auto st = db.prepare(
-      "SELECT unit_code, expires_at, uses_left FROM enrolment_tokens WHERE token_sha256 = ?");
+      "SELECT unit_code, expires_at, uses_left, revoked_at FROM enrolment_tokens WHERE token_sha256 = ?");
   st.bind(1, hash);
   if (!st.step()) return TokenCheck::Unknown;
   out.unitCode = st.getText(0);
   out.expiresAt = st.getInt(1);
   out.usesLeft = static_cast<int>(st.getInt(2));
+  if (!st.isNull(3)) return TokenCheck::Revoked;
   if (out.usesLeft <= 0) return TokenCheck::UsedUp;
   if (now >= out.expiresAt) return TokenCheck::Expired;
   db.prepare("UPDATE enrolment_tokens SET uses_left = uses_left - 1 WHERE token_sha256 = ?")
@@ -209,7 +215,8 @@ TokenCheck consumeToken(db::Connection& db, const std::string& token, std::int64
 }
 
 void insertAgent(db::Connection& db, const AgentRecord& a) {
-  db.prepare("INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?, NULL)")
+  db.prepare("INSERT INTO agents(agent_id, unit_code, hostname, enrolled_at, cert_serial, "
+             "cert_not_after) VALUES (?, ?, ?, ?, ?, ?)")
       .bind(1, a.agentId)
       .bind(2, a.unitCode)
       .bind(3, a.hostname)

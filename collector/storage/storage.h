@@ -24,7 +24,7 @@ struct TokenInfo {
 void insertToken(db::Connection& db, const std::string& token, const std::string& unitCode,
                  std::int64_t createdAt, std::int64_t expiresAt, int uses);
 
-enum class TokenCheck { Ok, Unknown, Expired, UsedUp };
+enum class TokenCheck { Ok, Unknown, Expired, UsedUp, Revoked };
 // Consumes one use of the token inside the caller's transaction.
 TokenCheck consumeToken(db::Connection& db, const std::string& token, std::int64_t now,
                         TokenInfo& out);

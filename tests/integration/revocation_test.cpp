@@ -1,0 +1,71 @@
+// Revocation from the CLI while the collector runs: a revoked token cannot enrol, a
+// revoked agent is refused at its next report.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "common/util/process.h"
+#include "tests/integration/child_process.h"
+
+using namespace posture;
+
+TEST_CASE("a revoked token cannot enrol; a revoked agent is refused at its next report") {
+  test::CollectorProcess collector;
+  auto create = util::runProcess({POSTURE_COLLECTOR_BIN, "token", "create", "--data-dir",
+                                  collector.dataDir, "--unit", "BS-VP", "--uses", "5"});
+  INFO(create.err);
+  REQUIRE(create.exitCode == 0);
+  std::string token = create.out.substr(0, create.out.find('\n'));
+  auto idAt = create.err.find("(ID ");
+  REQUIRE(idAt != std::string::npos);
+  std::string id = create.err.substr(idAt + 4, 12);
+
+  auto list = util::runProcess({POSTURE_COLLECTOR_BIN, "token", "list", "--data-dir", collector.dataDir});
+  CHECK(list.out.find(id) != std::string::npos);
+  CHECK(list.out.find(token) == std::string::npos);  // only the hash's prefix is known
+
+  // One agent enrols with it; then the token is revoked and the next enrolment fails.
+  std::string first = test::makeTempDir("posture-agent-");
+  REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
+                            "--token", token, "--state-dir", first})
+              .exitCode == 0);
+  auto revoke = util::runProcess({POSTURE_COLLECTOR_BIN, "token", "revoke", id, "--data-dir", collector.dataDir});
+  INFO(revoke.err);
+  REQUIRE(revoke.exitCode == 0);
+  auto again = util::runProcess({POSTURE_COLLECTOR_BIN, "token", "revoke", id, "--data-dir", collector.dataDir});
+  CHECK(again.exitCode == 1);
+  CHECK(again.err.find("already revoked") != std::string::npos);
+  std::string second = test::makeTempDir("posture-agent-");
+  auto refused = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
+                                   "--token", token, "--state-dir", second});
+  CHECK(refused.exitCode != 0);
+  CHECK_MESSAGE(refused.err.find("revoked") != std::string::npos, refused.err);
+
+  // The enrolled agent reports, is revoked, and its next report is refused.
+  REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "run", "--state-dir", first, "--once"},
+                           std::chrono::seconds(120))
+              .exitCode == 0);
+  auto agents = util::runProcess({POSTURE_COLLECTOR_BIN, "agent", "list", "--data-dir", collector.dataDir});
+  auto firstLine = agents.out.substr(agents.out.find('\n') + 1);
+  std::string agentId = firstLine.substr(0, firstLine.find('\t'));
+  REQUIRE(agentId.size() == 32);
+  REQUIRE(util::runProcess({POSTURE_COLLECTOR_BIN, "agent", "revoke", agentId, "--data-dir",
+                            collector.dataDir})
+              .exitCode == 0);
+  bool refusedReport = false;
+  std::string lastErr;
+  for (int i = 0; i < 20 && !refusedReport; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto run = util::runProcess({POSTURE_AGENT_BIN, "run", "--state-dir", first, "--once"},
+                                std::chrono::seconds(60));
+    lastErr = run.err;
+    refusedReport = run.exitCode != 0 && run.err.find("revoked") != std::string::npos;
+  }
+  CHECK_MESSAGE(refusedReport, lastErr);
+  auto audit = util::runProcess({POSTURE_COLLECTOR_BIN, "audit", "list", "--data-dir", collector.dataDir});
+  CHECK(audit.out.find("agent.revoke") != std::string::npos);
+  CHECK(audit.out.find("token.revoke") != std::string::npos);
+  std::filesystem::remove_all(first);
+  std::filesystem::remove_all(second);
+}
