@@ -14,6 +14,8 @@
 #include "agent/uplink.h"
 #include "common/log/log.h"
 #include "common/net/http_server.h"
+#include "common/crypto/crypto.h"
+#include "common/util/time.h"
 
 extern char** environ;
 
@@ -30,6 +32,25 @@ CollectOptions collectOptionsFor(const AgentState& state) {
   return c;
 }
 
+bool renewIfDue(AgentState& state, std::chrono::seconds before, std::chrono::milliseconds timeout) {
+  auto info = crypto::inspectCertificate(state.certPem);
+  std::int64_t now = util::unixNow();
+  if (info.notAfter - now > before.count()) return false;
+  std::string keyPem = crypto::generatePrivateKeyPem();
+  auto res = sendRenewal(state, crypto::createCsrPem(keyPem, state.agentId), timeout);
+  std::string why;
+  if (!crypto::verifyCertificate(res.certificate_pem(), state.caPem, &why) ||
+      !crypto::keyMatchesCertificate(keyPem, res.certificate_pem())) {
+    throw UplinkError("the renewed certificate does not match this agent's new key or its pinned CA (" +
+                          why + ")",
+                      {}, false);
+  }
+  replaceCredentials(state, keyPem, res.certificate_pem());
+  log::info("certificate renewed, valid until ",
+            util::formatIso8601(crypto::inspectCertificate(res.certificate_pem()).notAfter));
+  return true;
+}
+
 CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
   try {
     AgentState state = loadState(o.stateDir);
@@ -42,6 +63,12 @@ CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
         return report.SerializeAsString();
       });
       log::info("collected report ", seq, " (", spool.size(), " waiting)");
+    }
+    try {
+      renewIfDue(state, o.renewBefore, o.timeout);
+    } catch (const UplinkError& e) {
+      // The current certificate still works until it expires; try again next cycle.
+      log::warn("certificate renewal failed: ", e.what());
     }
     while (!stop.load()) {
       auto next = spool.oldest();
@@ -100,7 +127,9 @@ CycleResult runWorker(const std::string& exe, const RunOptions& o, bool collect,
                                    "--spool-max-bytes",
                                    std::to_string(o.spool.maxBytes),
                                    "--supervisor",
-                                   std::to_string(::getpid())};
+                                   std::to_string(::getpid()),
+                                   "--renew-before",
+                                   std::to_string(o.renewBefore.count()) + "s"};
   if (!collect) args.push_back("--send-only");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

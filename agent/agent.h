@@ -22,6 +22,8 @@ struct CycleOptions {
   std::filesystem::path stateDir;
   bool collect = true;  // false: only send what the spool holds
   std::chrono::milliseconds timeout{30000};
+  // The certificate is renewed (new key, /v1/renew) when it expires within this.
+  std::chrono::seconds renewBefore{30 * 86400};
   SpoolLimits spool;
 };
 
@@ -32,6 +34,11 @@ enum class CycleResult : int {
   Refused = 11,  // the collector refused in a way resending cannot fix (revoked, unknown)
   Failed = 12,   // the cycle itself failed (state unreadable, spool error)
 };
+
+// Renews the certificate if it expires within `before`: a new key made here, its CSR
+// sent over mTLS with the current certificate. Returns true when renewed; throws
+// UplinkError when the collector could not be reached or refused (the old one stays).
+bool renewIfDue(AgentState& state, std::chrono::seconds before, std::chrono::milliseconds timeout);
 
 // One cycle in this process. Takes the cycle lock (state.h); never throws.
 CycleResult runCycle(const CycleOptions& options, const std::atomic<bool>& stop);
@@ -45,6 +52,7 @@ struct RunOptions {
   std::chrono::seconds maxBackoff{600};
   SpoolLimits spool;
   std::string logLevel = "info";  // passed on to the workers
+  std::chrono::seconds renewBefore{30 * 86400};
 };
 
 // Collection options for an enrolled agent (its id, unit and collector for the IPv6 checks).

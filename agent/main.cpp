@@ -24,7 +24,7 @@ Usage:
   posture-agent enroll --collector HOST:PORT --token TOKEN --state-dir DIR
                        [--ca-fingerprint SHA256] [--force]
   posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info]
-                    [--spool-max-reports 1000] [--spool-max-mb 64]
+                    [--spool-max-reports 1000] [--spool-max-mb 64] [--renew-before 30d]
   (posture-agent cycle … is the worker `run` starts for each cycle; not for direct use.)
 )";
 
@@ -86,7 +86,8 @@ std::string applyLogLevel(const util::Args& a) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb"},
+  util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb",
+                      "renew-before"},
                {"once"});
   RunOptions o;
   o.logLevel = applyLogLevel(a);
@@ -97,6 +98,9 @@ int run(const std::vector<std::string>& argv) {
   o.interval = std::chrono::seconds(*interval);
   o.spool.maxReports = static_cast<std::size_t>(a.number("spool-max-reports", 1000, 1, 1000000));
   o.spool.maxBytes = static_cast<std::size_t>(a.number("spool-max-mb", 64, 1, 65536)) << 20;
+  auto renew = util::parseDurationSeconds(a.getOr("renew-before", "30d"));
+  if (!renew || *renew < 0) throw util::ArgsError("--renew-before must be a duration like 30d");
+  o.renewBefore = std::chrono::seconds(*renew);
   installSignalHandlers();
   return runAgent(o, g_stop);
 }
@@ -106,7 +110,7 @@ int run(const std::vector<std::string>& argv) {
 int cycle(const std::vector<std::string>& argv) {
   util::Args a(argv,
                {"state-dir", "log-level", "timeout-ms", "spool-max-reports", "spool-max-bytes",
-                "supervisor"},
+                "supervisor", "renew-before"},
                {"send-only"});
   applyLogLevel(a);
   installSignalHandlers();
@@ -124,6 +128,9 @@ int cycle(const std::vector<std::string>& argv) {
   o.spool.maxReports = static_cast<std::size_t>(a.number("spool-max-reports", 1000, 1, 1000000));
   o.spool.maxBytes =
       static_cast<std::size_t>(a.number("spool-max-bytes", 64LL << 20, 1024, 1LL << 46));
+  auto renew = util::parseDurationSeconds(a.getOr("renew-before", "30d"));
+  if (!renew || *renew < 0) throw util::ArgsError("--renew-before must be a duration like 30d");
+  o.renewBefore = std::chrono::seconds(*renew);
   return static_cast<int>(runCycle(o, g_stop));
 }
 }  // namespace

@@ -44,6 +44,13 @@ AgentState loadState(const fs::path& dir) {
   if (s.collector.empty() || s.agentId.empty()) {
     throw std::runtime_error((dir / "agent.conf").string() + " lacks collector= or agent_id=");
   }
+  // A renewal interrupted after renaming the key: finish it with the new certificate.
+  if (fs::exists(dir / "agent.crt.new") && !fs::exists(dir / "agent.key.new")) {
+    fs::rename(dir / "agent.crt.new", dir / "agent.crt");
+  }
+  // Interrupted before: the pair in place is still the old one and matches.
+  fs::remove(dir / "agent.key.new");
+  fs::remove(dir / "agent.crt.new");
   s.keyPem = mustRead(dir / "agent.key");
   s.certPem = mustRead(dir / "agent.crt");
   s.caPem = mustRead(dir / "ca.crt");
@@ -61,6 +68,15 @@ void saveState(const AgentState& s) {
                         "# written by posture-agent enroll\ncollector=" + s.collector +
                             "\nagent_id=" + s.agentId + "\nunit=" + s.unitCode + "\n",
                         0644);
+}
+
+void replaceCredentials(AgentState& s, const std::string& keyPem, const std::string& certPem) {
+  util::writeFileAtomic(s.dir / "agent.crt.new", certPem, 0644);
+  util::writeFileAtomic(s.dir / "agent.key.new", keyPem, 0600);
+  fs::rename(s.dir / "agent.key.new", s.dir / "agent.key");
+  fs::rename(s.dir / "agent.crt.new", s.dir / "agent.crt");
+  s.keyPem = keyPem;
+  s.certPem = certPem;
 }
 
 InstanceLock::InstanceLock(const fs::path& dir) {

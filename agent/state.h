@@ -20,6 +20,10 @@ bool isEnrolled(const std::filesystem::path& dir);
 // Throws std::runtime_error naming the missing or unreadable file.
 AgentState loadState(const std::filesystem::path& dir);
 void saveState(const AgentState& state);
+// Replaces the key and certificate (renewal) so that a crash at any point leaves a
+// matching pair: both are written as *.new first, then renamed key first; loadState
+// finishes a rename a crash interrupted.
+void replaceCredentials(AgentState& state, const std::string& keyPem, const std::string& certPem);
 
 // Holds an exclusive lock on DIR/agent.lock for the life of the process, so two agents
 // never share a state directory (and a spool). Throws naming the running agent's pid.

@@ -66,6 +66,26 @@ posture::v1::ReportAck sendReport(const AgentState& state, const std::string& bo
   return ack;
 }
 
+posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::string& csrPem,
+                                       std::chrono::milliseconds timeout) {
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  try {
+    tls = net::makeClientContext(state.caPem, state.certPem, state.keyPem);
+  } catch (const std::exception& e) {
+    throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
+                      {}, false);
+  }
+  posture::v1::RenewRequest req;
+  req.set_csr_pem(csrPem);
+  auto r = post(tls, state.collector, "/v1/renew", req.SerializeAsString(), timeout, nullptr);
+  if (r.status != 200) failWith(r);
+  posture::v1::EnrolResponse out;
+  if (!out.ParseFromString(r.body) || out.certificate_pem().empty()) {
+    throw UplinkError("collector sent a renewal answer without a certificate", {}, false);
+  }
+  return out;
+}
+
 posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
                                          const posture::v1::EnrolRequest& request,
                                          std::chrono::milliseconds timeout,

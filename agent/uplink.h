@@ -38,4 +38,8 @@ posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
                                          std::chrono::milliseconds timeout,
                                          std::string* serverCertPem);
 
+// Posts a renewal request over mTLS with the agent's current certificate.
+posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::string& csrPem,
+                                       std::chrono::milliseconds timeout);
+
 }  // namespace posture::agent

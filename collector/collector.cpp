@@ -185,7 +185,8 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
                                         const std::vector<const ReportRecord*>& records,
                                         std::int64_t at) { impl->onReports(c, records, at); };
   impl_->ingest = std::make_unique<Ingest>(std::move(db), std::move(io));
-  impl_->api = std::make_unique<AgentApi>(*impl_->ingest, impl_->registry, impl_->identity.ca);
+  impl_->api = std::make_unique<AgentApi>(*impl_->ingest, impl_->registry, impl_->identity.ca,
+                                          impl_->options.clientCertDays);
 }
 
 Collector::~Collector() { stop(); }

@@ -25,6 +25,7 @@ struct ServeOptions {
   std::chrono::milliseconds evaluateEvery{2000};  // stale sweep and milestone check
   std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
   std::int64_t staleAfterSeconds = 7 * 86400;      // no report for longer: stale
+  int clientCertDays = 365;                        // validity of agent certificates
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
   std::vector<std::string> webhooks; // http(s)://HOST:PORT/PATH
 };

@@ -9,7 +9,6 @@
 namespace posture::collector {
 namespace {
 constexpr const char* kProtobuf = "application/x-protobuf";
-constexpr int kClientCertDays = 365;
 
 bool isProtobuf(const net::Request& r) {
   auto type = r.message[boost::beast::http::field::content_type];
@@ -46,14 +45,16 @@ std::optional<AgentRegistry::Entry> AgentRegistry::find(const std::string& agent
   return it->second;
 }
 
-AgentApi::AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca)
-    : ingest_(ingest), registry_(registry), ca_(std::move(ca)) {}
+AgentApi::AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca,
+                   int clientCertDays)
+    : ingest_(ingest), registry_(registry), ca_(std::move(ca)), clientCertDays_(clientCertDays) {}
 
 boost::asio::awaitable<net::Response> AgentApi::handle(net::Request& request) {
   auto target = request.message.target();
   bool post = request.message.method() == boost::beast::http::verb::post;
   if (target == "/v1/reports" && post) co_return co_await report(request);
   if (target == "/v1/enrol" && post) co_return co_await enrol(request);
+  if (target == "/v1/renew" && post) co_return co_await renew(request);
   if (target == "/healthz") co_return net::Response{200, "text/plain; charset=utf-8", "ok\n"};
   co_return errorResponse(404, "not_found", "no such endpoint: " + std::string(target),
                           "không có điểm cuối API: " + std::string(target));
@@ -114,7 +115,7 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     std::string cert;
     try {
       cert = crypto::issueClientCertificate(
-          ca_, {req.csr_pem(), agent->agentId, token.unitCode, kClientCertDays});
+          ca_, {req.csr_pem(), agent->agentId, token.unitCode, clientCertDays_});
     } catch (const crypto::CryptoError& e) {
       // Throwing rolls back the token use: a bad CSR does not burn the token.
       throw std::invalid_argument(e.what());
@@ -153,6 +154,65 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     log::info("enrolment refused from ", request.remote, " (", hostname, ")");
   }
   co_return std::move(*response);
+}
+
+boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
+  if (!request.peerVerified || request.peerCommonName.empty()) {
+    co_return errorResponse(401, "certificate_required",
+                            "renewal needs the client certificate issued at enrolment",
+                            "gia hạn chứng thư cần chứng thư máy khách được cấp khi đăng ký");
+  }
+  auto known = registry_.find(request.peerCommonName);
+  if (!known) {
+    co_return errorResponse(403, "agent_unknown",
+                            "agent " + request.peerCommonName + " is not enrolled here",
+                            "tác tử " + request.peerCommonName + " chưa đăng ký tại đây");
+  }
+  if (known->revoked) {
+    co_return errorResponse(403, "agent_revoked",
+                            "agent " + request.peerCommonName + " has been revoked",
+                            "tác tử " + request.peerCommonName + " đã bị thu hồi");
+  }
+  if (!isProtobuf(request)) {
+    co_return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
+                            "cần nội dung application/x-protobuf");
+  }
+  posture::v1::RenewRequest req;
+  if (!req.ParseFromString(request.message.body()) || req.csr_pem().empty() ||
+      req.csr_pem().size() > 16384) {
+    co_return errorResponse(400, "csr_invalid", "the body is not a posture.v1.RenewRequest with a CSR",
+                            "nội dung không phải posture.v1.RenewRequest có CSR");
+  }
+  std::string agentId = request.peerCommonName;
+  std::string unit = known->unitCode;
+  std::string cert;
+  try {
+    cert = crypto::issueClientCertificate(ca_, {req.csr_pem(), agentId, unit, clientCertDays_});
+  } catch (const crypto::CryptoError& e) {
+    co_return errorResponse(400, "csr_invalid",
+                            std::string("the certificate signing request was refused: ") + e.what(),
+                            std::string("yêu cầu cấp chứng thư bị từ chối: ") + e.what());
+  }
+  auto info = crypto::inspectCertificate(cert);
+  Ingest::Job job = [agentId, info](db::Connection& db) {
+    db.prepare("UPDATE agents SET cert_serial = ?, cert_not_after = ? WHERE agent_id = ?")
+        .bind(1, info.serialHex)
+        .bind(2, info.notAfter)
+        .bind(3, agentId)
+        .run();
+  };
+  Ingest::JobOutcome outcome = co_await ingest_.run(std::move(job));
+  if (outcome.error) {
+    co_return errorResponse(503, "storage_unavailable", "the collector could not store the renewal",
+                            "máy chủ thu thập không lưu được việc gia hạn");
+  }
+  log::info("renewed the certificate of agent ", agentId, " until ", util::formatIso8601(info.notAfter));
+  posture::v1::EnrolResponse out;
+  out.set_agent_id(agentId);
+  out.set_unit_code(unit);
+  out.set_certificate_pem(cert);
+  out.set_ca_certificate_pem(ca_.certPem);
+  co_return net::Response{200, kProtobuf, out.SerializeAsString()};
 }
 
 boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {

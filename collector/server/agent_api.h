@@ -1,6 +1,6 @@
 #pragma once
-// The HTTP API agents call: POST /v1/enrol (token + CSR, no client certificate yet) and
-// POST /v1/reports (mTLS required). Bodies are protobuf; errors carry an ErrorResponse
+// The HTTP API agents call: POST /v1/enrol (token + CSR, no client certificate yet),
+// POST /v1/reports and POST /v1/renew (a new certificate before the old one expires; mTLS). Bodies are protobuf; errors carry an ErrorResponse
 // with a stable code and English and Vietnamese messages.
 #include <mutex>
 #include <string>
@@ -31,16 +31,19 @@ class AgentRegistry {
 
 class AgentApi {
  public:
-  AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca);
+  AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca,
+           int clientCertDays = 365);
   boost::asio::awaitable<net::Response> handle(net::Request& request);
 
  private:
   boost::asio::awaitable<net::Response> enrol(net::Request& request);
   boost::asio::awaitable<net::Response> report(net::Request& request);
+  boost::asio::awaitable<net::Response> renew(net::Request& request);
 
   Ingest& ingest_;
   AgentRegistry& registry_;
   crypto::CertificateAuthority ca_;
+  int clientCertDays_;
 };
 
 net::Response errorResponse(unsigned status, const std::string& code, const std::string& en,
