@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
 #include <cstdio>
 
 #include "agent/agent.h"
@@ -23,7 +27,7 @@ Usage:
   posture-agent collect --json [--state-dir DIR]
   posture-agent enroll --collector HOST:PORT --token TOKEN --state-dir DIR
                        [--ca-fingerprint SHA256] [--force]
-  posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info]
+  posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info] [--config FILE]
                     [--spool-max-reports 1000] [--spool-max-mb 64] [--renew-before 30d]
   (posture-agent cycle … is the worker `run` starts for each cycle; not for direct use.)
 )";
@@ -85,15 +89,97 @@ std::string applyLogLevel(const util::Args& a) {
   return name;
 }
 
+// Exit status when a person must act (bad token, CA mismatch, nothing configured): the
+// service does not restart on it (RestartPreventExitStatus=3).
+constexpr int kNeedsAttention = 3;
+
+// Unattended deployment: /etc/posture/agent.conf (key=value) and, overriding it,
+// POSTURE_COLLECTOR / POSTURE_TOKEN / POSTURE_CA_FINGERPRINT / POSTURE_INTERVAL.
+std::map<std::string, std::string> readDeployment(const std::string& file) {
+  std::map<std::string, std::string> out;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#') continue;
+      auto eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      auto trim = [](std::string v) {
+        v.erase(0, v.find_first_not_of(" \t\r"));
+        v.erase(v.find_last_not_of(" \t\r") + 1);
+        return v;
+      };
+      out[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    }
+  }
+  for (auto [env, key] : {std::pair{"POSTURE_COLLECTOR", "collector"}, std::pair{"POSTURE_TOKEN", "token"},
+                          std::pair{"POSTURE_CA_FINGERPRINT", "ca_fingerprint"},
+                          std::pair{"POSTURE_INTERVAL", "interval"}}) {
+    if (const char* v = std::getenv(env); v && *v) out[key] = v;
+  }
+  return out;
+}
+
+// Enrols from the deployment settings when the state directory holds no enrolment yet.
+// Waits and retries while the collector cannot be reached; returns an exit status when a
+// person must act, or nullopt once enrolled.
+std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir,
+                                       const std::map<std::string, std::string>& d) {
+  if (isEnrolled(stateDir)) return std::nullopt;
+  auto get = [&](const char* k) {
+    auto it = d.find(k);
+    return it == d.end() ? std::string() : it->second;
+  };
+  EnrolOptions e;
+  e.collector = get("collector");
+  e.token = get("token");
+  e.caFingerprint = get("ca_fingerprint");
+  e.stateDir = stateDir;
+  if (e.collector.empty() || e.token.empty()) {
+    log::error("chưa đăng ký và chưa cấu hình collector=, token= / not enrolled, and no collector= "
+               "and token= in the configuration (or POSTURE_COLLECTOR, POSTURE_TOKEN)");
+    return kNeedsAttention;
+  }
+  auto wait = std::chrono::seconds(5);
+  while (!g_stop.load()) {
+    try {
+      auto s = enrol(e);
+      log::info("enrolled: agent ", s.agentId, " in unit ", s.unitCode, " with collector ", s.collector);
+      if (e.caFingerprint.empty()) {
+        log::warn("no ca_fingerprint configured; trusted the collector CA on first use: ",
+                  crypto::certificateFingerprint(s.caPem));
+      }
+      return std::nullopt;
+    } catch (const UplinkError& err) {
+      if (!err.retryable()) {
+        log::error("enrolment refused: ", err.what());
+        return kNeedsAttention;
+      }
+      log::warn("enrolment failed, retrying in ", wait.count(), " s: ", err.what());
+    }
+    for (int i = 0; i < wait.count() * 5 && !g_stop.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    wait = std::min(wait * 2, std::chrono::seconds(600));
+  }
+  return 0;
+}
+
 int run(const std::vector<std::string>& argv) {
   util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb",
-                      "renew-before"},
+                      "renew-before", "config"},
                {"once"});
   RunOptions o;
   o.logLevel = applyLogLevel(a);
   o.stateDir = a.require("state-dir");
   o.once = a.flag("once");
-  auto interval = util::parseDurationSeconds(a.getOr("interval", "1h"));
+  installSignalHandlers();
+  auto deployment = readDeployment(a.getOr("config", ""));
+  if (a.get("config") || std::getenv("POSTURE_TOKEN")) {
+    if (auto status = enrolFromDeployment(o.stateDir, deployment)) return *status;
+  }
+  std::string intervalText = a.getOr("interval", deployment.count("interval") ? deployment["interval"] : "1h");
+  auto interval = util::parseDurationSeconds(intervalText);
   if (!interval || *interval < 1) throw util::ArgsError("--interval must be a duration like 30s or 1h");
   o.interval = std::chrono::seconds(*interval);
   o.spool.maxReports = static_cast<std::size_t>(a.number("spool-max-reports", 1000, 1, 1000000));
@@ -101,7 +187,6 @@ int run(const std::vector<std::string>& argv) {
   auto renew = util::parseDurationSeconds(a.getOr("renew-before", "30d"));
   if (!renew || *renew < 0) throw util::ArgsError("--renew-before must be a duration like 30d");
   o.renewBefore = std::chrono::seconds(*renew);
-  installSignalHandlers();
   return runAgent(o, g_stop);
 }
 
