@@ -14,6 +14,8 @@ packages=(
   # real software the probe tests run against (issue 3)
   clamav clamav-daemon clamav-freshclam
   nftables iptables iproute2 radvd dnsmasq-base
+  # Debian packages: cpack's dependency list, unit verification, the collector's user
+  dpkg-dev fakeroot systemd adduser
 )
 missing=()
 for p in "${packages[@]}"; do
