@@ -69,3 +69,17 @@ TEST_CASE("a revoked token cannot enrol; a revoked agent is refused at its next 
   std::filesystem::remove_all(first);
   std::filesystem::remove_all(second);
 }
+
+TEST_CASE("an expired enrolment token is refused with its cause") {
+  test::CollectorProcess collector;
+  std::string token = collector.createToken("BS-VP", 1, "1s");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::string state = test::makeTempDir("posture-agent-");
+  auto r = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
+                             "--token", token, "--state-dir", state});
+  CHECK(r.exitCode != 0);
+  CHECK_MESSAGE(r.err.find("token_expired") != std::string::npos, r.err);
+  CHECK_MESSAGE(r.err.find("hết hạn") != std::string::npos, r.err);  // Vietnamese too
+  CHECK_FALSE(std::filesystem::exists(state + "/agent.conf"));
+  std::filesystem::remove_all(state);
+}
