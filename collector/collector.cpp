@@ -157,7 +157,13 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
 
   std::vector<std::string> names = impl_->options.extraNames;
   for (const auto& l : impl_->options.listen) names.push_back(net::splitHostPort(l).first);
-  impl_->identity = loadOrCreateIdentity(impl_->options.dataDir, names);
+  std::optional<ExistingCa> existing;
+  if (!impl_->options.caCert.empty() || !impl_->options.caKey.empty()) {
+    if (impl_->options.caCert.empty() || impl_->options.caKey.empty())
+      throw std::invalid_argument("--ca-cert and --ca-key go together");
+    existing = ExistingCa{impl_->options.caCert, impl_->options.caKey};
+  }
+  impl_->identity = loadOrCreateIdentity(impl_->options.dataDir, names, existing);
 
   auto db = openDatabase(impl_->options.dataDir);
   impl_->registry.load(*db);

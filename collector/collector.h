@@ -26,6 +26,7 @@ struct ServeOptions {
   std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
   std::int64_t staleAfterSeconds = 7 * 86400;      // no report for longer: stale
   int clientCertDays = 365;                        // validity of agent certificates
+  std::filesystem::path caCert, caKey;  // an existing CA to use (first start); empty: own CA
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
   std::vector<std::string> webhooks; // http(s)://HOST:PORT/PATH
 };

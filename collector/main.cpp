@@ -35,6 +35,7 @@ Usage:
   posture-collector serve --data-dir DIR --listen HOST:PORT [--listen ...] [--policies DIR]
                           [--san NAME] [--threads N] [--evaluate-every 2s] [--log-level info]
                           [--stale-after 7d] [--full-evaluate-every 1h] [--client-cert-days 365]
+                          [--ca-cert FILE --ca-key FILE]   (an existing CA, taken at first start)
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
   posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
   posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD] [--stale-after 7d]
@@ -71,7 +72,7 @@ void setLogLevel(const util::Args& a) {
 int serve(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "listen", "policies", "san", "threads", "evaluate-every",
                       "log-level", "max-body", "stale-after", "full-evaluate-every", "syslog",
-                      "webhook", "client-cert-days"},
+                      "webhook", "client-cert-days", "ca-cert", "ca-key"},
                {});
   setLogLevel(a);
   ServeOptions o;
@@ -92,6 +93,8 @@ int serve(const std::vector<std::string>& argv) {
   if (!full || *full < 10) throw util::ArgsError("--full-evaluate-every must be a duration of at least 10s, like 1h");
   o.fullEvaluateEvery = std::chrono::seconds(*full);
   o.clientCertDays = static_cast<int>(a.number("client-cert-days", 365, 1, 3650));
+  o.caCert = a.getOr("ca-cert", "");
+  o.caKey = a.getOr("ca-key", "");
   o.syslog = a.all("syslog");
   o.webhooks = a.all("webhook");
 

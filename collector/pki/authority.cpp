@@ -1,5 +1,7 @@
 #include "collector/pki/authority.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +28,35 @@ bool isIp(const std::string& s) {
 }
 }  // namespace
 
+std::vector<std::string> machineAddresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    boost::asio::ip::address a;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      auto* v4 = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+      a = boost::asio::ip::address_v4(ntohl(v4->sin_addr.s_addr));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      auto* v6 = reinterpret_cast<sockaddr_in6*>(i->ifa_addr);
+      boost::asio::ip::address_v6::bytes_type b;
+      std::copy(std::begin(v6->sin6_addr.s6_addr), std::end(v6->sin6_addr.s6_addr), b.begin());
+      auto addr6 = boost::asio::ip::address_v6(b);
+      if (addr6.is_link_local() || addr6.is_v4_mapped()) continue;
+      a = addr6;
+    } else {
+      continue;
+    }
+    if (a.is_loopback() || a.is_unspecified()) continue;
+    std::string text = a.to_string();
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+  }
+  ::freeifaddrs(list);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 crypto::CertificateAuthority loadCa(const fs::path& dataDir) {
   if (!fs::exists(dataDir / "ca.crt")) {
     throw std::runtime_error("no CA in " + dataDir.string() +
@@ -35,11 +66,36 @@ crypto::CertificateAuthority loadCa(const fs::path& dataDir) {
 }
 
 ServerIdentity loadOrCreateIdentity(const fs::path& dataDir,
-                                    const std::vector<std::string>& extraNames) {
+                                    const std::vector<std::string>& extraNames,
+                                    const std::optional<ExistingCa>& existing) {
   fs::create_directories(dataDir);
   ServerIdentity id;
+  std::optional<crypto::CertificateAuthority> given;
+  if (existing) {
+    given = crypto::CertificateAuthority{mustRead(existing->certFile), mustRead(existing->keyFile)};
+    crypto::CertificateInfo info;
+    try {
+      info = crypto::inspectCertificate(given->certPem);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(existing->certFile.string() + ": not a certificate: " + e.what());
+    }
+    if (!info.isCa) throw std::runtime_error(existing->certFile.string() + " is not a CA certificate (basicConstraints CA:TRUE)");
+    if (!crypto::keyMatchesCertificate(given->keyPem, given->certPem)) {
+      throw std::runtime_error(existing->keyFile.string() + " is not the key of " + existing->certFile.string());
+    }
+  }
   if (fs::exists(dataDir / "ca.crt")) {
     id.ca = loadCa(dataDir);
+    if (given && crypto::certificateFingerprint(given->certPem) != crypto::certificateFingerprint(id.ca.certPem)) {
+      throw std::runtime_error(dataDir.string() + " already has a different CA (SHA-256 " +
+                               crypto::certificateFingerprint(id.ca.certPem) +
+                               "); its agents trust that one, so it is not replaced");
+    }
+  } else if (given) {
+    id.ca = *given;
+    util::writeFileAtomic(dataDir / "ca.key", id.ca.keyPem, 0600);
+    util::writeFileAtomic(dataDir / "ca.crt", id.ca.certPem, 0644);
+    log::info("took the configured CA ", existing->certFile.string(), " into ", dataDir.string());
   } else {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
@@ -54,7 +110,14 @@ ServerIdentity loadOrCreateIdentity(const fs::path& dataDir,
   std::vector<std::string> dns{"localhost"}, ips{"127.0.0.1", "::1"};
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0 && host[0]) dns.emplace_back(host);
+  std::vector<std::string> names = extraNames;
   for (const auto& n : extraNames) {
+    // A wildcard listener is reached on every address of the machine.
+    if (n == "0.0.0.0" || n == "::") {
+      for (auto& a : machineAddresses()) names.push_back(a);
+    }
+  }
+  for (const auto& n : names) {
     if (n.empty() || n == "0.0.0.0" || n == "::") continue;
     auto& list = isIp(n) ? ips : dns;
     if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
