@@ -3,10 +3,12 @@
 #include "common/net/http_server.h"
 #include "common/net/https_client.h"
 #include "common/net/tls_context.h"
+#include "common/util/time.h"
 
 namespace posture::agent {
 namespace {
 constexpr const char* kProtobuf = "application/x-protobuf";
+constexpr std::int64_t kMaxClockSkew = 300;  // seconds
 
 // Turns a non-200 answer into an UplinkError carrying the collector's own explanation.
 [[noreturn]] void failWith(const net::ClientResponse& r) {
@@ -37,7 +39,31 @@ net::ClientResponse post(std::shared_ptr<boost::asio::ssl::context> tls,
     return net::postBlocking(std::move(tls), hp.first, hp.second, target, kProtobuf, body, timeout,
                              peerCert);
   } catch (const net::NetError& e) {
-    throw UplinkError(e.what());
+    std::string what = e.what();
+    // A certificate "not yet valid" or "expired" is most often this machine's clock.
+    if (what.find("not yet valid") != std::string::npos || what.find("has expired") != std::string::npos) {
+      what += " — kiểm tra đồng hồ của máy này / check this machine's clock (now " +
+              util::formatIso8601(util::unixNow()) + ")";
+    }
+    throw UplinkError(what);
+  }
+}
+
+// The collector's Date against this machine's clock: certificates are issued from the
+// collector's time, so a skew beyond a few minutes makes them "not yet valid" here.
+void checkClock(const net::ClientResponse& r) {
+  auto server = util::parseHttpDate(r.date);
+  if (!server) return;
+  std::int64_t skew = util::unixNow() - *server;
+  if (skew > kMaxClockSkew || skew < -kMaxClockSkew) {
+    std::string minutes = std::to_string((skew < 0 ? -skew : skew) / 60);
+    throw UplinkError("đồng hồ của máy này lệch " + minutes + " phút so với máy chủ thu thập (" +
+                          util::formatIso8601(util::unixNow()) + " so với " +
+                          util::formatIso8601(*server) + "); hãy chỉnh giờ (NTP) rồi đăng ký lại / "
+                          "this machine's clock is " + minutes + " minutes off the collector's (" +
+                          util::formatIso8601(util::unixNow()) + " here, " +
+                          util::formatIso8601(*server) + " there); set the time (NTP) and enrol again",
+                      "clock_skew", false);
   }
 }
 }  // namespace
@@ -91,6 +117,9 @@ posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
                                          std::chrono::milliseconds timeout,
                                          std::string* serverCertPem) {
   auto tls = net::makeClientContext({});
+  // The clock first: a token spent on certificates this machine would then call "not yet
+  // valid" helps nobody.
+  checkClock(post(tls, collector, "/healthz", "", timeout, nullptr));
   auto r = post(tls, collector, "/v1/enrol", request.SerializeAsString(), timeout, serverCertPem);
   if (r.status != 200) failWith(r);
   posture::v1::EnrolResponse out;

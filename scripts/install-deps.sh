@@ -16,6 +16,8 @@ packages=(
   nftables iptables iproute2 radvd dnsmasq-base
   # Debian packages: cpack's dependency list, unit verification, the collector's user
   dpkg-dev fakeroot systemd adduser
+  # a skewed clock for the enrolment test
+  faketime
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,7 @@
 #include "common/net/http_server.h"
 
+#include "common/util/time.h"
+
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -66,6 +68,8 @@ std::string nameEntry(X509_NAME* name, int nid) {
 http::response<http::string_body> toHttp(Response&& r, unsigned version, bool keepAlive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "posture-collector");
+  // Agents compare it with their own clock to tell a skewed clock from other failures.
+  res.set(http::field::date, util::formatHttpDate(util::unixNow()));
   res.set(http::field::content_type, r.contentType);
   res.keep_alive(keepAlive);
   res.body() = std::move(r.body);

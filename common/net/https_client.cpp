@@ -153,6 +153,7 @@ asio::awaitable<ClientResponse> HttpsClient::post(std::string target, std::strin
     ClientResponse out;
     out.status = res.result_int();
     out.contentType = std::string(res[http::field::content_type]);
+    out.date = std::string(res[http::field::date]);
     out.body = std::move(res.body());
     if (!res.keep_alive()) close();
     co_return out;

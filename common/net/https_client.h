@@ -17,6 +17,7 @@ struct ClientResponse {
   unsigned status = 0;
   std::string contentType;
   std::string body;
+  std::string date;  // the server's Date header, if any
 };
 
 // Every failure names the collector and the step that failed ("connect", "TLS handshake").

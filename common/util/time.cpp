@@ -1,5 +1,6 @@
 #include "common/util/time.h"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -59,6 +60,46 @@ std::string formatDate(std::int64_t daysSinceEpoch) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
+}
+
+namespace {
+constexpr const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // 1970-01-01 was a Thursday
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
+std::string formatHttpDate(std::int64_t t) {
+  std::int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  std::int64_t secs = t - day * 86400;
+  std::string iso = formatDate(day);  // YYYY-MM-DD
+  int month = std::stoi(iso.substr(5, 2));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %s %s %s %02d:%02d:%02d GMT",
+                kDays[((day % 7) + 7) % 7], iso.substr(8, 2).c_str(), kMonths[month - 1],
+                iso.substr(0, 4).c_str(), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  return buf;
+}
+
+std::optional<std::int64_t> parseHttpDate(std::string_view s) {
+  // "Www, DD Mon YYYY HH:MM:SS GMT"
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
+  int month = 0;
+  for (int m = 0; m < 12; ++m) {
+    if (s.substr(8, 3) == kMonths[m]) month = m + 1;
+  }
+  if (month == 0) return std::nullopt;
+  std::string iso = std::string(s.substr(12, 4)) + "-" + (month < 10 ? "0" : "") +
+                    std::to_string(month) + "-" + std::string(s.substr(5, 2));
+  auto day = parseDate(iso);
+  if (!day) return std::nullopt;
+  auto num = [&](std::size_t at) -> int {
+    if (!std::isdigit(static_cast<unsigned char>(s[at])) || !std::isdigit(static_cast<unsigned char>(s[at + 1]))) return -1;
+    return (s[at] - '0') * 10 + (s[at + 1] - '0');
+  };
+  int h = num(17), mi = num(20), se = num(23);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[19] != ':' || s[22] != ':') return std::nullopt;
+  return *day * 86400 + h * 3600 + mi * 60 + se;
 }
 
 }  // namespace posture::util

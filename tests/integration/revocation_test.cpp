@@ -83,3 +83,24 @@ TEST_CASE("an expired enrolment token is refused with its cause") {
   CHECK_FALSE(std::filesystem::exists(state + "/agent.conf"));
   std::filesystem::remove_all(state);
 }
+
+TEST_CASE("a machine whose clock is two days off is told so, and its token is not spent") {
+  if (util::findExecutable("faketime").empty()) {
+    FAIL("faketime is not installed (scripts/install-deps.sh installs it)");
+  }
+  test::CollectorProcess collector;
+  std::string token = collector.createToken("BS-VP", 1);
+  std::string state = test::makeTempDir("posture-agent-");
+  auto skewed = util::runProcess({"faketime", "-f", "-2d", POSTURE_AGENT_BIN, "enroll", "--collector",
+                                  collector.address, "--token", token, "--state-dir", state});
+  CHECK(skewed.exitCode != 0);
+  CHECK_MESSAGE(skewed.err.find("minutes off the collector's") != std::string::npos, skewed.err);
+  CHECK_MESSAGE((skewed.err.find(" 2880 minutes") != std::string::npos ||
+                 skewed.err.find(" 2879 minutes") != std::string::npos), skewed.err);
+  CHECK_MESSAGE(skewed.err.find("đồng hồ của máy này lệch") != std::string::npos, skewed.err);
+  // The clock fixed, the same single-use token still enrols.
+  auto fixed = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
+                                 "--token", token, "--state-dir", state});
+  CHECK_MESSAGE(fixed.exitCode == 0, fixed.err);
+  std::filesystem::remove_all(state);
+}

@@ -21,3 +21,20 @@ TEST_CASE("dates format in ISO and Vietnamese order") {
   CHECK(formatVietnamese(1703957400 + 0) == "31/12/2023 00:30");
   CHECK(vietnamDay(1703957400) == 19722);
 }
+
+TEST_CASE("HTTP dates (RFC 7231) are written and read back") {
+  using posture::util::formatHttpDate;
+  using posture::util::parseHttpDate;
+  CHECK(formatHttpDate(0) == "Thu, 01 Jan 1970 00:00:00 GMT");
+  CHECK(formatHttpDate(1795515943) == "Tue, 24 Nov 2026 10:25:43 GMT");
+  CHECK(formatHttpDate(951782400) == "Tue, 29 Feb 2000 00:00:00 GMT");
+  for (std::int64_t t : {std::int64_t{0}, std::int64_t{951782400}, std::int64_t{1795515943}, std::int64_t{4102444799}}) {
+    CHECK(parseHttpDate(formatHttpDate(t)) == t);
+  }
+  CHECK_FALSE(parseHttpDate(""));
+  CHECK_FALSE(parseHttpDate("Tue, 24 Nov 2026 10:25:43 UTC"));
+  CHECK_FALSE(parseHttpDate("Tue, 31 Feb 2026 10:25:43 GMT"));
+  CHECK_FALSE(parseHttpDate("Tue, 24 Nox 2026 10:25:43 GMT"));
+  CHECK_FALSE(parseHttpDate("Tue, 24 Nov 2026 25:25:43 GMT"));
+  CHECK_FALSE(parseHttpDate("Tue, 24 Nov 2026 1a:25:43 GMT"));
+}
