@@ -61,7 +61,16 @@ struct HttpsClient::Impl {
     auto& lowest = beast::get_lowest_layer(*stream);
     lowest.expires_after(timeout);
     auto endpoint = co_await lowest.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) throw NetError("cannot connect to collector " + where() + ": " + ec.message());
+    if (ec) {
+      // Which addresses, and so which IP versions, were tried: "unreachable over IPv6 but
+      // not tried over IPv4" is a different fix from "unreachable at all".
+      std::string tried;
+      for (const auto& r : results) {
+        auto a = r.endpoint().address();
+        tried += (tried.empty() ? "" : ", ") + std::string(a.is_v6() ? "IPv6 " : "IPv4 ") + a.to_string();
+      }
+      throw NetError("cannot connect to collector " + where() + " (tried " + tried + "): " + ec.message());
+    }
     family = endpoint.address().is_v6() ? 6 : 4;
     lowest.socket().set_option(tcp::no_delay(true), ec);
     lowest.expires_after(timeout);

@@ -104,3 +104,17 @@ TEST_CASE("a machine whose clock is two days off is told so, and its token is no
   CHECK_MESSAGE(fixed.exitCode == 0, fixed.err);
   std::filesystem::remove_all(state);
 }
+
+TEST_CASE("an unreachable collector is reported with the IP versions and addresses tried") {
+  std::string state = test::makeTempDir("posture-agent-");
+  // Port 1 on loopback: nothing listens there.
+  auto v4 = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", "127.0.0.1:1", "--token",
+                              "x", "--state-dir", state});
+  CHECK(v4.exitCode != 0);
+  CHECK_MESSAGE(v4.err.find("(tried IPv4 127.0.0.1)") != std::string::npos, v4.err);
+  auto v6 = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", "[::1]:1", "--token", "x",
+                              "--state-dir", state});
+  CHECK(v6.exitCode != 0);
+  CHECK_MESSAGE(v6.err.find("(tried IPv6 ::1)") != std::string::npos, v6.err);
+  std::filesystem::remove_all(state);
+}
