@@ -1,12 +1,15 @@
 #include "collector/org/layers.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace posture::collector::org {
 namespace {
-std::string pct(std::uint32_t n, std::uint32_t d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", d ? 100.0 * n / d : 0.0);
+// "80%", "87.5%": whole percentages without decimals.
+std::string pct(double percent) {
+  char buf[64];
+  double rounded = std::round(percent * 10) / 10;
+  std::snprintf(buf, sizeof buf, rounded == std::floor(rounded) ? "%.0f%%" : "%.1f%%", rounded);
   return buf;
 }
 std::string iso(std::int64_t day) {
@@ -49,20 +52,30 @@ std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_vi
         }
         break;
       case 2: {
+        // Telemetry first (what failed most often), then the contract.
         bool share = t.total > 0 && t.protectedManaged * 100.0 >= t.requiredPercent * t.total;
         v.pass = !expired && share;
-        std::string telemetryVi = std::to_string(t.protectedManaged) + "/" + std::to_string(t.total) +
-                                  " máy được bảo vệ và quản trị tập trung (" + pct(t.protectedManaged, t.total) + ")";
-        std::string telemetryEn = std::to_string(t.protectedManaged) + "/" + std::to_string(t.total) +
-                                  " endpoints protected and centrally managed (" + pct(t.protectedManaged, t.total) + ")";
-        char need[32];
-        std::snprintf(need, sizeof need, "%.0f%%", t.requiredPercent);
-        v.evidenceVi = "Lớp 2: " + r->reference + ", hợp đồng " + r->document +
-                       (r->validUntil ? (expired ? " đã hết hạn " : " đến ") + formatDayVi(*r->validUntil) : "") +
-                       "; " + telemetryVi + (share ? "" : std::string(" < ") + need);
-        v.evidenceEn = "Layer 2: " + r->reference + ", contract " + r->document +
-                       (r->validUntil ? (expired ? " expired " : " until ") + iso(*r->validUntil) : "") +
-                       "; " + telemetryEn + (share ? "" : std::string(" < ") + need);
+        std::string need = pct(t.requiredPercent);
+        std::string telemetryVi, telemetryEn;
+        if (t.total == 0) {
+          telemetryVi = "chưa có máy nào báo cáo (cần ≥ " + need + " máy được bảo vệ và quản trị tập trung)";
+          telemetryEn = "no endpoint has reported (needs ≥ " + need + " protected and centrally managed)";
+        } else {
+          std::string counts = std::to_string(t.protectedManaged) + "/" + std::to_string(t.total);
+          std::string share100 = pct(100.0 * t.protectedManaged / t.total);
+          telemetryVi = counts + " máy được bảo vệ và quản trị tập trung (" + share100 + ")" +
+                        (share ? " ≥ " : " < ") + need;
+          telemetryEn = counts + " endpoints protected and centrally managed (" + share100 + ")" +
+                        (share ? " ≥ " : " < ") + need;
+        }
+        std::string contractVi = r->reference + ", hợp đồng " + r->document;
+        std::string contractEn = r->reference + ", contract " + r->document;
+        if (r->validUntil) {
+          contractVi += (expired ? " đã hết hạn " : " đến ") + formatDayVi(*r->validUntil);
+          contractEn += (expired ? " expired " : " until ") + iso(*r->validUntil);
+        }
+        v.evidenceVi = "Lớp 2: " + telemetryVi + "; " + contractVi;
+        v.evidenceEn = "Layer 2: " + telemetryEn + "; " + contractEn;
         break;
       }
       case 3: {

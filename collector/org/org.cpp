@@ -57,7 +57,7 @@ std::int64_t addMonths(std::int64_t day, int months) {
 std::string formatDayVi(std::int64_t day) {
   int y, m, d;
   civil(day, y, m, d);
-  char buf[16];
+  char buf[40];  // room for any int, so -Wformat-truncation is satisfied
   std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
   return buf;
 }

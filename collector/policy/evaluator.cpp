@@ -1,6 +1,7 @@
 #include "collector/policy/evaluator.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace posture::policy {
@@ -112,19 +113,55 @@ Tri evaluateCheck(const Check& check, const Facts& facts) {
   return evaluate(check.predicate, facts);
 }
 
-Tri evaluateTargetPredicate(const Target& target, const Facts& facts) {
+FactSubject measureSubject(const Target& target) {
   switch (target.measure.kind) {
-    case Measure::Kind::ShareOfEndpoints:
-    case Measure::Kind::ShareOfSystems: break;
-    case Measure::Kind::FourLayer:
-      throw std::logic_error("target '" + target.id + "' counts units by their layers; it has no predicate");
+    case Measure::Kind::ShareOfEndpoints: return FactSubject::Endpoint;
+    case Measure::Kind::ShareOfSystems: return FactSubject::System;
+    case Measure::Kind::FourLayer: break;
   }
+  throw std::logic_error("target '" + target.id + "' counts units by their layers; it has no predicate");
+}
+
+namespace {
+// The loader guarantees the predicate reads one catalogue; facts of the other would make
+// every comparison unknown and the share silently 0%, so a mix-up is a programming error.
+void requireFactsFor(const Target& target, const Facts& facts) {
+  FactSubject wanted = measureSubject(target);
+  if (facts.subject() != wanted) {
+    throw std::logic_error("target '" + target.id + "' reads " +
+                           std::string(factSubjectName(wanted)) + " facts, given " +
+                           std::string(factSubjectName(facts.subject())) + " facts");
+  }
+}
+}  // namespace
+
+Tri evaluateTargetPredicate(const Target& target, const Facts& facts) {
+  requireFactsFor(target, facts);
   return evaluate(target.measure.predicate, facts);
 }
 
+Tri evaluateSystemPredicate(const Target& target, const Facts& systemFacts) {
+  if (target.measure.kind != Measure::Kind::ShareOfSystems) {
+    throw std::logic_error("target '" + target.id + "' is not a share_of_systems target");
+  }
+  return evaluateTargetPredicate(target, systemFacts);
+}
+
 bool inTargetScope(const Target& target, const Facts& facts) {
+  requireFactsFor(target, facts);
   if (target.measure.among.empty()) return true;
   return evaluate(target.measure.among.front(), facts) == Tri::True;
+}
+
+bool fourLayerPasses(const Target& target, const std::array<bool, 4>& layerPasses) {
+  if (target.measure.kind != Measure::Kind::FourLayer) {
+    throw std::logic_error("target '" + target.id + "' is not a four_layer target");
+  }
+  for (int layer : target.measure.layers) {
+    if (layer < 1 || layer > 4) throw std::logic_error("target '" + target.id + "': layer out of range");
+    if (!layerPasses[static_cast<std::size_t>(layer - 1)]) return false;
+  }
+  return true;
 }
 
 std::vector<std::string> factsUsedBy(const Predicate& predicate) {

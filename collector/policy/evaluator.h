@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,12 +14,22 @@ namespace posture::policy {
 // as not satisfied.
 Tri evaluate(const Predicate& predicate, const Facts& facts);
 Tri evaluateCheck(const Check& check, const Facts& facts);
-// Does this endpoint (share_of_endpoints) or information system (share_of_systems, with
-// Facts(FactSubject::System)) count toward the target's share? Not for four_layer
-// targets (std::logic_error): those count units whose layers pass.
+// What a share target's predicate reads: Endpoint for share_of_endpoints, System for
+// share_of_systems. std::logic_error for four_layer (it has no predicate).
+FactSubject measureSubject(const Target& target);
+// Does this endpoint (share_of_endpoints, facts from factsFromReport) or information
+// system (share_of_systems, Facts(FactSubject::System)) count toward the target's share?
+// std::logic_error for a four_layer target, or for facts of the other subject.
 Tri evaluateTargetPredicate(const Target& target, const Facts& facts);
+// The same, for share_of_systems targets only (std::logic_error otherwise).
+Tri evaluateSystemPredicate(const Target& target, const Facts& systemFacts);
 // Is this endpoint / system in the target's denominator (its `among`, true without one)?
+// Same preconditions as evaluateTargetPredicate.
 bool inTargetScope(const Target& target, const Facts& facts);
+// Does a unit count toward a four_layer target? layerPasses[i] is the verdict of layer i+1
+// for the unit (collector/org/layers.h); true when every listed layer passes.
+// std::logic_error for other measures.
+bool fourLayerPasses(const Target& target, const std::array<bool, 4>& layerPasses);
 
 // Fact names a check or target reads (through named predicates too), each once, in order
 // of first appearance: the "observed value" columns of exports.
@@ -30,7 +41,7 @@ enum class TargetStatus {
   Met,     // at or above the milestone in force, and at or above the next one
   AtRisk,  // at or above the milestone in force but below the next one
   Missed,  // below the milestone in force
-  NoData,  // no endpoint in scope
+  NoData,  // nothing in scope (no endpoint, system or unit)
 };
 std::string_view targetStatusName(TargetStatus status, bool vietnamese);
 

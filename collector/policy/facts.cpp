@@ -132,7 +132,15 @@ const FactInfo* findSystemFact(std::string_view name) {
   return nullptr;
 }
 
+std::string_view factSubjectName(FactSubject s) {
+  return s == FactSubject::System ? "system" : "endpoint";
+}
+
 Facts::Facts() : Facts(FactSubject::Endpoint) {}
+
+FactSubject Facts::subject() const {
+  return catalogue_ == &kSystemCatalogue ? FactSubject::System : FactSubject::Endpoint;
+}
 
 Facts::Facts(FactSubject subject)
     : catalogue_(subject == FactSubject::Endpoint ? &kCatalogue : &kSystemCatalogue),

@@ -24,6 +24,7 @@ std::string_view factTypeName(FactType);  // "bool", "number", "string"
 // registry of its unit). Endpoint checks and share_of_endpoints read endpoint facts only;
 // share_of_systems reads system facts only.
 enum class FactSubject { Endpoint, System };
+std::string_view factSubjectName(FactSubject);  // "endpoint", "system"
 
 // The facts a predicate may name. The loader rejects any other name, and
 // collector/policy/README.md documents each one (a test keeps the two in step).
@@ -46,6 +47,7 @@ public:
   // catalogue order (a fleet holds one Facts per endpoint while it is evaluated).
   Facts();  // the endpoint catalogue
   explicit Facts(FactSubject subject);
+  FactSubject subject() const;  // which catalogue this holds
   const FactValue* get(std::string_view name) const;
   void set(std::string_view name, FactValue value);
   // Every value by name (a copy; for tests and listings).

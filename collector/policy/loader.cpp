@@ -398,24 +398,56 @@ private:
   }
 
   // Every fact a (resolved) predicate reads must describe `subject`: an endpoint check
-  // cannot read a registry fact, nor a systems share an endpoint fact.
-  void requireSubject(const Predicate& p, FactSubject subject, const char* where) const {
+  // cannot read a registry fact, nor a systems share an endpoint fact. The error points at
+  // the comparison; when it sits in a named predicate, the message names the predicate
+  // and where it was used, so either place can be fixed.
+  void requireSubject(const Predicate& p, FactSubject subject, const std::string& where,
+                      const std::string& via = {}) const {
     switch (p.kind) {
       case Predicate::Kind::Comparison: {
         bool isSystem = findSystemFact(p.comparison.fact) != nullptr;
         if (isSystem != (subject == FactSubject::System)) {
           fail(p.location, std::string("fact '") + p.comparison.fact + "' describes " +
                                (isSystem ? "an information system" : "an endpoint") +
-                               " and cannot be used in " + where);
+                               " and cannot be used in " + where + via);
         }
         return;
       }
       case Predicate::Kind::Ref:
-        if (p.resolved) requireSubject(*p.resolved, subject, where);
+        if (p.resolved) {
+          requireSubject(*p.resolved, subject, where,
+                         via.empty() ? "; reached through predicate '" + p.ref + "' used at line " +
+                                           std::to_string(p.location.line)
+                                     : via);
+        }
         return;
       default:
-        for (const auto& c : p.children) requireSubject(c, subject, where);
+        for (const auto& c : p.children) requireSubject(c, subject, where, via);
     }
+  }
+
+  // The first comparison of a resolved predicate (through names too), or nullptr.
+  static const Predicate* firstComparison(const Predicate& p) {
+    if (p.kind == Predicate::Kind::Comparison) return &p;
+    if (p.kind == Predicate::Kind::Ref) return p.resolved ? firstComparison(*p.resolved) : nullptr;
+    for (const auto& c : p.children) {
+      if (const Predicate* found = firstComparison(c)) return found;
+    }
+    return nullptr;
+  }
+
+  // A named predicate reads one kind of fact: endpoint facts (for checks and
+  // share_of_endpoints) or system facts (for share_of_systems), never both, so a name
+  // means the same thing wherever it is used.
+  void requireOneSubject(const std::string& name, const Predicate& p) const {
+    const Predicate* first = firstComparison(p);
+    if (first == nullptr) return;
+    bool system = findSystemFact(first->comparison.fact) != nullptr;
+    requireSubject(p, system ? FactSubject::System : FactSubject::Endpoint,
+                   "predicate '" + name + "', whose first fact '" + first->comparison.fact +
+                       "' (line " + std::to_string(first->location.line) + ") describes " +
+                       (system ? "an information system" : "an endpoint") +
+                       " (a named predicate reads endpoint facts or system facts, not both)");
   }
 
   std::vector<int> layers(const YAML::Node& node) const {
@@ -571,7 +603,7 @@ private:
     if (const Field* targets = find(top, "targets")) {
       for (const auto& item : list(*targets)) p.targets.push_back(target(item));
     }
-    for (const auto& [name, at] : namedAt_) resolveNamed(name, at);
+    for (const auto& [name, at] : namedAt_) requireOneSubject(name, *resolveNamed(name, at));
     if (p.checks.empty() && p.targets.empty()) {
       fail(root, "the policy defines no checks and no targets");
     }

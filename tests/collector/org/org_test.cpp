@@ -63,6 +63,15 @@ TEST_CASE("bad organization files are refused with file, line, column and reason
       {"units:\n  - {code: A, kind: commune, name_vi: X}\nsystems:\n  - {code: S, unit: A, name_vi: Y, level: 6}\n", "org.yaml:4:43: 'level' must be a whole number from 1 to 5, got '6'"},
       {"units:\n  - {code: A, kind: commune, name_vi: X}\nsystems:\n  - {code: S, unit: A, name_vi: Y, level: 2, shared: yes}\n", "org.yaml:4:54: 'shared' must be true or false, got 'yes'"},
       {"systems:\n  - {code: S, unit: NOPE, name_vi: Y, level: 2}\n", "org.yaml:2:5: system S: unknown unit 'NOPE'"},
+      {"units:\n  - {code: A, kind: commune, name_vi: {x: 1}}\n", "org.yaml:2:39: 'name_vi' must be text"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X, kind: district}\n", "org.yaml:2:42: duplicate key 'kind' in unit"},
+      {"units: {code: A}\n", "org.yaml:1:8: units must be a list"},
+      {"units:\n  - code: A\n    kind: commune\n    name_vi: X\n    layers:\n      3: {assessor: Z, date: 2025-01-01, period_months: twelve}\n", "org.yaml:6:57: 'period_months' must be a whole number from 1 to 120, got 'twelve'"},
+      {"units:\n  - code: A\n    kind: commune\n    name_vi: X\n    layers:\n      1: {officer: Z, date: 01/03/2024}\n", "org.yaml:6:29: 'date' must be a real date written YYYY-MM-DD"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X}\nsystems:\n  - {code: S, unit: A, name_vi: Y, level: 2}\n  - {code: S, unit: A, name_vi: Z, level: 2}\n", "org.yaml:5:12: system 'S' is listed twice"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X}\nsystems:\n  - {code: S, unit: A, name_vi: Y, level: 2, dossier_date: 2023-13-01}\n", "org.yaml:4:60: 'dossier_date' must be a real date written YYYY-MM-DD"},
+      {"units:\n  - {code: A, kind: commune, name_vi: X, parent: A}\n", "org.yaml:2:5: unit A: its parents form a cycle"},
+      {"colour: red\n", "org.yaml:1:1: unknown key 'colour' in the file"},
       {"units: [\n", "org.yaml:"},
       {"", "org.yaml:1:1: the file is empty"},
   };
@@ -71,6 +80,11 @@ TEST_CASE("bad organization files are refused with file, line, column and reason
     std::string error = importError(*db, c.yaml);
     CHECK_MESSAGE(error.find(c.expected) == 0, error);
   }
+  // The same through a file on disk: the message starts with the file's path.
+  auto file = dir.write("bad.yaml", cases[0].yaml);
+  CHECK_THROWS_WITH(importOrgFile(*db, file, "lan", 1000),
+                    (file.string() + ":2:21: kind must be province, district, commune or department").c_str());
+  CHECK_THROWS_WITH(importOrgFile(*db, dir.path() / "missing.yaml", "lan", 1000), doctest::Contains("cannot be read"));
   // Nothing of any refused file was written.
   CHECK(loadOrg(*db).units.empty());
   CHECK(listAudit(*db).empty());
@@ -124,8 +138,28 @@ TEST_CASE("the sample organization imports") {
   test::TempDir dir("posture-org-");
   auto db = openDatabase(dir.path());
   auto r = importOrgFile(*db, std::string(POSTURE_SOURCE_DIR) + "/examples/org/binh-son.yaml", "lan", 1000);
-  CHECK(r.added > 10);
-  CHECK(loadOrg(*db).findUnit("BS-VP") != nullptr);
+  CHECK(r.added == 17);  // 6 units, 8 layer records, 3 systems
+  auto model = loadOrg(*db);
+  for (const char* code : {"QNG", "BS", "BS-VP", "BS-TC", "BS-BT", "BS-BC"}) CHECK(model.findUnit(code) != nullptr);
+  CHECK(model.parents()["BS-BC"] == "BS");
+  // Layer 3 of the district expired in 2025: a gap the sample shows; the other three hold.
+  auto v = evaluateLayers(model, "BS", day("2026-11-24"), Layer2Telemetry{10, 10, 90});
+  CHECK(v[0].pass);
+  CHECK(v[1].pass);
+  CHECK_FALSE(v[2].pass);
+  CHECK(v[3].pass);
+  const InfoSystem* qlvb = nullptr;
+  for (const auto& s : model.systems) {
+    if (s.code == "BS-QLVB") qlvb = &s;
+  }
+  REQUIRE(qlvb != nullptr);
+  CHECK(qlvb->shared);
+  CHECK(qlvb->level == 3);
+  bool unapprovedLevel2 = false;
+  for (const auto& s : model.systems) unapprovedLevel2 |= s.level == 2 && !s.dossierApprovedDay;
+  CHECK(unapprovedLevel2);
+  auto again = importOrgFile(*db, std::string(POSTURE_SOURCE_DIR) + "/examples/org/binh-son.yaml", "lan", 2000);
+  CHECK(again.unchanged == 17);
 }
 
 TEST_CASE("four layers: records, expiry, independence and layer-2 telemetry") {
@@ -142,18 +176,37 @@ TEST_CASE("four layers: records, expiry, independence and layer-2 telemetry") {
   CHECK(v[3].pass);
   CHECK(v[2].evidenceVi.find("01/06/2025") != std::string::npos);
 
+  CHECK(v[1].evidenceVi == "Lớp 2: 9/10 máy được bảo vệ và quản trị tập trung (90%) ≥ 90%; VNPT, hợp đồng 45/HĐ đến 31/12/2026");
+  CHECK(v[0].evidenceVi == "Lớp 1: Nguyễn Văn An, quyết định 123/QĐ-UBND ngày 01/03/2024");
+  CHECK(v[2].evidenceVi == "Lớp 3: đánh giá độc lập ngày 01/06/2025 bởi Trung tâm CNTT tỉnh, còn hiệu lực 12 tháng (hết hạn 01/06/2026)");
+  CHECK(v[3].evidenceVi.find("chỉ kiểm tra hồ sơ") != std::string::npos);
+  CHECK(v[3].evidenceEn.find("record only") != std::string::npos);
+
   v = evaluateLayers(model, "BS", day("2026-01-15"), eight);
   CHECK_FALSE(v[1].pass);  // 8/10 < 90%
-  CHECK(v[1].evidenceEn.find("8/10") != std::string::npos);
-  CHECK_FALSE(evaluateLayers(model, "BS", day("2026-01-15"), none)[1].pass);
+  CHECK(v[1].evidenceVi.rfind("Lớp 2: 8/10 máy được bảo vệ và quản trị tập trung (80%) < 90%", 0) == 0);
+  CHECK(v[1].evidenceEn.rfind("Layer 2: 8/10 endpoints protected and centrally managed (80%) < 90%", 0) == 0);
+  v = evaluateLayers(model, "BS", day("2026-01-15"), none);
+  CHECK_FALSE(v[1].pass);
+  CHECK(v[1].evidenceEn.find("no endpoint has reported") != std::string::npos);
+  CHECK(evaluateLayers(model, "BS", day("2026-01-15"), Layer2Telemetry{7, 8, 87.5})[1].pass);
+  CHECK(evaluateLayers(model, "BS", day("2026-01-15"), Layer2Telemetry{7, 8, 87.5})[1].evidenceVi.find("(87.5%) ≥ 87.5%") != std::string::npos);
 
   // The layer-3 record expires after its period: a gap, not a pass.
   v = evaluateLayers(model, "BS", day("2026-06-02"), nine);
   CHECK_FALSE(v[2].pass);
   CHECK(v[2].evidenceEn.find("older than its 12 months") != std::string::npos);
   CHECK(evaluateLayers(model, "BS", day("2026-06-01"), nine)[2].pass);  // due day still valid
-  // And layer 2 after the contract's end.
-  CHECK_FALSE(evaluateLayers(model, "BS", day("2027-01-01"), nine)[1].pass);
+  // And layer 2 after the contract's end, even with every endpoint protected.
+  v = evaluateLayers(model, "BS", day("2027-01-01"), Layer2Telemetry{10, 10, 90});
+  CHECK_FALSE(v[1].pass);
+  CHECK(v[1].evidenceVi.find("hợp đồng 45/HĐ đã hết hạn 31/12/2026") != std::string::npos);
+  // Layer 4 with a validity that has ended.
+  LayerRecord l4 = *model.findLayer("BS", 4);
+  l4.validUntil = day("2025-12-31");
+  putLayer(*db, l4, "lan", 1500);
+  CHECK_FALSE(evaluateLayers(loadOrg(*db), "BS", day("2026-01-15"), nine)[3].pass);
+  CHECK(evaluateLayers(loadOrg(*db), "BS", day("2025-12-31"), nine)[3].pass);
 
   // Not independent: the assessor is the monitoring provider.
   LayerRecord l3 = *model.findLayer("BS", 3);

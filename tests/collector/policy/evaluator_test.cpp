@@ -39,7 +39,7 @@ Tri none(std::vector<Predicate> c) { return evaluate(group(Predicate::Kind::None
 
 Target targetWith(std::vector<Milestone> milestones) {
   Target target;
-  target.id = "t";
+  target.id = std::string("t");  // not = "t": GCC 12 -O3 misreports -Wrestrict (bug 105651)
   target.milestones = std::move(milestones);
   return target;
 }

@@ -100,12 +100,30 @@ const BadFile kBadFiles[] = {
      "cannot be used in an endpoint check"},
     {"system-fact-via-name.yaml",
      "system-fact-via-name.yaml:9:9: fact 'system.level' describes an information system and "
-     "cannot be used in share_of_endpoints (it counts endpoints)"},
+     "cannot be used in share_of_endpoints (it counts endpoints); reached through predicate "
+     "'high-level' used at line 13"},
     {"layer-five.yaml",
      "layer-five.yaml:8:40: layer must be 1, 2, 3 or 4 (the four-layer model), got 5"},
     {"layer-twice.yaml", "layer-twice.yaml:8:43: layer 2 is listed twice"},
     {"layers-empty.yaml",
      "layers-empty.yaml:8:36: layers must be a non-empty list of layer numbers 1..4, got "},
+    {"layer-not-number.yaml", "layer-not-number.yaml:8:40: layer must be a number, got 'two'"},
+    {"unknown-system-fact.yaml",
+     "unknown-system-fact.yaml:8:40: unknown fact 'system.levle' (facts of system.: "
+     "system.level, system.shared, system.dossier_approved, "},
+    {"endpoint-fact-in-among.yaml",
+     "endpoint-fact-in-among.yaml:10:14: fact 'antivirus.managed' describes an endpoint and "
+     "cannot be used in share_of_systems (it counts information systems)"},
+    {"measure-two-kinds.yaml",
+     "measure-two-kinds.yaml:9:7: measure needs exactly one of: share_of_endpoints, "
+     "share_of_systems, four_layer"},
+    {"four-layer-among.yaml",
+     "four-layer-among.yaml:10:7: 'among' applies to share_of_endpoints and share_of_systems, "
+     "not four_layer"},
+    {"mixed-predicate.yaml",
+     "mixed-predicate.yaml:10:9: fact 'system.shared' describes an information system and "
+     "cannot be used in predicate 'mixed', whose first fact 'firewall.enabled' (line 6) "
+     "describes an endpoint (a named predicate reads endpoint facts or system facts, not both)"},
 };
 
 // Seed text from `line` on, with every run of whitespace made one space: the plans are PDF
