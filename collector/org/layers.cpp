@@ -12,6 +12,21 @@ std::string pct(double percent) {
   std::snprintf(buf, sizeof buf, rounded == std::floor(rounded) ? "%.0f%%" : "%.1f%%", rounded);
   return buf;
 }
+// The same party written with other spacing or ASCII case is still the same party.
+std::string party(const std::string& name) {
+  std::string out;
+  bool space = false;
+  for (char c : name) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
 std::string iso(std::int64_t day) {
   // YYYY-MM-DD from dd/mm/yyyy
   std::string vi = formatDayVi(day);
@@ -82,7 +97,8 @@ std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_vi
         std::int64_t due = addMonths(r->date, r->periodMonths);
         bool late = today > due;
         const LayerRecord* provider = model.findLayer(unitCode, 2);
-        bool dependent = provider && !provider->reference.empty() && provider->reference == r->reference;
+        bool dependent = provider && !party(provider->reference).empty() &&
+                         party(provider->reference) == party(r->reference);
         v.pass = !late && !dependent && !expired;
         v.evidenceVi = "Lớp 3: đánh giá độc lập ngày " + formatDayVi(r->date) + " bởi " + r->reference +
                        (late ? ", đã quá hạn " : ", còn hiệu lực ") + std::to_string(r->periodMonths) +

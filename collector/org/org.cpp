@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <set>
 
 #include "collector/audit/audit.h"
@@ -98,6 +99,38 @@ const LayerRecord* OrgModel::findLayer(std::string_view unit, int layer) const {
 std::map<std::string, std::string> OrgModel::parents() const {
   std::map<std::string, std::string> out;
   for (const auto& u : units) out[u.code] = u.parent;
+  return out;
+}
+
+std::vector<std::string> OrgModel::ancestors(std::string_view code) const {
+  std::vector<std::string> out;
+  const Unit* u = findUnit(code);
+  // Bounded by the number of units, so a hand-built model with a cycle cannot loop.
+  while (u && !u->parent.empty() && out.size() < units.size()) {
+    if (u->parent == code || std::find(out.begin(), out.end(), u->parent) != out.end()) break;
+    out.push_back(u->parent);
+    u = findUnit(u->parent);
+  }
+  return out;
+}
+
+std::vector<std::string> OrgModel::subtree(std::string_view code) const {
+  std::vector<std::string> out{std::string(code)};
+  std::set<std::string, std::less<>> seen{std::string(code)};
+  // Depth-first: each unit is followed by its children (sorted by code), each only once.
+  std::function<void(const std::string&)> visit = [&](const std::string& parent) {
+    std::vector<std::string> kids;
+    for (const auto& u : units) {
+      if (u.parent == parent && !seen.count(u.code)) kids.push_back(u.code);
+    }
+    std::sort(kids.begin(), kids.end());
+    for (const auto& k : kids) {
+      if (!seen.insert(k).second) continue;
+      out.push_back(k);
+      visit(k);
+    }
+  };
+  visit(std::string(code));
   return out;
 }
 

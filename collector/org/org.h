@@ -61,6 +61,12 @@ struct OrgModel {
   const Unit* findUnit(std::string_view code) const;
   const LayerRecord* findLayer(std::string_view unit, int layer) const;
   std::map<std::string, std::string> parents() const;  // code -> parent ("" for roots)
+  // The parent chain, nearest first, excluding `code` itself; empty for a root and for a
+  // code absent from the tree (a unit seen only in reports is an unknown root).
+  std::vector<std::string> ancestors(std::string_view code) const;
+  // `code` and all its descendants, `code` first, then depth-first in code order; just
+  // {code} for a leaf or a code absent from the tree.
+  std::vector<std::string> subtree(std::string_view code) const;
 };
 
 OrgModel loadOrg(db::Connection& db);

@@ -215,11 +215,54 @@ TEST_CASE("four layers: records, expiry, independence and layer-2 telemetry") {
   v = evaluateLayers(loadOrg(*db), "BS", day("2026-01-15"), nine);
   CHECK_FALSE(v[2].pass);
   CHECK(v[2].evidenceEn.find("not independent") != std::string::npos);
+  CHECK(v[2].evidenceVi.find("không độc lập") != std::string::npos);
+  // Written with other case and spacing, still the same party.
+  l3.reference = "  vnpt ";
+  putLayer(*db, l3, "lan", 2001);
+  CHECK_FALSE(evaluateLayers(loadOrg(*db), "BS", day("2026-01-15"), nine)[2].pass);
+  // An independent assessor passes again.
+  l3.reference = "Trung tâm CNTT tỉnh";
+  putLayer(*db, l3, "lan", 2002);
+  CHECK(evaluateLayers(loadOrg(*db), "BS", day("2026-01-15"), nine)[2].pass);
 
   // A unit without records fails every layer, saying so.
   v = evaluateLayers(model, "BS-VP", day("2026-01-15"), nine);
   for (const auto& l : v) CHECK_FALSE(l.pass);
   CHECK(v[0].evidenceVi == "Lớp 1: chưa có hồ sơ cán bộ chuyên trách tại chỗ");
+}
+
+TEST_CASE("tree: ancestors and subtree, unknown codes are roots") {
+  OrgModel m;
+  m.units = {{"QNG", "", "Tỉnh Quảng Ngãi", "", UnitKind::Province},
+             {"BS", "QNG", "Huyện Bình Sơn", "", UnitKind::District},
+             {"BS-VP", "BS", "Văn phòng HĐND-UBND", "", UnitKind::Department},
+             {"BS-TC", "BS", "Phòng Tài chính - Kế hoạch", "", UnitKind::Department},
+             {"BS-BT", "BS", "UBND xã Bình Thạnh", "", UnitKind::Commune},
+             {"BS-BT.T1", "BS-BT", "Thôn 1", "", UnitKind::Commune},
+             {"DQ", "QNG", "Huyện Đức Phổ", "", UnitKind::District}};
+  CHECK(m.ancestors("BS-BT.T1") == std::vector<std::string>{"BS-BT", "BS", "QNG"});
+  CHECK(m.ancestors("BS-VP") == std::vector<std::string>{"BS", "QNG"});
+  CHECK(m.ancestors("QNG").empty());
+  CHECK(m.subtree("BS") == std::vector<std::string>{"BS", "BS-BT", "BS-BT.T1", "BS-TC", "BS-VP"});
+  CHECK(m.subtree("QNG").size() == 7);
+  CHECK(m.subtree("BS-TC") == std::vector<std::string>{"BS-TC"});
+  // A unit code seen in reports but absent from the tree: an unknown root, no crash.
+  CHECK(m.findUnit("X-99") == nullptr);
+  CHECK(m.ancestors("X-99").empty());
+  CHECK(m.subtree("X-99") == std::vector<std::string>{"X-99"});
+  for (const auto& v : evaluateLayers(m, "X-99", day("2026-01-01"), Layer2Telemetry{10, 10, 90})) CHECK_FALSE(v.pass);
+  // A hand-built model with a cycle terminates.
+  m.units.push_back({"C1", "C2", "c1", "", UnitKind::Commune});
+  m.units.push_back({"C2", "C1", "c2", "", UnitKind::Commune});
+  CHECK(m.ancestors("C1") == std::vector<std::string>{"C2"});
+  CHECK(m.subtree("C1") == std::vector<std::string>{"C1", "C2"});
+  // The same through the database.
+  test::TempDir dir("posture-org-");
+  auto db = openDatabase(dir.path());
+  importOrgText(*db, kGood, "org.yaml", "lan", 1000);
+  auto stored = loadOrg(*db);
+  CHECK(stored.ancestors("BS-VP") == std::vector<std::string>{"BS", "QNG"});
+  CHECK(stored.subtree("QNG") == std::vector<std::string>{"QNG", "BS", "BS-VP"});
 }
 
 TEST_CASE("calendar months") {

@@ -226,3 +226,36 @@ TEST_CASE("system facts are their own catalogue and start unknown") {
   CHECK(system.get("antivirus.real_time") == nullptr);
   CHECK(findSystemFact("system.level")->type == FactType::Number);
 }
+
+TEST_CASE("a Facts knows its catalogue; Facts() is the endpoint one") {
+  CHECK(Facts().subject() == FactSubject::Endpoint);
+  CHECK(Facts(FactSubject::Endpoint).subject() == FactSubject::Endpoint);
+  CHECK(Facts(FactSubject::System).subject() == FactSubject::System);
+  CHECK(factSubjectName(FactSubject::Endpoint) == "endpoint");
+  CHECK(factSubjectName(FactSubject::System) == "system");
+  for (const auto& info : factCatalogue()) {
+    CAPTURE(info.name);
+    CHECK(info.subject == FactSubject::Endpoint);
+    CHECK(findSystemFact(info.name) == nullptr);
+    CHECK_FALSE(info.vi.empty());
+    CHECK_FALSE(info.en.empty());
+  }
+  for (const auto& info : systemFactCatalogue()) {
+    CAPTURE(info.name);
+    CHECK_FALSE(info.vi.empty());
+    CHECK_FALSE(info.en.empty());
+  }
+  // The six registry facts the evaluation derives, with their types.
+  std::vector<std::pair<std::string_view, FactType>> expected = {
+      {"system.level", FactType::Number},
+      {"system.shared", FactType::Bool},
+      {"system.dossier_approved", FactType::Bool},
+      {"system.plan_implemented", FactType::Bool},
+      {"system.assessment_required", FactType::Bool},
+      {"system.assessment_current", FactType::Bool}};
+  REQUIRE(systemFactCatalogue().size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(systemFactCatalogue()[i].name == expected[i].first);
+    CHECK(systemFactCatalogue()[i].type == expected[i].second);
+  }
+}
