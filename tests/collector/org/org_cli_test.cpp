@@ -55,7 +55,8 @@ TEST_CASE("org unit, layer and system commands") {
   CHECK(run("layer set", {"--data-dir", d, "--unit", "BS", "--layer", "3", "--period-months", "24"}) == 0);
   {
     auto db = openDatabase(dir.path());
-    const auto* l3 = loadOrg(*db).findLayer("BS", 3);
+    auto model = loadOrg(*db);  // findLayer points into it: keep it alive
+    const auto* l3 = model.findLayer("BS", 3);
     REQUIRE(l3 != nullptr);
     CHECK(l3->reference == "Trung tâm CNTT");
     CHECK(l3->document == "12/BC");
