@@ -156,27 +156,34 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
   co_return std::move(*response);
 }
 
-boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
+std::variant<AgentRegistry::Entry, net::Response> AgentApi::authorise(
+    const net::Request& request, const std::string& needEn, const std::string& needVi) const {
   if (!request.peerVerified || request.peerCommonName.empty()) {
-    co_return errorResponse(401, "certificate_required",
-                            "renewal needs the client certificate issued at enrolment",
-                            "gia hạn chứng thư cần chứng thư máy khách được cấp khi đăng ký");
+    return errorResponse(401, "certificate_required", needEn, needVi);
   }
-  auto known = registry_.find(request.peerCommonName);
-  if (!known) {
-    co_return errorResponse(403, "agent_unknown",
-                            "agent " + request.peerCommonName + " is not enrolled here",
-                            "tác tử " + request.peerCommonName + " chưa đăng ký tại đây");
+  auto agent = registry_.find(request.peerCommonName);
+  if (!agent) {
+    return errorResponse(403, "agent_unknown",
+                         "agent " + request.peerCommonName + " is not enrolled here",
+                         "tác tử " + request.peerCommonName + " chưa đăng ký tại đây");
   }
-  if (known->revoked) {
-    co_return errorResponse(403, "agent_revoked",
-                            "agent " + request.peerCommonName + " has been revoked",
-                            "tác tử " + request.peerCommonName + " đã bị thu hồi");
+  if (agent->revoked) {
+    return errorResponse(403, "agent_revoked",
+                         "agent " + request.peerCommonName + " has been revoked",
+                         "tác tử " + request.peerCommonName + " đã bị thu hồi");
   }
   if (!isProtobuf(request)) {
-    co_return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
-                            "cần nội dung application/x-protobuf");
+    return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
+                         "cần nội dung application/x-protobuf");
   }
+  return *agent;
+}
+
+boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
+  auto auth = authorise(request, "renewal needs the client certificate issued at enrolment",
+                        "gia hạn chứng thư cần chứng thư máy khách được cấp khi đăng ký");
+  if (auto* refused = std::get_if<net::Response>(&auth)) co_return std::move(*refused);
+  const auto& known = std::get<AgentRegistry::Entry>(auth);
   posture::v1::RenewRequest req;
   if (!req.ParseFromString(request.message.body()) || req.csr_pem().empty() ||
       req.csr_pem().size() > 16384) {
@@ -184,7 +191,7 @@ boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
                             "nội dung không phải posture.v1.RenewRequest có CSR");
   }
   std::string agentId = request.peerCommonName;
-  std::string unit = known->unitCode;
+  std::string unit = known.unitCode;
   std::string cert;
   try {
     cert = crypto::issueClientCertificate(ca_, {req.csr_pem(), agentId, unit, clientCertDays_});
@@ -216,26 +223,10 @@ boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
 }
 
 boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
-  if (!request.peerVerified || request.peerCommonName.empty()) {
-    co_return errorResponse(401, "certificate_required",
-                            "reports need the client certificate issued at enrolment",
-                            "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
-  }
-  auto agent = registry_.find(request.peerCommonName);
-  if (!agent) {
-    co_return errorResponse(403, "agent_unknown",
-                            "agent " + request.peerCommonName + " is not enrolled here",
-                            "tác tử " + request.peerCommonName + " chưa đăng ký tại đây");
-  }
-  if (agent->revoked) {
-    co_return errorResponse(403, "agent_revoked",
-                            "agent " + request.peerCommonName + " has been revoked",
-                            "tác tử " + request.peerCommonName + " đã bị thu hồi");
-  }
-  if (!isProtobuf(request)) {
-    co_return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
-                            "cần nội dung application/x-protobuf");
-  }
+  auto auth = authorise(request, "reports need the client certificate issued at enrolment",
+                        "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
+  if (auto* refused = std::get_if<net::Response>(&auth)) co_return std::move(*refused);
+  const auto& agent = std::get<AgentRegistry::Entry>(auth);
   posture::v1::Report report;
   if (!report.ParseFromString(request.message.body())) {
     co_return errorResponse(400, "malformed_report", "the body is not a posture.v1.Report",
@@ -256,11 +247,11 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
 
   ReportRecord record;
   record.agentId = request.peerCommonName;
-  record.unitCode = agent->unitCode;  // the certificate's unit, not the report's claim
+  record.unitCode = agent.unitCode;  // the certificate's unit, not the report's claim
   record.hostname = report.identity().hostname().substr(0, 255);
   record.sequence = report.sequence();
   record.collectedAt = report.collected_at().seconds();
-  if (claimed.empty() || report.identity().unit_code() != agent->unitCode) {
+  if (claimed.empty() || report.identity().unit_code() != agent.unitCode) {
     report.mutable_identity()->set_agent_id(record.agentId);
     report.mutable_identity()->set_unit_code(record.unitCode);
     record.body = report.SerializeAsString();

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include "collector/ingest/ingest.h"
 #include "common/crypto/crypto.h"
@@ -39,6 +40,11 @@ class AgentApi {
   boost::asio::awaitable<net::Response> enrol(net::Request& request);
   boost::asio::awaitable<net::Response> report(net::Request& request);
   boost::asio::awaitable<net::Response> renew(net::Request& request);
+  // A request from an enrolled, not revoked agent (mTLS) with a protobuf body: its
+  // registry entry, or the refusal to send. needEn/needVi: why a certificate is needed.
+  std::variant<AgentRegistry::Entry, net::Response> authorise(const net::Request& request,
+                                                              const std::string& needEn,
+                                                              const std::string& needVi) const;
 
   Ingest& ingest_;
   AgentRegistry& registry_;
