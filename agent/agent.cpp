@@ -1,12 +1,17 @@
 #include "agent/agent.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -17,7 +22,9 @@
 #include "common/crypto/crypto.h"
 #include "common/util/time.h"
 
+#ifndef _WIN32
 extern char** environ;
+#endif
 
 namespace posture::agent {
 
@@ -103,19 +110,9 @@ void sleepUntil(Clock::time_point until, const std::atomic<bool>& stop) {
   }
 }
 
-std::string selfExecutable() {
-  std::vector<char> buf(4096);
-  ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  if (n <= 0) throw std::runtime_error(std::string("cannot read /proc/self/exe: ") + std::strerror(errno));
-  return std::string(buf.data(), static_cast<std::size_t>(n));
-}
-
-// Starts `posture-agent cycle` and waits for it; on stop, forwards SIGTERM and still
-// waits, so no worker outlives the service. Returns the cycle's result.
-CycleResult runWorker(const std::string& exe, const RunOptions& o, bool collect,
-                      const std::atomic<bool>& stop) {
-  std::vector<std::string> args = {exe,
-                                   "cycle",
+// The worker's command line after the executable; `supervisor` is our process id.
+std::vector<std::string> workerArguments(const RunOptions& o, bool collect, unsigned long supervisor) {
+  std::vector<std::string> args = {"cycle",
                                    "--state-dir",
                                    o.stateDir.string(),
                                    "--log-level",
@@ -127,10 +124,157 @@ CycleResult runWorker(const std::string& exe, const RunOptions& o, bool collect,
                                    "--spool-max-bytes",
                                    std::to_string(o.spool.maxBytes),
                                    "--supervisor",
-                                   std::to_string(::getpid()),
+                                   std::to_string(supervisor),
                                    "--renew-before",
                                    std::to_string(o.renewBefore.count()) + "s"};
+  if (!o.logFile.empty()) {
+    args.push_back("--log-file");
+    args.push_back(o.logFile);
+  }
   if (!collect) args.push_back("--send-only");
+  return args;
+}
+
+CycleResult cycleResultOf(long code) {
+  for (auto known : {CycleResult::Drained, CycleResult::Retry, CycleResult::Refused}) {
+    if (code == static_cast<int>(known)) return known;
+  }
+  if (code != static_cast<int>(CycleResult::Failed))
+    log::error("collection worker exited with status ", code);
+  return CycleResult::Failed;
+}
+
+#ifdef _WIN32
+std::wstring widen(const std::string& s) {
+  if (s.empty()) return {};
+  int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
+  std::wstring out(static_cast<std::size_t>(n), L'\0');
+  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), out.data(), n);
+  return out;
+}
+
+// Quotes one argument the way the C runtime's argv parser reads it back.
+std::wstring quoteArgument(const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) return arg;
+  std::wstring out = L"\"";
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    out.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
+    backslashes = 0;
+    out.push_back(c);
+  }
+  out.append(backslashes * 2, L'\\');
+  out.push_back(L'"');
+  return out;
+}
+
+std::wstring selfExecutable() {
+  std::wstring buf(32768, L'\0');
+  DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
+  if (n == 0 || n >= buf.size()) {
+    throw std::runtime_error("cannot find the agent's own executable: Windows error " +
+                             std::to_string(::GetLastError()));
+  }
+  buf.resize(n);
+  return buf;
+}
+
+// Every worker runs in this job: when the supervisor ends, even killed, Windows closes the
+// job's handle and kills the worker (the role PR_SET_PDEATHSIG plays on Linux).
+HANDLE workerJob() {
+  static HANDLE job = [] {
+    HANDLE j = ::CreateJobObjectW(nullptr, nullptr);
+    if (!j) return j;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!::SetInformationJobObject(j, JobObjectExtendedLimitInformation, &limits, sizeof limits)) {
+      log::warn("cannot make the worker job kill on close: Windows error ", ::GetLastError());
+    }
+    return j;
+  }();
+  return job;
+}
+
+// How long a worker asked to stop may take before it is terminated.
+constexpr auto kStopGrace = std::chrono::seconds(20);
+
+// Starts `posture-agent cycle` and waits for it. Stopping is an inheritable event the
+// worker watches (Windows has no SIGTERM); a worker that ignores it is terminated.
+CycleResult runWorker(const std::wstring& exe, const RunOptions& o, bool collect,
+                      const std::atomic<bool>& stop) {
+  SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  HANDLE stopEvent = ::CreateEventW(&inherit, TRUE, FALSE, nullptr);
+  if (!stopEvent) {
+    log::error("cannot create the worker's stop event: Windows error ", ::GetLastError());
+    return CycleResult::Failed;
+  }
+  auto args = workerArguments(o, collect, ::GetCurrentProcessId());
+  args.push_back("--stop-event");
+  args.push_back(std::to_string(reinterpret_cast<std::uintptr_t>(stopEvent)));
+  std::wstring cmdline = quoteArgument(exe);
+  for (const auto& a : args) cmdline += L" " + quoteArgument(widen(a));
+  // The worker logs where the supervisor does: its console or pipe when run by hand (a
+  // service has none and both log to --log-file).
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdInput = ::GetStdHandle(STD_INPUT_HANDLE);
+  si.hStdOutput = ::GetStdHandle(STD_OUTPUT_HANDLE);
+  si.hStdError = ::GetStdHandle(STD_ERROR_HANDLE);
+  for (HANDLE h : {si.hStdInput, si.hStdOutput, si.hStdError}) {
+    if (h && h != INVALID_HANDLE_VALUE) ::SetHandleInformation(h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+  }
+  PROCESS_INFORMATION pi{};
+  if (!::CreateProcessW(exe.c_str(), cmdline.data(), nullptr, nullptr, TRUE,
+                        CREATE_SUSPENDED | CREATE_NO_WINDOW, nullptr, nullptr, &si, &pi)) {
+    log::error("cannot start the collection worker: Windows error ", ::GetLastError());
+    ::CloseHandle(stopEvent);
+    return CycleResult::Failed;
+  }
+  if (HANDLE job = workerJob(); !job || !::AssignProcessToJobObject(job, pi.hProcess)) {
+    log::debug("the worker runs outside a kill-on-close job: Windows error ", ::GetLastError());
+  }
+  ::ResumeThread(pi.hThread);
+  ::CloseHandle(pi.hThread);
+  std::optional<std::chrono::steady_clock::time_point> stoppingSince;
+  while (::WaitForSingleObject(pi.hProcess, 50) == WAIT_TIMEOUT) {
+    if (stop.load() && !stoppingSince) {
+      ::SetEvent(stopEvent);
+      stoppingSince = std::chrono::steady_clock::now();
+    }
+    if (stoppingSince && std::chrono::steady_clock::now() - *stoppingSince > kStopGrace) {
+      log::warn("the collection worker did not stop within ", kStopGrace.count(), " s: terminated");
+      ::TerminateProcess(pi.hProcess, static_cast<UINT>(CycleResult::Failed));
+    }
+  }
+  DWORD code = static_cast<DWORD>(CycleResult::Failed);
+  ::GetExitCodeProcess(pi.hProcess, &code);
+  ::CloseHandle(pi.hProcess);
+  ::CloseHandle(stopEvent);
+  if (code >= 0xC0000000u) {
+    log::error("collection worker crashed (exception 0x", std::hex, code, std::dec, ")");
+    return CycleResult::Failed;
+  }
+  return cycleResultOf(static_cast<long>(code));
+}
+#else
+std::string selfExecutable() {
+  std::vector<char> buf(4096);
+  ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) throw std::runtime_error(std::string("cannot read /proc/self/exe: ") + std::strerror(errno));
+  return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+// Starts `posture-agent cycle` and waits for it; on stop, forwards SIGTERM and still
+// waits, so no worker outlives the service. Returns the cycle's result.
+CycleResult runWorker(const std::string& exe, const RunOptions& o, bool collect,
+                      const std::atomic<bool>& stop) {
+  std::vector<std::string> args = workerArguments(o, collect, static_cast<unsigned long>(::getpid()));
+  args.insert(args.begin(), exe);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -155,24 +299,17 @@ CycleResult runWorker(const std::string& exe, const RunOptions& o, bool collect,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  if (WIFEXITED(status)) {
-    int code = WEXITSTATUS(status);
-    for (auto known : {CycleResult::Drained, CycleResult::Retry, CycleResult::Refused}) {
-      if (code == static_cast<int>(known)) return known;
-    }
-    if (code != static_cast<int>(CycleResult::Failed))
-      log::error("collection worker exited with status ", code);
-    return CycleResult::Failed;
-  }
+  if (WIFEXITED(status)) return cycleResultOf(WEXITSTATUS(status));
   log::error("collection worker killed by signal ", WTERMSIG(status), " (", ::strsignal(WTERMSIG(status)), ")");
   return CycleResult::Failed;
 }
+#endif
 }  // namespace
 
 int runAgent(const RunOptions& o, const std::atomic<bool>& stop) {
   if (!isEnrolled(o.stateDir)) loadState(o.stateDir);  // throws, naming what is missing
   InstanceLock lock(o.stateDir);
-  const std::string exe = selfExecutable();
+  const auto exe = selfExecutable();
   std::mt19937_64 rng(std::random_device{}());
 
   auto nextCollect = Clock::now();

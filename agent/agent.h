@@ -52,6 +52,7 @@ struct RunOptions {
   std::chrono::seconds maxBackoff{600};
   SpoolLimits spool;
   std::string logLevel = "info";  // passed on to the workers
+  std::string logFile;            // passed on to the workers; empty: stderr only
   std::chrono::seconds renewBefore{30 * 86400};
 };
 

@@ -1,6 +1,10 @@
 #include "agent/enrol.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cctype>
@@ -17,7 +21,12 @@ AgentState enrol(const EnrolOptions& o) {
                       {}, false);
   }
   char host[256] = {};
+#ifdef _WIN32
+  DWORD size = sizeof host - 1;
+  ::GetComputerNameExA(ComputerNameDnsHostname, host, &size);
+#else
   ::gethostname(host, sizeof host - 1);
+#endif
 
   std::string keyPem = crypto::generatePrivateKeyPem();
   posture::v1::EnrolRequest req;

@@ -1,8 +1,10 @@
 // posture-agent: command line only; the work is in the library.
 #include <google/protobuf/util/json_util.h>
+#ifndef _WIN32
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#endif
 
 #include <atomic>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include "agent/agent.h"
 #include "agent/enrol.h"
 #include "agent/uplink.h"
+#include "agent/windows_service.h"
 #include "common/log/log.h"
 #include "common/crypto/crypto.h"
 #include "common/util/args.h"
@@ -29,11 +32,18 @@ Usage:
                        [--ca-fingerprint SHA256] [--force]
   posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info] [--config FILE]
                     [--spool-max-reports 1000] [--spool-max-mb 64] [--renew-before 30d]
+                    [--log-file FILE]
+Windows:
+  posture-agent service   (started by the Service Control Manager as PostureAgent; settings
+                           from HKLM\SOFTWARE\Posture\Agent, state in
+                           %ProgramData%\Posture\Agent; --state-dir defaults to it)
   (posture-agent cycle … is the worker `run` starts for each cycle; not for direct use.)
 )";
 
 std::atomic<bool> g_stop{false};
+#ifndef _WIN32
 void onSignal(int) { g_stop.store(true); }
+#endif
 
 int collect(const std::vector<std::string>& argv) {
   util::Args a(argv, {"state-dir"}, {"json"});
@@ -74,11 +84,29 @@ int enroll(const std::vector<std::string>& argv) {
 }
 
 void installSignalHandlers() {
+#ifdef _WIN32
+  windows::installConsoleStopHandler(g_stop);
+#else
   struct sigaction sa {};
   sa.sa_handler = onSignal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+#endif
+}
+
+// --state-dir, which Windows defaults to %ProgramData%\Posture\Agent.
+std::filesystem::path stateDirOf(const util::Args& a) {
+#ifdef _WIN32
+  if (!a.get("state-dir")) return windows::defaultStateDir();
+#endif
+  return a.require("state-dir");
+}
+
+void applyLogFile(const util::Args& a) {
+  if (auto file = a.get("log-file")) {
+    if (!log::setFile(*file)) throw util::ArgsError("cannot open --log-file " + *file);
+  }
 }
 
 std::string applyLogLevel(const util::Args& a) {
@@ -165,19 +193,8 @@ std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir,
   return 0;
 }
 
-int run(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb",
-                      "renew-before", "config"},
-               {"once"});
-  RunOptions o;
-  o.logLevel = applyLogLevel(a);
-  o.stateDir = a.require("state-dir");
-  o.once = a.flag("once");
-  installSignalHandlers();
-  auto deployment = readDeployment(a.getOr("config", ""));
-  if (a.get("config") || std::getenv("POSTURE_TOKEN")) {
-    if (auto status = enrolFromDeployment(o.stateDir, deployment)) return *status;
-  }
+// Interval, spool and renewal settings shared by `run` and the Windows service.
+void applyRunSettings(RunOptions& o, const util::Args& a, std::map<std::string, std::string>& deployment) {
   std::string intervalText = a.getOr("interval", deployment.count("interval") ? deployment["interval"] : "1h");
   auto interval = util::parseDurationSeconds(intervalText);
   if (!interval || *interval < 1) throw util::ArgsError("--interval must be a duration like 30s or 1h");
@@ -187,25 +204,81 @@ int run(const std::vector<std::string>& argv) {
   auto renew = util::parseDurationSeconds(a.getOr("renew-before", "30d"));
   if (!renew || *renew < 0) throw util::ArgsError("--renew-before must be a duration like 30d");
   o.renewBefore = std::chrono::seconds(*renew);
+}
+
+int run(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"state-dir", "interval", "log-level", "spool-max-reports", "spool-max-mb",
+                      "renew-before", "config", "log-file"},
+               {"once"});
+  RunOptions o;
+  o.logLevel = applyLogLevel(a);
+  applyLogFile(a);
+  o.logFile = a.getOr("log-file", "");
+  o.stateDir = stateDirOf(a);
+  o.once = a.flag("once");
+  installSignalHandlers();
+  auto deployment = readDeployment(a.getOr("config", ""));
+  if (a.get("config") || std::getenv("POSTURE_TOKEN")) {
+    if (auto status = enrolFromDeployment(o.stateDir, deployment)) return *status;
+  }
+  applyRunSettings(o, a, deployment);
   return runAgent(o, g_stop);
 }
+
+#ifdef _WIN32
+// The Windows service: waits until the registry holds a collector and a token (the MSI
+// writes them; an install without them must not fail), enrols, then runs as `run` does.
+int service(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"log-level", "state-dir"}, {});
+  RunOptions o;
+  o.logLevel = applyLogLevel(a);
+  o.stateDir = stateDirOf(a);
+  ensureStateDir(o.stateDir);
+  o.logFile = (o.stateDir / "agent.log").string();
+  log::setFile(o.logFile);
+  return windows::runService(
+      [&](const std::atomic<bool>& stop) -> int {
+        auto deployment = windows::readRegistryDeployment();
+        while (enrolFromDeployment(o.stateDir, deployment)) {
+          if (stop.load()) return 0;
+          log::warn("waiting for HKLM\\SOFTWARE\\Posture\\Agent Collector and Token (msiexec … "
+                    "COLLECTOR=HOST:PORT TOKEN=…); checking again in 60 s");
+          for (int i = 0; i < 300 && !stop.load(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          deployment = windows::readRegistryDeployment();
+        }
+        if (stop.load()) return 0;
+        windows::forgetRegistryToken();
+        applyRunSettings(o, a, deployment);
+        return runAgent(o, stop);
+      },
+      g_stop);
+}
+#endif
 
 // The worker of one cycle, started by `run` (agent/agent.h); its exit status is the
 // CycleResult.
 int cycle(const std::vector<std::string>& argv) {
   util::Args a(argv,
                {"state-dir", "log-level", "timeout-ms", "spool-max-reports", "spool-max-bytes",
-                "supervisor", "renew-before"},
+                "supervisor", "renew-before", "log-file", "stop-event"},
                {"send-only"});
   applyLogLevel(a);
+  applyLogFile(a);
   installSignalHandlers();
+  auto supervisor = a.number("supervisor", 0, 0, 1LL << 40);
+#ifdef _WIN32
+  // The supervisor's job object kills a worker it leaves behind; the event asks it to stop.
+  windows::watchSupervisor(static_cast<unsigned long>(supervisor),
+                           static_cast<std::uintptr_t>(a.number("stop-event", 0, 0, 1LL << 62)), g_stop);
+#else
   // A worker whose supervisor is gone stops too (SIGTERM); if it is gone already, the
   // worker does not start at all.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-  auto supervisor = a.number("supervisor", 0, 0, 1LL << 40);
   if (supervisor != 0 && ::getppid() != static_cast<pid_t>(supervisor)) {
     return static_cast<int>(CycleResult::Failed);
   }
+#endif
   CycleOptions o;
   o.stateDir = a.require("state-dir");
   o.collect = !a.flag("send-only");
@@ -226,5 +299,8 @@ int main(int argc, char** argv) {
                             {{"enroll"}, enroll},
                             {{"enrol"}, enroll},
                             {{"run"}, run},
+#ifdef _WIN32
+                            {{"service"}, service},
+#endif
                             {{"cycle"}, cycle}});
 }

@@ -1,8 +1,13 @@
 #include "agent/state.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#include <sddl.h>
+#else
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -57,9 +62,39 @@ AgentState loadState(const fs::path& dir) {
   return s;
 }
 
+#ifdef _WIN32
+namespace {
+// The private key lives here: only SYSTEM and Administrators may touch the directory, and
+// nothing is inherited from %ProgramData% (whose ACL lets every user read).
+void restrictDirectory(const fs::path& dir) {
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(
+          L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", SDDL_REVISION_1, &sd, nullptr)) {
+    throw std::runtime_error("cannot build the state directory's ACL: Windows error " +
+                             std::to_string(::GetLastError()));
+  }
+  BOOL ok = ::SetFileSecurityW(dir.c_str(), DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, sd);
+  DWORD err = ::GetLastError();
+  ::LocalFree(sd);
+  if (!ok) {
+    throw std::runtime_error("cannot restrict " + dir.string() + " to SYSTEM and Administrators: Windows error " +
+                             std::to_string(err));
+  }
+}
+}  // namespace
+#endif
+
+void ensureStateDir(const fs::path& dir) {
+  fs::create_directories(dir);
+#ifdef _WIN32
+  restrictDirectory(dir);
+#else
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+#endif
+}
+
 void saveState(const AgentState& s) {
-  fs::create_directories(s.dir);
-  fs::permissions(s.dir, fs::perms::owner_all, fs::perm_options::replace);
+  ensureStateDir(s.dir);
   util::writeFileAtomic(s.dir / "agent.key", s.keyPem, 0600);
   util::writeFileAtomic(s.dir / "agent.crt", s.certPem, 0644);
   util::writeFileAtomic(s.dir / "ca.crt", s.caPem, 0644);
@@ -79,6 +114,68 @@ void replaceCredentials(AgentState& s, const std::string& keyPem, const std::str
   s.certPem = certPem;
 }
 
+#ifdef _WIN32
+namespace {
+// LockFileEx on a handle the process keeps: released when it closes or the process ends.
+HANDLE openLockFile(const fs::path& path) {
+  HANDLE h = ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) {
+    throw std::runtime_error("cannot open " + path.string() + ": Windows error " +
+                             std::to_string(::GetLastError()));
+  }
+  return h;
+}
+// Locks one byte far past the end, so the pid written at the start stays readable.
+constexpr DWORD kLockOffsetHigh = 0x7fffffff;
+}  // namespace
+
+InstanceLock::InstanceLock(const fs::path& dir) {
+  fs::create_directories(dir);
+  auto path = dir / "agent.lock";
+  HANDLE h = openLockFile(path);
+  OVERLAPPED ov{};
+  ov.OffsetHigh = kLockOffsetHigh;
+  if (!::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov)) {
+    char buf[32] = {};
+    DWORD n = 0;
+    ::ReadFile(h, buf, sizeof buf - 1, &n, nullptr);
+    std::string pid = n > 0 ? std::string(buf, n) : "?";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    ::CloseHandle(h);
+    throw std::runtime_error("another posture-agent (pid " + pid + ") is running with " +
+                             dir.string());
+  }
+  std::string pid = std::to_string(::GetCurrentProcessId()) + "\n";
+  DWORD written = 0;
+  ::SetFilePointer(h, 0, nullptr, FILE_BEGIN);
+  ::SetEndOfFile(h);
+  ::WriteFile(h, pid.data(), static_cast<DWORD>(pid.size()), &written, nullptr);
+  handle_ = h;
+}
+
+InstanceLock::~InstanceLock() {
+  if (handle_) ::CloseHandle(static_cast<HANDLE>(handle_));
+}
+
+CycleLock::CycleLock(const fs::path& dir) {
+  auto path = dir / "cycle.lock";
+  HANDLE h = openLockFile(path);
+  OVERLAPPED ov{};
+  ov.OffsetHigh = kLockOffsetHigh;
+  if (!::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, &ov)) {
+    DWORD err = ::GetLastError();
+    ::CloseHandle(h);
+    throw std::runtime_error("cannot lock " + path.string() + ": Windows error " + std::to_string(err));
+  }
+  handle_ = h;
+}
+
+CycleLock::~CycleLock() {
+  if (handle_) ::CloseHandle(static_cast<HANDLE>(handle_));
+}
+#else
 InstanceLock::InstanceLock(const fs::path& dir) {
   fs::create_directories(dir);
   std::string path = (dir / "agent.lock").string();
@@ -119,5 +216,7 @@ CycleLock::CycleLock(const fs::path& dir) {
 CycleLock::~CycleLock() {
   if (fd_ >= 0) ::close(fd_);
 }
+
+#endif
 
 }  // namespace posture::agent

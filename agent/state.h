@@ -17,6 +17,9 @@ struct AgentState {
 };
 
 bool isEnrolled(const std::filesystem::path& dir);
+// Creates DIR readable by its owner only (Linux: 0700; Windows: SYSTEM and Administrators,
+// nothing inherited).
+void ensureStateDir(const std::filesystem::path& dir);
 // Throws std::runtime_error naming the missing or unreadable file.
 AgentState loadState(const std::filesystem::path& dir);
 void saveState(const AgentState& state);
@@ -36,6 +39,7 @@ class InstanceLock {
 
  private:
   int fd_ = -1;
+  void* handle_ = nullptr;  // Windows: the lock file's HANDLE
 };
 
 // Held by the process running a collection cycle (agent/agent.h), so two cycles never
@@ -50,6 +54,7 @@ class CycleLock {
 
  private:
   int fd_ = -1;
+  void* handle_ = nullptr;  // Windows: the lock file's HANDLE
 };
 
 }  // namespace posture::agent

@@ -1,17 +1,49 @@
 #include "common/log/log.h"
 
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
+
+#include "common/util/time.h"
 
 namespace posture::log {
 namespace {
 std::atomic<Level> g_level{Level::Info};
 std::mutex g_mutex;
+// The optional log file (a Windows service has no stderr anyone reads).
+std::FILE* g_file = nullptr;
+std::filesystem::path g_filePath;
+std::uintmax_t g_fileMax = 0;
+
+bool stderrIsTerminal() {
+#ifdef _WIN32
+  return ::_isatty(::_fileno(stderr)) != 0;
+#else
+  return ::isatty(STDERR_FILENO) != 0;
+#endif
+}
+
+// Keeps one previous file (PATH.1) when the current one outgrows its limit.
+void rotateIfFull() {
+  if (!g_file || g_fileMax == 0) return;
+  long size = std::ftell(g_file);
+  if (size < 0 || static_cast<std::uintmax_t>(size) < g_fileMax) return;
+  std::fclose(g_file);
+  std::error_code ec;
+  auto old = g_filePath;
+  old += ".1";
+  std::filesystem::rename(g_filePath, old, ec);
+  g_file = std::fopen(g_filePath.string().c_str(), "ab");
+}
 }  // namespace
 
 void setLevel(Level lvl) { g_level.store(lvl); }
@@ -26,20 +58,35 @@ bool parseLevel(std::string_view text, Level& out) {
   return true;
 }
 
+bool setFile(const std::filesystem::path& path, std::uintmax_t maxBytes) {
+  std::lock_guard lock(g_mutex);
+  if (g_file) std::fclose(g_file);
+  g_file = std::fopen(path.string().c_str(), "ab");
+  g_filePath = path;
+  g_fileMax = maxBytes;
+  return g_file != nullptr;
+}
+
 void write(Level lvl, std::string_view message) {
   // sd-daemon priority prefixes: journald stores the level, a terminal shows it.
   static const char* const kPrefix[] = {"<7>debug", "<6>info", "<4>warn", "<3>error"};
   const char* prefix = kPrefix[static_cast<int>(lvl)];
-  if (isatty(STDERR_FILENO)) prefix += 3;  // no <N> on a terminal
+  static const bool terminal = stderrIsTerminal();
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  util::utcTime(t, tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
   std::lock_guard lock(g_mutex);
-  std::fprintf(stderr, "%s %s: %.*s\n", prefix, stamp, static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "%s %s: %.*s\n", terminal ? prefix + 3 : prefix, stamp,
+               static_cast<int>(message.size()), message.data());
+  if (g_file) {
+    std::fprintf(g_file, "%s %s: %.*s\n", prefix + 3, stamp, static_cast<int>(message.size()),
+                 message.data());
+    std::fflush(g_file);
+    rotateIfFull();
+  }
 }
 
 }  // namespace posture::log

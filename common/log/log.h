@@ -1,5 +1,8 @@
 #pragma once
-// Levelled logging to stderr (journald picks it up with the level prefix <N>).
+// Levelled logging to stderr (journald picks it up with the level prefix <N>) and,
+// optionally, to a file (the Windows service, whose stderr nobody reads).
+#include <cstdint>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -13,6 +16,9 @@ Level level();
 // Parses "debug", "info", "warn", "error"; returns false on anything else.
 bool parseLevel(std::string_view text, Level& out);
 void write(Level level, std::string_view message);
+// Also appends every line to PATH; when it grows past maxBytes it becomes PATH.1 (the one
+// before is dropped). Returns false when PATH cannot be opened (stderr still works).
+bool setFile(const std::filesystem::path& path, std::uintmax_t maxBytes = 10 * 1024 * 1024);
 
 namespace detail {
 inline void append(std::ostringstream&) {}

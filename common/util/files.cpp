@@ -1,8 +1,12 @@
 #include "common/util/files.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <algorithm>
@@ -40,6 +44,40 @@ std::optional<std::string> readTail(const std::filesystem::path& path, std::size
   return nl == std::string::npos ? std::string() : out.substr(nl + 1);
 }
 
+#ifdef _WIN32
+// Windows has no file modes: who may read the agent's key is decided by the state
+// directory's ACL (agent/state.cpp). MoveFileEx with REPLACE_EXISTING is the rename.
+void writeFileAtomic(const std::filesystem::path& path, const std::string& content, unsigned) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  auto fail = [&](const std::string& what, const std::filesystem::path& p) {
+    throw std::runtime_error("cannot " + what + " " + p.string() + ": Windows error " +
+                             std::to_string(::GetLastError()));
+  };
+  HANDLE h = ::CreateFileW(tmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
+                           FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) fail("create", tmp);
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(left, 1u << 30)), written = 0;
+    if (!::WriteFile(h, p, chunk, &written, nullptr)) {
+      ::CloseHandle(h);
+      fail("write", tmp);
+    }
+    p += written;
+    left -= written;
+  }
+  if (!::FlushFileBuffers(h)) {
+    ::CloseHandle(h);
+    fail("sync", tmp);
+  }
+  ::CloseHandle(h);
+  if (!::MoveFileExW(tmp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    fail("rename " + tmp.string() + " to", path);
+  }
+}
+#else
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content, unsigned mode) {
   std::string tmp = path.string() + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -66,5 +104,7 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
                              std::strerror(errno));
   }
 }
+
+#endif
 
 }  // namespace posture::util

@@ -9,6 +9,14 @@ namespace {
 constexpr std::int64_t kVietnamOffset = 7 * 3600;
 }
 
+void utcTime(std::time_t t, std::tm& out) {
+#ifdef _WIN32
+  ::gmtime_s(&out, &t);
+#else
+  ::gmtime_r(&t, &out);
+#endif
+}
+
 std::int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
@@ -16,7 +24,7 @@ std::int64_t unixNow() {
 std::string formatIso8601(std::int64_t unixSeconds) {
   std::time_t t = static_cast<std::time_t>(unixSeconds);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  utcTime(t, tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
@@ -25,7 +33,7 @@ std::string formatIso8601(std::int64_t unixSeconds) {
 std::string formatVietnamese(std::int64_t unixSeconds) {
   std::time_t t = static_cast<std::time_t>(unixSeconds + kVietnamOffset);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  utcTime(t, tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%d/%m/%Y %H:%M", &tm);
   return buf;

@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +12,8 @@ using Clock = std::chrono::system_clock;
 
 // Seconds since the Unix epoch.
 std::int64_t unixNow();
+// gmtime_r (POSIX) / gmtime_s (Windows): the calendar fields of t in UTC.
+void utcTime(std::time_t t, std::tm& out);
 // "2026-11-23T18:10:12Z"
 std::string formatIso8601(std::int64_t unixSeconds);
 // "23/11/2026 18:10" — the Vietnamese order (day/month/year), UTC+7 wall time.
