@@ -21,6 +21,7 @@ struct AntivirusProduct {
   std::string productVersion;                 // empty: unknown
   Tristate serviceRunning = Tristate::Unknown;    // its scanning daemon (clamd, wdavdaemon, ...)
   Tristate updatesScheduled = Tristate::Unknown;  // signature updates run by a daemon or timer
+  Tristate passiveMode = Tristate::Unknown;  // Microsoft Defender passive beside another product
 };
 
 struct AntivirusResult {

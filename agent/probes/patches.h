@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/probes/probe_context.h"
 
@@ -18,6 +19,8 @@ struct PatchesResult {
   std::string source;         // the command the counts come from
   std::string runningKernel;  // uname -r
   std::string newestKernel;   // newest installed kernel of the same flavour, when newer
+  std::optional<std::uint32_t> pendingCriticalUpdates;  // Windows: MSRC severity Critical
+  std::vector<std::string> installedUpdates;            // Windows: "KB5031356", ...
 };
 
 PatchesResult probePatches(const ProbeContext& context);

@@ -93,6 +93,7 @@ void fill(pb::Antivirus* out, const AntivirusResult& r) {
     q->set_product_version(p.productVersion);
     q->set_service_running(toProto(p.serviceRunning));
     q->set_updates_scheduled(toProto(p.updatesScheduled));
+    q->set_passive_mode(toProto(p.passiveMode));
   }
 }
 
@@ -106,6 +107,8 @@ void fill(pb::Patches* out, const PatchesResult& r) {
   out->set_source(r.source);
   out->set_running_kernel(r.runningKernel);
   out->set_newest_kernel(r.newestKernel);
+  if (r.pendingCriticalUpdates) out->set_pending_critical_updates(*r.pendingCriticalUpdates);
+  for (const auto& kb : r.installedUpdates) out->add_installed_updates(kb);
 }
 
 void fill(pb::LookupResult* out, const LookupCheck& c) {
@@ -154,6 +157,13 @@ void fill(pb::Firewall* out, const FirewallResult& r) {
   out->set_backend(r.backend);
   out->set_default_deny_input(toProto(r.defaultDenyInput));
   if (r.ruleCount) out->set_rule_count(*r.ruleCount);
+  for (const auto& p : r.profiles) {
+    auto* q = out->add_profiles();
+    q->set_name(p.name);
+    q->set_enabled(toProto(p.enabled));
+    q->set_default_deny_input(toProto(p.defaultDenyInput));
+    q->set_active(p.active);
+  }
 }
 
 // Runs one probe; an exception (e.g. std::bad_alloc, a filesystem error) becomes an
@@ -181,7 +191,12 @@ void run(const char* name, Result (*probe)(const ProbeContext&), const ProbeCont
     result.outcome.fail(ProbeStatus::Error, std::string(name) + " result could not be encoded: " + e.what());
   }
   fillProbe(out->mutable_probe(), result.outcome, static_cast<std::uint32_t>(ms.count()));
-  if (result.outcome.status != ProbeStatus::Ok) {
+  // Said in the log too, so whoever runs the agent sees what it could not measure and why.
+  if (result.outcome.status == ProbeStatus::Unavailable) {
+    log::info(name, " probe unavailable: ", result.outcome.message);
+  } else if (result.outcome.status == ProbeStatus::Error) {
+    log::warn(name, " probe error: ", result.outcome.message);
+  } else if (!result.outcome.message.empty()) {
     log::debug(name, " probe: ", result.outcome.message);
   }
 }
