@@ -1,12 +1,83 @@
 #include "agent/probes/parsers/proc_net_ipv6.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <cstdio>
 
 #include "agent/probes/parsers/text.h"
 
 namespace posture::agent::parsers {
+namespace {
+
+// Dotted IPv4 as inet_pton(AF_INET) takes it: four decimal octets, no leading zeros.
+bool parseDottedQuad(std::string_view s, std::uint8_t* out) {
+  for (int i = 0; i < 4; ++i) {
+    auto dot = s.find('.');
+    if ((i < 3) != (dot != std::string_view::npos)) return false;
+    auto part = s.substr(0, dot);
+    if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
+    auto v = parseUnsigned(part, 10);
+    if (!v || *v > 255) return false;
+    out[i] = static_cast<std::uint8_t>(*v);
+    if (dot != std::string_view::npos) s.remove_prefix(dot + 1);
+  }
+  return true;
+}
+
+// RFC 4291 section 2.2 text forms, as inet_pton(AF_INET6) accepts them: up to eight
+// groups of 1-4 hex digits, one "::", an optional dotted IPv4 tail.
+std::optional<Ipv6Bytes> parseIpv6Text(std::string_view s) {
+  Ipv6Bytes out{};
+  std::array<std::uint16_t, 8> head{}, tail{};
+  std::size_t nHead = 0, nTail = 0;
+  bool compressed = false;
+  auto dc = s.find("::");
+  if (dc != std::string_view::npos) {
+    if (s.find("::", dc + 1) != std::string_view::npos) return std::nullopt;
+    compressed = true;
+  }
+  // Parses colon-separated groups (possibly ending in a dotted quad) into g; false on error.
+  auto groups = [](std::string_view part, std::array<std::uint16_t, 8>& g, std::size_t& n,
+                   bool allowV4) {
+    if (part.empty()) return true;
+    std::size_t pos = 0;
+    while (true) {
+      auto colon = part.find(':', pos);
+      auto field =
+          part.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos);
+      if (colon == std::string_view::npos && allowV4 && field.find('.') != std::string_view::npos) {
+        std::uint8_t v4[4];
+        if (n + 2 > 8 || !parseDottedQuad(field, v4)) return false;
+        g[n++] = static_cast<std::uint16_t>(v4[0] << 8 | v4[1]);
+        g[n++] = static_cast<std::uint16_t>(v4[2] << 8 | v4[3]);
+        return true;
+      }
+      if (field.empty() || field.size() > 4 || n >= 8) return false;
+      auto v = parseUnsigned(field, 16);
+      if (!v) return false;
+      g[n++] = static_cast<std::uint16_t>(*v);
+      if (colon == std::string_view::npos) return true;
+      pos = colon + 1;
+    }
+  };
+  if (compressed) {
+    if (!groups(s.substr(0, dc), head, nHead, false) ||
+        !groups(s.substr(dc + 2), tail, nTail, true))
+      return std::nullopt;
+    if (nHead + nTail > 7) return std::nullopt;
+  } else {
+    if (!groups(s, head, nHead, true) || nHead != 8) return std::nullopt;
+  }
+  std::array<std::uint16_t, 8> w{};
+  for (std::size_t i = 0; i < nHead; ++i) w[i] = head[i];
+  for (std::size_t i = 0; i < nTail; ++i) w[8 - nTail + i] = tail[i];
+  for (std::size_t i = 0; i < 8; ++i) {
+    out[2 * i] = static_cast<std::uint8_t>(w[i] >> 8);
+    out[2 * i + 1] = static_cast<std::uint8_t>(w[i] & 0xff);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::optional<Ipv6Bytes> parseHexAddress(std::string_view hex) {
   if (hex.size() != 32) return std::nullopt;
@@ -19,10 +90,45 @@ std::optional<Ipv6Bytes> parseHexAddress(std::string_view hex) {
   return b;
 }
 
-std::string formatAddress(const Ipv6Bytes& bytes) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
-  return buf;
+// RFC 5952 text, written without the C library so that Windows and Linux agree: lower
+// case, the first longest run of two or more zero groups as "::", and glibc's dotted tail
+// for IPv4-compatible (::a.b.c.d) and IPv4-mapped (::ffff:a.b.c.d) addresses.
+std::string formatAddress(const Ipv6Bytes& b) {
+  std::array<unsigned, 8> w{};
+  for (std::size_t i = 0; i < 8; ++i) w[i] = static_cast<unsigned>(b[2 * i] << 8 | b[2 * i + 1]);
+  int bestBase = -1, bestLen = 0;
+  for (int i = 0; i < 8;) {
+    if (w[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && w[j] == 0) ++j;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) bestBase = -1;
+  std::string out;
+  char buf[24];
+  for (int i = 0; i < 8; ++i) {
+    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+      if (i == bestBase) out += ':';
+      continue;
+    }
+    if (i != 0) out += ':';
+    if (i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff))) {
+      std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+      out += buf;
+      break;
+    }
+    std::snprintf(buf, sizeof buf, "%x", w[i]);
+    out += buf;
+  }
+  if (bestBase >= 0 && bestBase + bestLen == 8) out += ':';
+  return out;
 }
 
 AddressScope classifyScope(const Ipv6Bytes& b) {
@@ -41,7 +147,8 @@ AddressOrigin originFromFlags(AddressScope scope, std::uint32_t flags) {
   return AddressOrigin::Dynamic;
 }
 
-AddressOrigin classifyOrigin(AddressScope scope, std::uint32_t flags, int proto, std::uint32_t prefixLength) {
+AddressOrigin classifyOrigin(AddressScope scope, std::uint32_t flags, int proto,
+                             std::uint32_t prefixLength) {
   if (scope == AddressScope::LinkLocal) return AddressOrigin::LinkLayer;
   if (flags & kIfaTemporary) return AddressOrigin::Temporary;
   if (proto == kIfaProtoKernelRa) return AddressOrigin::Slaac;
@@ -105,10 +212,8 @@ std::optional<DefaultRoute> findDefaultRoute(std::string_view ipv6Route) {
 
 bool isIpv6Literal(std::string_view text) {
   auto pct = text.find('%');
-  std::string addr(text.substr(0, pct));
   if (pct != std::string_view::npos && pct + 1 >= text.size()) return false;
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+  return parseIpv6Text(text.substr(0, pct)).has_value();
 }
 
 std::vector<std::string> ipv6Nameservers(std::string_view resolvConf) {
