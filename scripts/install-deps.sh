@@ -18,6 +18,10 @@ packages=(
   dpkg-dev fakeroot systemd adduser
   # a skewed clock for the enrolment test
   faketime
+  # the Windows agent (issue 6): mingw-w64 cross compiler (posix threads), Debian source
+  # packages of its dependencies, Wine to run it headless, wixl for the MSI
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
+  mingw-w64-x86-64-dev tcl wine64 wixl
 )
 missing=()
 for p in "${packages[@]}"; do
