@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds Posture twice (optimised, then with AddressSanitizer and
-# UndefinedBehaviorSanitizer) and runs every test in both builds.
+# Installs dependencies, cross-builds the Windows agent and its MSI (build-win/), builds
+# Posture twice (optimised, then with AddressSanitizer and UndefinedBehaviorSanitizer) and
+# runs every test in both builds; the optimised one also runs the Windows agent under Wine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,7 +22,9 @@ run_suite() {
   if ctest --test-dir "$dir" --output-on-failure --timeout 900 2>&1 | tee "$log"; then :; else status=1; fi
   summary+=("$name: $(grep -E 'tests passed|tests failed' "$log" | tail -1)")
 }
-run_suite release build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== build (windows agent, mingw-w64)"
+./scripts/windows/build-agent.sh "$root/build-win"
+run_suite release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTURE_WINDOWS_AGENT_DIR="$root/build-win"
 run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_SANITIZE=ON
 
 echo "== summary"
