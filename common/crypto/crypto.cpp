@@ -45,6 +45,7 @@ using TimePtr = Ptr<ASN1_TIME, ASN1_TIME_free>;
 using StorePtr = Ptr<X509_STORE, X509_STORE_free>;
 using StoreCtxPtr = Ptr<X509_STORE_CTX, X509_STORE_CTX_free>;
 using MdCtxPtr = Ptr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EkuPtr = Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
 
 struct OpenSslFree {
   void operator()(void* p) const { OPENSSL_free(p); }
@@ -565,6 +566,28 @@ std::string issueClientCertificate(const CertificateAuthority& ca,
   return certificateToPem(cert.get());
 }
 
+std::string issueSigningCertificate(const CertificateAuthority& ca,
+                                    const SigningCertificateRequest& request) {
+  ERR_clear_error();
+  LoadedCa issuer = loadCa(ca);
+  PkeyPtr key = loadPrivateKey(request.keyPem, "signing private key");
+  X509Ptr cert = newCertificate(key.get(), request.validDays);
+  addNameEntry(X509_get_subject_name(cert.get()), "CN", request.commonName, "signer common name");
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer.cert.get())) != 1) {
+    fail("cannot set the issuer name");
+  }
+  X509V3_CTX ctx{};
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer.cert.get(), cert.get(), nullptr, nullptr, 0);
+  addExtension(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE");
+  addExtension(cert.get(), &ctx, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+  addExtension(cert.get(), &ctx, NID_ext_key_usage, kDocumentSigningOid);
+  addExtension(cert.get(), &ctx, NID_subject_key_identifier, "hash");
+  addExtension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  signCertificate(cert.get(), issuer.key.get());
+  return certificateToPem(cert.get());
+}
+
 CertificateInfo inspectCertificate(const std::string& certPem) {
   ERR_clear_error();
   X509Ptr cert = loadCertificate(certPem, "certificate");
@@ -604,6 +627,18 @@ CertificateInfo inspectCertificate(const std::string& certPem) {
     }
   }
   info.isCa = (X509_get_extension_flags(cert.get()) & EXFLAG_CA) != 0;
+  EkuPtr eku(static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(cert.get(), NID_ext_key_usage, nullptr, nullptr)));
+  if (eku) {
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+      std::array<char, 128> oid{};
+      int length = OBJ_obj2txt(oid.data(), static_cast<int>(oid.size()),
+                               sk_ASN1_OBJECT_value(eku.get(), i), 1);
+      if (length > 0 && static_cast<std::size_t>(length) < oid.size()) {
+        info.extendedKeyUsages.emplace_back(oid.data(), static_cast<std::size_t>(length));
+      }
+    }
+  }
   ERR_clear_error();  // absent extensions leave harmless entries in the queue
   return info;
 }
@@ -663,6 +698,33 @@ std::string sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    fail("cannot compute SHA-256");
+  }
+  return toHex(digest.data(), length);
+}
+
+Sha256::Sha256() {
+  ERR_clear_error();
+  MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) fail("cannot start SHA-256");
+  ctx_ = md.release();
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256::update(std::string_view data) {
+  if (finished_) fail("SHA-256 updated after it was finished");
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) {
+    fail("cannot compute SHA-256");
+  }
+}
+
+std::string Sha256::finishHex() {
+  if (finished_) fail("SHA-256 finished twice");
+  finished_ = true;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest.data(), &length) != 1) {
     fail("cannot compute SHA-256");
   }
   return toHex(digest.data(), length);

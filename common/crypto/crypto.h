@@ -79,6 +79,22 @@ struct ClientCertificateRequest {
 std::string issueClientCertificate(const CertificateAuthority& ca,
                                    const ClientCertificateRequest& request);
 
+// id-kp-documentSigning (RFC 9336): the purpose of certificates that sign documents,
+// e.g. the collector's export manifests. Agent (clientAuth) and server (serverAuth)
+// certificates of the same CA do not carry it, so they cannot pass for a document signer.
+inline constexpr const char* kDocumentSigningOid = "1.3.6.1.5.5.7.3.36";
+
+struct SigningCertificateRequest {
+  std::string keyPem;      // the signer's own key; only its public half is used
+  std::string commonName;  // e.g. "Posture export signing HOST"
+  int validDays = 730;
+};
+
+// A document-signing certificate: CN from the request, keyUsage digitalSignature,
+// nonRepudiation (critical), EKU documentSigning, CA:FALSE, SKI + AKI, random serial.
+std::string issueSigningCertificate(const CertificateAuthority& ca,
+                                    const SigningCertificateRequest& request);
+
 struct CertificateInfo {
   std::string subjectCommonName;
   std::string subjectOrganizationalUnit;
@@ -90,6 +106,7 @@ struct CertificateInfo {
   std::vector<std::string> dnsNames;
   std::vector<std::string> ipAddresses;  // "a.b.c.d" or RFC 5952 IPv6 ("::1")
   bool isCa = false;                     // basicConstraints CA:TRUE
+  std::vector<std::string> extendedKeyUsages;  // dotted OIDs ("1.3.6.1.5.5.7.3.2"), in order
 };
 
 CertificateInfo inspectCertificate(const std::string& certPem);
@@ -110,6 +127,22 @@ bool keyMatchesCertificate(const std::string& keyPem, const std::string& certPem
 
 // SHA-256 of the bytes, 64 lowercase hex characters.
 std::string sha256Hex(std::string_view data);
+
+// Incremental SHA-256 for data read in pieces (a large file). finishHex() may be
+// called once; update() after it throws CryptoError.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view data);
+  std::string finishHex();  // 64 lowercase hex characters
+
+ private:
+  void* ctx_ = nullptr;  // EVP_MD_CTX
+  bool finished_ = false;
+};
 
 // `bytes` bytes from the OpenSSL CSPRNG as 2*bytes lowercase hex characters.
 std::string randomHex(std::size_t bytes);
