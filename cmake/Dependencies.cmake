@@ -6,6 +6,10 @@ find_package(Protobuf REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED)   # Asio and Beast are header-only
 find_package(doctest REQUIRED)
+find_package(ZLIB REQUIRED)         # the tests read back the XLSX exports (a zip)
+# libxlsxwriter (libxlsxwriter-dev): the collector's XLSX exports.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 
 # Boost.Asio: standalone-ish settings shared by every target.
 add_library(posture_boost INTERFACE)

@@ -68,12 +68,17 @@ sleep 2  # the collector evaluates and raises alerts every second
 echo
 "$bin/collector/posture-collector" status --data-dir "$demo/collector" --policies "$root/policies"
 csv=$demo/danh-sach-tuan-thu.csv
-"$bin/collector/posture-collector" export --data-dir "$demo/collector" --policies "$root/policies" \
-  --format csv --out "$csv"
+xlsx=$demo/danh-sach-tuan-thu.xlsx
+for out in "$csv" "$xlsx"; do
+  "$bin/collector/posture-collector" export --data-dir "$demo/collector" --policies "$root/policies" \
+    --format "${out##*.}" --out "$out"
+done
+"$bin/collector/posture-collector" export verify "$xlsx" --data-dir "$demo/collector" | tail -2
 cat <<MSG
 
-Danh sách tuân thủ (CSV, UTF-8 BOM): $csv
-Compliance list (CSV): $csv
+Danh sách tuân thủ / Compliance list: $csv (CSV, UTF-8 BOM), $xlsx
+  each with a signed manifest (.manifest.json); check it with
+  $bin/collector/posture-collector export verify FILE --data-dir $demo/collector
 The collector (PID $(cat "$demo/collector.pid")) and this machine's agent (PID $(cat "$demo/agent.pid")) keep running.
   open alerts:  $bin/collector/posture-collector alerts list --data-dir $demo/collector
   one alert:    $bin/collector/posture-collector alerts show ID --data-dir $demo/collector

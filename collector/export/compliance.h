@@ -1,6 +1,8 @@
 #pragma once
 // The compliance list (danh sách tuân thủ): one row per endpoint, the observed value of
-// every fact the checks read, and each check's result.
+// every fact the checks read, and each check's result. The full auditor export (filters,
+// metadata, targets, XLSX and JSON) is collector/export/export.h; this is its endpoint
+// table for a plain fleet evaluation.
 #include <string>
 
 #include "collector/evaluation/fleet.h"

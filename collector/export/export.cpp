@@ -1,0 +1,630 @@
+#include "collector/export/export.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <tuple>
+
+#include "collector/evaluation/model.h"
+#include "collector/export/csv.h"
+#include "collector/export/xlsx.h"
+#include "common/util/time.h"
+#include "posture/v1/report.pb.h"
+
+namespace posture::collector {
+namespace {
+constexpr std::int64_t kVietnamOffset = 7 * 3600;
+
+std::string dateVi(std::int64_t day) {  // "dd/mm/yyyy"
+  std::string iso = util::formatDate(day);
+  return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4);
+}
+
+std::string duration(std::int64_t s, bool vi) {
+  auto n = [](std::int64_t v) { return std::to_string(v); };
+  if (s % 86400 == 0) return n(s / 86400) + (vi ? " ngày" : " days");
+  if (s % 3600 == 0) return n(s / 3600) + (vi ? " giờ" : " hours");
+  if (s % 60 == 0) return n(s / 60) + (vi ? " phút" : " minutes");
+  return n(s) + (vi ? " giây" : " seconds");
+}
+
+std::string osOf(const EndpointEvaluation& e) {
+  const auto& id = e.report.identity();
+  std::string os = id.os_name();
+  if (!id.os_version().empty()) os += (os.empty() ? "" : " ") + id.os_version();
+  return os;
+}
+
+// The fact and check columns of a policy set: every fact any check reads, once, in
+// policy order; every check of every policy.
+void fillColumns(ComplianceExport& out, const std::vector<policy::Policy>& policies) {
+  for (const auto& p : policies) {
+    out.policies.push_back({p.id, p.version, p.title});
+    for (const auto& c : p.checks) {
+      for (auto& f : policy::factsUsedBy(c)) {
+        bool seen = std::any_of(out.facts.begin(), out.facts.end(),
+                                [&](const ExportFactColumn& x) { return x.name == f; });
+        if (seen) continue;
+        const auto* info = policy::findFact(f);
+        out.facts.push_back(
+            {f, info ? std::string(info->vi) : f, info ? std::string(info->en) : f});
+      }
+      out.checks.push_back({p.id, c.id, c.title});
+    }
+  }
+}
+
+ExportEndpoint rowOf(const ComplianceExport& out, const EndpointEvaluation& e,
+                     const org::OrgModel* org) {
+  ExportEndpoint r;
+  r.unitCode = e.unitCode;
+  if (const auto* u = org ? org->findUnit(e.unitCode) : nullptr) {
+    r.unitNameVi = u->nameVi;
+    r.unitNameEn = u->nameEn;
+  }
+  r.hostname = e.hostname;
+  r.agentId = e.agentId;
+  r.os = osOf(e);
+  r.lastSeen = e.lastSeen;
+  r.collectedAt = e.report.has_collected_at() ? e.report.collected_at().seconds() : 0;
+  r.stale = e.stale;
+  r.decoded = e.decoded;
+  for (const auto& f : out.facts) {
+    const auto* v = e.facts.get(f.name);
+    r.facts.push_back(v ? *v : policy::FactValue{});
+  }
+  for (const auto& p : e.checks) r.checks.insert(r.checks.end(), p.begin(), p.end());
+  return r;
+}
+
+// Units in tree order: each root (sorted) followed by its subtree depth-first; units only
+// seen in reports are roots of their own.
+std::vector<std::string> treeOrder(const org::OrgModel* org, const std::set<std::string>& all) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& u : all) {
+    if (org && !org->ancestors(u).empty()) continue;
+    std::vector<std::string> sub = org ? org->subtree(u) : std::vector<std::string>{u};
+    for (const auto& s : sub) {
+      if (seen.insert(s).second) out.push_back(s);
+    }
+  }
+  for (const auto& u : all) {
+    if (seen.insert(u).second) out.push_back(u);
+  }
+  return out;
+}
+
+Json localized(const std::string& vi, const std::string& en) {
+  Json j = Json::object();
+  j.set("vi", vi);
+  j.set("en", en);
+  return j;
+}
+
+Json factJson(const policy::FactValue& v) {
+  if (const bool* b = std::get_if<bool>(&v)) return Json(*b);
+  if (const double* d = std::get_if<double>(&v)) return std::isfinite(*d) ? Json(*d) : Json();
+  if (const std::string* s = std::get_if<std::string>(&v)) return Json(*s);
+  return Json();
+}
+
+double round2(double v) { return std::round(v * 100.0) / 100.0; }
+
+std::string selectionText(const ComplianceExport& e, bool vi) {
+  const auto& f = e.filters;
+  if (!f.asOfDay) {
+    return vi ? "Báo cáo mới nhất của mỗi thiết bị đầu cuối, đánh giá lúc " +
+                    util::formatVietnamese(e.evaluatedAt) + " (giờ Việt Nam)"
+              : "Each endpoint's latest report, evaluated at " + util::formatIso8601(e.evaluatedAt);
+  }
+  bool received = f.asOfBasis == AsOfBasis::Received;
+  if (vi) {
+    return std::string("Báo cáo mới nhất của mỗi thiết bị đầu cuối ") +
+           (received ? "mà máy chủ thu thập nhận được" : "do tác tử thu thập") + " đến hết ngày " +
+           dateVi(*f.asOfDay) +
+           " (23:59:59 giờ Việt Nam, UTC+7), đánh giá theo chính sách hiện hành vào thời điểm "
+           "đó (tuổi mẫu nhận diện, bản vá và hạn báo cáo tính đến thời điểm đó); hệ thống "
+           "thông tin và hồ sơ mô hình 4 lớp theo dữ liệu đang lưu, xét tại ngày đó";
+  }
+  return std::string("Each endpoint's latest report ") +
+         (received ? "received by the collector" : "collected by its agent") +
+         " on or before the end of " + util::formatDate(*f.asOfDay) +
+         " (23:59:59 Vietnam time, UTC+7), evaluated with the current policies at that moment "
+         "(signature and patch ages and staleness measured then); information systems and "
+         "four-layer records as currently stored, judged on that day";
+}
+
+ExportTargetRow targetRow(const FleetModel& model, std::size_t t, const std::string& unit,
+                          std::int64_t today, const org::OrgModel* org) {
+  ExportTargetRow row;
+  row.unitCode = unit;
+  if (unit.empty()) {
+    row.unitNameVi = "Toàn bộ";
+    row.unitNameEn = "All units";
+  } else if (const auto* u = org ? org->findUnit(unit) : nullptr) {
+    row.unitNameVi = u->nameVi;
+    row.unitNameEn = u->nameEn;
+  }
+  auto ev = model.evaluate(t, unit, today);
+  row.satisfied = ev.satisfied;
+  row.total = ev.total;
+  row.percent = ev.percent;
+  if (ev.inForce) row.inForce = *ev.inForce;
+  if (ev.next) row.next = *ev.next;
+  row.status = ev.status;
+  return row;
+}
+}  // namespace
+
+std::optional<ExportFormat> parseExportFormat(std::string_view name) {
+  if (name == "csv") return ExportFormat::Csv;
+  if (name == "xlsx") return ExportFormat::Xlsx;
+  if (name == "json") return ExportFormat::Json;
+  return std::nullopt;
+}
+
+std::string_view exportFormatName(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::Csv:
+      return "csv";
+    case ExportFormat::Xlsx:
+      return "xlsx";
+    case ExportFormat::Json:
+      break;
+  }
+  return "json";
+}
+
+std::string_view exportMediaType(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::Csv:
+      return "text/csv; charset=utf-8";
+    case ExportFormat::Xlsx:
+      return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    case ExportFormat::Json:
+      break;
+  }
+  return "application/json";
+}
+
+std::optional<AsOfBasis> parseAsOfBasis(std::string_view name) {
+  if (name == "received") return AsOfBasis::Received;
+  if (name == "collected") return AsOfBasis::Collected;
+  return std::nullopt;
+}
+
+std::string_view asOfBasisName(AsOfBasis basis) {
+  return basis == AsOfBasis::Received ? "received" : "collected";
+}
+
+std::int64_t endOfVietnamDay(std::int64_t day) { return (day + 1) * 86400 - kVietnamOffset - 1; }
+
+std::string bilingual(std::string_view vi, std::string_view en) {
+  return std::string(vi) + " / " + std::string(en);
+}
+
+std::string checkResultText(policy::Tri t, bool vi) {
+  switch (t) {
+    case policy::Tri::True:
+      return vi ? "Đạt" : "Met";
+    case policy::Tri::False:
+      return vi ? "Chưa đạt" : "Not met";
+    case policy::Tri::Unknown:
+      break;
+  }
+  return vi ? "Không rõ" : "Unknown";
+}
+
+std::string_view checkResultKey(policy::Tri t) {
+  switch (t) {
+    case policy::Tri::True:
+      return "met";
+    case policy::Tri::False:
+      return "not-met";
+    case policy::Tri::Unknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::string_view targetStatusKey(policy::TargetStatus s) {
+  switch (s) {
+    case policy::TargetStatus::Met:
+      return "met";
+    case policy::TargetStatus::AtRisk:
+      return "at-risk";
+    case policy::TargetStatus::Missed:
+      return "missed";
+    case policy::TargetStatus::NoData:
+      break;
+  }
+  return "no-data";
+}
+
+std::string_view measureName(const policy::Target& t) {
+  switch (t.measure.kind) {
+    case policy::Measure::Kind::ShareOfEndpoints:
+      return "share_of_endpoints";
+    case policy::Measure::Kind::ShareOfSystems:
+      return "share_of_systems";
+    case policy::Measure::Kind::FourLayer:
+      break;
+  }
+  return "four_layer";
+}
+
+std::string unitName(const ComplianceExport& e, const std::string& vi, const std::string& en) {
+  if (e.filters.vietnamese) return vi.empty() ? en : vi;
+  return en.empty() ? vi : en;
+}
+
+std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t cutoff,
+                                              AsOfBasis basis) {
+  std::string column = basis == AsOfBasis::Received ? "received_at" : "collected_at";
+  auto st = db.prepare(
+      "SELECT r.agent_id, COALESCE(e.unit_code, a.unit_code, ''), "
+      "COALESCE(e.hostname, a.hostname, ''), r.sequence, r.received_at, r.collected_at, r.body "
+      "FROM reports r JOIN (SELECT agent_id, MAX(sequence) AS sequence FROM reports WHERE " +
+      column +
+      " <= ?1 GROUP BY agent_id) m ON m.agent_id = r.agent_id AND m.sequence = r.sequence "
+      "LEFT JOIN endpoints e ON e.agent_id = r.agent_id "
+      "LEFT JOIN agents a ON a.agent_id = r.agent_id");
+  st.bind(1, cutoff);
+  std::vector<StoredEndpoint> out;
+  while (st.step()) {
+    StoredEndpoint s{
+        st.getText(0), st.getText(1), st.getText(2), static_cast<std::uint64_t>(st.getInt(3)),
+        st.getInt(4),  st.getInt(5),  st.getBlob(6)};
+    // The name the machine had then, as the ingest path takes it.
+    posture::v1::Report report;
+    if (report.ParseFromString(s.report) && !report.identity().hostname().empty()) {
+      s.hostname = report.identity().hostname().substr(0, 255);
+    }
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const StoredEndpoint& a, const StoredEndpoint& b) {
+    return std::tie(a.unitCode, a.hostname, a.agentId) <
+           std::tie(b.unitCode, b.hostname, b.agentId);
+  });
+  return out;
+}
+
+ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilters& f,
+                                       std::int64_t generatedAt) {
+  if (!src.policies) throw std::invalid_argument("buildComplianceExport: no policies");
+  const auto& policies = *src.policies;
+  const org::OrgModel* org = src.org.get();
+  ComplianceExport out;
+  out.generatedAt = generatedAt;
+  out.filters = f;
+  out.caFingerprint = src.caFingerprint;
+  out.evaluatedAt = generatedAt;
+  if (f.asOfDay) {
+    if (*f.asOfDay > util::vietnamDay(generatedAt)) {
+      throw ExportError("ngày " + dateVi(*f.asOfDay) + " còn ở tương lai / " +
+                        util::formatDate(*f.asOfDay) + " is in the future");
+    }
+    out.evaluatedAt = std::min(endOfVietnamDay(*f.asOfDay), generatedAt);
+  }
+  fillColumns(out, policies);
+
+  std::set<std::string> all;
+  if (org) {
+    for (const auto& u : org->units) all.insert(u.code);
+  }
+  for (const auto& s : src.endpoints) all.insert(s.unitCode);
+  if (f.unitCode.empty()) {
+    out.units = treeOrder(org, all);
+  } else {
+    if (!all.count(f.unitCode)) {
+      throw ExportError("không có đơn vị " + f.unitCode +
+                        " (trong cây đơn vị hoặc trong báo cáo) / no unit " + f.unitCode +
+                        " (in the unit tree or in reports)");
+    }
+    out.units = org ? org->subtree(f.unitCode) : std::vector<std::string>{f.unitCode};
+    if (const auto* u = org ? org->findUnit(f.unitCode) : nullptr) {
+      out.unitNameVi = u->nameVi;
+      out.unitNameEn = u->nameEn;
+    }
+  }
+  std::set<std::string> selected(out.units.begin(), out.units.end());
+
+  // Targets: the live model's figures, as `status` prints them.
+  ModelOptions options;
+  options.org = src.org;
+  options.staleAfterSeconds = f.staleAfterSeconds;
+  FleetModel model(src.policies, options);
+  model.rebuild(src.endpoints, out.evaluatedAt);
+  std::int64_t today = util::vietnamDay(out.evaluatedAt);
+  for (std::size_t t = 0; t < model.targets().size(); ++t) {
+    const auto& ref = model.targets()[t];
+    ExportTarget et;
+    et.policyId = ref.policy->id;
+    et.policyVersion = ref.policy->version;
+    et.targetId = ref.target->id;
+    et.title = ref.target->title;
+    et.measure = std::string(measureName(*ref.target));
+    et.sourceFile = ref.target->source.file;
+    et.sourceLine = ref.target->source.line;
+    bool unitScope = false, overall = false;
+    for (const auto& s : ref.target->scopes) {
+      unitScope |= s == "unit";
+      overall |= s == "overall";
+    }
+    std::vector<std::string> rows;
+    if (unitScope) rows = out.units;
+    if (f.unitCode.empty()) {
+      if (overall) rows.push_back("");
+    } else if (!unitScope) {
+      rows.push_back(f.unitCode);  // the selection as a whole
+    }
+    for (const auto& u : rows) et.rows.push_back(targetRow(model, t, u, today, org));
+    out.targets.push_back(std::move(et));
+  }
+
+  // Endpoint rows.
+  auto fleet = evaluateFleet(src.endpoints, policies, out.evaluatedAt, f.staleAfterSeconds);
+  for (const auto& e : fleet.endpoints) {
+    if (!f.unitCode.empty() && !selected.count(e.unitCode)) continue;
+    out.endpoints.push_back(rowOf(out, e, org));
+  }
+  return out;
+}
+
+ComplianceExport buildComplianceExport(db::Connection& db,
+                                       std::shared_ptr<const std::vector<policy::Policy>> policies,
+                                       const ExportFilters& f, const std::string& caFingerprint,
+                                       std::int64_t generatedAt) {
+  ExportSource src;
+  src.policies = std::move(policies);
+  src.org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
+  src.caFingerprint = caFingerprint;
+  if (f.asOfDay) {
+    src.endpoints =
+        loadEndpointsAsOf(db, std::min(endOfVietnamDay(*f.asOfDay), generatedAt), f.asOfBasis);
+  } else {
+    src.endpoints = loadEndpoints(db);
+  }
+  return buildComplianceExport(src, f, generatedAt);
+}
+
+ComplianceExport exportFromFleet(const FleetEvaluation& fleet, bool vietnamese) {
+  ComplianceExport out;
+  out.generatedAt = out.evaluatedAt = fleet.now;
+  out.filters.vietnamese = vietnamese;
+  fillColumns(out, *fleet.policies);
+  for (const auto& e : fleet.endpoints) out.endpoints.push_back(rowOf(out, e, nullptr));
+  return out;
+}
+
+std::vector<std::string> endpointHeader(const ComplianceExport& e) {
+  std::vector<std::string> h = {
+      bilingual("Đơn vị", "Unit"),
+      bilingual("Tên máy", "Hostname"),
+      bilingual("Mã tác tử", "Agent ID"),
+      bilingual("Tên đơn vị", "Unit name"),
+      bilingual("Hệ điều hành", "Operating system"),
+      bilingual("Báo cáo lần cuối", "Last report"),
+      bilingual("Thời điểm thu thập", "Collected at"),
+      bilingual("Quá hạn báo cáo (tính là chưa đạt)", "Stale (counted as not compliant)")};
+  for (const auto& f : e.facts) h.push_back(bilingual(f.vi, f.en) + " (" + f.name + ")");
+  for (const auto& c : e.checks) {
+    h.push_back(bilingual(c.title.vi, c.title.en) + " [" + c.policyId + "/" + c.checkId + "]");
+  }
+  return h;
+}
+
+std::vector<std::string> endpointCells(const ComplianceExport& e, const ExportEndpoint& r) {
+  bool vi = e.filters.vietnamese;
+  auto when = [vi](std::int64_t t) {
+    if (t <= 0) return std::string(vi ? "không rõ" : "unknown");
+    return vi ? util::formatVietnamese(t) : util::formatIso8601(t);
+  };
+  std::vector<std::string> row = {r.unitCode,
+                                  r.hostname,
+                                  r.agentId,
+                                  unitName(e, r.unitNameVi, r.unitNameEn),
+                                  r.os,
+                                  when(r.lastSeen),
+                                  when(r.collectedAt),
+                                  r.stale ? (vi ? "có" : "yes") : (vi ? "không" : "no")};
+  for (const auto& v : r.facts) row.push_back(policy::formatFact(v, vi));
+  for (auto t : r.checks) row.push_back(checkResultText(t, vi));
+  return row;
+}
+
+std::vector<std::pair<std::string, std::string>> metadataLines(const ComplianceExport& e) {
+  bool vi = e.filters.vietnamese;
+  const auto& f = e.filters;
+  std::vector<std::pair<std::string, std::string>> lines;
+  lines.emplace_back(bilingual("Tài liệu", "Document"),
+                     vi ? "Danh sách tuân thủ an toàn thông tin" : "Security compliance list");
+  for (const auto& p : e.policies) {
+    lines.emplace_back(
+        bilingual("Chính sách (mã, phiên bản)", "Policy (id, version)"),
+        p.id + " v" + std::to_string(p.version) + " — " + (vi ? p.title.vi : p.title.en));
+  }
+  auto both = [](std::int64_t t) {
+    return util::formatIso8601(t) + " (" + util::formatVietnamese(t) + " UTC+7)";
+  };
+  lines.emplace_back(bilingual("Thời điểm xuất", "Generated at"), both(e.generatedAt));
+  lines.emplace_back(bilingual("Thời điểm đánh giá", "Evaluated at"), both(e.evaluatedAt));
+  std::string unit = vi ? "Tất cả đơn vị" : "All units";
+  if (!f.unitCode.empty()) {
+    std::string name = unitName(e, e.unitNameVi, e.unitNameEn);
+    unit = f.unitCode + (name.empty() ? "" : " — " + name) +
+           (vi ? " (gồm các đơn vị cấp dưới)" : " (with its subtree)");
+  }
+  lines.emplace_back(bilingual("Phạm vi đơn vị", "Unit filter"), unit);
+  std::string units;
+  for (const auto& u : e.units) units += (units.empty() ? "" : ", ") + u;
+  lines.emplace_back(bilingual("Các đơn vị trong phạm vi", "Units in scope"), units);
+  lines.emplace_back(bilingual("Số liệu tính đến ngày", "As of"),
+                     f.asOfDay ? dateVi(*f.asOfDay) + " (" + util::formatDate(*f.asOfDay) + ")"
+                               : (vi ? "hiện tại" : "now"));
+  lines.emplace_back(bilingual("Báo cáo được sử dụng", "Reports used"), selectionText(e, vi));
+  lines.emplace_back(bilingual("Quá hạn báo cáo sau", "Stale after"),
+                     duration(f.staleAfterSeconds, vi));
+  lines.emplace_back(bilingual("Ngôn ngữ", "Language"), vi ? "vi" : "en");
+  lines.emplace_back(bilingual("Số dòng (thiết bị đầu cuối)", "Rows (endpoints)"),
+                     std::to_string(e.endpoints.size()));
+  lines.emplace_back(bilingual("Dấu vân tay CA của máy chủ thu thập (SHA-256)",
+                               "Collector CA fingerprint (SHA-256)"),
+                     e.caFingerprint);
+  lines.emplace_back(
+      bilingual("Kiểm tra tính toàn vẹn", "Integrity check"),
+      vi ? "tệp kê khai có chữ ký TỆP.manifest.json; kiểm tra bằng: posture-collector export "
+           "verify TỆP"
+         : "signed manifest FILE.manifest.json; check with: posture-collector export verify FILE");
+  return lines;
+}
+
+Json metadataJson(const ComplianceExport& e) {
+  const auto& f = e.filters;
+  Json meta = Json::object();
+  meta.set("title", localized("Danh sách tuân thủ an toàn thông tin", "Security compliance list"));
+  Json policies = Json::array();
+  for (const auto& p : e.policies) {
+    Json j = Json::object();
+    j.set("id", p.id);
+    j.set("version", p.version);
+    j.set("title", localized(p.title.vi, p.title.en));
+    policies.push(std::move(j));
+  }
+  meta.set("policies", std::move(policies));
+  meta.set("generated_at", util::formatIso8601(e.generatedAt));
+  meta.set("generated_at_vi", util::formatVietnamese(e.generatedAt));
+  meta.set("evaluated_at", util::formatIso8601(e.evaluatedAt));
+  meta.set("evaluated_at_vi", util::formatVietnamese(e.evaluatedAt));
+  Json filters = Json::object();
+  filters.set("unit", f.unitCode.empty() ? Json() : Json(f.unitCode));
+  filters.set("unit_name", f.unitCode.empty() ? Json() : localized(e.unitNameVi, e.unitNameEn));
+  filters.set("subtree", !f.unitCode.empty());
+  Json units = Json::array();
+  for (const auto& u : e.units) units.push(u);
+  filters.set("units", std::move(units));
+  filters.set("as_of", f.asOfDay ? Json(util::formatDate(*f.asOfDay)) : Json());
+  filters.set("as_of_vi", f.asOfDay ? Json(dateVi(*f.asOfDay)) : Json());
+  filters.set("as_of_basis", f.asOfDay ? Json(asOfBasisName(f.asOfBasis)) : Json());
+  filters.set("stale_after_seconds", static_cast<long long>(f.staleAfterSeconds));
+  filters.set("language", f.vietnamese ? "vi" : "en");
+  meta.set("filters", std::move(filters));
+  meta.set("selection", localized(selectionText(e, true), selectionText(e, false)));
+  meta.set("row_count", e.endpoints.size());
+  meta.set("collector_ca_fingerprint_sha256", e.caFingerprint);
+  return meta;
+}
+
+std::string renderCsv(const ComplianceExport& e, bool metadataBlock) {
+  CsvWriter csv;
+  if (metadataBlock) {
+    for (const auto& [label, value] : metadataLines(e)) csv.row({label, value});
+    csv.row({});
+  }
+  csv.row(endpointHeader(e));
+  for (const auto& r : e.endpoints) csv.row(endpointCells(e, r));
+  return csv.text();
+}
+
+std::string renderJson(const ComplianceExport& e) {
+  bool vi = e.filters.vietnamese;
+  Json doc = Json::object();
+  doc.set("meta", metadataJson(e));
+
+  Json columns = Json::object();
+  Json facts = Json::array();
+  for (const auto& f : e.facts) {
+    Json j = Json::object();
+    j.set("name", f.name);
+    j.set("vi", f.vi);
+    j.set("en", f.en);
+    facts.push(std::move(j));
+  }
+  Json checks = Json::array();
+  for (const auto& c : e.checks) {
+    Json j = Json::object();
+    j.set("id", c.policyId + "/" + c.checkId);
+    j.set("vi", c.title.vi);
+    j.set("en", c.title.en);
+    checks.push(std::move(j));
+  }
+  columns.set("facts", std::move(facts));
+  columns.set("checks", std::move(checks));
+  doc.set("columns", std::move(columns));
+
+  Json targets = Json::array();
+  for (const auto& t : e.targets) {
+    Json j = Json::object();
+    j.set("policy", t.policyId);
+    j.set("policy_version", t.policyVersion);
+    j.set("target", t.targetId);
+    j.set("title", localized(t.title.vi, t.title.en));
+    j.set("measure", t.measure);
+    Json source = Json::object();
+    source.set("file", t.sourceFile);
+    source.set("line", t.sourceLine);
+    j.set("source", std::move(source));
+    Json rows = Json::array();
+    for (const auto& r : t.rows) {
+      Json row = Json::object();
+      row.set("unit", r.unitCode.empty() ? Json() : Json(r.unitCode));
+      row.set("unit_name", localized(r.unitNameVi, r.unitNameEn));
+      row.set("satisfied", r.satisfied);
+      row.set("total", r.total);
+      row.set("percent", round2(r.percent));
+      row.set("threshold_percent", r.inForce ? Json(r.inForce->atLeastPercent) : Json());
+      row.set("threshold_since", r.inForce ? Json(util::formatDate(r.inForce->byDay)) : Json());
+      row.set("next_threshold_percent", r.next ? Json(r.next->atLeastPercent) : Json());
+      row.set("next_since", r.next ? Json(util::formatDate(r.next->byDay)) : Json());
+      row.set("status", targetStatusKey(r.status));
+      row.set("status_text", std::string(policy::targetStatusName(r.status, vi)));
+      rows.push(std::move(row));
+    }
+    j.set("rows", std::move(rows));
+    targets.push(std::move(j));
+  }
+  doc.set("targets", std::move(targets));
+
+  Json endpoints = Json::array();
+  for (const auto& r : e.endpoints) {
+    Json j = Json::object();
+    j.set("unit", r.unitCode);
+    j.set("unit_name", localized(r.unitNameVi, r.unitNameEn));
+    j.set("hostname", r.hostname);
+    j.set("agent_id", r.agentId);
+    j.set("os", r.os);
+    j.set("last_report", r.lastSeen > 0 ? Json(util::formatIso8601(r.lastSeen)) : Json());
+    j.set("last_report_vi", r.lastSeen > 0 ? Json(util::formatVietnamese(r.lastSeen)) : Json());
+    j.set("collected_at", r.collectedAt > 0 ? Json(util::formatIso8601(r.collectedAt)) : Json());
+    j.set("stale", r.stale);
+    j.set("report_readable", r.decoded);
+    Json facts = Json::object();
+    for (std::size_t i = 0; i < e.facts.size() && i < r.facts.size(); ++i) {
+      facts.set(e.facts[i].name, factJson(r.facts[i]));
+    }
+    j.set("facts", std::move(facts));
+    Json checks = Json::object();
+    for (std::size_t i = 0; i < e.checks.size() && i < r.checks.size(); ++i) {
+      checks.set(e.checks[i].policyId + "/" + e.checks[i].checkId, checkResultKey(r.checks[i]));
+    }
+    j.set("checks", std::move(checks));
+    endpoints.push(std::move(j));
+  }
+  doc.set("endpoints", std::move(endpoints));
+  return writeJson(doc, true);
+}
+
+std::string renderExport(const ComplianceExport& e, ExportFormat format, bool csvMetadata) {
+  switch (format) {
+    case ExportFormat::Csv:
+      return renderCsv(e, csvMetadata);
+    case ExportFormat::Xlsx:
+      return renderXlsx(e);
+    case ExportFormat::Json:
+      break;
+  }
+  return renderJson(e);
+}
+
+}  // namespace posture::collector

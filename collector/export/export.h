@@ -1,0 +1,171 @@
+#pragma once
+// Exports for auditors: the compliance list (danh sách tuân thủ) of a unit or subtree, as
+// of now or of a past day, as one in-memory model that every format (CSV, XLSX, JSON)
+// and the console render from:
+//   - metadata: policies (id, version), generation time, filters, row count, the
+//     collector CA's fingerprint, and in words which reports were taken;
+//   - targets: per target, each selected unit's value against the milestone in force
+//     (what `status` computes, from the same FleetModel);
+//   - endpoints: one row per endpoint, the observed value of every fact a check reads
+//     and every check's result.
+// Headers and labels are bilingual ("Đơn vị / Unit"); values follow the chosen language.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "collector/evaluation/fleet.h"
+#include "collector/export/json.h"
+#include "collector/org/org.h"
+#include "collector/policy/evaluator.h"
+#include "collector/policy/policy.h"
+#include "collector/storage/storage.h"
+#include "common/db/sqlite.h"
+
+namespace posture::collector {
+
+// A refused export request (unknown unit, ...); what() is bilingual.
+class ExportError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class ExportFormat { Csv, Xlsx, Json };
+std::optional<ExportFormat> parseExportFormat(std::string_view name);  // "csv", "xlsx", "json"
+std::string_view exportFormatName(ExportFormat format);
+std::string_view exportMediaType(ExportFormat format);
+
+// Which clock decides that a report belongs to a past day.
+enum class AsOfBasis {
+  Received,   // when the collector stored it (cannot be set by the endpoint)
+  Collected,  // when the agent says it collected it
+};
+std::optional<AsOfBasis> parseAsOfBasis(std::string_view name);  // "received", "collected"
+std::string_view asOfBasisName(AsOfBasis basis);
+
+struct ExportFilters {
+  std::string unitCode;                 // "": every unit; else this unit and its subtree
+  std::optional<std::int64_t> asOfDay;  // days since the epoch (Vietnam); nullopt: now
+  AsOfBasis asOfBasis = AsOfBasis::Received;
+  std::int64_t staleAfterSeconds = 7 * 86400;
+  bool vietnamese = true;  // the language of values (headers are always bilingual)
+};
+
+// The last second of a Vietnam day (UTC+7), as Unix time: 23:59:59 local.
+std::int64_t endOfVietnamDay(std::int64_t day);
+
+struct ExportPolicyRef {
+  std::string id;
+  int version = 0;
+  policy::LocalizedText title;
+};
+
+struct ExportFactColumn {
+  std::string name, vi, en;
+};
+
+struct ExportCheckColumn {
+  std::string policyId, checkId;
+  policy::LocalizedText title;
+};
+
+struct ExportEndpoint {
+  std::string unitCode, unitNameVi, unitNameEn, hostname, agentId, os;
+  std::int64_t lastSeen = 0;             // when the collector received the report used
+  std::int64_t collectedAt = 0;          // when the agent collected it
+  bool stale = false;                    // counted as not compliant in every share
+  bool decoded = true;                   // false: the stored report is unreadable (all unknown)
+  std::vector<policy::FactValue> facts;  // ComplianceExport::facts order
+  std::vector<policy::Tri> checks;       // ComplianceExport::checks order
+};
+
+struct ExportTargetRow {
+  std::string unitCode;  // "": every unit of the fleet
+  std::string unitNameVi, unitNameEn;
+  std::uint32_t satisfied = 0, total = 0;
+  double percent = 0;
+  std::optional<policy::Milestone> inForce, next;
+  policy::TargetStatus status = policy::TargetStatus::NoData;
+};
+
+struct ExportTarget {
+  std::string policyId;
+  int policyVersion = 0;
+  std::string targetId;
+  policy::LocalizedText title;
+  std::string measure;  // "share_of_endpoints", "share_of_systems", "four_layer"
+  std::string sourceFile;
+  int sourceLine = 0;
+  std::vector<ExportTargetRow> rows;
+};
+
+struct ComplianceExport {
+  std::vector<ExportPolicyRef> policies;
+  std::int64_t generatedAt = 0;  // when the export was made
+  std::int64_t evaluatedAt = 0;  // the evaluation's clock: generatedAt or the as-of day's end
+  ExportFilters filters;
+  std::string unitNameVi, unitNameEn;  // of filters.unitCode
+  std::vector<std::string> units;      // the selected units, in tree order
+  std::string caFingerprint;           // SHA-256 of the collector CA certificate
+  std::vector<ExportFactColumn> facts;
+  std::vector<ExportCheckColumn> checks;
+  std::vector<ExportTarget> targets;
+  std::vector<ExportEndpoint> endpoints;
+};
+
+// What an export is built from: the chosen report of each endpoint (latest, or latest
+// as of the day), the policies in force and the organization model (may be null).
+struct ExportSource {
+  std::vector<StoredEndpoint> endpoints;
+  std::shared_ptr<const std::vector<policy::Policy>> policies;
+  std::shared_ptr<const org::OrgModel> org;
+  std::string caFingerprint;
+};
+
+// ExportError when filters.unitCode names no unit of the tree and no endpoint.
+ComplianceExport buildComplianceExport(const ExportSource& source, const ExportFilters& filters,
+                                       std::int64_t generatedAt);
+// The same from the database: the latest reports (or loadEndpointsAsOf at the end of the
+// as-of day) and the organization model.
+ComplianceExport buildComplianceExport(db::Connection& db,
+                                       std::shared_ptr<const std::vector<policy::Policy>> policies,
+                                       const ExportFilters& filters,
+                                       const std::string& caFingerprint, std::int64_t generatedAt);
+
+// Each endpoint's report with the highest sequence among those received (or collected)
+// at or before `cutoff`; unit and hostname from the endpoint's record and that report.
+std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t cutoff,
+                                              AsOfBasis basis);
+
+// The endpoint rows of a plain fleet evaluation (no organization, no metadata): what
+// complianceCsv() prints.
+ComplianceExport exportFromFleet(const FleetEvaluation& fleet, bool vietnamese);
+
+// Labels and cells, shared by the formats.
+std::string bilingual(std::string_view vi, std::string_view en);  // "vi / en"
+std::vector<std::string> endpointHeader(const ComplianceExport& e);
+std::vector<std::string> endpointCells(const ComplianceExport& e, const ExportEndpoint& row);
+std::string checkResultText(policy::Tri result, bool vietnamese);  // "Đạt" / "Met", ...
+std::string_view checkResultKey(policy::Tri result);               // "met", "not-met", "unknown"
+std::string_view targetStatusKey(policy::TargetStatus status);     // "met", "at-risk", ...
+std::string_view measureName(const policy::Target& target);
+std::string unitName(const ComplianceExport& e, const std::string& vi, const std::string& en);
+// The metadata as (bilingual label, value in the export's language) lines: the CSV
+// block and the XLSX "About" sheet.
+std::vector<std::pair<std::string, std::string>> metadataLines(const ComplianceExport& e);
+// The metadata as JSON: the JSON export's "meta" and the manifest's "export".
+Json metadataJson(const ComplianceExport& e);
+
+// RFC 4180 with a UTF-8 BOM: the endpoint table; with metadataBlock, the metadata lines
+// first (label, value) and one empty row before the table.
+std::string renderCsv(const ComplianceExport& e, bool metadataBlock = false);
+// {"meta": …, "columns": …, "targets": …, "endpoints": …}, indented, UTF-8.
+std::string renderJson(const ComplianceExport& e);
+// The bytes of the file in that format (XLSX: collector/export/xlsx.h).
+std::string renderExport(const ComplianceExport& e, ExportFormat format, bool csvMetadata = false);
+
+}  // namespace posture::collector

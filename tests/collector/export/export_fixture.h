@@ -1,0 +1,99 @@
+#pragma once
+// A collector data directory for the export tests, built through the library: the CA,
+// a unit tree whose names carry commas, quotes, newlines and Vietnamese diacritics, and
+// reports stored as the ingest path stores them (at chosen times).
+//
+//   QNG  Tỉnh Quảng Ngãi
+//   └─ BS   Huyện Bình Sơn
+//      └─ BS-TC  Phòng "Tài chính, Kế hoạch"\nhuyện Bình Sơn   (the tricky name)
+//   DC   Huyện Đức Cơ                                           (another tree)
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "collector/org/org.h"
+#include "collector/pki/authority.h"
+#include "collector/storage/storage.h"
+#include "common/db/sqlite.h"
+#include "common/util/time.h"
+#include "posture/v1/report.pb.h"
+#include "tests/support/temp_dir.h"
+
+namespace posture::test {
+
+inline const std::string kTrickyUnitName = "Phòng \"Tài chính, Kế hoạch\"\nhuyện Bình Sơn";
+inline const std::string kTrickyHostname = "PC-Kế toán, \"Số 1\"\ntầng 2 — ĐỨC";
+
+class ExportFixture {
+ public:
+  ExportFixture() : dir_("posture-export-") {
+    data = dir_.path() / "data";
+    identity = collector::loadOrCreateIdentity(data, {});
+    db = collector::openDatabase(data);
+    using collector::org::Unit;
+    using collector::org::UnitKind;
+    std::int64_t t = util::unixNow();
+    collector::org::putUnit(
+        *db, Unit{"QNG", "", "Tỉnh Quảng Ngãi", "Quang Ngai province", UnitKind::Province}, "test",
+        t);
+    collector::org::putUnit(
+        *db, Unit{"BS", "QNG", "Huyện Bình Sơn", "Binh Son district", UnitKind::District}, "test",
+        t);
+    collector::org::putUnit(
+        *db,
+        Unit{"BS-TC", "BS", kTrickyUnitName, "Finance, \"planning\" office", UnitKind::Department},
+        "test", t);
+    collector::org::putUnit(
+        *db, Unit{"DC", "", "Huyện Đức Cơ", "Duc Co district", UnitKind::District}, "test", t);
+  }
+
+  // One report, received by the collector at `receivedAt` and collected at `collectedAt`
+  // (0: the same); `protectedAv`: real-time protection on, signatures as fresh as the
+  // report.
+  void report(const std::string& agentId, const std::string& unit, const std::string& hostname,
+              std::uint64_t sequence, std::int64_t receivedAt, bool protectedAv,
+              std::int64_t collectedAt = 0) {
+    if (collectedAt == 0) collectedAt = receivedAt;
+    posture::v1::Report r;
+    r.set_sequence(sequence);
+    r.mutable_identity()->set_agent_id(agentId);
+    r.mutable_identity()->set_hostname(hostname);
+    r.mutable_identity()->set_os_name("Windows 10 Pro");
+    r.mutable_identity()->set_os_version("22H2");
+    r.mutable_identity()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
+    r.mutable_collected_at()->set_seconds(collectedAt);
+    auto* av = r.mutable_antivirus();
+    av->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
+    auto* p = av->add_products();
+    p->set_name("BKAV Pro");
+    p->set_real_time_protection(protectedAv ? posture::v1::TRISTATE_ON : posture::v1::TRISTATE_OFF);
+    p->mutable_signature_time()->set_seconds(collectedAt - 3600);
+    auto* fw = r.mutable_firewall();
+    fw->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
+    fw->set_enabled(posture::v1::TRISTATE_ON);
+    auto* pa = r.mutable_patches();
+    pa->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
+    pa->set_pending_security_updates(protectedAv ? 0 : 3);
+    collector::ReportRecord rec{agentId,  unit,        hostname,
+                                sequence, collectedAt, r.SerializeAsString()};
+    db::Transaction tx(*db);
+    collector::ReportWriter writer(*db);
+    writer.insert(rec, receivedAt);
+    tx.commit();
+  }
+
+  std::filesystem::path path(const std::string& name) const { return dir_.path() / name; }
+
+  TempDir dir_;
+  std::filesystem::path data;
+  collector::ServerIdentity identity;
+  std::unique_ptr<db::Connection> db;
+};
+
+// Noon (Vietnam time) of the day `daysAgo` days before today.
+inline std::int64_t noonDaysAgo(int daysAgo) {
+  std::int64_t today = util::vietnamDay(util::unixNow());
+  return (today - daysAgo) * 86400 + 12 * 3600 - 7 * 3600;
+}
+
+}  // namespace posture::test

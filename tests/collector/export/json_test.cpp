@@ -1,0 +1,75 @@
+// The JSON model behind the JSON export and the manifests: strict parsing, and canonical
+// bytes that do not depend on formatting but do on every name and value.
+#include "collector/export/json.h"
+
+#include <doctest/doctest.h>
+
+using namespace posture::collector;
+
+TEST_CASE("write and parse round trip, with tricky text") {
+  Json doc = Json::object();
+  doc.set("tên", "Phòng \"Tài chính, Kế hoạch\"\nhuyện Bình Sơn\t\\ \x01");
+  doc.set("n", 42);
+  doc.set("big", 1234567890123LL);
+  doc.set("pi", 3.25);
+  doc.set("yes", true);
+  doc.set("none", Json());
+  Json list = Json::array();
+  list.push("a");
+  list.push(Json::object());
+  doc.set("list", std::move(list));
+  for (bool pretty : {true, false}) {
+    Json back = parseJson(writeJson(doc, pretty));
+    CHECK(back == doc);
+    CHECK(back.at("tên").asString() == doc.at("tên").asString());
+    CHECK(back.at("big").asInt() == 1234567890123LL);
+    CHECK(back.at("pi").asDouble() == 3.25);
+  }
+  CHECK(writeJson(doc, false).find("\\u0001") != std::string::npos);
+}
+
+TEST_CASE("canonical bytes ignore formatting, member order and escapes, not values") {
+  Json a = parseJson(R"({"b": 1, "a": {"y": "Đ", "x": [1, 2]}})");
+  Json b = parseJson("{\n  \"a\":{\"x\":[1,2],\"y\":\"\\u0110\"},\n\"b\":1}");
+  CHECK(canonicalJson(a) == canonicalJson(b));
+  CHECK(canonicalJson(a) == R"({"a":{"x":[1,2],"y":"Đ"},"b":1})");
+  Json c = parseJson(R"({"b": 2, "a": {"y": "Đ", "x": [1, 2]}})");
+  CHECK(canonicalJson(a) != canonicalJson(c));
+  // A surrogate pair decodes to one code point, written as UTF-8.
+  CHECK(parseJson(R"("\ud83d\ude00")").asString() == "\xF0\x9F\x98\x80");
+}
+
+TEST_CASE("strict parsing refuses what RFC 8259 refuses, and duplicates") {
+  for (const char* bad : {"", "{", "[1,]", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "01", "1.", "-",
+                          "tru", "\"\\x\"", "\"a\nb\"", "{\"a\":1}{", "// c\n1", "\"\\ud800\"",
+                          "{\"a\":1,\"a\":2}", "\"\xC3\x28\"", "\"\xE0\x80\xAF\"", "nan"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parseJson(bad), JsonError);
+  }
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  CHECK_THROWS_WITH_AS(parseJson(deep), doctest::Contains("nesting"), JsonError);
+  CHECK_THROWS_WITH_AS(parseJson(R"({"a":1,"a":2})"), doctest::Contains("duplicate member \"a\""),
+                       JsonError);
+}
+
+TEST_CASE("invalid UTF-8 in a value is written as U+FFFD so the output always parses") {
+  Json j = Json::object();
+  j.set("host", std::string("pc\xFF") + "x");
+  Json back = parseJson(writeJson(j));
+  CHECK(back.at("host").asString() == "pc\xEF\xBF\xBDx");
+}
+
+TEST_CASE("accessors check types") {
+  Json n = parseJson("1.5");
+  CHECK_THROWS_AS(n.asInt(), JsonError);
+  CHECK_THROWS_AS(n.asString(), JsonError);
+  CHECK_THROWS_WITH_AS(Json::object().at("x"), doctest::Contains("\"x\" is missing"), JsonError);
+  Json o = Json::object();
+  o.set("x", 1);
+  o.set("x", 2);
+  CHECK(o.size() == 1);
+  CHECK(o.at("x").asInt() == 2);
+  CHECK(o.remove("x"));
+  CHECK_FALSE(o.remove("x"));
+}
