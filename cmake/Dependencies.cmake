@@ -10,6 +10,8 @@ find_package(ZLIB REQUIRED)         # the tests read back the XLSX exports (a zi
 # libxlsxwriter (libxlsxwriter-dev): the collector's XLSX exports.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
+# libargon2 (libargon2-dev): Argon2id password hashes of the console users (collector/auth/).
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 
 # Boost.Asio: standalone-ish settings shared by every target.
 add_library(posture_boost INTERFACE)

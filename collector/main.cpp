@@ -8,6 +8,7 @@
 
 #include "collector/alerts/alerts.h"
 #include "collector/audit/audit.h"
+#include "collector/auth/users.h"
 #include "collector/collector.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
@@ -54,6 +55,13 @@ Usage:
   posture-collector alerts resolve ID --data-dir DIR [--comment TEXT]
   posture-collector alerts comment ID --data-dir DIR --text TEXT
   posture-collector alerts assign ID --data-dir DIR --to USER
+  posture-collector user add --data-dir DIR --name NAME --role admin|soc|auditor [--password-stdin]
+                          (without --password-stdin: prints a generated password once)
+  posture-collector user list --data-dir DIR [--lang vi|en]
+  posture-collector user passwd --data-dir DIR --name NAME [--password-stdin]
+  posture-collector user disable --data-dir DIR --name NAME
+  posture-collector user enable --data-dir DIR --name NAME
+  posture-collector user role --data-dir DIR --name NAME --role admin|soc|auditor
 )";
 
 bool vietnamese(const util::Args& a) {
@@ -418,6 +426,138 @@ int alertsAct(const std::vector<std::string>& argv, AlertAction action) {
               r.assignee.empty() ? "" : ((vi ? "giao cho " : "assigned to ") + r.assignee).c_str());
   return 0;
 }
+// Console users (collector/auth/). Input errors (name, role, weak password) exit 2 before
+// anything is stored; a duplicate or unknown user exits 1.
+auth::Role userRole(const util::Args& a) {
+  std::string text = a.require("role");
+  auto role = auth::parseRole(text);
+  if (!role) {
+    throw util::ArgsError("vai trò phải là admin, soc hoặc auditor / --role must be admin, soc or auditor, got '" +
+                          text + "'");
+  }
+  return *role;
+}
+
+std::string userName(const util::Args& a) {
+  std::string name = a.require("name");
+  if (auto e = auth::checkUserName(name)) throw util::ArgsError(*e + ", got '" + name + "'");
+  return name;
+}
+
+// The new password: one line of stdin (without its line ending), or a generated one.
+std::string newPassword(const util::Args& a, const std::string& name, bool& generated) {
+  generated = !a.flag("password-stdin");
+  if (generated) return auth::generatePassword(name);
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    throw util::ArgsError("không đọc được mật khẩu từ stdin / no password on stdin");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (auto e = auth::checkPassword(name, line)) throw util::ArgsError(*e);
+  return line;
+}
+
+void printGenerated(const std::string& name, const std::string& password) {
+  std::printf("%s\n", password.c_str());
+  std::fprintf(stderr,
+               "Mật khẩu của %s (chỉ hiện một lần, hãy ghi lại và đổi sau khi đăng nhập).\n"
+               "Password of %s (shown only once: keep it safe).\n",
+               name.c_str(), name.c_str());
+}
+
+int userAdd(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "name", "role"}, {"password-stdin"});
+  std::string name = userName(a);
+  auth::Role role = userRole(a);
+  bool generated = false;
+  std::string password = newPassword(a, name, generated);
+  auto db = openDatabase(a.require("data-dir"));
+  try {
+    auth::addUser(*db, name, role, password, cliActor(), util::unixNow());
+  } catch (const auth::AuthError& e) {
+    if (e.kind() == auth::AuthError::Kind::Invalid) throw util::ArgsError(e.what());
+    throw;
+  }
+  if (generated) printGenerated(name, password);
+  std::fprintf(stderr, "Đã tạo người dùng %s, vai trò %s. / Created user %s, role %s.\n",
+               name.c_str(), std::string(auth::roleName(role)).c_str(), name.c_str(),
+               std::string(auth::roleName(role)).c_str());
+  return 0;
+}
+
+int userPasswd(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "name"}, {"password-stdin"});
+  std::string name = userName(a);
+  bool generated = false;
+  std::string password = newPassword(a, name, generated);
+  auto db = openDatabase(a.require("data-dir"));
+  try {
+    auth::setPassword(*db, name, password, cliActor(), util::unixNow());
+  } catch (const auth::AuthError& e) {
+    if (e.kind() == auth::AuthError::Kind::Invalid) throw util::ArgsError(e.what());
+    throw;
+  }
+  if (generated) printGenerated(name, password);
+  std::fprintf(stderr, "Đã đổi mật khẩu của %s, các phiên đăng nhập đã kết thúc. / Password of %s changed, its sessions ended.\n",
+               name.c_str(), name.c_str());
+  return 0;
+}
+
+int userSetDisabled(const std::vector<std::string>& argv, bool disabled) {
+  util::Args a(argv, {"data-dir", "name"}, {});
+  std::string name = userName(a);
+  auto db = openDatabase(a.require("data-dir"));
+  bool changed = auth::setDisabled(*db, name, disabled, cliActor(), util::unixNow());
+  if (disabled) {
+    std::printf(changed ? "Đã khoá người dùng %s. / User %s disabled.\n"
+                        : "Người dùng %s đã bị khoá từ trước. / User %s was already disabled.\n",
+                name.c_str(), name.c_str());
+  } else {
+    std::printf(changed ? "Đã mở khoá người dùng %s. / User %s enabled.\n"
+                        : "Người dùng %s đang hoạt động. / User %s was already enabled.\n",
+                name.c_str(), name.c_str());
+  }
+  return 0;
+}
+
+int userSetRole(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "name", "role"}, {});
+  std::string name = userName(a);
+  auth::Role role = userRole(a);
+  auto db = openDatabase(a.require("data-dir"));
+  auth::setRole(*db, name, role, cliActor(), util::unixNow());
+  std::string r(auth::roleName(role));
+  std::printf("Người dùng %s: vai trò %s. / User %s: role %s.\n", name.c_str(), r.c_str(),
+              name.c_str(), r.c_str());
+  return 0;
+}
+
+// Left-aligned in `width` characters (UTF-8 code points, so Vietnamese lines up too).
+std::string padded(const std::string& text, std::size_t width) {
+  std::size_t chars = 0;
+  for (char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return text + std::string(chars < width ? width - chars : 1, ' ');
+}
+
+int userList(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "lang"}, {});
+  bool vi = vietnamese(a);
+  auto db = openDatabase(a.require("data-dir"));
+  std::int64_t now = util::unixNow();
+  std::printf("%s%s%s%s\n", padded(vi ? "TÊN" : "NAME", 25).c_str(),
+              padded(vi ? "VAI TRÒ" : "ROLE", 9).c_str(),
+              padded(vi ? "TRẠNG THÁI" : "STATE", 36).c_str(), vi ? "ĐĂNG NHẬP GẦN NHẤT" : "LAST LOGIN");
+  for (const auto& u : auth::listUsers(*db)) {
+    std::string state = u.disabledAt ? (vi ? "đã khoá" : "disabled")
+                        : u.lockedUntil > now
+                            ? (vi ? "tạm khoá đến " : "locked until ") + when(u.lockedUntil, vi)
+                            : (vi ? "hoạt động" : "active");
+    std::printf("%s%s%s%s\n", padded(u.name, 25).c_str(),
+                padded(std::string(auth::roleName(u.role)), 9).c_str(), padded(state, 36).c_str(),
+                u.lastLoginAt ? when(*u.lastLoginAt, vi).c_str() : "-");
+  }
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -432,7 +572,13 @@ int main(int argc, char** argv) {
        {{"alerts", "ack"}, [](const auto& v) { return alertsAct(v, AlertAction::Acknowledge); }},
        {{"alerts", "resolve"}, [](const auto& v) { return alertsAct(v, AlertAction::Resolve); }},
        {{"alerts", "comment"}, [](const auto& v) { return alertsAct(v, AlertAction::Comment); }},
-       {{"alerts", "assign"}, [](const auto& v) { return alertsAct(v, AlertAction::Assign); }}};
+       {{"alerts", "assign"}, [](const auto& v) { return alertsAct(v, AlertAction::Assign); }},
+       {{"user", "add"}, userAdd},
+       {{"user", "list"}, userList},
+       {{"user", "passwd"}, userPasswd},
+       {{"user", "disable"}, [](const auto& v) { return userSetDisabled(v, true); }},
+       {{"user", "enable"}, [](const auto& v) { return userSetDisabled(v, false); }},
+       {{"user", "role"}, userSetRole}};
   for (auto& c : org::orgCommands()) commands.push_back(std::move(c));
   for (auto& c : enrolmentCommands()) commands.push_back(std::move(c));
   static const std::string usage = std::string(kUsage) + kEnrolmentUsage + org::kOrgUsage;

@@ -20,6 +20,8 @@ packages=(
   faketime
   # the collector's XLSX exports; LibreOffice (headless) for the export round-trip test
   libxlsxwriter-dev zlib1g-dev libreoffice-calc-nogui
+  # Argon2id password hashes of the console users (collector/auth/)
+  libargon2-dev
   # the Windows agent (issue 6): mingw-w64 cross compiler (posix threads), Debian source
   # packages of its dependencies, Wine to run it headless, wixl for the MSI
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64

@@ -170,6 +170,37 @@ CREATE TABLE org_systems(
     R"sql(
 ALTER TABLE enrolment_tokens ADD COLUMN revoked_at INTEGER;
 )sql",
+    // 7: console users, login throttling and sessions (collector/auth/). A session row
+    // holds only the SHA-256 of the browser's token.
+    R"sql(
+CREATE TABLE users(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'soc', 'auditor')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL,
+  disabled_at INTEGER,
+  last_login_at INTEGER,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  last_failed_at INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0);
+-- Failures by client IP ('ip:ADDR') and by names that are not users ('name:NAME').
+CREATE TABLE login_throttle(
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  window_start INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE sessions(
+  id_sha256 TEXT PRIMARY KEY,
+  user TEXT NOT NULL REFERENCES users(name),
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL);
+CREATE INDEX sessions_user ON sessions(user);
+)sql",
 };
 }  // namespace
 
