@@ -6,6 +6,7 @@
 #include "collector/alerts/alerts.h"
 #include "collector/alerts/delivery.h"
 #include "collector/alerts/outbox.h"
+#include "collector/console/console_api.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/history.h"
@@ -42,6 +43,9 @@ struct Collector::Impl {
   boost::asio::io_context io;
   std::unique_ptr<AgentApi> api;
   std::unique_ptr<net::HttpsServer> server;
+  std::unique_ptr<console::ConsoleApi> console;  // null without --console-listen
+  std::unique_ptr<net::HttpsServer> consoleServer;
+  std::vector<boost::asio::ip::tcp::endpoint> consoleBound;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
 
@@ -157,6 +161,7 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
 
   std::vector<std::string> names = impl_->options.extraNames;
   for (const auto& l : impl_->options.listen) names.push_back(net::splitHostPort(l).first);
+  for (const auto& l : impl_->options.consoleListen) names.push_back(net::splitHostPort(l).first);
   std::optional<ExistingCa> existing;
   if (!impl_->options.caCert.empty() || !impl_->options.caKey.empty()) {
     if (impl_->options.caCert.empty() || impl_->options.caKey.empty())
@@ -209,6 +214,31 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
       impl_->io, tls, [api](net::Request& r) { return api->handle(r); }, limits);
   std::vector<boost::asio::ip::tcp::endpoint> bound;
   for (const auto& l : impl_->options.listen) bound.push_back(impl_->server->listen(l));
+  if (!impl_->options.consoleListen.empty()) {
+    // The same server certificate; browsers are not asked for a client certificate.
+    auto consoleTls = net::makeServerContext(impl_->identity.serverCertPem,
+                                             impl_->identity.serverKeyPem,
+                                             impl_->identity.ca.certPem);
+    consoleTls->set_verify_mode(boost::asio::ssl::verify_none);
+    console::ConsoleContext cc;
+    cc.dataDir = impl_->options.dataDir;
+    cc.staleAfterSeconds = impl_->options.staleAfterSeconds;
+    cc.caFingerprint = impl_->identity.caFingerprint;
+    Impl* impl = impl_.get();
+    cc.policies = [impl] { return impl->currentPolicies(); };
+    cc.ingest = impl_->ingest.get();
+    cc.model = [impl]() -> const FleetModel* { return impl->model.get(); };
+    impl_->console = std::make_unique<console::ConsoleApi>(std::move(cc));
+    console::ConsoleApi* consoleApi = impl_->console.get();
+    net::ServerLimits consoleLimits;
+    consoleLimits.maxBodyBytes = 64 << 10;
+    consoleLimits.maxConnections = 1000;
+    impl_->consoleServer = std::make_unique<net::HttpsServer>(
+        impl_->io, consoleTls, [consoleApi](net::Request& r) { return consoleApi->handle(r); },
+        consoleLimits);
+    for (const auto& l : impl_->options.consoleListen)
+      impl_->consoleBound.push_back(impl_->consoleServer->listen(l));
+  }
   unsigned n = std::max(1u, impl_->options.threads);
   for (unsigned i = 0; i < n; ++i) {
     impl_->threads.emplace_back([this] {
@@ -232,9 +262,15 @@ bool Collector::reloadPolicies(std::string* error) {
   }
 }
 
+const std::vector<boost::asio::ip::tcp::endpoint>& Collector::consoleEndpoints() const {
+  return impl_->consoleBound;
+}
+
 void Collector::stop() {
   if (impl_->stopped.exchange(true)) return;
   if (impl_->server) impl_->server->stop();
+  if (impl_->consoleServer) impl_->consoleServer->stop();
+  if (impl_->console) impl_->console->stop();
   // Sessions waiting for a commit finish first, then the I/O threads go.
   impl_->ingest->stop();
   impl_->io.stop();

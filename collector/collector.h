@@ -29,6 +29,7 @@ struct ServeOptions {
   std::filesystem::path caCert, caKey;  // an existing CA to use (first start); empty: own CA
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
   std::vector<std::string> webhooks; // http(s)://HOST:PORT/PATH
+  std::vector<std::string> consoleListen;  // "HOST:PORT" of the SOC console (collector/console/)
 };
 
 // Where policies are found when --policies is not given.
@@ -41,6 +42,8 @@ class Collector {
   ~Collector();
   // Binds every listener and starts the I/O threads; returns the bound endpoints.
   std::vector<boost::asio::ip::tcp::endpoint> start();
+  // The console listeners bound by start() (empty without --console-listen).
+  const std::vector<boost::asio::ip::tcp::endpoint>& consoleEndpoints() const;
   // Re-reads the policy directory; on error keeps the current policies and returns false.
   bool reloadPolicies(std::string* error);
   // Stops accepting, finishes queued commits, runs a last evaluation.

@@ -39,6 +39,7 @@ Usage:
                           [--stale-after 7d] [--full-evaluate-every 1h] [--client-cert-days 365]
                           [--ca-cert FILE --ca-key FILE]   (an existing CA, taken at first start)
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
+                          [--console-listen HOST:PORT ...]   (the SOC console, e.g. 127.0.0.1:8444)
   posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
   posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD] [--stale-after 7d]
   posture-collector export --data-dir DIR --format csv|xlsx|json --out FILE [--policies DIR]
@@ -85,7 +86,7 @@ void setLogLevel(const util::Args& a) {
 int serve(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "listen", "policies", "san", "threads", "evaluate-every",
                       "log-level", "max-body", "stale-after", "full-evaluate-every", "syslog",
-                      "webhook", "client-cert-days", "ca-cert", "ca-key"},
+                      "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen"},
                {});
   setLogLevel(a);
   ServeOptions o;
@@ -110,6 +111,7 @@ int serve(const std::vector<std::string>& argv) {
   o.caKey = a.getOr("ca-key", "");
   o.syslog = a.all("syslog");
   o.webhooks = a.all("webhook");
+  o.consoleListen = a.all("console-listen");
 
   // Signals are taken synchronously by this thread; the I/O threads never see them.
   sigset_t set;
@@ -126,6 +128,11 @@ int serve(const std::vector<std::string>& argv) {
     std::string host = ep.address().to_string();
     if (ep.address().is_v6()) host = "[" + host + "]";
     std::printf("posture-collector: listening on https://%s:%u\n", host.c_str(), ep.port());
+  }
+  for (const auto& ep : collector.consoleEndpoints()) {
+    std::string host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::printf("posture-collector: console: https://%s:%u/\n", host.c_str(), ep.port());
   }
   std::printf("posture-collector: CA fingerprint (SHA-256) %s\n", collector.caFingerprint().c_str());
   std::fflush(stdout);

@@ -10,6 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 demo=${POSTURE_DEMO_DIR:-$root/demo}
 port=${POSTURE_DEMO_PORT:-8443}
+console_port=${POSTURE_DEMO_CONSOLE_PORT:-8444}
 endpoints=${POSTURE_DEMO_ENDPOINTS:-300}
 
 stop_demo() {
@@ -35,9 +36,19 @@ rm -rf "$demo"
 mkdir -p "$demo"
 echo "== organization: the sample Bình Sơn unit tree, four-layer records and systems (examples/org)"
 "$bin/collector/posture-collector" org import "$root/examples/org/binh-son.yaml" --data-dir "$demo/collector" | sed 's/^/   /'
+echo "== console user: admin (role admin)"
+# The first admin of the console; on a reused data directory its password is reset.
+if "$bin/collector/posture-collector" user list --data-dir "$demo/collector" --lang en 2>/dev/null |
+    awk '{print $1}' | grep -qx admin; then
+  admin_password=$("$bin/collector/posture-collector" user passwd --data-dir "$demo/collector" --name admin 2>/dev/null)
+else
+  admin_password=$("$bin/collector/posture-collector" user add --data-dir "$demo/collector" --name admin --role admin 2>/dev/null)
+fi
 echo "== collector: https://127.0.0.1:$port and https://[::1]:$port, data in $demo/collector"
+echo "== console: https://127.0.0.1:$console_port/"
 "$bin/collector/posture-collector" serve --data-dir "$demo/collector" \
   --listen "127.0.0.1:$port" --listen "[::1]:$port" --policies "$root/policies" \
+  --console-listen "127.0.0.1:$console_port" \
   --evaluate-every 1s >"$demo/collector.out" 2>"$demo/collector.log" &
 echo $! >"$demo/collector.pid"
 for _ in $(seq 100); do
@@ -46,6 +57,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 fingerprint=$(sed -n 's/.*CA fingerprint (SHA-256) //p' "$demo/collector.out")
+console_url=$(sed -n 's/.*console: //p' "$demo/collector.out" | head -1)
 
 token() { "$bin/collector/posture-collector" token create --data-dir "$demo/collector" --unit "$1" --uses "$2" 2>/dev/null; }
 
@@ -84,4 +96,9 @@ The collector (PID $(cat "$demo/collector.pid")) and this machine's agent (PID $
   one alert:    $bin/collector/posture-collector alerts show ID --data-dir $demo/collector
   the tree:     $bin/collector/posture-collector org show --data-dir $demo/collector
   stop both:    ./scripts/demo.sh stop
+
+Bảng điều khiển / Console: $console_url
+  (the collector's own certificate, issued by its CA: $demo/collector/ca.crt)
+  user: admin
+  password: $admin_password
 MSG

@@ -189,9 +189,10 @@ AlertChange syncAlerts(db::Connection& db, const FleetEvaluation& fleet) {
   return syncAlertSet(db, wantedAlerts(fleet), fleet.now);
 }
 
-std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& f) {
-  std::string sql = std::string(kRowColumns) + " WHERE 1";
-  std::vector<std::string> binds;
+namespace {
+// " WHERE …" of a filter and the values to bind, in order (no value is ever in the text).
+std::string alertWhere(const AlertFilter& f, std::vector<std::string>& binds) {
+  std::string sql = " WHERE 1";
   if (f.activeOnly) sql += " AND status IN ('open', 'acknowledged')";
   if (!f.status.empty()) { sql += " AND status = ?"; binds.push_back(f.status); }
   if (!f.unitCode.empty()) { sql += " AND unit_code = ?"; binds.push_back(f.unitCode); }
@@ -201,14 +202,29 @@ std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& f) {
     binds.push_back(f.rulePrefix);
     binds.push_back(f.rulePrefix);
   }
-  sql += " ORDER BY id LIMIT ?";
+  return sql;
+}
+}  // namespace
+
+std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& f) {
+  std::vector<std::string> binds;
+  std::string sql = std::string(kRowColumns) + alertWhere(f, binds) + " ORDER BY id LIMIT ? OFFSET ?";
   auto st = db.prepare(sql);
   int i = 1;
   for (const auto& b : binds) st.bind(i++, b);
-  st.bind(i, static_cast<std::int64_t>(f.limit));
+  st.bind(i++, static_cast<std::int64_t>(f.limit));
+  st.bind(i, static_cast<std::int64_t>(f.offset));
   std::vector<AlertRow> out;
   while (st.step()) out.push_back(readRow(st));
   return out;
+}
+
+std::int64_t countAlerts(db::Connection& db, const AlertFilter& f) {
+  std::vector<std::string> binds;
+  auto st = db.prepare("SELECT count(*) FROM alerts" + alertWhere(f, binds));
+  int i = 1;
+  for (const auto& b : binds) st.bind(i++, b);
+  return st.step() ? st.getInt(0) : 0;
 }
 
 std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly) {

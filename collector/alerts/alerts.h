@@ -70,9 +70,12 @@ struct AlertFilter {
   bool activeOnly = true;  // open or acknowledged
   std::string unitCode, severity, status, rulePrefix;
   std::size_t limit = 100000;
+  std::size_t offset = 0;  // rows skipped (by id), for paging
 };
 std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& filter);
 std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly);
+// How many alerts match the filter (limit and offset ignored).
+std::int64_t countAlerts(db::Connection& db, const AlertFilter& filter);
 std::optional<AlertRow> findAlert(db::Connection& db, std::int64_t id);
 std::vector<AlertEvent> alertEvents(db::Connection& db, std::int64_t id);
 // Open or acknowledged alerts, for one unit or ("") all.

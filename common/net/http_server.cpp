@@ -71,6 +71,7 @@ http::response<http::string_body> toHttp(Response&& r, unsigned version, bool ke
   // Agents compare it with their own clock to tell a skewed clock from other failures.
   res.set(http::field::date, util::formatHttpDate(util::unixNow()));
   res.set(http::field::content_type, r.contentType);
+  for (auto& [name, value] : r.headers) res.insert(name, value);
   res.keep_alive(keepAlive);
   res.body() = std::move(r.body);
   res.prepare_payload();

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace posture::net {
@@ -33,6 +34,9 @@ struct Response {
   unsigned status = 200;
   std::string contentType = "text/plain; charset=utf-8";
   std::string body;
+  // Extra response headers (Set-Cookie, Content-Security-Policy, ...), written in order
+  // after Server, Date and Content-Type.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 using Handler = std::function<asio::awaitable<Response>(Request&)>;

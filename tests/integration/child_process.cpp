@@ -112,6 +112,15 @@ void CollectorProcess::start() {
   process = std::make_unique<ChildProcess>(argv);
   std::string line = process->waitForLine("listening on https://127.0.0.1:");
   address = line.substr(line.find("127.0.0.1:"));
+  bool console = false;
+  for (const auto& a : extraArgs) console = console || a == "--console-listen";
+  if (console) {
+    // Printed after the agent listeners: "posture-collector: console: https://HOST:PORT/".
+    std::string c = process->waitForLine("console: https://");
+    c = c.substr(c.find("https://") + 8);
+    if (!c.empty() && c.back() == '/') c.pop_back();
+    consoleAddress = c;
+  }
 }
 
 void CollectorProcess::stop() { process.reset(); }

@@ -38,6 +38,8 @@ class ChildProcess {
 struct CollectorProcess {
   std::string dataDir;
   std::string address;  // "127.0.0.1:PORT"
+  // "127.0.0.1:PORT" of the console when extraArgs has --console-listen (else "").
+  std::string consoleAddress;
   std::unique_ptr<ChildProcess> process;
   std::vector<std::string> extraArgs;
   std::string policyDir;  // the shipped policies/ unless given

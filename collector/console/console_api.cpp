@@ -1,0 +1,1210 @@
+#include "collector/console/console_api.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <variant>
+
+#include "collector/alerts/alerts.h"
+#include "collector/audit/audit.h"
+#include "collector/auth/sessions.h"
+#include "collector/auth/users.h"
+#include "collector/console/assets.h"
+#include "collector/evaluation/fleet.h"
+#include "collector/evaluation/history.h"
+#include "collector/evaluation/model.h"
+#include "collector/export/export.h"
+#include "collector/export/json.h"
+#include "collector/export/manifest.h"
+#include "collector/org/org.h"
+#include "collector/storage/storage.h"
+#include "common/crypto/crypto.h"
+#include "common/log/log.h"
+#include "common/util/time.h"
+#include "posture/v1/report.pb.h"
+
+namespace posture::collector::console {
+namespace {
+namespace http = boost::beast::http;
+using Query = std::map<std::string, std::string>;
+
+constexpr const char* kJson = "application/json; charset=utf-8";
+constexpr std::size_t kMaxLimit = 500;
+constexpr std::size_t kLoginQueue = 32;
+constexpr std::size_t kApiQueue = 1000;
+constexpr std::int64_t kExportCacheSeconds = 120;
+constexpr const char* kStaleRule = "posture/endpoint-stale";
+
+// ---- responses -------------------------------------------------------------------------
+
+net::Response jsonResponse(unsigned status, const Json& body) {
+  return net::Response{status, kJson, writeJson(body, false), {}};
+}
+
+net::Response apiError(unsigned status, const std::string& code, const std::string& vi,
+                       const std::string& en) {
+  Json e = Json::object();
+  e.set("code", code);
+  e.set("message_vi", vi);
+  e.set("message_en", en);
+  Json body = Json::object();
+  body.set("error", std::move(e));
+  return jsonResponse(status, body);
+}
+
+net::Response badRequest(const std::string& parameter, const std::string& vi,
+                         const std::string& en) {
+  return apiError(400, "bad_request", "Tham số '" + parameter + "' không hợp lệ: " + vi,
+                  "invalid parameter '" + parameter + "': " + en);
+}
+
+net::Response notFound(const std::string& what) {
+  return apiError(404, "not_found", "Không tìm thấy " + what, "not found: " + what);
+}
+
+net::Response unauthenticated() {
+  return apiError(401, "unauthenticated", "Chưa đăng nhập hoặc phiên đã hết hạn",
+                  "no session, or the session expired");
+}
+
+net::Response forbidden() {
+  return apiError(403, "forbidden", "Vai trò của bạn không được phép làm việc này",
+                  "your role may not do this");
+}
+
+net::Response csrfRefused() {
+  return apiError(403, "csrf", "Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token)",
+                  "missing or wrong X-CSRF-Token header");
+}
+
+// ---- request parsing -------------------------------------------------------------------
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      int hi = hexValue(in[i + 1]), lo = hexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool parseQuery(std::string_view text, Query& out) {
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    auto name = percentDecode(part.substr(0, eq));
+    auto value = percentDecode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
+    if (!name || !value) return false;
+    out[*name] = *value;
+  }
+  return true;
+}
+
+std::string clientIp(const std::string& remote) {
+  auto colon = remote.rfind(':');
+  return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+bool validUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+// A query parameter check: returns the refusal, or nullopt when fine.
+using Refusal = std::optional<net::Response>;
+
+Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
+                    std::int64_t max, std::int64_t& out) {
+  out = def;
+  auto it = q.find(name);
+  if (it == q.end()) return std::nullopt;
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return badRequest(name, "cần một số nguyên", "expected an integer");
+  }
+  out = std::stoll(v);
+  if (out < min || out > max) {
+    return badRequest(name, "phải từ " + std::to_string(min) + " đến " + std::to_string(max),
+                      "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return std::nullopt;
+}
+
+bool isUnitCode(const std::string& s) {
+  return !s.empty() && s.size() <= 64 &&
+         s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+             std::string::npos;
+}
+
+Refusal unitParam(const Query& q, const std::string& name, bool required, std::string& out) {
+  auto it = q.find(name);
+  if (it == q.end() || it->second.empty()) {
+    if (required) return badRequest(name, "bắt buộc", "required");
+    out.clear();
+    return std::nullopt;
+  }
+  if (!isUnitCode(it->second)) {
+    return badRequest(name, "mã đơn vị gồm 1-64 chữ, số, '.', '_' hoặc '-'",
+                      "a unit code is 1-64 letters, digits, '.', '_' or '-'");
+  }
+  out = it->second;
+  return std::nullopt;
+}
+
+Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes, std::string& out) {
+  auto it = q.find(name);
+  out = it == q.end() ? std::string() : it->second;
+  if (out.size() > maxBytes || !validUtf8(out)) {
+    return badRequest(name, "tối đa " + std::to_string(maxBytes) + " byte UTF-8",
+                      "at most " + std::to_string(maxBytes) + " bytes of UTF-8");
+  }
+  for (char c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return badRequest(name, "không được chứa ký tự điều khiển", "control characters are not allowed");
+    }
+  }
+  return std::nullopt;
+}
+
+Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::string>& allowed,
+              std::string& out) {
+  auto it = q.find(name);
+  out = it == q.end() ? std::string() : it->second;
+  if (out.empty()) return std::nullopt;
+  for (const auto& a : allowed)
+    if (a == out) return std::nullopt;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+  return badRequest(name, "phải là " + list, "must be " + list);
+}
+
+// ---- JSON of the objects ---------------------------------------------------------------
+
+Json nullable(const std::string& s) { return s.empty() ? Json() : Json(s); }
+
+Json alertJson(const AlertRow& r) {
+  Json a = Json::object();
+  a.set("id", r.id);
+  a.set("rule", r.rule);
+  a.set("subject", r.subject);
+  a.set("unit", r.unitCode);
+  a.set("severity", r.severity);
+  a.set("status", r.status);
+  a.set("title_vi", r.titleVi);
+  a.set("title_en", r.titleEn);
+  a.set("detail", r.detail);
+  a.set("first_seen", r.firstSeen);
+  a.set("last_seen", r.lastSeen);
+  a.set("assignee", nullable(r.assignee));
+  a.set("resolved_at", r.resolvedAt ? Json(*r.resolvedAt) : Json());
+  return a;
+}
+
+Json alertWithEvents(db::Connection& db, const AlertRow& r) {
+  Json a = alertJson(r);
+  Json events = Json::array();
+  for (const auto& e : alertEvents(db, r.id)) {
+    Json j = Json::object();
+    j.set("event", e.event);
+    j.set("actor", e.actor);
+    j.set("at", e.at);
+    j.set("text", e.detail);
+    events.push(std::move(j));
+  }
+  a.set("events", std::move(events));
+  return a;
+}
+
+Json fraction(std::uint32_t satisfied, std::uint32_t total) {
+  if (total == 0) return Json();
+  return Json(static_cast<double>(satisfied) / static_cast<double>(total));
+}
+
+std::string_view resultKey(policy::Tri t) {
+  switch (t) {
+    case policy::Tri::True: return "pass";
+    case policy::Tri::False: return "fail";
+    case policy::Tri::Unknown: break;
+  }
+  return "unknown";
+}
+
+// ---- a pool of database threads ------------------------------------------------------
+
+class DbPool {
+ public:
+  using Job = std::function<net::Response(db::Connection&)>;
+  using Done = std::function<void(net::Response)>;
+
+  DbPool(std::filesystem::path dataDir, unsigned threads, std::size_t maxQueue, std::string name)
+      : dataDir_(std::move(dataDir)), maxQueue_(maxQueue), name_(std::move(name)) {
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~DbPool() { stop(); }
+
+  // false when the queue is full (nothing queued).
+  bool post(Job job, Done done) {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= maxQueue_) return false;
+    queue_.push_back({std::move(job), std::move(done)});
+    wake_.notify_one();
+    return true;
+  }
+
+  void stop() {
+    std::deque<Item> dropped;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+      dropped.swap(queue_);
+      wake_.notify_all();
+    }
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  struct Item {
+    Job job;
+    Done done;
+  };
+
+  void loop() {
+    std::unique_ptr<db::Connection> db;
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      net::Response response;
+      try {
+        if (!db) db = openDatabase(dataDir_);
+        response = item.job(*db);
+      } catch (const std::exception& e) {
+        log::error("console ", name_, " job failed: ", e.what());
+        response = apiError(500, "internal", "Lỗi máy chủ", "internal error");
+        db.reset();  // a fresh connection for the next job
+      }
+      item.done(std::move(response));
+    }
+  }
+
+  std::filesystem::path dataDir_;
+  std::size_t maxQueue_;
+  std::string name_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// What an authenticated API request needs, copied out of the HTTP request.
+struct Call {
+  http::verb method = http::verb::get;
+  std::string path;
+  Query query;
+  std::string body;
+  std::string token, csrf, ip, userAgent;
+};
+
+enum class Need { AnySession, Read, AlertTriage, Export, AuditRead };
+
+std::optional<auth::Action> actionFor(Need need) {
+  switch (need) {
+    case Need::AnySession: return std::nullopt;
+    case Need::Read: return auth::Action::Read;
+    case Need::AlertTriage: return auth::Action::AlertTriage;
+    case Need::Export: return auth::Action::Export;
+    case Need::AuditRead: return auth::Action::AuditRead;
+  }
+  return auth::Action::UserAdmin;
+}
+
+// Parses the JSON object body of a POST; the refusal when it is not one.
+Refusal jsonBody(const Call& call, Json& out, bool optional = false) {
+  if (call.body.empty() && optional) {
+    out = Json::object();
+    return std::nullopt;
+  }
+  try {
+    out = parseJson(call.body);
+  } catch (const JsonError& e) {
+    return badRequest("body", "không phải JSON", std::string("not JSON: ") + e.what());
+  }
+  if (!out.isObject()) return badRequest("body", "cần một đối tượng JSON", "expected a JSON object");
+  return std::nullopt;
+}
+
+// A string member: absent → "" (or the refusal when required), else checked.
+Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
+                     std::string& out) {
+  out.clear();
+  const Json* v = body.find(name);
+  if (!v || v->isNull()) {
+    if (required) return badRequest(name, "bắt buộc", "required");
+    return std::nullopt;
+  }
+  if (!v->isString()) return badRequest(name, "cần một chuỗi", "expected a string");
+  out = v->asString();
+  if (out.size() > maxBytes) {
+    return badRequest(name, "tối đa " + std::to_string(maxBytes) + " byte",
+                      "at most " + std::to_string(maxBytes) + " bytes");
+  }
+  if (required && out.empty()) return badRequest(name, "không được để trống", "must not be empty");
+  return std::nullopt;
+}
+
+struct ExportEntry {
+  std::int64_t createdAt = 0;
+  std::string fileName, mediaType, bytes, manifest;
+};
+
+}  // namespace
+
+struct ConsoleApi::Impl {
+  ConsoleContext ctx;
+  DbPool apiPool;
+  DbPool loginPool;
+  std::mutex exportMutex;  // one export at a time (memory), and the signer's files
+  std::map<std::string, ExportEntry> exports;
+
+  explicit Impl(ConsoleContext c)
+      : ctx(std::move(c)),
+        apiPool(ctx.dataDir, ctx.workers, kApiQueue, "api"),
+        loginPool(ctx.dataDir, ctx.loginWorkers, kLoginQueue, "login") {}
+
+  boost::asio::awaitable<net::Response> onPool(DbPool& pool, DbPool::Job job) {
+    std::function<void(std::function<void(net::Response)>)> start =
+        [&pool, job = std::move(job)](std::function<void(net::Response)> done) {
+          if (!pool.post(job, done)) {
+            net::Response busy = apiError(503, "busy", "Máy chủ đang bận, hãy thử lại",
+                                          "the console is busy, try again");
+            busy.headers.emplace_back("Retry-After", "1");
+            done(std::move(busy));
+          }
+        };
+    auto op = awaitCallback<net::Response>(std::move(start));
+    net::Response r = co_await std::move(op);
+    co_return r;
+  }
+
+  // The session of a call, checked for CSRF (changes) and the role; or the refusal.
+  std::variant<auth::SessionInfo, net::Response> authorise(db::Connection& db, const Call& call,
+                                                           Need need, bool changes) {
+    if (call.token.empty()) return unauthenticated();
+    auto s = auth::lookupSession(db, call.token, util::unixNow());
+    if (!s) return unauthenticated();
+    if (changes && !auth::csrfMatches(s->csrfToken, call.csrf)) return csrfRefused();
+    if (auto action = actionFor(need); action && !auth::allowed(s->role, *action)) return forbidden();
+    return *s;
+  }
+
+  // ---- handlers (database threads) ----
+
+  net::Response login(db::Connection& db, const Call& call) {
+    Json body;
+    if (auto r = jsonBody(call, body)) return *r;
+    std::string name, password;
+    if (auto r = stringMember(body, "name", true, 256, name)) return *r;
+    if (auto r = stringMember(body, "password", true, auth::kMaxPasswordBytes, password)) return *r;
+    std::int64_t now = util::unixNow();
+    auto result = auth::authenticate(db, name, password, call.ip, now);
+    if (result.outcome == auth::LoginResult::Outcome::Locked) {
+      auto r = apiError(429, "throttled",
+                        "Quá nhiều lần đăng nhập sai, hãy thử lại sau " +
+                            std::to_string(result.retryAfter) + " giây",
+                        "too many failed logins, try again in " + std::to_string(result.retryAfter) +
+                            " seconds");
+      r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, result.retryAfter)));
+      return r;
+    }
+    if (result.outcome != auth::LoginResult::Outcome::Ok) {
+      return apiError(401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu",
+                      "wrong user name or password");
+    }
+    auto session = auth::createSession(db, result.user, call.ip, call.userAgent, now);
+    Json out = Json::object();
+    out.set("user", result.user);
+    out.set("role", std::string(auth::roleName(result.role)));
+    out.set("csrf", session.csrfToken);
+    auto r = jsonResponse(200, out);
+    r.headers.emplace_back("Set-Cookie", auth::sessionCookie(session.token, session.expiresAt - now));
+    log::info("console login of ", result.user, " from ", call.ip);
+    return r;
+  }
+
+  net::Response sessionInfo(const auth::SessionInfo& s) {
+    Json out = Json::object();
+    out.set("user", s.user);
+    out.set("role", std::string(auth::roleName(s.role)));
+    out.set("csrf", s.csrfToken);
+    return jsonResponse(200, out);
+  }
+
+  net::Response logoutNow(db::Connection& db, const Call& call) {
+    auth::logout(db, call.token);
+    net::Response r{204, kJson, "", {}};
+    r.headers.emplace_back("Set-Cookie", auth::clearSessionCookie());
+    return r;
+  }
+
+  net::Response history(db::Connection& db, const Call& call) {
+    std::string unit, target, policyId;
+    std::int64_t days = 90;
+    if (auto r = unitParam(call.query, "unit", false, unit)) return *r;
+    if (auto r = textParam(call.query, "target", 200, target)) return *r;
+    if (auto r = textParam(call.query, "policy", 200, policyId)) return *r;
+    if (auto r = numberParam(call.query, "days", 90, 1, 3660, days)) return *r;
+    if (target.empty()) return badRequest("target", "bắt buộc", "required");
+    if (auto slash = target.find('/'); slash != std::string::npos && policyId.empty()) {
+      policyId = target.substr(0, slash);
+      target = target.substr(slash + 1);
+    }
+    if (policyId.empty()) {
+      auto policies = ctx.policies();
+      for (const auto& p : *policies) {
+        for (const auto& t : p.targets)
+          if (t.id == target && policyId.empty()) policyId = p.id;
+      }
+      if (policyId.empty()) return badRequest("target", "không có chỉ tiêu này", "no such target");
+    }
+    std::int64_t today = util::vietnamDay(util::unixNow());
+    Json points = Json::array();
+    for (const auto& h : historyTrend(db, unit, policyId, target, today - days + 1, today)) {
+      Json p = Json::object();
+      p.set("day", util::formatDate(h.day));
+      p.set("value", fraction(h.satisfied, h.total));
+      p.set("passing", h.satisfied);
+      p.set("total", h.total);
+      p.set("threshold", h.threshold / 100.0);
+      p.set("status", h.status);
+      points.push(std::move(p));
+    }
+    Json out = Json::object();
+    out.set("unit", nullable(unit));
+    out.set("policy", policyId);
+    out.set("target", target);
+    out.set("points", std::move(points));
+    return jsonResponse(200, out);
+  }
+
+  net::Response alerts(db::Connection& db, const Call& call) {
+    AlertFilter f;
+    std::int64_t limit = 50, offset = 0;
+    if (auto r = unitParam(call.query, "unit", false, f.unitCode)) return *r;
+    if (auto r = oneOf(call.query, "severity", {"low", "medium", "high", "critical"}, f.severity)) return *r;
+    if (auto r = oneOf(call.query, "status", {"open", "acknowledged", "resolved", "active", "all"}, f.status)) return *r;
+    if (auto r = textParam(call.query, "rule", 200, f.rulePrefix)) return *r;
+    if (auto r = numberParam(call.query, "limit", 50, 1, kMaxLimit, limit)) return *r;
+    if (auto r = numberParam(call.query, "offset", 0, 0, 100000000, offset)) return *r;
+    f.activeOnly = f.status.empty() || f.status == "active";
+    if (f.status == "active" || f.status == "all") f.status.clear();
+    f.limit = static_cast<std::size_t>(limit);
+    f.offset = static_cast<std::size_t>(offset);
+    Json list = Json::array();
+    for (const auto& a : listAlerts(db, f)) list.push(alertJson(a));
+    Json out = Json::object();
+    out.set("total", countAlerts(db, f));
+    out.set("alerts", std::move(list));
+    return jsonResponse(200, out);
+  }
+
+  static std::optional<std::int64_t> idSegment(const std::string& s) {
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return std::stoll(s);
+  }
+
+  net::Response alert(db::Connection& db, std::int64_t id) {
+    auto a = findAlert(db, id);
+    if (!a) return notFound("cảnh báo " + std::to_string(id) + " / alert " + std::to_string(id));
+    return jsonResponse(200, alertWithEvents(db, *a));
+  }
+
+  net::Response act(db::Connection& db, const Call& call, const auth::SessionInfo& s,
+                    std::int64_t id, const std::string& verb) {
+    Json body;
+    if (auto r = jsonBody(call, body, verb == "ack" || verb == "resolve")) return *r;
+    AlertAction action = AlertAction::Acknowledge;
+    std::string text;
+    if (verb == "ack" || verb == "resolve") {
+      action = verb == "ack" ? AlertAction::Acknowledge : AlertAction::Resolve;
+      if (auto r = stringMember(body, "comment", false, 10000, text)) return *r;
+    } else if (verb == "comment") {
+      action = AlertAction::Comment;
+      if (auto r = stringMember(body, "text", true, 10000, text)) return *r;
+    } else {
+      action = AlertAction::Assign;
+      if (auto r = stringMember(body, "assignee", true, 64, text)) return *r;
+      if (auth::checkUserName(text)) {
+        return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
+      }
+    }
+    if (!validUtf8(text)) return badRequest(verb == "assign" ? "assignee" : "text", "không phải UTF-8", "not UTF-8");
+    if (!findAlert(db, id)) return notFound("cảnh báo " + std::to_string(id) + " / alert " + std::to_string(id));
+    try {
+      auto row = actOnAlert(db, id, action, s.user, text, util::unixNow());
+      return jsonResponse(200, alertWithEvents(db, row));
+    } catch (const AlertError& e) {
+      return apiError(409, "conflict", e.what(), e.what());
+    }
+  }
+
+  net::Response bulk(db::Connection& db, const Call& call, const auth::SessionInfo& s) {
+    Json body;
+    if (auto r = jsonBody(call, body)) return *r;
+    std::string verb, assignee;
+    if (auto r = stringMember(body, "action", true, 16, verb)) return *r;
+    if (verb != "ack" && verb != "resolve" && verb != "assign")
+      return badRequest("action", "phải là ack, resolve hoặc assign", "must be ack, resolve or assign");
+    if (auto r = stringMember(body, "assignee", verb == "assign", 64, assignee)) return *r;
+    if (verb == "assign" && auth::checkUserName(assignee))
+      return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
+    const Json* ids = body.find("ids");
+    if (!ids || !ids->isArray() || ids->size() == 0 || ids->size() > kMaxLimit)
+      return badRequest("ids", "cần 1-500 mã cảnh báo", "expected 1-500 alert ids");
+    std::vector<std::int64_t> list;
+    for (const auto& v : ids->items()) {
+      std::int64_t id = 0;
+      try {
+        id = v.asInt();
+      } catch (const JsonError&) {
+        return badRequest("ids", "mã cảnh báo là số nguyên dương", "alert ids are positive integers");
+      }
+      if (id <= 0) return badRequest("ids", "mã cảnh báo là số nguyên dương", "alert ids are positive integers");
+      list.push_back(id);
+    }
+    AlertAction action = verb == "ack" ? AlertAction::Acknowledge
+                         : verb == "resolve" ? AlertAction::Resolve
+                                             : AlertAction::Assign;
+    std::int64_t updated = 0;
+    std::int64_t now = util::unixNow();
+    for (auto id : list) {
+      try {
+        actOnAlert(db, id, action, s.user, verb == "assign" ? assignee : std::string(), now);
+        ++updated;
+      } catch (const AlertError&) {
+        // unknown, or already in that state: skipped
+      }
+    }
+    Json out = Json::object();
+    out.set("updated", updated);
+    return jsonResponse(200, out);
+  }
+
+  Json endpointRow(db::Statement& st, std::int64_t now, std::string* body = nullptr) {
+    Json e = Json::object();
+    e.set("agent_id", st.getText(0));
+    e.set("hostname", st.getText(2));
+    e.set("unit", st.getText(1));
+    posture::v1::Report report;
+    std::string bytes = st.getBlob(4);
+    std::string os;
+    if (report.ParseFromString(bytes)) {
+      os = report.identity().os_name();
+      if (!report.identity().os_version().empty()) os += " " + report.identity().os_version();
+    }
+    e.set("os", os);
+    e.set("last_seen", st.getInt(3));
+    e.set("stale", st.getInt(3) < now - ctx.staleAfterSeconds);
+    e.set("failing", st.getInt(5));
+    if (body) *body = std::move(bytes);
+    return e;
+  }
+
+  static constexpr const char* kEndpointColumns =
+      "SELECT e.agent_id, e.unit_code, e.hostname, e.last_seen, r.body, "
+      "(SELECT count(*) FROM alerts a WHERE a.subject = 'endpoint:' || e.agent_id "
+      "AND a.status IN ('open', 'acknowledged') AND a.rule <> ?1), "
+      "e.last_sequence, e.collected_at "
+      "FROM endpoints e JOIN reports r ON r.id = e.report_id ";
+
+  net::Response endpoints(db::Connection& db, const Call& call) {
+    std::string unit, q;
+    std::int64_t limit = 50, offset = 0;
+    if (auto r = unitParam(call.query, "unit", false, unit)) return *r;
+    if (auto r = textParam(call.query, "q", 100, q)) return *r;
+    if (auto r = numberParam(call.query, "limit", 50, 1, kMaxLimit, limit)) return *r;
+    if (auto r = numberParam(call.query, "offset", 0, 0, 100000000, offset)) return *r;
+    Json units = Json::array();
+    if (!unit.empty()) {
+      auto org = org::loadOrg(db);
+      for (const auto& u : org.subtree(unit)) units.push(u);
+    }
+    std::string unitsJson = writeJson(units, false);
+    const char* where =
+        "WHERE (?2 = '' OR e.unit_code IN (SELECT value FROM json_each(?3))) "
+        "AND (?4 = '' OR instr(lower(e.hostname), lower(?4)) > 0 OR instr(e.agent_id, lower(?4)) > 0) ";
+    auto count = db.prepare(std::string("SELECT count(*) FROM endpoints e WHERE ?1 = ?1 AND ") +
+                            (where + 6));
+    count.bind(1, kStaleRule).bind(2, unit).bind(3, unitsJson).bind(4, q);
+    std::int64_t total = count.step() ? count.getInt(0) : 0;
+    auto st = db.prepare(std::string(kEndpointColumns) + where +
+                         "ORDER BY e.unit_code, e.hostname, e.agent_id LIMIT ?5 OFFSET ?6");
+    st.bind(1, kStaleRule).bind(2, unit).bind(3, unitsJson).bind(4, q).bind(5, limit).bind(6, offset);
+    std::int64_t now = util::unixNow();
+    Json list = Json::array();
+    while (st.step()) list.push(endpointRow(st, now));
+    Json out = Json::object();
+    out.set("total", total);
+    out.set("endpoints", std::move(list));
+    return jsonResponse(200, out);
+  }
+
+  net::Response endpoint(db::Connection& db, const std::string& agentId) {
+    if (agentId.empty() || agentId.size() > 64 ||
+        agentId.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos) {
+      return notFound("thiết bị / endpoint");
+    }
+    auto st = db.prepare(std::string(kEndpointColumns) + "WHERE e.agent_id = ?2");
+    st.bind(1, kStaleRule).bind(2, agentId);
+    if (!st.step()) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
+    std::int64_t now = util::unixNow();
+    std::string body;
+    Json e = endpointRow(st, now, &body);
+    StoredEndpoint stored{st.getText(0), st.getText(1), st.getText(2),
+                          static_cast<std::uint64_t>(st.getInt(6)), st.getInt(3), st.getInt(7), body};
+    auto policies = ctx.policies();
+    auto fleet = evaluateFleet({stored}, *policies, now, ctx.staleAfterSeconds);
+    Json checks = Json::array();
+    Json report;
+    if (!fleet.endpoints.empty()) {
+      const auto& ev = fleet.endpoints.front();
+      for (std::size_t p = 0; p < policies->size() && p < ev.checks.size(); ++p) {
+        const auto& pol = (*policies)[p];
+        for (std::size_t c = 0; c < pol.checks.size() && c < ev.checks[p].size(); ++c) {
+          const auto& check = pol.checks[c];
+          Json j = Json::object();
+          j.set("policy", pol.id);
+          j.set("id", check.id);
+          j.set("title_vi", check.title.vi);
+          j.set("title_en", check.title.en);
+          j.set("severity", std::string(policy::severityName(check.severity)));
+          j.set("result", std::string(resultKey(ev.checks[p][c])));
+          j.set("remediation_vi", check.remediation.vi);
+          j.set("remediation_en", check.remediation.en);
+          checks.push(std::move(j));
+        }
+      }
+      if (ev.decoded) {
+        std::string text;
+        google::protobuf::util::JsonPrintOptions options;
+        options.preserve_proto_field_names = true;
+        if (google::protobuf::util::MessageToJsonString(ev.report, &text, options).ok()) {
+          try {
+            report = parseJson(text);
+          } catch (const JsonError&) {
+          }
+        }
+      }
+    }
+    Json out = Json::object();
+    out.set("endpoint", std::move(e));
+    out.set("report", std::move(report));
+    out.set("checks", std::move(checks));
+    return jsonResponse(200, out);
+  }
+
+  net::Response audit(db::Connection& db, const Call& call) {
+    std::int64_t limit = 100;
+    if (auto r = numberParam(call.query, "limit", 100, 1, kMaxLimit, limit)) return *r;
+    Json list = Json::array();
+    for (const auto& a : listAudit(db, "", static_cast<std::size_t>(limit))) {
+      Json j = Json::object();
+      j.set("id", a.id);
+      j.set("at", a.at);
+      j.set("actor", a.actor);
+      j.set("action", a.action);
+      j.set("object", a.object);
+      j.set("before", nullable(a.before));
+      j.set("after", nullable(a.after));
+      list.push(std::move(j));
+    }
+    Json out = Json::object();
+    out.set("entries", std::move(list));
+    return jsonResponse(200, out);
+  }
+
+  net::Response layers(db::Connection& db) {
+    auto org = org::loadOrg(db);
+    Json list = Json::array();
+    for (const auto& l : org.layers) {
+      Json j = Json::object();
+      j.set("unit", l.unitCode);
+      j.set("layer", l.layer);
+      j.set("reference", l.reference);
+      j.set("document", l.document);
+      j.set("date", util::formatDate(l.date));
+      j.set("valid_until", l.validUntil ? Json(util::formatDate(*l.validUntil)) : Json());
+      j.set("period_months", l.periodMonths);
+      j.set("recorded_by", l.recordedBy);
+      j.set("recorded_at", l.recordedAt);
+      list.push(std::move(j));
+    }
+    Json out = Json::object();
+    out.set("layers", std::move(list));
+    return jsonResponse(200, out);
+  }
+
+  net::Response systems(db::Connection& db) {
+    auto org = org::loadOrg(db);
+    auto day = [](const std::optional<std::int64_t>& d) {
+      return d ? Json(util::formatDate(*d)) : Json();
+    };
+    Json list = Json::array();
+    for (const auto& s : org.systems) {
+      Json j = Json::object();
+      j.set("code", s.code);
+      j.set("unit", s.unitCode);
+      j.set("name_vi", s.nameVi);
+      j.set("name_en", s.nameEn);
+      j.set("level", s.level);
+      j.set("shared", s.shared);
+      j.set("dossier_decision", s.dossierDecision);
+      j.set("dossier_approved", day(s.dossierApprovedDay));
+      j.set("plan_implemented", day(s.planImplementedDay));
+      j.set("last_assessment", day(s.lastAssessmentDay));
+      j.set("assessor", s.assessor);
+      j.set("assessment_period_months", s.assessmentPeriodMonths);
+      list.push(std::move(j));
+    }
+    Json out = Json::object();
+    out.set("systems", std::move(list));
+    return jsonResponse(200, out);
+  }
+
+  net::Response exportFile(db::Connection& db, const Call& call, const auth::SessionInfo& s,
+                           bool manifest) {
+    std::string formatName, unit, asOf;
+    if (auto r = oneOf(call.query, "format", {"csv", "xlsx", "json"}, formatName)) return *r;
+    if (formatName.empty()) formatName = "xlsx";
+    if (auto r = unitParam(call.query, "unit", false, unit)) return *r;
+    if (auto r = textParam(call.query, "as_of", 10, asOf)) return *r;
+    std::string lang;
+    if (auto r = oneOf(call.query, "lang", {"vi", "en"}, lang)) return *r;
+    ExportFilters filters;
+    filters.unitCode = unit;
+    filters.staleAfterSeconds = ctx.staleAfterSeconds;
+    filters.vietnamese = lang != "en";
+    if (!asOf.empty()) {
+      filters.asOfDay = util::parseDate(asOf);
+      if (!filters.asOfDay) return badRequest("as_of", "cần ngày YYYY-MM-DD", "expected a date YYYY-MM-DD");
+    }
+    auto format = *parseExportFormat(formatName);
+    std::string key = s.user + "\n" + formatName + "\n" + unit + "\n" + asOf + "\n" + lang;
+    std::lock_guard lock(exportMutex);
+    std::int64_t now = util::unixNow();
+    for (auto it = exports.begin(); it != exports.end();) {
+      if (it->second.createdAt + kExportCacheSeconds < now) it = exports.erase(it);
+      else ++it;
+    }
+    auto it = exports.find(key);
+    if (it == exports.end()) {
+      auto signer = loadOrCreateExportSigner(ctx.dataDir, now);
+      ComplianceExport list;
+      try {
+        list = buildComplianceExport(db, ctx.policies(), filters,
+                                     crypto::certificateFingerprint(signer.caCertPem), now);
+      } catch (const ExportError& e) {
+        return apiError(404, "not_found", e.what(), e.what());
+      }
+      ExportEntry entry;
+      entry.createdAt = now;
+      entry.fileName = "posture-" + (unit.empty() ? std::string("all") : unit) + "-" +
+                       (asOf.empty() ? util::formatDate(util::vietnamDay(now)) : asOf) + "." +
+                       formatName;
+      entry.mediaType = std::string(exportMediaType(format));
+      entry.bytes = renderExport(list, format);
+      entry.manifest = writeJson(signManifest(entry.fileName, entry.bytes, formatName,
+                                              entry.mediaType, metadataJson(list), signer, now));
+      it = exports.emplace(key, std::move(entry)).first;
+    }
+    const auto& e = it->second;
+    net::Response r;
+    r.status = 200;
+    if (manifest) {
+      r.contentType = kJson;
+      r.body = e.manifest;
+      r.headers.emplace_back("Content-Disposition",
+                             "attachment; filename=\"" + e.fileName + ".manifest.json\"");
+    } else {
+      r.contentType = e.mediaType;
+      r.body = e.bytes;
+      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + e.fileName + "\"");
+    }
+    return r;
+  }
+
+  // ---- the overview, on the writer thread with the live model ----
+
+  net::Response overview(db::Connection& db, const std::string& onlyUnit) {
+    std::int64_t now = util::unixNow();
+    std::int64_t today = util::vietnamDay(now);
+    auto org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
+    const FleetModel* model = ctx.model ? ctx.model() : nullptr;
+    std::unique_ptr<FleetModel> own;
+    if (!model) {
+      ModelOptions options;
+      options.staleAfterSeconds = ctx.staleAfterSeconds;
+      options.org = org;
+      own = std::make_unique<FleetModel>(ctx.policies(), options);
+      own->rebuild(loadEndpoints(db), now);
+      model = own.get();
+    }
+    // Own counts per unit, then summed over each unit's subtree.
+    std::map<std::string, std::int64_t> endpoints, stale, open;
+    {
+      auto st = db.prepare(
+          "SELECT unit_code, count(*), sum(last_seen < ?) FROM endpoints GROUP BY unit_code");
+      st.bind(1, now - ctx.staleAfterSeconds);
+      while (st.step()) {
+        endpoints[st.getText(0)] = st.getInt(1);
+        stale[st.getText(0)] = st.getInt(2);
+      }
+      auto a = db.prepare(
+          "SELECT unit_code, count(*) FROM alerts WHERE status IN ('open', 'acknowledged') "
+          "GROUP BY unit_code");
+      while (a.step()) open[a.getText(0)] = a.getInt(1);
+    }
+    // Tree order: each root (in code order) and its subtree; then codes seen only in reports.
+    std::vector<std::string> order;
+    std::set<std::string> seen;
+    std::vector<std::string> roots;
+    for (const auto& u : org->units)
+      if (u.parent.empty() || !org->findUnit(u.parent)) roots.push_back(u.code);
+    std::sort(roots.begin(), roots.end());
+    for (const auto& r : roots)
+      for (const auto& c : org->subtree(r))
+        if (seen.insert(c).second) order.push_back(c);
+    for (const auto& c : model->units())
+      if (seen.insert(c).second) order.push_back(c);
+    for (const auto& [c, n] : endpoints)
+      if (seen.insert(c).second) order.push_back(c);
+    if (!onlyUnit.empty()) {
+      if (!seen.count(onlyUnit)) return notFound("đơn vị " + onlyUnit + " / unit " + onlyUnit);
+      order = org->subtree(onlyUnit);
+    }
+    Json units = Json::array();
+    const auto& targets = model->targets();
+    for (const auto& code : order) {
+      const auto* u = org->findUnit(code);
+      std::int64_t n = 0, s = 0, o = 0;
+      for (const auto& d : org->subtree(code)) {
+        if (auto i = endpoints.find(d); i != endpoints.end()) n += i->second;
+        if (auto i = stale.find(d); i != stale.end()) s += i->second;
+        if (auto i = open.find(d); i != open.end()) o += i->second;
+      }
+      Json j = Json::object();
+      j.set("code", code);
+      j.set("name", u ? u->nameVi : code);
+      j.set("name_en", u ? u->nameEn : code);
+      j.set("kind", u ? Json(std::string(org::unitKindName(u->kind))) : Json());
+      j.set("parent", u && !u->parent.empty() ? Json(u->parent) : Json());
+      j.set("endpoints", n);
+      j.set("stale", s);
+      j.set("open_alerts", o);
+      Json list = Json::array();
+      for (std::size_t t = 0; t < targets.size(); ++t) {
+        auto ev = model->evaluate(t, code, today);
+        Json tj = Json::object();
+        tj.set("policy", targets[t].policy->id);
+        tj.set("id", targets[t].target->id);
+        tj.set("title_vi", targets[t].target->title.vi);
+        tj.set("title_en", targets[t].target->title.en);
+        tj.set("value", fraction(ev.satisfied, ev.total));
+        tj.set("passing", ev.satisfied);
+        tj.set("total", ev.total);
+        tj.set("threshold", ev.inForce ? Json(ev.inForce->atLeastPercent / 100.0) : Json());
+        tj.set("by", ev.inForce ? Json(util::formatDate(ev.inForce->byDay)) : Json());
+        tj.set("status", statusKey(ev.status));
+        list.push(std::move(tj));
+      }
+      j.set("targets", std::move(list));
+      units.push(std::move(j));
+    }
+    Json out = Json::object();
+    out.set("generated_at", now);
+    out.set("units", std::move(units));
+    return jsonResponse(200, out);
+  }
+
+  boost::asio::awaitable<net::Response> onWriter(std::function<net::Response(db::Connection&)> work) {
+    auto response = std::make_shared<net::Response>();
+    Ingest::Job job = [response, work = std::move(work)](db::Connection& db) { *response = work(db); };
+    auto pending = ctx.ingest->run(std::move(job));
+    Ingest::JobOutcome outcome = co_await std::move(pending);
+    if (outcome.error) {
+      try {
+        std::rethrow_exception(outcome.error);
+      } catch (const std::exception& e) {
+        log::error("console overview failed: ", e.what());
+      }
+      co_return apiError(500, "internal", "Lỗi máy chủ", "internal error");
+    }
+    co_return std::move(*response);
+  }
+
+  // ---- routing ----
+
+  boost::asio::awaitable<net::Response> api(net::Request& request, const std::string& path,
+                                            Query query) {
+    Call call;
+    call.method = request.message.method();
+    call.path = path;
+    call.query = std::move(query);
+    call.body = request.message.body();
+    call.token = auth::sessionTokenFromCookieHeader(request.message[http::field::cookie]);
+    call.csrf = std::string(request.message["X-CSRF-Token"]);
+    call.ip = clientIp(request.remote);
+    call.userAgent = std::string(request.message[http::field::user_agent]);
+    bool get = call.method == http::verb::get;
+    bool post = call.method == http::verb::post;
+    bool del = call.method == http::verb::delete_;
+
+    if (path == "/api/v1/session" && post) {
+      std::function<net::Response(db::Connection&)> job = [this, call](db::Connection& db) {
+        return login(db, call);
+      };
+      auto pending = onPool(loginPool, std::move(job));
+      net::Response r = co_await std::move(pending);
+      if (r.status == 503) {
+        net::Response t = apiError(429, "throttled", "Quá nhiều yêu cầu đăng nhập, hãy thử lại sau",
+                                   "too many logins at once, try again later");
+        t.headers.emplace_back("Retry-After", "1");
+        co_return t;
+      }
+      co_return r;
+    }
+
+    // Which handler, what it needs, whether it changes anything.
+    using Handler = std::function<net::Response(db::Connection&, const Call&, const auth::SessionInfo&)>;
+    Handler handler;
+    Need need = Need::Read;
+    bool changes = false;
+    bool writer = false;
+    std::vector<std::string> seg;
+    {
+      std::string_view rest = std::string_view(path).substr(std::string_view("/api/v1/").size());
+      while (true) {
+        auto slash = rest.find('/');
+        seg.emplace_back(rest.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        rest = rest.substr(slash + 1);
+      }
+    }
+    if (seg.size() == 1 && seg[0] == "session" && (get || del)) {
+      need = Need::AnySession;
+      changes = del;
+      if (get) handler = [this](db::Connection&, const Call&, const auth::SessionInfo& s) { return sessionInfo(s); };
+      else handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return logoutNow(db, c); };
+    } else if (seg.size() == 1 && seg[0] == "overview" && get) {
+      writer = true;
+    } else if (seg.size() == 1 && seg[0] == "history" && get) {
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return history(db, c); };
+    } else if (seg.size() == 1 && seg[0] == "alerts" && get) {
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return alerts(db, c); };
+    } else if (seg.size() == 2 && seg[0] == "alerts" && seg[1] == "bulk" && post) {
+      need = Need::AlertTriage;
+      changes = true;
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo& s) { return bulk(db, c, s); };
+    } else if (seg.size() == 2 && seg[0] == "alerts" && get && idSegment(seg[1])) {
+      std::int64_t id = *idSegment(seg[1]);
+      handler = [this, id](db::Connection& db, const Call&, const auth::SessionInfo&) { return alert(db, id); };
+    } else if (seg.size() == 3 && seg[0] == "alerts" && post && idSegment(seg[1]) &&
+               (seg[2] == "ack" || seg[2] == "resolve" || seg[2] == "comment" || seg[2] == "assign")) {
+      std::int64_t id = *idSegment(seg[1]);
+      std::string verb = seg[2];
+      need = Need::AlertTriage;
+      changes = true;
+      handler = [this, id, verb](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+        return act(db, c, s, id, verb);
+      };
+    } else if (seg.size() == 1 && seg[0] == "endpoints" && get) {
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return endpoints(db, c); };
+    } else if (seg.size() == 2 && seg[0] == "endpoints" && get) {
+      std::string agentId = seg[1];
+      handler = [this, agentId](db::Connection& db, const Call&, const auth::SessionInfo&) {
+        return endpoint(db, agentId);
+      };
+    } else if (seg.size() == 1 && seg[0] == "audit" && get) {
+      need = Need::AuditRead;
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return audit(db, c); };
+    } else if (seg.size() == 1 && seg[0] == "export" && get) {
+      need = Need::Export;
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+        return exportFile(db, c, s, false);
+      };
+    } else if (seg.size() == 2 && seg[0] == "export" && seg[1] == "manifest" && get) {
+      need = Need::Export;
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+        return exportFile(db, c, s, true);
+      };
+    } else if (seg.size() == 1 && seg[0] == "layers" && get) {
+      handler = [this](db::Connection& db, const Call&, const auth::SessionInfo&) { return layers(db); };
+    } else if (seg.size() == 1 && seg[0] == "systems" && get) {
+      handler = [this](db::Connection& db, const Call&, const auth::SessionInfo&) { return systems(db); };
+    } else {
+      bool known = seg.size() >= 1 && (seg[0] == "session" || seg[0] == "overview" || seg[0] == "history" ||
+                                       seg[0] == "alerts" || seg[0] == "endpoints" || seg[0] == "audit" ||
+                                       seg[0] == "export" || seg[0] == "layers" || seg[0] == "systems");
+      if (known && seg.size() <= 3) {
+        co_return apiError(405, "method_not_allowed", "Phương thức không được hỗ trợ ở đây",
+                           "method not allowed here");
+      }
+      co_return notFound(path);
+    }
+
+    std::string onlyUnit;
+    if (writer) {
+      if (auto r = unitParam(call.query, "unit", false, onlyUnit)) co_return *r;
+      handler = [](db::Connection&, const Call&, const auth::SessionInfo&) {
+        return net::Response{200, kJson, "", {}};
+      };
+    }
+    std::function<net::Response(db::Connection&)> job = [this, call, need, changes,
+                                                          handler](db::Connection& db) {
+      auto auth = authorise(db, call, need, changes);
+      if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+      return handler(db, call, std::get<auth::SessionInfo>(auth));
+    };
+    auto pending = onPool(apiPool, std::move(job));
+    net::Response r = co_await std::move(pending);
+    if (!writer || r.status != 200) co_return r;
+    std::function<net::Response(db::Connection&)> work = [this, onlyUnit](db::Connection& db) {
+      return overview(db, onlyUnit);
+    };
+    auto overviewPending = onWriter(std::move(work));
+    net::Response o = co_await std::move(overviewPending);
+    co_return o;
+  }
+
+};
+
+void addSecurityHeaders(net::Response& r, bool api) {
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                         "script-src 'self'; frame-ancestors 'none'");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
+  if (api) r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+std::string_view contentTypeFor(std::string_view name) {
+  auto dot = name.rfind('.');
+  std::string_view ext = dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
+  if (ext == "html") return "text/html; charset=utf-8";
+  if (ext == "js") return "text/javascript; charset=utf-8";
+  if (ext == "css") return "text/css; charset=utf-8";
+  if (ext == "json") return "application/json; charset=utf-8";
+  if (ext == "yaml" || ext == "yml") return "application/yaml; charset=utf-8";
+  if (ext == "svg") return "image/svg+xml";
+  if (ext == "png") return "image/png";
+  if (ext == "ico") return "image/x-icon";
+  if (ext == "woff2") return "font/woff2";
+  if (ext == "txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+ConsoleApi::ConsoleApi(ConsoleContext context) : impl_(std::make_unique<Impl>(std::move(context))) {}
+
+ConsoleApi::~ConsoleApi() { stop(); }
+
+void ConsoleApi::stop() {
+  impl_->apiPool.stop();
+  impl_->loginPool.stop();
+}
+
+namespace {
+std::optional<net::Response> staticFile(std::string_view name) {
+  for (const auto& f : embeddedFiles()) {
+    if (f.name == name) {
+      return net::Response{200, std::string(contentTypeFor(name)), std::string(f.bytes), {}};
+    }
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+boost::asio::awaitable<net::Response> ConsoleApi::handle(net::Request& request) {
+  std::string target(request.message.target());
+  auto qmark = target.find('?');
+  std::string path = target.substr(0, qmark);
+  Query query;
+  bool api = path.starts_with("/api/");
+  net::Response response;
+  bool get = request.message.method() == http::verb::get;
+  if (!parseQuery(qmark == std::string::npos ? std::string_view{} : std::string_view(target).substr(qmark + 1),
+                  query)) {
+    response = badRequest("query", "mã hoá phần trăm sai", "bad percent-encoding");
+  } else if (path == "/api/v1/openapi.yaml" && get) {
+    response = *staticFile("openapi.yaml");
+  } else if (api) {
+    if (path.starts_with("/api/v1/")) {
+      auto op = impl_->api(request, path, std::move(query));
+      response = co_await std::move(op);
+    } else {
+      response = notFound(path);
+    }
+  } else if (!get) {
+    response = net::Response{405, "text/plain; charset=utf-8", "method not allowed\n", {}};
+  } else if (path == "/" || path == "/index.html") {
+    auto f = staticFile("index.html");
+    response = f ? *f : net::Response{404, "text/plain; charset=utf-8", "not found\n", {}};
+  } else if (path.starts_with("/assets/") && path.size() > 8 &&
+             path.find('/', 8) == std::string::npos && path.substr(8) != "openapi.yaml") {
+    auto f = staticFile(std::string_view(path).substr(8));
+    response = f ? *f : net::Response{404, "text/plain; charset=utf-8", "not found\n", {}};
+  } else if (path == "/healthz") {
+    response = net::Response{200, "text/plain; charset=utf-8", "ok\n", {}};
+  } else {
+    response = net::Response{404, "text/plain; charset=utf-8", "not found\n", {}};
+  }
+  addSecurityHeaders(response, api);
+  co_return response;
+}
+
+}  // namespace posture::collector::console
