@@ -26,7 +26,13 @@ packages=(
   # packages of its dependencies, Wine to run it headless, wixl for the MSI
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
   mingw-w64-x86-64-dev tcl wine64 wixl
+  # the console's end-to-end test in headless Chromium (tests/console/), driven by
+  # playwright-core from npm (no browser download)
+  chromium nodejs
 )
+# npm: Debian's package unless an npm is already there (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

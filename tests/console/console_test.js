@@ -1,0 +1,242 @@
+// The console end to end in real headless Chromium (Debian's /usr/bin/chromium), driven
+// by playwright-core (no browser download). Run by console_test.sh, which starts the
+// collector, creates the admin and the simulated fleet, and passes:
+//   CONSOLE_URL     https://127.0.0.1:PORT/ of the collector's console listener
+//   CONSOLE_SPKI    base64 SHA-256 of the console certificate's public key, after the
+//                   script verified the certificate chains to the collector's own CA;
+//                   empty: fall back to ignoreHTTPSErrors
+//   ADMIN_NAME, ADMIN_PASSWORD, SHOTS (screenshot directory), CHROMIUM (executable)
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const env = (k, d) => process.env[k] || d;
+const base = env('CONSOLE_URL').replace(/\/?$/, '/');
+const shots = env('SHOTS');
+const admin = env('ADMIN_NAME', 'admin');
+const password = env('ADMIN_PASSWORD');
+const spki = env('CONSOLE_SPKI', '');
+const deadline = setTimeout(() => { console.error('FAIL: the browser scenario took more than 300 s'); process.exit(1); }, 300000);
+
+let step = 0;
+let currentPage = null;  // for a screenshot of the failure
+const ok = (what) => console.log(`ok ${++step} - ${what}`);
+function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + what); }
+
+(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  const args = ['--no-sandbox', '--disable-dev-shm-usage', '--lang=vi-VN'];
+  if (spki) args.push('--ignore-certificate-errors-spki-list=' + spki);
+  const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args, headless: true });
+  console.log('# chromium ' + browser.version() + (spki ? ', console certificate pinned (verified against the collector CA)' : ', ignoreHTTPSErrors'));
+  const context = await browser.newContext({
+    acceptDownloads: true, ignoreHTTPSErrors: !spki, viewport: { width: 1366, height: 900 },
+    locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',
+  });
+  const page = await context.newPage();
+  currentPage = page;
+  page.setDefaultTimeout(20000);
+  const problems = [];
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push('CSP: ' + text);
+  });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('dialog', (d) => { problems.push('dialog opened (injected script ran?): ' + d.message()); d.dismiss(); });
+  const shot = async (name) => { await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true }); };
+  const apiGet = (p) => page.evaluate(async (p) => {
+    const r = await fetch(p, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, p);
+  const title = () => page.textContent('#page-title');
+
+  // -- login ------------------------------------------------------------------------------
+  const resp = await page.goto(base);
+  check(resp && resp.ok(), `GET / answers 200 (got ${resp && resp.status()})`);
+  const headers = resp.headers();
+  check(/script-src 'self'/.test(headers['content-security-policy'] || ''), 'index.html carries the Content-Security-Policy');
+  await page.waitForSelector('#login-form');
+  check((await title()) === 'Đăng nhập bảng điều khiển', 'the login page is in Vietnamese by default');
+  await page.fill('#login-name', admin);
+  await page.fill('#login-password', 'wrong-password-123');
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-error:not([hidden])');
+  ok('a wrong password is refused with a message: ' + (await page.textContent('#login-error')));
+  await shot('01-login');
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+
+  // -- overview -----------------------------------------------------------------------------
+  await page.waitForSelector('[data-testid^="unit-row-"]');
+  await page.waitForSelector('#targets-table [data-testid="status-badge"], #units-table [data-testid="status-badge"]');
+  check((await title()) === 'Tổng quan', 'the overview heading is "Tổng quan"');
+  const units = await page.$$eval('[data-testid^="unit-row-"]', (rows) => rows.map((r) => r.dataset.unit));
+  const badges = await page.$$eval('[data-testid="status-badge"]', (b) => b.map((x) => x.textContent));
+  check(badges.every((b) => ['đạt', 'có nguy cơ', 'chưa đạt', 'chưa có dữ liệu'].includes(b)), 'badges are Vietnamese statuses: ' + badges.join(', '));
+  ok(`logged in; overview shows unit rows ${units.join(', ')} and target badges ${[...new Set(badges)].join(', ')}`);
+  await page.waitForSelector('[data-testid="trend-svg"], #trend-chart p');
+  await shot('02-overview');
+  const drill = units.includes('BS-VP') ? 'BS-VP' : units[units.length - 1];
+  await page.click(`[data-testid="unit-node-${drill}"], [data-testid="unit-row-${drill}"] a`);
+  await page.waitForFunction((c) => /\(/.test(document.querySelector('#unit-summary h2')?.textContent || '') &&
+    document.querySelector('#unit-summary h2').textContent.includes('(' + c + ')'), drill);
+  await page.waitForSelector('[data-testid="trend-svg"], #trend-chart p');
+  ok(`drilled down to unit ${drill}`);
+  await shot('03-overview-unit');
+
+  // -- alerts ---------------------------------------------------------------------------------
+  let open = null;
+  for (let i = 0; i < 60; i++) {
+    const r = await apiGet('/api/v1/alerts?status=open&limit=50');
+    check(r.status === 200, 'GET /api/v1/alerts answers 200, got ' + r.status);
+    if (r.body.alerts.length >= 2) { open = r.body; break; }
+    await page.waitForTimeout(1000);
+  }
+  check(open, 'the collector raised at least two open alerts for the simulated fleet within 60 s');
+  await page.click('#nav-alerts');
+  await page.waitForSelector('[data-testid="alert-row"]');
+  check((await title()) === 'Cảnh báo', 'the alerts heading is "Cảnh báo"');
+  await shot('04-alerts');
+  const target = await page.$eval('[data-testid="alert-row"][data-status="open"]', (r) => r.dataset.alertId);
+  await page.click(`[data-testid="alert-row"][data-alert-id="${target}"] [data-testid="alert-link"]`);
+  await page.waitForSelector('#alert-ack');
+  await page.click('#alert-ack');
+  await page.waitForSelector('[data-testid="alert-status"][data-status="acknowledged"]');
+  const statusText = await page.textContent('[data-testid="alert-status"]');
+  check(statusText === 'đã xác nhận', 'the badge reads "đã xác nhận", got ' + statusText);
+  const viaApi = await apiGet('/api/v1/alerts/' + target);
+  check(viaApi.status === 200 && viaApi.body.status === 'acknowledged', 'the API reports alert ' + target + ' acknowledged, got ' + JSON.stringify(viaApi.body && viaApi.body.status));
+  ok(`alert ${target} acknowledged in the UI ("${statusText}") and in the API`);
+  const hostile = `<img src=x onerror="window.__xss=1">'); DROP TABLE alerts;-- <script>window.__xss=2</script>`;
+  await page.fill('#comment-input', hostile);
+  await page.click('#alert-comment');
+  await page.waitForFunction((h) => [...document.querySelectorAll('#alert-events td')].some((td) => td.textContent.includes(h)), hostile);
+  check(await page.evaluate(() => window.__xss === undefined && !document.querySelector('#alert-events img, #alert-events script')), 'the comment stays inert text');
+  ok('a script- and SQL-shaped comment is shown as text, nothing ran');
+  await shot('05-alert-detail');
+
+  // bulk acknowledge two more open alerts with the checkboxes
+  await page.goto(base + '#/alerts?status=open');
+  await page.waitForSelector('[data-testid="alert-row"]');
+  const ids = await page.$$eval('[data-testid="alert-row"][data-status="open"]', (rows) => rows.slice(0, 2).map((r) => r.dataset.alertId));
+  check(ids.length >= 1, 'open alerts remain for the bulk action');
+  for (const id of ids) await page.check(`[data-testid="alert-row"][data-alert-id="${id}"] [data-testid="alert-check"]`);
+  await page.click('#bulk-ack');
+  await page.waitForFunction((ids) => ids.every((id) => !document.querySelector(`[data-testid="alert-row"][data-alert-id="${id}"]`)), ids);
+  for (const id of ids) {
+    const r = await apiGet('/api/v1/alerts/' + id);
+    check(r.body && r.body.status === 'acknowledged', `bulk: alert ${id} acknowledged via the API`);
+  }
+  ok(`bulk acknowledge of alerts ${ids.join(', ')}`);
+
+  // CSRF: a POST without the header is refused
+  const noCsrf = await page.evaluate(async (id) => (await fetch(`/api/v1/alerts/${id}/comment`, {
+    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: '{"text":"x"}' })).status, target);
+  check(noCsrf === 403, 'a POST without X-CSRF-Token is refused with 403, got ' + noCsrf);
+  ok('POST without X-CSRF-Token refused (403)');
+
+  // -- endpoints ------------------------------------------------------------------------------
+  await page.click('#nav-endpoints');
+  await page.waitForSelector('[data-testid="endpoint-row"]');
+  await shot('06-endpoints');
+  const host = await page.$eval('[data-testid="endpoint-row"] [data-testid="endpoint-link"]', (a) => a.textContent);
+  await page.fill('#endpoint-search', host);
+  await page.click('[data-testid="endpoint-search-go"]');
+  await page.waitForFunction((h) => { const rows = document.querySelectorAll('[data-testid="endpoint-row"]');
+    return rows.length >= 1 && [...rows].every((r) => r.textContent.includes(h)); }, host);
+  await page.click('[data-testid="endpoint-link"]');
+  await page.waitForSelector('#endpoint-detail');
+  await page.waitForSelector('#checks');
+  const failing = await page.$$eval('[data-testid="failing-check"]', (l) => l.length);
+  ok(`endpoint search "${host}" and its detail page (${failing} failing checks with remediation)`);
+  await shot('07-endpoint-detail');
+
+  // -- audit log --------------------------------------------------------------------------------
+  await page.click('#nav-audit');
+  await page.waitForSelector('[data-testid="audit-row"]');
+  const actions = await page.$$eval('[data-testid="audit-row"] td:nth-child(3)', (t) => t.map((x) => x.textContent));
+  check(actions.some((a) => /ack|alert/i.test(a)), 'the audit log lists the acknowledgement: ' + actions.slice(0, 5).join(', '));
+  ok('audit log shows ' + actions.length + ' entries, e.g. ' + actions.slice(0, 3).join(', '));
+  await shot('08-audit');
+
+  // -- export ---------------------------------------------------------------------------------
+  await page.click('#nav-overview');
+  await page.waitForSelector('#export-xlsx');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-xlsx')]);
+  const saved = path.join(shots, '..', download.suggestedFilename() || 'export.xlsx');
+  await download.saveAs(saved);
+  const head = fs.readFileSync(saved).subarray(0, 2).toString('latin1');
+  check(head === 'PK', 'the XLSX download starts with "PK", got ' + JSON.stringify(head));
+  ok(`XLSX export downloaded (${download.suggestedFilename()}, ${fs.statSync(saved).size} bytes, starts with PK)`);
+
+  // -- English ----------------------------------------------------------------------------------
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Overview');
+  await page.reload();
+  await page.waitForSelector('[data-testid^="unit-row-"]');
+  check((await title()) === 'Overview', 'English is remembered across a reload');
+  await page.waitForSelector('[data-testid="trend-svg"], #trend-chart p');
+  ok('switched to English: the heading reads "Overview", still after a reload');
+  await shot('09-overview-en');
+  await page.click('#nav-alerts');
+  await page.waitForSelector('[data-testid="alert-row"]');
+  check((await title()) === 'Alerts', 'the alerts heading reads "Alerts"');
+  await shot('10-alerts-en');
+
+  // -- logout -----------------------------------------------------------------------------------
+  await page.click('#logout');
+  await page.waitForSelector('#login-form');
+  const after = await apiGet('/api/v1/session');
+  check(after.status === 401, 'the session is gone after logging out, got ' + after.status);
+  ok('logged out');
+
+  // -- roles: the UI hides what a role cannot do; the server refuses it anyway ------------------
+  const login = async (name, pw) => {
+    await page.goto(base + '#/login');
+    await page.waitForSelector('#login-form');
+    await page.fill('#login-name', name);
+    await page.fill('#login-password', pw);
+    await page.click('#login-submit');
+    await page.waitForSelector('[data-testid^="unit-row-"]');
+  };
+  const logout = async () => { await page.click('#logout'); await page.waitForSelector('#login-form'); };
+  await login('auditor', env('AUDITOR_PASSWORD'));
+  check(await page.$('#export-xlsx') && await page.$('#nav-audit'), 'the auditor sees the export buttons and the audit log');
+  await page.goto(base + '#/alerts/' + target);
+  await page.waitForSelector('#alert-detail');
+  check(!(await page.$('#alert-actions')) && !(await page.$('#alert-ack')), 'the auditor sees no alert actions');
+  await page.goto(base + '#/alerts');
+  await page.waitForSelector('[data-testid="alert-row"]');
+  check(!(await page.$('#bulk-bar')) && !(await page.$('[data-testid="alert-check"]')), 'the auditor sees no bulk actions');
+  const auditorAck = await page.evaluate(async (id) => {
+    const s = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
+    return (await fetch(`/api/v1/alerts/${id}/resolve`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }, body: '{}' })).status;
+  }, target);
+  check(auditorAck === 403, 'the server refuses an auditor resolving an alert, got ' + auditorAck);
+  ok('auditor: read and export only in the UI; resolving via the API is refused (403)');
+  await shot('11-alerts-auditor');
+  await logout();
+  await login('soc', env('SOC_PASSWORD'));
+  check(!(await page.$('#export')) && !(await page.$('#nav-audit')), 'the SOC analyst sees no export and no audit log');
+  const socExport = (await apiGet('/api/v1/export?format=csv')).status;
+  check(socExport === 403, 'the server refuses a SOC export, got ' + socExport);
+  await page.goto(base + '#/alerts');
+  await page.waitForSelector('#bulk-bar');
+  ok('soc: triage but no export or audit log in the UI; an export via the API is refused (403)');
+  await logout();
+
+  check(problems.length === 0, 'no CSP violation, page error or dialog:\n  ' + problems.join('\n  '));
+  ok('no CSP violation, page error or dialog');
+  await browser.close();
+  clearTimeout(deadline);
+  console.log(`# screenshots in ${shots}`);
+})().catch(async (err) => {
+  console.error('FAIL: ' + (err && err.stack || err));
+  if (currentPage) {
+    await currentPage.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.error('# the page at the failure: ' + path.join(shots, 'failure.png') + ' (' + currentPage.url() + ')');
+  }
+  process.exit(1);
+});
