@@ -776,7 +776,8 @@ struct ConsoleApi::Impl {
       j.set("layer", l.layer);
       j.set("reference", l.reference);
       j.set("document", l.document);
-      j.set("date", util::formatDate(l.date));
+      // Layer 2 (a contract) has only an end date: no date is null, not 1970-01-01.
+      j.set("date", l.date ? Json(util::formatDate(l.date)) : Json());
       j.set("valid_until", l.validUntil ? Json(util::formatDate(*l.validUntil)) : Json());
       j.set("period_months", l.periodMonths);
       j.set("recorded_by", l.recordedBy);
