@@ -76,9 +76,11 @@ struct Collector::Impl {
   std::int64_t auditSeen = -1;  // newest audit_log id the model was built with
 
   static std::int64_t newestAudit(db::Connection& db) {
-    // Alert actions are audited too but change no input of the evaluation.
+    // Alert actions and console accounts (logins, users) are audited too but change no
+    // input of the evaluation: a login must not rebuild the model of the whole fleet.
     auto st = db.prepare(
-        "SELECT id FROM audit_log WHERE substr(action, 1, 6) <> 'alert.' ORDER BY id DESC LIMIT 1");
+        "SELECT id FROM audit_log WHERE substr(action, 1, 6) <> 'alert.' "
+        "AND substr(action, 1, 5) <> 'user.' ORDER BY id DESC LIMIT 1");
     return st.step() ? st.getInt(0) : 0;
   }
 

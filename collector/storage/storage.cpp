@@ -201,6 +201,13 @@ CREATE TABLE sessions(
   user_agent TEXT NOT NULL);
 CREATE INDEX sessions_user ON sessions(user);
 )sql",
+    // 8: the console's overview counts open alerts and stale endpoints per unit on every
+    // request; covering indexes answer both without reading the rows (100,000 endpoints,
+    // 440,000 alerts: tests/bench/console_bench.cpp).
+    R"sql(
+CREATE INDEX alerts_status_unit ON alerts(status, unit_code);
+CREATE INDEX endpoints_unit_seen ON endpoints(unit_code, last_seen);
+)sql",
 };
 }  // namespace
 

@@ -11,7 +11,7 @@ using namespace posture::collector;
 TEST_CASE("a version-1 database keeps its alerts when migrated, and gains the audit log") {
   test::TempDir dir("posture-migrate-");
   {
-    // The alerts part of the version-1 schema, as the first release created it.
+    // The alerts and endpoints part of the version-1 schema, as the first release created it.
     db::Connection v1(dir.path() / "posture.db");
     v1.exec(R"sql(
 CREATE TABLE enrolment_tokens(token_sha256 TEXT PRIMARY KEY, unit_code TEXT NOT NULL,
@@ -22,6 +22,9 @@ CREATE TABLE alerts(id INTEGER PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT
   title_en TEXT NOT NULL, detail TEXT NOT NULL, first_seen INTEGER NOT NULL,
   last_seen INTEGER NOT NULL, resolved_at INTEGER, UNIQUE (rule, subject));
 CREATE INDEX alerts_status ON alerts(status);
+CREATE TABLE endpoints(agent_id TEXT PRIMARY KEY, unit_code TEXT NOT NULL,
+  hostname TEXT NOT NULL, last_sequence INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  collected_at INTEGER NOT NULL, report_id INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE alert_events(alert_id INTEGER NOT NULL REFERENCES alerts(id), at INTEGER NOT NULL,
   event TEXT NOT NULL, detail TEXT NOT NULL);
 INSERT INTO alerts VALUES (7, 'p/c', 'endpoint:a', 'BS-VP', 'high', 'resolved', 'vi', 'en', 'd',
@@ -58,4 +61,24 @@ PRAGMA user_version=1;
   CHECK(alerts[0].actor == "lan");
   CHECK(alerts[0].before == "{\"status\":\"open\"}");
   CHECK(listAudit(*db, "alert:%").empty());  // the prefix is literal, not a LIKE pattern
+}
+
+TEST_CASE("the overview's per-unit counts are answered from covering indexes") {
+  test::TempDir dir("posture-migrate-");
+  auto db = openDatabase(dir.path());
+  auto plan = [&](const std::string& sql) {
+    auto st = db->prepare("EXPLAIN QUERY PLAN " + sql);
+    std::string out;
+    while (st.step()) out += st.getText(3) + "\n";
+    return out;
+  };
+  // The queries collector/console/console_api.cpp runs for GET /api/v1/overview.
+  auto alerts = plan(
+      "SELECT unit_code, count(*) FROM alerts WHERE status IN ('open', 'acknowledged') "
+      "GROUP BY unit_code");
+  INFO(alerts);
+  CHECK(alerts.find("COVERING INDEX alerts_status_unit") != std::string::npos);
+  auto endpoints = plan("SELECT unit_code, count(*), sum(last_seen < 5) FROM endpoints GROUP BY unit_code");
+  INFO(endpoints);
+  CHECK(endpoints.find("COVERING INDEX endpoints_unit_seen") != std::string::npos);
 }
