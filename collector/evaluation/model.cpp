@@ -1,6 +1,9 @@
 #include "collector/evaluation/model.h"
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "collector/org/layers.h"
 #include "common/util/time.h"
@@ -85,7 +88,13 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
   posture::v1::Report report;
   policy::Facts facts;
   // An unreadable stored report leaves every fact unknown: failing, not skipped.
-  if (report.ParseFromString(body)) facts = policy::factsFromReport(report, now);
+  bool decoded = report.ParseFromString(body);
+  if (decoded) facts = policy::factsFromReport(report, now);
+  evaluateEndpoint(e, decoded ? &report : nullptr, facts, now, failing);
+}
+
+void FleetModel::evaluateEndpoint(Endpoint& e, const posture::v1::Report*, const policy::Facts& facts,
+                                  std::int64_t now, std::vector<WantedAlert>* failing) {
   e.checks.resize(checks_.size());
   for (std::size_t i = 0; i < checks_.size(); ++i) {
     const auto& pol = (*policies_)[checks_[i].first];
@@ -109,7 +118,10 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
 }
 
 void FleetModel::addCounts(const Endpoint& e, int sign) {
-  auto apply = [&](std::vector<TargetCount>& counts, TargetCount& layer2) {
+  ++generation_;
+  auto apply = [&](std::vector<TargetCount>& counts, TargetCount& layer2, Tally& tally) {
+    tally.endpoints += static_cast<std::uint32_t>(sign);
+    if (e.stale) tally.stale += static_cast<std::uint32_t>(sign);
     layer2.total += static_cast<std::uint32_t>(sign);
     if (e.protectedManaged && !e.stale) layer2.satisfied += static_cast<std::uint32_t>(sign);
     for (std::size_t t = 0; t < targets_.size(); ++t) {
@@ -120,9 +132,9 @@ void FleetModel::addCounts(const Endpoint& e, int sign) {
   };
   for (const auto& code : chain(e.unitCode)) {
     auto& u = unit(code);
-    apply(u.rolled, u.layer2);
+    apply(u.rolled, u.layer2, u.tally);
   }
-  apply(fleet_, fleetLayer2_);
+  apply(fleet_, fleetLayer2_, fleetTally_);
 }
 
 WantedAlert FleetModel::staleAlert(const Endpoint& e) const {
@@ -171,6 +183,7 @@ void FleetModel::targetAlerts(const std::string& code, std::int64_t today, Alert
 }
 
 void FleetModel::evaluateOrg(std::int64_t today) {
+  ++generation_;
   orgDirty_ = false;
   std::vector<std::size_t> orgTargets;
   for (std::size_t t = 0; t < targets_.size(); ++t) {
@@ -219,7 +232,7 @@ void FleetModel::evaluateOrg(std::int64_t today) {
 }
 
 std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& stored,
-                                             std::int64_t now) {
+                                             std::int64_t now, const RebuildOptions& how) {
   endpoints_.clear();
   index_.clear();
   for (auto& [code, u] : units_) {
@@ -227,33 +240,89 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
     u.status.assign(targets_.size(), policy::TargetStatus::NoData);
     u.detail.assign(targets_.size(), {});
     u.layer2 = {};
+    u.tally = {};
   }
   fleet_.assign(targets_.size(), {});
   fleetStatus_.assign(targets_.size(), policy::TargetStatus::NoData);
   fleetDetail_.assign(targets_.size(), {});
   fleetLayer2_ = {};
+  fleetTally_ = {};
+  ++generation_;
 
+  // 1. Every report evaluated on its own, in contiguous slices (one per thread), so the
+  // failures come out in `stored` order whatever the thread count.
+  endpoints_.resize(stored.size());
+  unsigned threads = how.threads ? how.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(
+      std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, stored.size() / 1000)));
+  std::vector<std::vector<WantedAlert>> failing(threads);
+  auto slice = [&](unsigned k) {
+    std::size_t begin = stored.size() * k / threads, end = stored.size() * (k + 1) / threads;
+    posture::v1::Report report;
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& s = stored[i];
+      Endpoint& e = endpoints_[i];
+      e.agentId = s.agentId;
+      e.unitCode = s.unitCode;
+      e.hostname = s.hostname;
+      e.sequence = s.lastSequence;
+      e.lastSeen = s.lastSeen;
+      policy::Facts facts;
+      // An unreadable stored report leaves every fact unknown: failing, not skipped.
+      report.Clear();
+      bool decoded = report.ParseFromString(s.report);
+      if (decoded) facts = policy::factsFromReport(report, now);
+      evaluateEndpoint(e, decoded ? &report : nullptr, facts, now,
+                       how.wantAlerts ? &failing[k] : nullptr);
+      if (how.onEndpoint) how.onEndpoint(i, decoded ? &report : nullptr, facts, e.checks);
+    }
+  };
+  if (threads == 1) {
+    slice(0);
+  } else {
+    std::vector<std::thread> pool;
+    std::exception_ptr error;
+    std::mutex errorMutex;
+    for (unsigned k = 1; k < threads; ++k) {
+      pool.emplace_back([&, k] {
+        try {
+          slice(k);
+        } catch (...) {
+          std::lock_guard lock(errorMutex);
+          error = std::current_exception();
+        }
+      });
+    }
+    try {
+      slice(0);
+    } catch (...) {
+      std::lock_guard lock(errorMutex);
+      error = std::current_exception();
+    }
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+  }
+
+  // 2. Counting, in order.
   std::vector<WantedAlert> wanted;
-  endpoints_.reserve(stored.size());
-  for (const auto& s : stored) {
-    Endpoint e;
-    e.agentId = s.agentId;
-    e.unitCode = s.unitCode;
-    e.hostname = s.hostname;
-    e.sequence = s.lastSequence;
-    e.lastSeen = s.lastSeen;
+  for (auto& f : failing) {
+    for (auto& w : f) wanted.push_back(std::move(w));
+    f.clear();
+  }
+  index_.reserve(endpoints_.size());
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    const Endpoint& e = endpoints_[i];
     unit(e.unitCode);
-    evaluateEndpoint(e, s.report, now, &wanted);
-    if (e.stale) wanted.push_back(staleAlert(e));
+    if (e.stale && how.wantAlerts) wanted.push_back(staleAlert(e));
     addCounts(e, +1);
-    index_[e.agentId] = endpoints_.size();
-    endpoints_.push_back(std::move(e));
+    index_[e.agentId] = i;
   }
   lastDay_ = util::vietnamDay(now);
   evaluateOrg(lastDay_);
   AlertDelta delta;
   for (const auto& [code, u] : units_) targetAlerts(code, lastDay_, delta);
   targetAlerts("", lastDay_, delta);
+  if (!how.wantAlerts) return {};
   for (auto& w : delta.raise) wanted.push_back(std::move(w));
   return wanted;
 }
@@ -359,6 +428,12 @@ policy::TargetEvaluation FleetModel::evaluate(std::size_t target, const std::str
                                               std::int64_t today) const {
   auto c = count(target, code);
   return policy::evaluateTarget(*targets_.at(target).target, c.satisfied, c.total, today);
+}
+
+FleetModel::Tally FleetModel::tally(const std::string& code) const {
+  if (code.empty()) return fleetTally_;
+  auto it = units_.find(code);
+  return it == units_.end() ? Tally{} : it->second.tally;
 }
 
 TargetCount FleetModel::layer2(const std::string& code) const {

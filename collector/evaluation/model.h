@@ -10,6 +10,7 @@
 // compliant and raise their own alert: an office whose machines stopped reporting must
 // not look better than one whose machines report failures.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +22,10 @@
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/storage/storage.h"
+
+namespace posture::v1 {
+class Report;
+}
 
 namespace posture::collector {
 
@@ -44,6 +49,20 @@ struct TargetCount {
   std::uint32_t total = 0;
 };
 
+// How a rebuild runs. The evaluation of each stored report (decode, facts, checks) is
+// independent of the others, so it can be spread over threads; counting and alerts stay
+// sequential.
+struct RebuildOptions {
+  bool wantAlerts = true;  // false: rebuild() returns nothing and describes no failure
+  unsigned threads = 1;    // 0: one per core
+  // Called once per stored endpoint with its decoded report (null when unreadable), its
+  // facts and its check results (flattened over the policies, in policy order), from the
+  // evaluating threads: concurrently for different indexes when threads > 1.
+  std::function<void(std::size_t index, const posture::v1::Report* report,
+                     const policy::Facts& facts, const std::vector<policy::Tri>& checks)>
+      onEndpoint;
+};
+
 // Alert changes implied by an update: raise (or refresh) these, clear those.
 struct AlertDelta {
   std::vector<WantedAlert> raise;
@@ -57,7 +76,8 @@ class FleetModel {
 
   // Replaces everything from the stored latest reports; returns every alert that should
   // be open now (for syncAlertSet).
-  std::vector<WantedAlert> rebuild(const std::vector<StoredEndpoint>& endpoints, std::int64_t now);
+  std::vector<WantedAlert> rebuild(const std::vector<StoredEndpoint>& endpoints, std::int64_t now,
+                                   const RebuildOptions& how = {});
   // One newly stored report (ignored when its sequence is not newer than the model's).
   AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now);
   // Endpoints crossing the stale window since the last call, and milestone changes of
@@ -78,6 +98,14 @@ class FleetModel {
   policy::TargetEvaluation evaluate(std::size_t target, const std::string& unit,
                                     std::int64_t today) const;
   std::size_t endpointCount() const { return endpoints_.size(); }
+  // Endpoints of a unit's subtree ("" = fleet), and how many of them are stale.
+  struct Tally {
+    std::uint32_t endpoints = 0, stale = 0;
+  };
+  Tally tally(const std::string& unit) const;
+  // Incremented by every rebuild, update and sweep that changed a count or an alert: a
+  // cache of figures derived from the model is current while this has not moved.
+  std::uint64_t generation() const { return generation_; }
   std::size_t staleCount() const;
   // Endpoints of a unit's subtree (""= fleet) with real-time, centrally managed
   // anti-malware, over all non-stale ones counted: layer 2's telemetry.
@@ -101,12 +129,15 @@ class FleetModel {
     std::vector<policy::TargetStatus> status;
     std::vector<std::string> detail;  // of the last raised alert, to raise only on change
     TargetCount layer2;               // protected-and-managed / counted endpoints
+    Tally tally;                      // endpoints of the subtree, stale ones
   };
 
   Unit& unit(const std::string& code);
   std::vector<std::string> chain(const std::string& unitCode) const;  // unit, ancestors
   void evaluateEndpoint(Endpoint& e, const std::string& body, std::int64_t now,
                         std::vector<WantedAlert>* failing);
+  void evaluateEndpoint(Endpoint& e, const posture::v1::Report* report, const policy::Facts& facts,
+                        std::int64_t now, std::vector<WantedAlert>* failing);
   void addCounts(const Endpoint& e, int sign);
   void targetAlerts(const std::string& unit, std::int64_t today, AlertDelta& delta);
   WantedAlert staleAlert(const Endpoint& e) const;
@@ -125,6 +156,8 @@ class FleetModel {
   std::vector<policy::TargetStatus> fleetStatus_;
   std::vector<std::string> fleetDetail_;
   TargetCount fleetLayer2_;
+  Tally fleetTally_;
+  std::uint64_t generation_ = 0;
   bool orgDirty_ = true;  // layer-2 telemetry moved since the last evaluateOrg
   std::int64_t lastDay_ = 0;
 };

@@ -8,21 +8,54 @@ CsvWriter::CsvWriter(bool withBom) {
   if (withBom) out_ = "\xEF\xBB\xBF";
 }
 
-std::string csvField(std::string_view f) {
-  if (f.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(f);
-  std::string q = "\"";
-  for (char c : f) {
-    if (c == '"') q += '"';
-    q += c;
+bool looksLikeFormula(std::string_view f) {
+  if (f.empty()) return false;
+  char c = f.front();
+  if (c != '=' && c != '+' && c != '-' && c != '@' && c != '\t' && c != '\r') return false;
+  if (c == '-' || c == '+') {
+    // A signed number ("-3", "-0,5", "+1.25") is data, not a formula.
+    std::string_view digits = f.substr(1);
+    bool any = false, separator = false;
+    for (char d : digits) {
+      if (d >= '0' && d <= '9') {
+        any = true;
+      } else if ((d == ',' || d == '.') && !separator) {
+        separator = true;
+      } else {
+        return true;
+      }
+    }
+    return !any;
   }
-  q += '"';
-  return q;
+  return true;
+}
+
+void appendCsvField(std::string& out, std::string_view f) {
+  bool formula = looksLikeFormula(f);
+  if (f.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (formula) out += '\'';
+    out.append(f);
+    return;
+  }
+  out += '"';
+  if (formula) out += '\'';
+  for (char c : f) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+std::string csvField(std::string_view f) {
+  std::string out;
+  appendCsvField(out, f);
+  return out;
 }
 
 void CsvWriter::row(const std::vector<std::string>& fields) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i) out_ += ',';
-    out_ += csvField(fields[i]);
+    appendCsvField(out_, fields[i]);
   }
   out_ += "\r\n";
 }

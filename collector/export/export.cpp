@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "collector/evaluation/model.h"
@@ -28,8 +29,8 @@ std::string duration(std::int64_t s, bool vi) {
   return n(s) + (vi ? " giây" : " seconds");
 }
 
-std::string osOf(const EndpointEvaluation& e) {
-  const auto& id = e.report.identity();
+std::string osOf(const posture::v1::Report& report) {
+  const auto& id = report.identity();
   std::string os = id.os_name();
   if (!id.os_version().empty()) os += (os.empty() ? "" : " ") + id.os_version();
   return os;
@@ -54,26 +55,38 @@ void fillColumns(ComplianceExport& out, const std::vector<policy::Policy>& polic
   }
 }
 
-ExportEndpoint rowOf(const ComplianceExport& out, const EndpointEvaluation& e,
-                     const org::OrgModel* org) {
+ExportEndpoint rowOf(const ComplianceExport& out, const StoredEndpoint& s, std::int64_t now,
+                     const posture::v1::Report* report, const policy::Facts& facts,
+                     const std::vector<policy::Tri>& checks, const org::OrgModel* org) {
   ExportEndpoint r;
-  r.unitCode = e.unitCode;
-  if (const auto* u = org ? org->findUnit(e.unitCode) : nullptr) {
+  r.unitCode = s.unitCode;
+  if (const auto* u = org ? org->findUnit(s.unitCode) : nullptr) {
     r.unitNameVi = u->nameVi;
     r.unitNameEn = u->nameEn;
   }
-  r.hostname = e.hostname;
-  r.agentId = e.agentId;
-  r.os = osOf(e);
-  r.lastSeen = e.lastSeen;
-  r.collectedAt = e.report.has_collected_at() ? e.report.collected_at().seconds() : 0;
-  r.stale = e.stale;
-  r.decoded = e.decoded;
+  r.hostname = s.hostname;
+  r.agentId = s.agentId;
+  if (report) r.os = osOf(*report);
+  r.lastSeen = s.lastSeen;
+  r.collectedAt = report && report->has_collected_at() ? report->collected_at().seconds() : 0;
+  r.stale = now - s.lastSeen > out.filters.staleAfterSeconds;
+  r.decoded = report != nullptr;
+  r.facts.reserve(out.facts.size());
   for (const auto& f : out.facts) {
-    const auto* v = e.facts.get(f.name);
+    const auto* v = facts.get(f.name);
     r.facts.push_back(v ? *v : policy::FactValue{});
   }
-  for (const auto& p : e.checks) r.checks.insert(r.checks.end(), p.begin(), p.end());
+  r.checks = checks;
+  return r;
+}
+
+ExportEndpoint rowOf(const ComplianceExport& out, const EndpointEvaluation& e,
+                     const org::OrgModel* org) {
+  StoredEndpoint s{e.agentId, e.unitCode, e.hostname, 0, e.lastSeen, 0, {}};
+  std::vector<policy::Tri> checks;
+  for (const auto& p : e.checks) checks.insert(checks.end(), p.begin(), p.end());
+  ExportEndpoint r = rowOf(out, s, out.evaluatedAt, e.decoded ? &e.report : nullptr, e.facts, checks, org);
+  r.stale = e.stale;
   return r;
 }
 
@@ -335,7 +348,18 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
   options.org = src.org;
   options.staleAfterSeconds = f.staleAfterSeconds;
   FleetModel model(src.policies, options);
-  model.rebuild(src.endpoints, out.evaluatedAt);
+  // One evaluation of each report gives both the targets' counts and the endpoint rows.
+  std::vector<std::optional<ExportEndpoint>> rows(src.endpoints.size());
+  RebuildOptions how;
+  how.wantAlerts = false;
+  how.threads = 0;
+  how.onEndpoint = [&](std::size_t i, const posture::v1::Report* report, const policy::Facts& facts,
+                       const std::vector<policy::Tri>& checks) {
+    const auto& s = src.endpoints[i];
+    if (!f.unitCode.empty() && !selected.count(s.unitCode)) return;
+    rows[i] = rowOf(out, s, out.evaluatedAt, report, facts, checks, org);
+  };
+  model.rebuild(src.endpoints, out.evaluatedAt, how);
   std::int64_t today = util::vietnamDay(out.evaluatedAt);
   for (std::size_t t = 0; t < model.targets().size(); ++t) {
     const auto& ref = model.targets()[t];
@@ -363,12 +387,10 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
     out.targets.push_back(std::move(et));
   }
 
-  // Endpoint rows.
-  auto fleet = evaluateFleet(src.endpoints, policies, out.evaluatedAt, f.staleAfterSeconds);
-  for (const auto& e : fleet.endpoints) {
-    if (!f.unitCode.empty() && !selected.count(e.unitCode)) continue;
-    out.endpoints.push_back(rowOf(out, e, org));
-  }
+  // Endpoint rows, in the order of the stored endpoints (unit, hostname, agent).
+  out.endpoints.reserve(rows.size());
+  for (auto& r : rows)
+    if (r) out.endpoints.push_back(std::move(*r));
   return out;
 }
 
@@ -523,8 +545,27 @@ std::string renderCsv(const ComplianceExport& e, bool metadataBlock) {
     csv.row({});
   }
   csv.row(endpointHeader(e));
-  for (const auto& r : e.endpoints) csv.row(endpointCells(e, r));
-  return csv.text();
+  // Rows are independent: large lists are written in slices on every core, then joined.
+  std::size_t n = e.endpoints.size();
+  unsigned threads = n < 20000 ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<std::string> parts(threads);
+  auto slice = [&](unsigned k) {
+    CsvWriter part(false);
+    std::size_t begin = n * k / threads, end = n * (k + 1) / threads;
+    part.reserve((end - begin) * (200 + 8 * (e.facts.size() + e.checks.size())));
+    for (std::size_t i = begin; i < end; ++i) part.row(endpointCells(e, e.endpoints[i]));
+    parts[k] = part.text();
+  };
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < threads; ++k) pool.emplace_back(slice, k);
+  slice(0);
+  for (auto& t : pool) t.join();
+  std::string out = csv.text();
+  std::size_t total = out.size();
+  for (const auto& p : parts) total += p.size();
+  out.reserve(total);
+  for (const auto& p : parts) out += p;
+  return out;
 }
 
 std::string renderJson(const ComplianceExport& e) {

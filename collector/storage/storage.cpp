@@ -1,5 +1,8 @@
 #include "collector/storage/storage.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "common/crypto/crypto.h"
 
 namespace posture::collector {
@@ -280,13 +283,16 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
   std::vector<StoredEndpoint> out;
   auto st = db.prepare(
       "SELECT e.agent_id, e.unit_code, e.hostname, e.last_sequence, e.last_seen, "
-      "e.collected_at, r.body FROM endpoints e JOIN reports r ON r.id = e.report_id "
-      "ORDER BY e.unit_code, e.hostname, e.agent_id");
+      "e.collected_at, r.body FROM endpoints e JOIN reports r ON r.id = e.report_id");
   while (st.step()) {
     out.push_back({st.getText(0), st.getText(1), st.getText(2),
                    static_cast<std::uint64_t>(st.getInt(3)), st.getInt(4), st.getInt(5),
                    st.getBlob(6)});
   }
+  // Sorted here rather than by SQLite, whose sorter would copy every report body.
+  std::sort(out.begin(), out.end(), [](const StoredEndpoint& a, const StoredEndpoint& b) {
+    return std::tie(a.unitCode, a.hostname, a.agentId) < std::tie(b.unitCode, b.hostname, b.agentId);
+  });
   return out;
 }
 

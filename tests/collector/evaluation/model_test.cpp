@@ -4,11 +4,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
 #include "collector/policy/policy.h"
 #include "common/util/time.h"
+#include "posture/v1/report.pb.h"
 
 using namespace posture;
 using namespace posture::collector;
@@ -104,6 +106,86 @@ TEST_CASE("incremental updates give exactly what a full rebuild gives") {
     CHECK(live.count(t, "").satisfied == fresh.count(t, "").satisfied);
   }
   CHECK(live.staleEndpoints() == fresh.staleEndpoints());
+  for (const auto& u : fresh.units()) {
+    INFO("unit " << u);
+    CHECK(live.tally(u).endpoints == fresh.tally(u).endpoints);
+    CHECK(live.tally(u).stale == fresh.tally(u).stale);
+  }
+  CHECK(live.tally("").endpoints == 60);
+  CHECK(live.tally("").stale == fresh.staleEndpoints().size());
+}
+
+TEST_CASE("a rebuild on several threads gives what one thread gives, alerts in the same order") {
+  std::int64_t now = util::unixNow();
+  std::mt19937 rng(7);
+  const std::vector<std::string> units = {"BS-VP", "BS-BT", "BS", "OTHER"};
+  std::vector<StoredEndpoint> fleet;
+  for (int i = 0; i < 5000; ++i) {
+    fleet.push_back(endpoint("e" + std::to_string(i), units[rng() % units.size()], rng() % 3 != 0, 1,
+                             now - static_cast<std::int64_t>(rng() % (10 * 86400))));
+  }
+  fleet[17].report = "not a protobuf";  // unreadable: every fact unknown
+  FleetModel one(binhSon(), tree());
+  auto wantedOne = one.rebuild(fleet, now);
+  FleetModel four(binhSon(), tree());
+  RebuildOptions how;
+  how.threads = 4;
+  std::vector<int> seen(fleet.size(), 0);
+  std::vector<std::size_t> checkCount(fleet.size(), 0);
+  std::vector<bool> decoded(fleet.size(), true);
+  how.onEndpoint = [&](std::size_t i, const posture::v1::Report* report, const policy::Facts&,
+                       const std::vector<policy::Tri>& checks) {
+    ++seen[i];  // each index from one thread only
+    checkCount[i] = checks.size();
+    decoded[i] = report != nullptr;
+  };
+  auto wantedFour = four.rebuild(fleet, now, how);
+  CHECK(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+  CHECK(checkCount[0] == binhSon()->front().checks.size());
+  CHECK_FALSE(decoded[17]);
+  CHECK(decoded[18]);
+  REQUIRE(wantedOne.size() == wantedFour.size());
+  for (std::size_t i = 0; i < wantedOne.size(); ++i) {
+    CHECK(wantedOne[i].rule == wantedFour[i].rule);
+    CHECK(wantedOne[i].subject == wantedFour[i].subject);
+    CHECK(wantedOne[i].detail == wantedFour[i].detail);
+  }
+  for (std::size_t t = 0; t < one.targets().size(); ++t) {
+    for (const auto& u : one.units()) {
+      CHECK(one.count(t, u).satisfied == four.count(t, u).satisfied);
+      CHECK(one.count(t, u).total == four.count(t, u).total);
+    }
+  }
+  CHECK(one.tally("BS").endpoints == four.tally("BS").endpoints);
+  CHECK(one.tally("").stale == four.tally("").stale);
+
+  // Without alerts: the same counts, nothing returned.
+  FleetModel quiet(binhSon(), tree());
+  RebuildOptions none;
+  none.wantAlerts = false;
+  none.threads = 2;
+  CHECK(quiet.rebuild(fleet, now, none).empty());
+  auto t = targetIndex(quiet, "endpoints-protected-share");
+  CHECK(quiet.count(t, "").satisfied == one.count(t, "").satisfied);
+  CHECK(quiet.count(t, "").total == 5000);
+}
+
+TEST_CASE("the generation moves with every change of the figures, not without one") {
+  std::int64_t now = util::unixNow();
+  FleetModel m(binhSon(), tree());
+  m.rebuild({endpoint("a", "BS-VP", true, 1, now)}, now);
+  auto g = m.generation();
+  m.sweep(now);  // nothing crossed the stale window, same day
+  CHECK(m.generation() == g);
+  m.update(endpoint("a", "BS-VP", false, 2, now), now);
+  CHECK(m.generation() > g);
+  g = m.generation();
+  m.update(endpoint("a", "BS-VP", false, 1, now), now);  // older sequence: ignored
+  CHECK(m.generation() == g);
+  m.sweep(now + 30 * 86400);  // stale now
+  CHECK(m.generation() > g);
+  CHECK(m.tally("BS").stale == 1);
+  CHECK(m.tally("BS-VP").endpoints == 1);
 }
 
 TEST_CASE("a stale endpoint counts as not compliant, is listed, alerts, and recovers") {

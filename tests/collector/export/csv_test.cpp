@@ -29,3 +29,18 @@ TEST_CASE("plain fields are not quoted and rows end with CRLF") {
 TEST_CASE("an unterminated quote is an error") {
   CHECK_THROWS_AS(parseCsv("\"abc"), std::invalid_argument);
 }
+
+TEST_CASE("a field a spreadsheet would run as a formula gets a leading apostrophe") {
+  CsvWriter w(false);
+  w.row({"=HYPERLINK(\"http://192.0.2.1\",\"x\")", "+cmd", "@SUM(A1)", "-2+3", "\tx", "-", "ok=1"});
+  w.row({"-3", "-0,5", "+1.25", "0", "", "a-b"});
+  auto rows = parseCsv(w.text());
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::vector<std::string>{"'=HYPERLINK(\"http://192.0.2.1\",\"x\")", "'+cmd", "'@SUM(A1)",
+                                            "'-2+3", "'\tx", "'-", "ok=1"});
+  // Signed numbers and ordinary text are left alone.
+  CHECK(rows[1] == std::vector<std::string>{"-3", "-0,5", "+1.25", "0", "", "a-b"});
+  CHECK(looksLikeFormula("=1"));
+  CHECK_FALSE(looksLikeFormula("-12,5"));
+  CHECK(looksLikeFormula("--1"));
+}
