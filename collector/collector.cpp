@@ -74,6 +74,9 @@ struct Collector::Impl {
   std::chrono::steady_clock::time_point lastRebuild;
 
   std::int64_t auditSeen = -1;  // newest audit_log id the model was built with
+  // Moves whenever the model's figures or the alerts it raised may have changed; read by
+  // the console from other threads to know whether its cached overview is current.
+  std::atomic<std::uint64_t> generation{1};
 
   static std::int64_t newestAudit(db::Connection& db) {
     // Alert actions and console accounts (logins, users) are audited too but change no
@@ -104,8 +107,11 @@ struct Collector::Impl {
     modelPolicies = currentPolicies();
     model = std::make_unique<FleetModel>(modelPolicies, modelOptions(db));
     std::int64_t now = util::unixNow();
-    auto wanted = model->rebuild(loadEndpoints(db), now);
+    RebuildOptions how;
+    how.threads = 0;  // every core: the writer waits for this
+    auto wanted = model->rebuild(loadEndpoints(db), now, how);
     auto change = syncAlertSet(db, wanted, now);
+    ++generation;
     recordHistory(db, *model, now);
     lastRebuild = start;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -129,9 +135,11 @@ struct Collector::Impl {
       rebuild(db);
       return;
     }
+    auto before = model->generation();
     auto delta = model->sweep(util::unixNow());
     logChange("swept", applyAlertDelta(db, delta.raise, delta.clear, util::unixNow()),
               model->endpointCount());
+    if (!delta.empty() || model->generation() != before) ++generation;
   }
 
   void onReports(db::Connection& db, const std::vector<const ReportRecord*>& records,
@@ -150,6 +158,7 @@ struct Collector::Impl {
     }
     logChange("re-evaluated", applyAlertDelta(db, all.raise, all.clear, committedAt),
               records.size());
+    ++generation;
   }
 };
 
@@ -230,6 +239,7 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
     cc.policies = [impl] { return impl->currentPolicies(); };
     cc.ingest = impl_->ingest.get();
     cc.model = [impl]() -> const FleetModel* { return impl->model.get(); };
+    cc.generation = [impl] { return impl->generation.load(); };
     impl_->console = std::make_unique<console::ConsoleApi>(std::move(cc));
     console::ConsoleApi* consoleApi = impl_->console.get();
     net::ServerLimits consoleLimits;

@@ -1,5 +1,6 @@
 #include "collector/alerts/alerts.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -196,6 +197,21 @@ std::string alertWhere(const AlertFilter& f, std::vector<std::string>& binds) {
   if (f.activeOnly) sql += " AND status IN ('open', 'acknowledged')";
   if (!f.status.empty()) { sql += " AND status = ?"; binds.push_back(f.status); }
   if (!f.unitCode.empty()) { sql += " AND unit_code = ?"; binds.push_back(f.unitCode); }
+  if (!f.unitCodes.empty()) {
+    std::string list = "[";
+    for (const auto& u : f.unitCodes) {
+      if (list.size() > 1) list += ',';
+      list += '"';
+      for (char c : u) {
+        if (c == '"' || c == '\\') list += '\\';
+        list += c;
+      }
+      list += '"';
+    }
+    list += ']';
+    sql += " AND unit_code IN (SELECT value FROM json_each(?))";
+    binds.push_back(list);
+  }
   if (!f.severity.empty()) { sql += " AND severity = ?"; binds.push_back(f.severity); }
   if (!f.rulePrefix.empty()) {
     sql += " AND substr(rule, 1, length(?)) = ?";
@@ -208,7 +224,11 @@ std::string alertWhere(const AlertFilter& f, std::vector<std::string>& binds) {
 
 std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& f) {
   std::vector<std::string> binds;
-  std::string sql = std::string(kRowColumns) + alertWhere(f, binds) + " ORDER BY id LIMIT ? OFFSET ?";
+  std::string sql = std::string(kRowColumns) + alertWhere(f, binds);
+  if (f.afterId > 0) sql += " AND id > " + std::to_string(f.afterId);
+  if (f.beforeId > 0) sql += " AND id < " + std::to_string(f.beforeId);
+  bool backwards = f.beforeId > 0 && f.afterId <= 0;
+  sql += backwards ? " ORDER BY id DESC LIMIT ? OFFSET ?" : " ORDER BY id LIMIT ? OFFSET ?";
   auto st = db.prepare(sql);
   int i = 1;
   for (const auto& b : binds) st.bind(i++, b);
@@ -216,6 +236,7 @@ std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& f) {
   st.bind(i, static_cast<std::int64_t>(f.offset));
   std::vector<AlertRow> out;
   while (st.step()) out.push_back(readRow(st));
+  if (backwards) std::reverse(out.begin(), out.end());
   return out;
 }
 

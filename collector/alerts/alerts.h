@@ -69,8 +69,13 @@ struct AlertRow {
 struct AlertFilter {
   bool activeOnly = true;  // open or acknowledged
   std::string unitCode, severity, status, rulePrefix;
+  // Several units (a subtree), instead of or with unitCode: an alert of any of them.
+  std::vector<std::string> unitCodes;
   std::size_t limit = 100000;
   std::size_t offset = 0;  // rows skipped (by id), for paging
+  // Keyset paging, which costs the same on every page: the `limit` alerts right after
+  // (or right before) this id, still in id order. 0: not used. Ignored by countAlerts.
+  std::int64_t afterId = 0, beforeId = 0;
 };
 std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& filter);
 std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly);

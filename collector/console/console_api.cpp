@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -17,6 +19,9 @@
 #include "collector/auth/sessions.h"
 #include "collector/auth/users.h"
 #include "collector/console/assets.h"
+#include "collector/console/endpoint_history.h"
+#include "collector/console/http_util.h"
+#include "collector/console/org_api.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
 #include "collector/evaluation/model.h"
@@ -33,9 +38,7 @@
 namespace posture::collector::console {
 namespace {
 namespace http = boost::beast::http;
-using Query = std::map<std::string, std::string>;
 
-constexpr const char* kJson = "application/json; charset=utf-8";
 constexpr std::size_t kMaxLimit = 500;
 constexpr std::size_t kLoginQueue = 32;
 constexpr std::size_t kApiQueue = 1000;
@@ -43,31 +46,6 @@ constexpr std::int64_t kExportCacheSeconds = 120;
 constexpr const char* kStaleRule = "posture/endpoint-stale";
 
 // ---- responses -------------------------------------------------------------------------
-
-net::Response jsonResponse(unsigned status, const Json& body) {
-  return net::Response{status, kJson, writeJson(body, false), {}};
-}
-
-net::Response apiError(unsigned status, const std::string& code, const std::string& vi,
-                       const std::string& en) {
-  Json e = Json::object();
-  e.set("code", code);
-  e.set("message_vi", vi);
-  e.set("message_en", en);
-  Json body = Json::object();
-  body.set("error", std::move(e));
-  return jsonResponse(status, body);
-}
-
-net::Response badRequest(const std::string& parameter, const std::string& vi,
-                         const std::string& en) {
-  return apiError(400, "bad_request", "Tham số '" + parameter + "' không hợp lệ: " + vi,
-                  "invalid parameter '" + parameter + "': " + en);
-}
-
-net::Response notFound(const std::string& what) {
-  return apiError(404, "not_found", "Không tìm thấy " + what, "not found: " + what);
-}
 
 net::Response unauthenticated() {
   return apiError(401, "unauthenticated", "Chưa đăng nhập hoặc phiên đã hết hạn",
@@ -133,45 +111,6 @@ std::string clientIp(const std::string& remote) {
   return colon == std::string::npos ? remote : remote.substr(0, colon);
 }
 
-bool validUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
-}
-
-// A query parameter check: returns the refusal, or nullopt when fine.
-using Refusal = std::optional<net::Response>;
-
-Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
-                    std::int64_t max, std::int64_t& out) {
-  out = def;
-  auto it = q.find(name);
-  if (it == q.end()) return std::nullopt;
-  const std::string& v = it->second;
-  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) {
-    return badRequest(name, "cần một số nguyên", "expected an integer");
-  }
-  out = std::stoll(v);
-  if (out < min || out > max) {
-    return badRequest(name, "phải từ " + std::to_string(min) + " đến " + std::to_string(max),
-                      "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return std::nullopt;
-}
-
-bool isUnitCode(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
-         s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-             std::string::npos;
-}
-
 Refusal unitParam(const Query& q, const std::string& name, bool required, std::string& out) {
   auto it = q.find(name);
   if (it == q.end() || it->second.empty()) {
@@ -216,8 +155,6 @@ Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::st
 
 // ---- JSON of the objects ---------------------------------------------------------------
 
-Json nullable(const std::string& s) { return s.empty() ? Json() : Json(s); }
-
 Json alertJson(const AlertRow& r) {
   Json a = Json::object();
   a.set("id", r.id);
@@ -254,15 +191,6 @@ Json alertWithEvents(db::Connection& db, const AlertRow& r) {
 Json fraction(std::uint32_t satisfied, std::uint32_t total) {
   if (total == 0) return Json();
   return Json(static_cast<double>(satisfied) / static_cast<double>(total));
-}
-
-std::string_view resultKey(policy::Tri t) {
-  switch (t) {
-    case policy::Tri::True: return "pass";
-    case policy::Tri::False: return "fail";
-    case policy::Tri::Unknown: break;
-  }
-  return "unknown";
 }
 
 // ---- a pool of database threads ------------------------------------------------------
@@ -349,7 +277,7 @@ struct Call {
   std::string token, csrf, ip, userAgent;
 };
 
-enum class Need { AnySession, Read, AlertTriage, Export, AuditRead };
+enum class Need { AnySession, Read, AlertTriage, Export, AuditRead, OrgEdit };
 
 std::optional<auth::Action> actionFor(Need need) {
   switch (need) {
@@ -358,6 +286,7 @@ std::optional<auth::Action> actionFor(Need need) {
     case Need::AlertTriage: return auth::Action::AlertTriage;
     case Need::Export: return auth::Action::Export;
     case Need::AuditRead: return auth::Action::AuditRead;
+    case Need::OrgEdit: return auth::Action::OrgEdit;
   }
   return auth::Action::UserAdmin;
 }
@@ -374,25 +303,6 @@ Refusal jsonBody(const Call& call, Json& out, bool optional = false) {
     return badRequest("body", "không phải JSON", std::string("not JSON: ") + e.what());
   }
   if (!out.isObject()) return badRequest("body", "cần một đối tượng JSON", "expected a JSON object");
-  return std::nullopt;
-}
-
-// A string member: absent → "" (or the refusal when required), else checked.
-Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
-                     std::string& out) {
-  out.clear();
-  const Json* v = body.find(name);
-  if (!v || v->isNull()) {
-    if (required) return badRequest(name, "bắt buộc", "required");
-    return std::nullopt;
-  }
-  if (!v->isString()) return badRequest(name, "cần một chuỗi", "expected a string");
-  out = v->asString();
-  if (out.size() > maxBytes) {
-    return badRequest(name, "tối đa " + std::to_string(maxBytes) + " byte",
-                      "at most " + std::to_string(maxBytes) + " bytes");
-  }
-  if (required && out.empty()) return badRequest(name, "không được để trống", "must not be empty");
   return std::nullopt;
 }
 
@@ -539,10 +449,21 @@ struct ConsoleApi::Impl {
     if (auto r = textParam(call.query, "rule", 200, f.rulePrefix)) return *r;
     if (auto r = numberParam(call.query, "limit", 50, 1, kMaxLimit, limit)) return *r;
     if (auto r = numberParam(call.query, "offset", 0, 0, 100000000, offset)) return *r;
+    if (auto r = numberParam(call.query, "after_id", 0, 0, 999999999, f.afterId)) return *r;
+    if (auto r = numberParam(call.query, "before_id", 0, 0, 999999999, f.beforeId)) return *r;
+    if (f.afterId && f.beforeId) return badRequest("before_id", "không dùng cùng after_id", "not with after_id");
     f.activeOnly = f.status.empty() || f.status == "active";
     if (f.status == "active" || f.status == "all") f.status.clear();
     f.limit = static_cast<std::size_t>(limit);
     f.offset = static_cast<std::size_t>(offset);
+    // A unit means its whole subtree (a district's alerts include its communes').
+    if (!f.unitCode.empty()) {
+      auto sub = org::loadOrg(db).subtree(f.unitCode);
+      if (sub.size() > 1) {
+        f.unitCodes = std::move(sub);
+        f.unitCode.clear();
+      }
+    }
     Json list = Json::array();
     for (const auto& a : listAlerts(db, f)) list.push(alertJson(a));
     Json out = Json::object();
@@ -586,6 +507,7 @@ struct ConsoleApi::Impl {
     if (!findAlert(db, id)) return notFound("cảnh báo " + std::to_string(id) + " / alert " + std::to_string(id));
     try {
       auto row = actOnAlert(db, id, action, s.user, text, util::unixNow());
+      ++triageGeneration;  // open-alert counts of the overview
       return jsonResponse(200, alertWithEvents(db, row));
     } catch (const AlertError& e) {
       return apiError(409, "conflict", e.what(), e.what());
@@ -629,6 +551,7 @@ struct ConsoleApi::Impl {
         // unknown, or already in that state: skipped
       }
     }
+    if (updated) ++triageGeneration;
     Json out = Json::object();
     out.set("updated", updated);
     return jsonResponse(200, out);
@@ -767,55 +690,6 @@ struct ConsoleApi::Impl {
     return jsonResponse(200, out);
   }
 
-  net::Response layers(db::Connection& db) {
-    auto org = org::loadOrg(db);
-    Json list = Json::array();
-    for (const auto& l : org.layers) {
-      Json j = Json::object();
-      j.set("unit", l.unitCode);
-      j.set("layer", l.layer);
-      j.set("reference", l.reference);
-      j.set("document", l.document);
-      // Layer 2 (a contract) has only an end date: no date is null, not 1970-01-01.
-      j.set("date", l.date ? Json(util::formatDate(l.date)) : Json());
-      j.set("valid_until", l.validUntil ? Json(util::formatDate(*l.validUntil)) : Json());
-      j.set("period_months", l.periodMonths);
-      j.set("recorded_by", l.recordedBy);
-      j.set("recorded_at", l.recordedAt);
-      list.push(std::move(j));
-    }
-    Json out = Json::object();
-    out.set("layers", std::move(list));
-    return jsonResponse(200, out);
-  }
-
-  net::Response systems(db::Connection& db) {
-    auto org = org::loadOrg(db);
-    auto day = [](const std::optional<std::int64_t>& d) {
-      return d ? Json(util::formatDate(*d)) : Json();
-    };
-    Json list = Json::array();
-    for (const auto& s : org.systems) {
-      Json j = Json::object();
-      j.set("code", s.code);
-      j.set("unit", s.unitCode);
-      j.set("name_vi", s.nameVi);
-      j.set("name_en", s.nameEn);
-      j.set("level", s.level);
-      j.set("shared", s.shared);
-      j.set("dossier_decision", s.dossierDecision);
-      j.set("dossier_approved", day(s.dossierApprovedDay));
-      j.set("plan_implemented", day(s.planImplementedDay));
-      j.set("last_assessment", day(s.lastAssessmentDay));
-      j.set("assessor", s.assessor);
-      j.set("assessment_period_months", s.assessmentPeriodMonths);
-      list.push(std::move(j));
-    }
-    Json out = Json::object();
-    out.set("systems", std::move(list));
-    return jsonResponse(200, out);
-  }
-
   net::Response exportFile(db::Connection& db, const Call& call, const auth::SessionInfo& s,
                            bool manifest) {
     std::string formatName, unit, asOf;
@@ -878,11 +752,57 @@ struct ConsoleApi::Impl {
     return r;
   }
 
-  // ---- the overview, on the writer thread with the live model ----
+  // ---- the overview: built on the writer thread from the live model, then cached ----
+  //
+  // Building it means reading every unit's figures from the model and counting the open
+  // alerts per unit (one indexed GROUP BY over the alerts), which with 100,000 endpoints
+  // costs a few hundred milliseconds of the writer thread. The result is kept until the
+  // model or the alerts move (the collector's generation counter, the console's own alert
+  // actions) or kOverviewMaxAge passes (changes made by the CLI); every request is then
+  // answered from it on the I/O thread.
 
-  net::Response overview(db::Connection& db, const std::string& onlyUnit) {
+  struct OverviewUnit {
+    std::string parent;  // "" for a root
+    Json brief;          // code, names, kind, parent, endpoints, stale, open_alerts
+    Json targets;        // each target's figures over the unit's subtree
+  };
+  struct OverviewSnapshot {
+    std::pair<std::uint64_t, std::uint64_t> generation{0, 0};
+    std::chrono::steady_clock::time_point builtAt;
+    std::int64_t generatedAt = 0;
+    std::map<std::string, OverviewUnit> units;
+    std::map<std::string, std::vector<std::string>> children;  // sorted by code
+    std::vector<std::string> roots;                            // sorted by code
+    std::string treeJson;  // every unit's brief, in tree order (the UI's navigation)
+  };
+  static constexpr auto kOverviewMaxAge = std::chrono::seconds(30);
+  std::mutex overviewMutex;
+  std::shared_ptr<const OverviewSnapshot> overviewCache;
+  std::atomic<std::uint64_t> triageGeneration{0};
+
+  std::pair<std::uint64_t, std::uint64_t> currentGeneration() const {
+    return {ctx.generation ? ctx.generation() : 0, triageGeneration.load()};
+  }
+
+  // The cached overview when it is still current, else null.
+  std::shared_ptr<const OverviewSnapshot> currentOverview() {
+    std::lock_guard lock(overviewMutex);
+    if (!overviewCache || !ctx.generation) return nullptr;
+    if (overviewCache->generation != currentGeneration()) return nullptr;
+    if (std::chrono::steady_clock::now() - overviewCache->builtAt > kOverviewMaxAge) return nullptr;
+    return overviewCache;
+  }
+
+  // Writer thread. Builds the snapshot unless another request did meanwhile.
+  void buildOverview(db::Connection& db) {
+    if (currentOverview()) return;
+    auto generation = currentGeneration();  // read first: a later change makes it stale
+    auto snap = std::make_shared<OverviewSnapshot>();
+    snap->generation = generation;
+    snap->builtAt = std::chrono::steady_clock::now();
     std::int64_t now = util::unixNow();
     std::int64_t today = util::vietnamDay(now);
+    snap->generatedAt = now;
     auto org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
     const FleetModel* model = ctx.model ? ctx.model() : nullptr;
     std::unique_ptr<FleetModel> own;
@@ -894,59 +814,53 @@ struct ConsoleApi::Impl {
       own->rebuild(loadEndpoints(db), now);
       model = own.get();
     }
-    // Own counts per unit, then summed over each unit's subtree.
-    std::map<std::string, std::int64_t> endpoints, stale, open;
+
+    // Every unit: the organization's tree and the units seen only in reports (roots).
+    std::map<std::string, std::string> parents = org->parents();
+    for (const auto& c : model->units()) parents.emplace(c, "");
+    for (auto& [code, parent] : parents) {
+      if (!parent.empty() && !parents.count(parent)) parent.clear();
+    }
+    for (const auto& [code, parent] : parents) {
+      if (parent.empty()) snap->roots.push_back(code);
+      else snap->children[parent].push_back(code);
+    }
+
+    // Open alerts: each unit's own, added to every ancestor (bounded: a cycle in a
+    // hand-made tree cannot loop).
+    std::map<std::string, std::int64_t> open;
     {
-      auto st = db.prepare(
-          "SELECT unit_code, count(*), sum(last_seen < ?) FROM endpoints GROUP BY unit_code");
-      st.bind(1, now - ctx.staleAfterSeconds);
-      while (st.step()) {
-        endpoints[st.getText(0)] = st.getInt(1);
-        stale[st.getText(0)] = st.getInt(2);
-      }
       auto a = db.prepare(
           "SELECT unit_code, count(*) FROM alerts WHERE status IN ('open', 'acknowledged') "
           "GROUP BY unit_code");
-      while (a.step()) open[a.getText(0)] = a.getInt(1);
-    }
-    // Tree order: each root (in code order) and its subtree; then codes seen only in reports.
-    std::vector<std::string> order;
-    std::set<std::string> seen;
-    std::vector<std::string> roots;
-    for (const auto& u : org->units)
-      if (u.parent.empty() || !org->findUnit(u.parent)) roots.push_back(u.code);
-    std::sort(roots.begin(), roots.end());
-    for (const auto& r : roots)
-      for (const auto& c : org->subtree(r))
-        if (seen.insert(c).second) order.push_back(c);
-    for (const auto& c : model->units())
-      if (seen.insert(c).second) order.push_back(c);
-    for (const auto& [c, n] : endpoints)
-      if (seen.insert(c).second) order.push_back(c);
-    if (!onlyUnit.empty()) {
-      if (!seen.count(onlyUnit)) return notFound("đơn vị " + onlyUnit + " / unit " + onlyUnit);
-      order = org->subtree(onlyUnit);
-    }
-    Json units = Json::array();
-    const auto& targets = model->targets();
-    for (const auto& code : order) {
-      const auto* u = org->findUnit(code);
-      std::int64_t n = 0, s = 0, o = 0;
-      for (const auto& d : org->subtree(code)) {
-        if (auto i = endpoints.find(d); i != endpoints.end()) n += i->second;
-        if (auto i = stale.find(d); i != stale.end()) s += i->second;
-        if (auto i = open.find(d); i != open.end()) o += i->second;
+      while (a.step()) {
+        std::string at = a.getText(0);
+        std::int64_t n = a.getInt(1);
+        for (std::size_t guard = 0; !at.empty() && guard <= parents.size(); ++guard) {
+          open[at] += n;
+          auto p = parents.find(at);
+          at = p == parents.end() ? std::string() : p->second;
+        }
       }
-      Json j = Json::object();
-      j.set("code", code);
-      j.set("name", u ? u->nameVi : code);
-      j.set("name_en", u ? u->nameEn : code);
-      j.set("kind", u ? Json(std::string(org::unitKindName(u->kind))) : Json());
-      j.set("parent", u && !u->parent.empty() ? Json(u->parent) : Json());
-      j.set("endpoints", n);
-      j.set("stale", s);
-      j.set("open_alerts", o);
-      Json list = Json::array();
+    }
+
+    const auto& targets = model->targets();
+    for (const auto& [code, parent] : parents) {
+      const auto* u = org->findUnit(code);
+      auto tally = model->tally(code);
+      OverviewUnit ou;
+      ou.parent = parent;
+      ou.brief = Json::object();
+      ou.brief.set("code", code);
+      ou.brief.set("name", u ? u->nameVi : code);
+      ou.brief.set("name_en", u ? u->nameEn : code);
+      ou.brief.set("kind", u ? Json(std::string(org::unitKindName(u->kind))) : Json());
+      ou.brief.set("parent", nullable(parent));
+      ou.brief.set("endpoints", tally.endpoints);
+      ou.brief.set("stale", tally.stale);
+      auto o = open.find(code);
+      ou.brief.set("open_alerts", o == open.end() ? 0 : o->second);
+      ou.targets = Json::array();
       for (std::size_t t = 0; t < targets.size(); ++t) {
         auto ev = model->evaluate(t, code, today);
         Json tj = Json::object();
@@ -960,15 +874,54 @@ struct ConsoleApi::Impl {
         tj.set("threshold", ev.inForce ? Json(ev.inForce->atLeastPercent / 100.0) : Json());
         tj.set("by", ev.inForce ? Json(util::formatDate(ev.inForce->byDay)) : Json());
         tj.set("status", statusKey(ev.status));
-        list.push(std::move(tj));
+        ou.targets.push(std::move(tj));
       }
-      j.set("targets", std::move(list));
+      snap->units.emplace(code, std::move(ou));
+    }
+
+    // The navigation tree, depth-first from each root.
+    Json tree = Json::array();
+    std::set<std::string> seen;
+    std::vector<std::string> stack(snap->roots.rbegin(), snap->roots.rend());
+    while (!stack.empty()) {
+      std::string code = std::move(stack.back());
+      stack.pop_back();
+      if (!seen.insert(code).second) continue;
+      tree.push(snap->units.at(code).brief);
+      auto c = snap->children.find(code);
+      if (c != snap->children.end()) stack.insert(stack.end(), c->second.rbegin(), c->second.rend());
+    }
+    snap->treeJson = writeJson(tree, false);
+
+    std::lock_guard lock(overviewMutex);
+    overviewCache = std::move(snap);
+  }
+
+  // Any thread: the selected unit (or every root) with its children, and the tree.
+  static net::Response renderOverview(const OverviewSnapshot& snap, const std::string& unit) {
+    std::vector<std::string> show;
+    auto withChildren = [&](const std::string& code) {
+      show.push_back(code);
+      auto c = snap.children.find(code);
+      if (c != snap.children.end()) show.insert(show.end(), c->second.begin(), c->second.end());
+    };
+    if (unit.empty()) {
+      for (const auto& r : snap.roots) withChildren(r);
+    } else {
+      if (!snap.units.count(unit)) return notFound("đơn vị " + unit + " / unit " + unit);
+      withChildren(unit);
+    }
+    Json units = Json::array();
+    for (const auto& code : show) {
+      const auto& u = snap.units.at(code);
+      Json j = u.brief;
+      j.set("targets", u.targets);
       units.push(std::move(j));
     }
-    Json out = Json::object();
-    out.set("generated_at", now);
-    out.set("units", std::move(units));
-    return jsonResponse(200, out);
+    std::string body = "{\"generated_at\":" + std::to_string(snap.generatedAt) +
+                       ",\"unit\":" + writeJson(nullable(unit), false) +
+                       ",\"units\":" + writeJson(units, false) + ",\"tree\":" + snap.treeJson + "}";
+    return net::Response{200, kJson, std::move(body), {}};
   }
 
   boost::asio::awaitable<net::Response> onWriter(std::function<net::Response(db::Connection&)> work) {
@@ -1003,6 +956,7 @@ struct ConsoleApi::Impl {
     bool get = call.method == http::verb::get;
     bool post = call.method == http::verb::post;
     bool del = call.method == http::verb::delete_;
+    bool put = call.method == http::verb::put;
 
     if (path == "/api/v1/session" && post) {
       std::function<net::Response(db::Connection&)> job = [this, call](db::Connection& db) {
@@ -1083,9 +1037,39 @@ struct ConsoleApi::Impl {
         return exportFile(db, c, s, true);
       };
     } else if (seg.size() == 1 && seg[0] == "layers" && get) {
-      handler = [this](db::Connection& db, const Call&, const auth::SessionInfo&) { return layers(db); };
+      handler = [](db::Connection& db, const Call&, const auth::SessionInfo&) { return listLayers(db); };
+    } else if (seg.size() == 3 && seg[0] == "layers" && put) {
+      std::string unit = seg[1], layer = seg[2];
+      need = Need::OrgEdit;
+      changes = true;
+      handler = [unit, layer](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+        Json body;
+        if (auto r = jsonBody(c, body)) return *r;
+        return putLayerRecord(db, unit, layer, body, s.user);
+      };
     } else if (seg.size() == 1 && seg[0] == "systems" && get) {
-      handler = [this](db::Connection& db, const Call&, const auth::SessionInfo&) { return systems(db); };
+      handler = [](db::Connection& db, const Call&, const auth::SessionInfo&) { return listSystems(db); };
+    } else if (seg.size() == 2 && seg[0] == "systems" && (put || del)) {
+      std::string code = seg[1];
+      need = Need::OrgEdit;
+      changes = true;
+      if (put) {
+        handler = [code](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+          Json body;
+          if (auto r = jsonBody(c, body)) return *r;
+          return putInfoSystem(db, code, body, s.user);
+        };
+      } else {
+        handler = [code](db::Connection& db, const Call&, const auth::SessionInfo& s) {
+          return deleteInfoSystem(db, code, s.user);
+        };
+      }
+    } else if (seg.size() == 3 && seg[0] == "endpoints" && seg[2] == "history" && get) {
+      std::string agentId = seg[1];
+      handler = [this, agentId](db::Connection& db, const Call& c, const auth::SessionInfo&) {
+        auto policies = ctx.policies();
+        return endpointHistory(db, agentId, c.query, *policies, ctx.staleAfterSeconds);
+      };
     } else {
       bool known = seg.size() >= 1 && (seg[0] == "session" || seg[0] == "overview" || seg[0] == "history" ||
                                        seg[0] == "alerts" || seg[0] == "endpoints" || seg[0] == "audit" ||
@@ -1113,12 +1097,20 @@ struct ConsoleApi::Impl {
     auto pending = onPool(apiPool, std::move(job));
     net::Response r = co_await std::move(pending);
     if (!writer || r.status != 200) co_return r;
-    std::function<net::Response(db::Connection&)> work = [this, onlyUnit](db::Connection& db) {
-      return overview(db, onlyUnit);
-    };
-    auto overviewPending = onWriter(std::move(work));
-    net::Response o = co_await std::move(overviewPending);
-    co_return o;
+    auto snap = currentOverview();
+    if (!snap) {
+      std::function<net::Response(db::Connection&)> work = [this](db::Connection& db) {
+        buildOverview(db);
+        return net::Response{200, kJson, "", {}};
+      };
+      auto built = onWriter(std::move(work));
+      net::Response b = co_await std::move(built);
+      if (b.status != 200) co_return b;
+      std::lock_guard lock(overviewMutex);
+      snap = overviewCache;
+    }
+    if (!snap) co_return apiError(500, "internal", "Lỗi máy chủ", "internal error");
+    co_return renderOverview(*snap, onlyUnit);
   }
 
 };

@@ -36,6 +36,9 @@ struct ConsoleContext {
   // The live evaluation; called on the writer thread only (inside an Ingest job). May
   // return null before the first evaluation.
   std::function<const FleetModel*()> model;
+  // Any thread: moves whenever the model's figures or its alerts may have changed. Empty:
+  // the overview is rebuilt for every request.
+  std::function<std::uint64_t()> generation;
   unsigned workers = 2;       // database threads for the API
   unsigned loginWorkers = 2;  // concurrent authenticate() calls
 };

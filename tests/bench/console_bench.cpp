@@ -38,6 +38,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -271,12 +272,15 @@ struct Series {
   }
 };
 
+// `before`: a request made (and not timed) before each measured GET, e.g. an alert
+// comment that makes the console's cached overview stale.
 Series measure(Client& c, const std::string& name, const std::string& target, int requests,
-               int warmup) {
+               int warmup, const std::function<void()>& before = {}) {
   Series s;
   s.name = name + "  " + target;
   double warmupMax = 0;
   for (int i = 0; i < warmup + requests; ++i) {
+    if (before) before();
     auto t = Clock::now();
     auto r = c.request(http::verb::get, target);
     double ms = secondsSince(t) * 1000.0;
@@ -493,11 +497,34 @@ int run(const std::vector<std::string>& argv) {
               requests, warmup);
   std::fflush(stdout);
 
+  // The alert id at the deep offset, for keyset paging; an alert to comment on.
+  auto deepPage = client.request(http::verb::get, "/api/v1/alerts?limit=1&offset=" + std::to_string(deep));
+  auto deepList = collector::parseJson(deepPage.body).at("alerts");
+  if (deepList.size() != 1) throw std::runtime_error("no alert at offset " + std::to_string(deep));
+  std::int64_t deepId = deepList.items().front().at("id").asInt();
+  std::int64_t firstId = collector::parseJson(first.body).at("alerts").items().front().at("id").asInt();
+  int comments = 0;
+  auto comment = [&] {
+    collector::Json b = collector::Json::object();
+    b.set("text", "bench " + std::to_string(++comments));
+    auto r = client.request(http::verb::post, "/api/v1/alerts/" + std::to_string(firstId) + "/comment",
+                            collector::writeJson(b, false));
+    if (r.status != 200) throw std::runtime_error("comment -> " + std::to_string(r.status) + " " + r.body);
+  };
+
   std::vector<Series> series;
   series.push_back(measure(client, "overview", "/api/v1/overview", requests, warmup));
   series.push_back(measure(client, "overview (district)", "/api/v1/overview?unit=" + district, requests, warmup));
+  // Each GET after an alert comment, which makes the cached overview stale: the cost of
+  // building it on the writer thread.
+  series.push_back(measure(client, "overview, rebuilt (after a comment)", "/api/v1/overview",
+                           std::max(1, requests / 4), std::min(warmup, 3), comment));
   series.push_back(measure(client, "alerts", "/api/v1/alerts?limit=50", requests, warmup));
   series.push_back(measure(client, "alerts (unit)", "/api/v1/alerts?limit=50&unit=" + commune, requests, warmup));
+  series.push_back(measure(client, "alerts (district subtree)", "/api/v1/alerts?limit=50&unit=" + district,
+                           requests, warmup));
+  series.push_back(measure(client, "alerts (deep, keyset)",
+                           "/api/v1/alerts?limit=50&after_id=" + std::to_string(deepId), requests, warmup));
   series.push_back(measure(client, "alerts (deep offset)",
                            "/api/v1/alerts?limit=50&offset=" + std::to_string(deep), requests, warmup));
 

@@ -2,175 +2,26 @@
 // roles, the JSON API with a small fleet, inert text, exports (collector/console/).
 #include <doctest/doctest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include <cctype>
-#include <chrono>
 #include <filesystem>
 #include <map>
-#include <thread>
 
-#include "agent/enrol.h"
-#include "agent/uplink.h"
 #include "collector/export/json.h"
 #include "collector/export/manifest.h"
 #include "common/crypto/crypto.h"
 #include "common/db/sqlite.h"
-#include "common/net/http_server.h"
 #include "common/util/files.h"
-#include "common/util/process.h"
 #include "tests/integration/child_process.h"
+#include "tests/integration/console_harness.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posture;
 using posture::collector::Json;
 using posture::test::CollectorProcess;
+using namespace posture::test;
 namespace fs = std::filesystem;
-namespace beast = boost::beast;
 namespace http = boost::beast::http;
-
-namespace {
-
-struct Reply {
-  unsigned status = 0;
-  std::string body;
-  std::multimap<std::string, std::string> headers;  // lower-case names
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-  Json json() const { return collector::parseJson(body); }
-  std::string errorCode() const {
-    try {
-      return json().at("error").at("code").asString();
-    } catch (const std::exception&) {
-      return "(no error code)";
-    }
-  }
-};
-
-// One HTTPS request on its own connection (the console's certificate is not checked here).
-Reply request(const std::string& address, http::verb method, const std::string& target,
-              const std::string& body = {},
-              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  boost::asio::io_context io;
-  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  tls.set_verify_mode(boost::asio::ssl::verify_none);
-  auto [host, port] = net::splitHostPort(address);
-  boost::asio::ip::tcp::resolver resolver(io);
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(io, tls);
-  boost::asio::connect(stream.next_layer(), resolver.resolve(host, port));
-  stream.handshake(boost::asio::ssl::stream_base::client);
-  http::request<http::string_body> req{method, target, 11};
-  req.set(http::field::host, host);
-  for (const auto& [n, v] : headers) req.set(n, v);
-  if (!body.empty()) req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 << 20);
-  http::read(stream, buffer, parser);
-  auto res = parser.release();
-  Reply r;
-  r.status = res.result_int();
-  r.body = res.body();
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers.emplace(name, std::string(f.value()));
-  }
-  boost::system::error_code ignored;
-  stream.shutdown(ignored);
-  return r;
-}
-
-std::string addUser(const CollectorProcess& c, const std::string& name, const std::string& role) {
-  auto r = util::runProcess({POSTURE_COLLECTOR_BIN, "user", "add", "--data-dir", c.dataDir, "--name",
-                             name, "--role", role},
-                            std::chrono::seconds(30));
-  if (r.exitCode != 0) throw std::runtime_error("user add failed: " + r.err);
-  std::string password = r.out;
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-  return password;
-}
-
-std::string loginBody(const std::string& name, const std::string& password) {
-  Json b = Json::object();
-  b.set("name", name);
-  b.set("password", password);
-  return collector::writeJson(b, false);
-}
-
-struct Session {
-  std::string cookie;  // "posture_session=…"
-  std::string csrf;
-  std::vector<std::pair<std::string, std::string>> headers(bool withCsrf = true) const {
-    std::vector<std::pair<std::string, std::string>> h{{"Cookie", cookie}};
-    if (withCsrf) h.emplace_back("X-CSRF-Token", csrf);
-    return h;
-  }
-};
-
-Session login(const CollectorProcess& c, const std::string& name, const std::string& password) {
-  auto r = request(c.consoleAddress, http::verb::post, "/api/v1/session", loginBody(name, password));
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  std::string setCookie = r.header("set-cookie");
-  Session s;
-  s.cookie = setCookie.substr(0, setCookie.find(';'));
-  s.csrf = r.json().at("csrf").asString();
-  return s;
-}
-
-CollectorProcess consoleCollector() {
-  return CollectorProcess({"--console-listen", "127.0.0.1:0"});
-}
-
-// Enrols n agents in `unit` and sends each one report whose anti-malware probe found no
-// product: checks fail and alerts open.
-void smallFleet(CollectorProcess& c, const std::string& unit, int n) {
-  std::string token = c.createToken(unit, n);
-  for (int i = 0; i < n; ++i) {
-    agent::EnrolOptions o;
-    o.collector = c.address;
-    o.token = token;
-    o.stateDir = test::makeTempDir("posture-agent-");
-    auto state = agent::enrol(o);
-    posture::v1::Report r;
-    r.set_sequence(1);
-    r.mutable_identity()->set_agent_id(state.agentId);
-    r.mutable_identity()->set_hostname("pc-" + unit + "-" + std::to_string(i));
-    r.mutable_identity()->set_os_name("Windows");
-    r.mutable_identity()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
-    r.mutable_antivirus()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
-    r.mutable_collected_at()->set_seconds(::time(nullptr));
-    agent::sendReport(state, r, std::chrono::seconds(10));
-    fs::remove_all(state.dir);
-  }
-}
-
-// Waits until the console lists at least one open alert; returns the first one's id.
-std::int64_t firstAlert(const CollectorProcess& c, const Session& s) {
-  for (int i = 0; i < 100; ++i) {
-    auto r = request(c.consoleAddress, http::verb::get, "/api/v1/alerts?limit=5", {}, s.headers(false));
-    REQUIRE(r.status == 200);
-    auto j = r.json();
-    if (j.at("total").asInt() > 0) return j.at("alerts").items().front().at("id").asInt();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  FAIL("no alert was raised");
-  return 0;
-}
-
-}  // namespace
 
 TEST_CASE("console: static files and the OpenAPI file carry the security headers") {
   auto c = consoleCollector();
@@ -344,6 +195,87 @@ TEST_CASE("console: overview, alerts and endpoints with a small fleet") {
     audited = audited || (e.at("action").asString() == "alert.ack" && e.at("actor").asString() == "soc1");
   }
   CHECK(audited);
+}
+
+TEST_CASE("console: the overview tree, its cache after triage, alerts of a subtree, keyset pages") {
+  auto c = consoleCollector();
+  importSampleOrg(c);
+  std::string password = addUser(c, "soc2", "soc");
+  smallFleet(c, "BS-VP", 2);
+  smallFleet(c, "BS-TC", 1);
+  auto s = login(c, "soc2", password);
+  firstAlert(c, s);
+  auto get = [&](const std::string& target) {
+    auto r = request(c.consoleAddress, http::verb::get, target, {}, s.headers(false));
+    INFO(target << " -> " << r.body.substr(0, 300));
+    REQUIRE(r.status == 200);
+    return r.json();
+  };
+  auto codes = [](const Json& list) {
+    std::vector<std::string> out;
+    for (const auto& u : list.items()) out.push_back(u.at("code").asString());
+    return out;
+  };
+
+  // Top level: the root and its children with targets; the whole tree without targets.
+  auto top = get("/api/v1/overview");
+  CHECK(top.at("unit").isNull());
+  CHECK(codes(top.at("units")) == std::vector<std::string>{"QNG", "BS"});
+  CHECK(codes(top.at("tree")) ==
+        std::vector<std::string>{"QNG", "BS", "BS-BC", "BS-BT", "BS-TC", "BS-VP"});
+  for (const auto& u : top.at("tree").items()) CHECK(u.find("targets") == nullptr);
+  for (const auto& u : top.at("units").items()) CHECK(u.at("targets").size() > 0);
+
+  // A district: itself and its children, counts rolled up.
+  auto bs = get("/api/v1/overview?unit=BS");
+  CHECK(bs.at("unit").asString() == "BS");
+  CHECK(codes(bs.at("units")) == std::vector<std::string>{"BS", "BS-BC", "BS-BT", "BS-TC", "BS-VP"});
+  std::map<std::string, Json> byCode;
+  for (const auto& u : bs.at("units").items()) byCode[u.at("code").asString()] = u;
+  CHECK(byCode["BS"].at("endpoints").asInt() == 3);
+  CHECK(byCode["BS-VP"].at("endpoints").asInt() == 2);
+  CHECK(byCode["BS-BT"].at("endpoints").asInt() == 0);
+  std::int64_t vp = byCode["BS-VP"].at("open_alerts").asInt(), tc = byCode["BS-TC"].at("open_alerts").asInt();
+  CHECK(vp > 0);
+  CHECK(tc > 0);
+  CHECK(byCode["BS"].at("open_alerts").asInt() >= vp + tc);  // plus the unit's own target alerts
+
+  // Alerts of a unit include its subtree's.
+  std::int64_t bsTotal = get("/api/v1/alerts?unit=BS&limit=1").at("total").asInt();
+  CHECK(bsTotal == byCode["BS"].at("open_alerts").asInt());
+  CHECK(get("/api/v1/alerts?unit=BS-TC&limit=1").at("total").asInt() == tc);
+  CHECK(request(c.consoleAddress, http::verb::get, "/api/v1/overview?unit=NOPE", {}, s.headers(false)).status == 404);
+
+  // Resolving an alert shows in the next overview at once: the cached figures are
+  // dropped. (The evaluator may reopen it later; both counts move together then.)
+  auto tcAlerts = get("/api/v1/alerts?unit=BS-TC&limit=1").at("alerts");
+  REQUIRE(tcAlerts.size() == 1);
+  std::int64_t id = tcAlerts.items().front().at("id").asInt();
+  auto r = request(c.consoleAddress, http::verb::post, "/api/v1/alerts/" + std::to_string(id) + "/resolve",
+                   "{}", s.headers());
+  REQUIRE(r.status == 200);
+  auto after = get("/api/v1/overview?unit=BS-TC");
+  std::int64_t listed = get("/api/v1/alerts?unit=BS-TC&limit=1").at("total").asInt();
+  CHECK(after.at("units").items().front().at("open_alerts").asInt() == listed);
+  CHECK(listed == tc - 1);
+
+  // Keyset pages: after_id continues where a page ended, before_id goes back.
+  auto page1 = get("/api/v1/alerts?limit=3").at("alerts");
+  REQUIRE(page1.size() == 3);
+  std::int64_t last = page1.items().back().at("id").asInt();
+  auto page2 = get("/api/v1/alerts?limit=3&after_id=" + std::to_string(last)).at("alerts");
+  REQUIRE(page2.size() > 0);
+  CHECK(page2.items().front().at("id").asInt() > last);
+  auto byOffset = get("/api/v1/alerts?limit=3&offset=3").at("alerts");
+  CHECK(byOffset.items().front().at("id").asInt() == page2.items().front().at("id").asInt());
+  auto back = get("/api/v1/alerts?limit=3&before_id=" + std::to_string(page2.items().front().at("id").asInt()))
+                  .at("alerts");
+  REQUIRE(back.size() == 3);
+  CHECK(back.items().front().at("id").asInt() == page1.items().front().at("id").asInt());
+  auto both = request(c.consoleAddress, http::verb::get, "/api/v1/alerts?after_id=1&before_id=9", {},
+                      s.headers(false));
+  CHECK(both.status == 400);
+  CHECK(both.body.find("before_id") != std::string::npos);
 }
 
 TEST_CASE("console: every state-changing endpoint refuses without session, CSRF token, or as auditor") {

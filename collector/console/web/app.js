@@ -45,6 +45,10 @@
       ev_opened: 'phát sinh', ev_reopened: 'mở lại', ev_acknowledged: 'xác nhận', ev_resolved: 'đã xử lý',
       ev_assigned: 'giao xử lý',
       kind_province: 'tỉnh', kind_district: 'huyện', kind_commune: 'xã', kind_department: 'phòng ban', ev_commented: 'ghi chú',
+      historyTitle: 'Lịch sử thay đổi', sequence: 'Số thứ tự', receivedAt: 'Nhận lúc', collectedAt: 'Thu thập lúc',
+      changes: 'Thay đổi', noChange: 'Không có thay đổi', firstReport: 'Báo cáo đầu tiên',
+      unreadable: 'Không đọc được báo cáo', reportsShown: '{n} / {t} báo cáo gần nhất', fact: 'Thông tin',
+      check: 'Kiểm tra',
     },
     en: {
       title: 'Posture — Security posture',
@@ -83,6 +87,10 @@
       ev_opened: 'opened', ev_reopened: 'reopened', ev_acknowledged: 'acknowledged', ev_resolved: 'resolved',
       ev_assigned: 'assigned',
       kind_province: 'province', kind_district: 'district', kind_commune: 'commune', kind_department: 'department', ev_commented: 'commented',
+      historyTitle: 'History of changes', sequence: 'Sequence', receivedAt: 'Received', collectedAt: 'Collected',
+      changes: 'Changes', noChange: 'No change', firstReport: 'First report',
+      unreadable: 'Unreadable report', reportsShown: 'latest {n} of {t} reports', fact: 'Fact',
+      check: 'Check',
     },
   };
 
@@ -358,12 +366,15 @@
     app.append(body); body.append(loadingNode());
     const data = await api('GET', '/api/v1/overview' + qs({ unit: selected }));
     if (!alive()) return;
+    // `units`: the selected unit (or each root) and its children, with their targets;
+    // `tree`: every unit's figures without targets, for the navigation tree.
     const units = (data && data.units) || [];
-    for (const u of units) unitCache.set(u.code, u);
+    if (data && data.tree) { unitCache.clear(); for (const u of data.tree) unitCache.set(u.code, u); }
+    for (const u of units) if (!unitCache.has(u.code)) unitCache.set(u.code, u);
     clear(body);
 
     const byCode = new Map(units.map((u) => [u.code, u]));
-    let current = selected ? (byCode.get(selected) || unitCache.get(selected)) : null;
+    let current = selected ? byCode.get(selected) : null;
     if (!current) current = units.find((u) => !u.parent || !byCode.has(u.parent)) || null;
     const children = (code) => [...unitCache.values()].filter((u) => u.parent === code);
 
@@ -399,8 +410,8 @@
       targetTable(current)));
 
     // sub-units (or all units when at the top) with each target's badge
-    const kids = units.filter((u) => u.code !== current.code);
-    const listed = kids.length ? kids : units;
+    const kids = units.filter((u) => u.parent === current.code);
+    const listed = kids.length ? kids : units.filter((u) => !u.parent || !byCode.has(u.parent));
     mainCol.append(section(kids.length ? t('childUnits') : t('units'), 'unit-table-section', unitsTable(listed)));
 
     // trend
@@ -528,18 +539,22 @@
   }
 
   // Sections whose API may not exist yet: "not available" on 404, a generic table otherwise.
+  // A renderer registered for the section's testid (org.js: layers, systems) replaces the
+  // generic table; it gets a reload function to call after a change.
   function optionalSection(path, unitCode, title, testid) {
     const box = el('div', null, loadingNode());
-    (async () => {
+    const load = async () => {
       try {
         const r = await api('GET', path + qs({ unit: unitCode }));
-        clear(box).append(genericData(r, subtree(unitCode)));
+        const view = sectionViews.get(testid);
+        clear(box).append(view ? view(r, { unit: unitCode, units: subtree(unitCode), reload: load }) : genericData(r, subtree(unitCode)));
       } catch (err) {
         clear(box).append(el('p', { class: 'muted', 'data-testid': testid + '-na' },
           err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 501)
             ? `${t('notAvailable')} / ${lang === 'vi' ? 'not available' : 'chưa có'}` : (err.text ? err.text() : String(err))));
       }
-    })();
+    };
+    load();
     return section(title, testid, box);
   }
   const COLUMN = {
@@ -611,7 +626,9 @@
     if (route.id) return pageAlert(app, route, alive);
     const p = route.params;
     const f = { unit: p.get('unit') || '', severity: p.get('severity') || '', status: p.get('status') || '', rule: p.get('rule') || '' };
+    // Keyset paging (after/before an alert id); `offset` only numbers the rows shown.
     const offset = Math.max(0, Number(p.get('offset')) || 0);
+    const after = Number(p.get('after')) || 0, before = Number(p.get('before')) || 0;
     app.append(heading(t('alerts')));
 
     const unitIn = el('input', { id: 'f-unit', 'data-testid': 'filter-unit', value: f.unit, list: 'unit-codes', placeholder: t('code') });
@@ -634,7 +651,7 @@
 
     const box = el('div', { class: 'card' }, loadingNode());
     app.append(box);
-    const r = await api('GET', '/api/v1/alerts' + qs({ ...f, limit: PAGE, offset }));
+    const r = await api('GET', '/api/v1/alerts' + qs({ ...f, limit: PAGE, after_id: after || '', before_id: after ? '' : before || '' }));
     if (!alive()) return;
     const alerts = (r && r.alerts) || [];
     const total = Number(r && r.total) || alerts.length;
@@ -689,7 +706,13 @@
       }
       return el('tr', { 'data-testid': 'alert-row', 'data-alert-id': a.id, 'data-status': a.status }, cells);
     })));
-    box.append(pager(offset, alerts.length, total, (o) => routeHash('alerts', null, { ...f, offset: o || '' })));
+    const first = alerts.length ? alerts[0].id : 0, last = alerts.length ? alerts[alerts.length - 1].id : 0;
+    const atStart = offset === 0 || (!after && !before);
+    box.append(el('div', { class: 'row pager', 'data-testid': 'pager' },
+      !atStart && first ? el('a', { href: routeHash('alerts', null, { ...f, before: first, offset: Math.max(0, offset - PAGE) || '' }), class: 'link-button' }, t('prev')) : null,
+      el('span', { class: 'muted' }, t('pageOf', { a: alerts.length ? offset + 1 : 0, b: offset + alerts.length, t: total })),
+      alerts.length === PAGE && last && offset + alerts.length < total
+        ? el('a', { href: routeHash('alerts', null, { ...f, after: last, offset: offset + PAGE }), class: 'link-button', 'data-testid': 'pager-next' }, t('next')) : null));
   }
 
   function pager(offset, shown, total, hashFor) {
@@ -805,7 +828,48 @@
         el('td', null, el('span', { class: 'badge res-' + (order[c.result] !== undefined ? c.result : 'unknown') }, t('res_' + c.result) === 'res_' + c.result ? String(c.result) : t('res_' + c.result))),
         el('td', { class: 'small' }, c.result === 'pass' ? '' : pick(c, 'remediation')))))
       : el('p', { class: 'muted' }, t('none'))));
+    app.append(historySection(route.id));
     app.append(section(t('latestReport'), 'latest-report', r && r.report ? el('pre', { class: 'json', 'data-testid': 'report-json' }, fmtJson(r.report)) : el('p', { class: 'muted' }, t('none'))));
+  }
+
+  // What changed from one report to the next (GET /endpoints/{id}/history), newest first.
+  function historySection(agentId) {
+    const box = el('div', null, loadingNode());
+    (async () => {
+      try {
+        const r = await api('GET', '/api/v1/endpoints/' + encodeURIComponent(agentId) + '/history' + qs({ limit: 20 }));
+        const rows = (r && r.reports) || [];
+        if (!rows.length) { clear(box).append(el('p', { class: 'muted' }, t('none'))); return; }
+        const fromTo = (a, b) => [el('span', { class: 'muted' }, a || '—'), ' → ', el('strong', null, b || '—')];
+        const resBadge = (v) => el('span', { class: 'badge res-' + (['pass', 'fail'].includes(v) ? v : 'unknown') }, t('res_' + v) === 'res_' + v ? String(v) : t('res_' + v));
+        const changeList = (h) => {
+          if (!h.decoded) return el('span', { class: 'error' }, t('unreadable'));
+          if (h.first) return el('span', { class: 'muted' }, t('firstReport'));
+          if (!h.changed || !h.changes) return el('span', { class: 'muted', 'data-testid': 'history-no-change' }, t('noChange'));
+          const c = h.changes, items = [];
+          if (c.hostname) items.push(el('li', null, t('hostname'), ': ', fromTo(c.hostname.from, c.hostname.to)));
+          if (c.unit) items.push(el('li', null, t('unit'), ': ', fromTo(c.unit.from, c.unit.to)));
+          for (const f of c.facts || []) {
+            items.push(el('li', { 'data-testid': 'history-fact', 'data-name': f.name }, pick(f, 'title') || f.name, ': ',
+              fromTo(lang === 'en' ? f.from_en : f.from_vi, lang === 'en' ? f.to_en : f.to_vi)));
+          }
+          for (const k of c.checks || []) {
+            items.push(el('li', { 'data-testid': 'history-check' }, t('check'), ' ', pick(k, 'title') || k.id, ' ',
+              el('span', { class: 'muted small' }, k.policy, ' · ', k.id), ': ', resBadge(k.from), ' → ', resBadge(k.to)));
+          }
+          return el('ul', { class: 'changes' }, items);
+        };
+        clear(box).append(
+          el('p', { class: 'muted small' }, t('reportsShown', { n: rows.length, t: r.total ?? rows.length })),
+          table('history-table', [t('sequence'), t('receivedAt'), t('collectedAt'), t('failing'), t('changes')],
+            rows.map((h) => el('tr', { 'data-testid': 'history-row', 'data-changed': h.changed ? 'yes' : 'no' },
+              el('td', { class: 'num' }, h.sequence), el('td', null, fmtTime(h.received_at)), el('td', null, fmtTime(h.collected_at)),
+              el('td', { class: 'num' }, h.failing ?? '—'), el('td', null, changeList(h))))));
+      } catch (err) {
+        clear(box).append(el('p', { class: 'muted' }, err instanceof ApiError ? err.text() : String(err && err.message || err)));
+      }
+    })();
+    return section(t('historyTitle'), 'endpoint-history', box);
   }
 
   // ---- audit ---------------------------------------------------------------------------
@@ -824,6 +888,21 @@
         el('td', null, e.after ? el('pre', { class: 'json small' }, fmtJson(e.after)) : '—'))))
       : el('p', { class: 'muted' }, t('none')));
   }
+
+  // ---- extensions (org.js) -------------------------------------------------------------
+  // Files loaded after this one add strings and section renderers through this object;
+  // nothing else of this closure is reachable from outside.
+  const sectionViews = new Map();  // section testid -> (data, {unit, units, reload}) => Node
+  window.PostureConsole = Object.freeze({
+    el, append, clear, t, pick, table, fmtDay, fmtTime, api, ApiError, flash, showError,
+    lang: () => lang,
+    session: () => session,
+    unitName: (code) => (unitCache.has(code) ? unitName(unitCache.get(code)) : code),
+    addStrings(table) {
+      for (const l of Object.keys(STRINGS)) Object.assign(STRINGS[l], (table && table[l]) || {});
+    },
+    addSectionView(testid, view) { sectionViews.set(testid, view); },
+  });
 
   // ---- start ---------------------------------------------------------------------------
   function init() {

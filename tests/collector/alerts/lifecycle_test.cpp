@@ -109,3 +109,57 @@ TEST_CASE("a person can resolve an alert; bad actions are refused and change not
   f.rulePrefix = "%";  // literal, not a pattern
   CHECK(listAlerts(*db, f).empty());
 }
+
+TEST_CASE("alert pages by id (keyset) agree with offsets, and a set of units filters a subtree") {
+  test::TempDir dir("posture-lifecycle-");
+  auto db = openDatabase(dir.path());
+  std::vector<WantedAlert> wanted;
+  for (int i = 0; i < 23; ++i) {
+    auto w = unprotected("pc" + std::to_string(i));
+    w.unitCode = i % 3 == 0 ? "BS-VP" : i % 3 == 1 ? "BS-TC" : "BS-TC-KT\"x";
+    wanted.push_back(w);
+  }
+  syncAlertSet(*db, wanted, 1000);
+  AlertFilter all;
+  auto every = listAlerts(*db, all);
+  REQUIRE(every.size() == 23);
+
+  // Forward with after_id, page by page, gives the same rows as offsets.
+  std::vector<std::int64_t> walked;
+  AlertFilter page;
+  page.limit = 5;
+  for (int n = 0; n < 10; ++n) {
+    auto rows = listAlerts(*db, page);
+    if (rows.empty()) break;
+    for (const auto& r : rows) walked.push_back(r.id);
+    AlertFilter byOffset;
+    byOffset.limit = 5;
+    byOffset.offset = static_cast<std::size_t>(n) * 5;
+    auto same = listAlerts(*db, byOffset);
+    REQUIRE(same.size() == rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) CHECK(same[i].id == rows[i].id);
+    page.afterId = rows.back().id;
+  }
+  REQUIRE(walked.size() == 23);
+  for (std::size_t i = 0; i < walked.size(); ++i) CHECK(walked[i] == every[i].id);
+
+  // Backwards with before_id: the 5 just before, still in ascending order.
+  AlertFilter back;
+  back.limit = 5;
+  back.beforeId = every[12].id;
+  auto prev = listAlerts(*db, back);
+  REQUIRE(prev.size() == 5);
+  for (std::size_t i = 0; i < 5; ++i) CHECK(prev[i].id == every[7 + i].id);
+  // The count ignores the page.
+  CHECK(countAlerts(*db, back) == 23);
+
+  // A set of units (a subtree), including a code that needs JSON escaping.
+  AlertFilter units;
+  units.unitCodes = {"BS-TC", "BS-TC-KT\"x"};
+  CHECK(listAlerts(*db, units).size() == 15);
+  CHECK(countAlerts(*db, units) == 15);
+  units.unitCodes = {"BS-VP"};
+  CHECK(countAlerts(*db, units) == 8);
+  units.unitCodes = {"NOWHERE"};
+  CHECK(listAlerts(*db, units).empty());
+}

@@ -1,0 +1,49 @@
+#pragma once
+// Internal to collector/console/: the JSON responses, error bodies and request checks
+// shared by the API's handler files (console_api.cpp, org_api.cpp, endpoint_history.cpp).
+// Errors are {"error":{"code","message_vi","message_en"}} (collector/console/README.md).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "collector/export/json.h"
+#include "collector/policy/policy.h"
+#include "common/net/http_server.h"
+
+namespace posture::collector::console {
+
+using Query = std::map<std::string, std::string>;
+
+inline constexpr const char* kJson = "application/json; charset=utf-8";
+
+net::Response jsonResponse(unsigned status, const Json& body);
+net::Response apiError(unsigned status, const std::string& code, const std::string& vi,
+                       const std::string& en);
+// 400 bad_request naming the parameter (or body member).
+net::Response badRequest(const std::string& parameter, const std::string& vi,
+                         const std::string& en);
+// 404 not_found; `what` is bilingual ("thiết bị X / endpoint X").
+net::Response notFound(const std::string& what);
+
+bool validUtf8(std::string_view s);
+// A unit (or system) code: 1-64 letters, digits, '.', '_' or '-'.
+bool isUnitCode(const std::string& s);
+
+// A check of a parameter or body member: the refusal, or nullopt when fine.
+using Refusal = std::optional<net::Response>;
+
+// An integer query parameter in [min, max]; def when absent.
+Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
+                    std::int64_t max, std::int64_t& out);
+
+// A string member: absent → "" (or the refusal when required), else checked.
+Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
+                     std::string& out);
+
+Json nullable(const std::string& s);  // "" → null
+
+std::string_view resultKey(policy::Tri t);  // "pass", "fail", "unknown"
+
+}  // namespace posture::collector::console
