@@ -58,6 +58,11 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   check(/script-src 'self'/.test(headers['content-security-policy'] || ''), 'index.html carries the Content-Security-Policy');
   await page.waitForSelector('#login-form');
   check((await title()) === 'Đăng nhập bảng điều khiển', 'the login page is in Vietnamese by default');
+  await page.fill('#login-name', `admin'--<script>window.__xss=6</script>`);
+  await page.fill('#login-password', `' OR '1'='1`);
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-error:not([hidden])');
+  check(await page.evaluate(() => window.__xss === undefined), 'a script- and SQL-shaped login is refused, nothing ran');
   await page.fill('#login-name', admin);
   await page.fill('#login-password', 'wrong-password-123');
   await page.click('#login-submit');
@@ -170,6 +175,81 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   check(head === 'PK', 'the XLSX download starts with "PK", got ' + JSON.stringify(head));
   ok(`XLSX export downloaded (${download.suggestedFilename()}, ${fs.statSync(saved).size} bytes, starts with PK)`);
 
+  // -- four-layer records and the system registry: admin edits, text stays inert ---------------
+  await page.goto(base + '#/overview?unit=BS');
+  await page.waitForSelector('[data-testid="layer-add-form"]');
+  const addLayer = page.locator('[data-testid="layer-add-form"]');
+  await addLayer.locator('[data-testid="layer-form-unit"]').selectOption('BS-TC');
+  await addLayer.locator('[data-testid="layer-form-layer"]').selectOption('1');
+  const nastyLayer = `<script>window.__xss=3</script> '); DROP TABLE org_layers;--`;
+  await addLayer.locator('[data-testid="layer-form-reference"]').fill(nastyLayer);
+  await addLayer.locator('[data-testid="layer-form-document"]').fill('1/QĐ-UBND');
+  await addLayer.locator('[data-testid="layer-form-date"]').fill('2024-03-01');
+  await addLayer.locator('[data-testid="layer-form-save"]').click();
+  const layerRow = page.locator('[data-testid="layer-row"][data-unit="BS-TC"][data-layer="1"]');
+  await layerRow.waitFor();
+  check((await layerRow.textContent()).includes(nastyLayer), 'the new layer record shows the script-shaped text as text');
+  await page.locator('[data-testid="layer-add-form"] [data-testid="layer-form-layer"]').selectOption('2');
+  await page.locator('[data-testid="layer-add-form"] [data-testid="layer-form-reference"]').fill('VNPT');
+  await page.locator('[data-testid="layer-add-form"] [data-testid="layer-form-save"]').click();
+  await page.waitForSelector('[data-testid="layer-add-form"] .form-error:not([hidden])');
+  check((await page.textContent('[data-testid="layer-add-form"] .form-error')).includes('valid_until'), 'a refused layer-2 record (no end date) says why in the form');
+  await layerRow.locator('[data-testid="layer-edit"]').click();
+  await page.locator('[data-testid="layer-edit-form"] [data-testid="layer-form-reference"]').fill('Nguyễn Văn An');
+  await page.locator('[data-testid="layer-edit-form"] [data-testid="layer-form-save"]').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="layer-row"][data-unit="BS-TC"][data-layer="1"]')].some((r) => r.textContent.includes('Nguyễn Văn An')));
+  const layerApi = await apiGet('/api/v1/layers');
+  check(layerApi.body.layers.some((l) => l.unit === 'BS-TC' && l.layer === 1 && l.reference === 'Nguyễn Văn An' && l.recorded_by === admin), 'the edited layer record is stored, recorded by the admin');
+  ok('admin records and edits a four-layer record; script-shaped text shown as text; a bad record refused with its reason');
+  const addSystem = page.locator('[data-testid="system-add-form"]');
+  const nastySystem = `<img src=x onerror="window.__xss=4">`;
+  await addSystem.locator('[data-testid="system-form-code"]').fill('BS-UI');
+  await addSystem.locator('[data-testid="system-form-unit"]').selectOption('BS');
+  await addSystem.locator('[data-testid="system-form-name-vi"]').fill(nastySystem);
+  await addSystem.locator('[data-testid="system-form-level"]').selectOption('3');
+  await addSystem.locator('[data-testid="system-form-save"]').click();
+  const systemRow = page.locator('[data-testid="system-row"][data-code="BS-UI"]');
+  await systemRow.waitFor();
+  check((await systemRow.textContent()).includes(nastySystem), 'a new system shows its name as text');
+  await shot('09a-layers-systems-admin');
+  await systemRow.locator('[data-testid="system-delete"]').click();
+  await systemRow.locator('[data-testid="system-delete"]').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="system-row"][data-code="BS-UI"]'));
+  check((await apiGet('/api/v1/systems')).body.systems.every((x) => x.code !== 'BS-UI'), 'the deleted system is gone from the API');
+  check(await page.evaluate(() => window.__xss === undefined && !document.querySelector('#layers script, #systems img')), 'no injected markup ran or was inserted');
+  ok('admin adds a system (an HTML-shaped name shown as text) and deletes it in two clicks');
+
+  // -- filters and search with SQL- and script-shaped text ---------------------------------------
+  const hostileQuery = `"><script>window.__xss=5</script>' OR 1=1;--`;
+  await page.goto(base + '#/alerts');
+  await page.waitForSelector('#f-rule');
+  await page.fill('#f-rule', hostileQuery);
+  await page.click('[data-testid="filter-apply"]');
+  await page.waitForFunction(() => location.hash.includes('rule=') && !document.querySelector('[data-testid="alert-row"]') &&
+    [...document.querySelectorAll('main p, #app p, p.muted')].some((p) => /Không có dữ liệu|No data/.test(p.textContent)));
+  check(await page.inputValue('#f-rule') === hostileQuery, 'the rule filter keeps the text as typed');
+  await page.goto(base + '#/endpoints');
+  await page.waitForSelector('#endpoint-search');
+  await page.fill('#endpoint-search', hostileQuery);
+  await page.click('[data-testid="endpoint-search-go"]');
+  await page.waitForFunction(() => location.hash.includes('q=') && !document.querySelector('[data-testid="endpoint-row"]') &&
+    [...document.querySelectorAll('p.muted, p')].some((p) => /Không có dữ liệu|No data/.test(p.textContent)));
+  check(await page.inputValue('#endpoint-search') === hostileQuery, 'the endpoint search keeps the text as typed');
+  check(await page.evaluate(() => window.__xss === undefined), 'nothing injected ran');
+  ok('alert rule filter and endpoint search with SQL- and script-shaped text: no match, nothing ran');
+
+  // -- an endpoint's history of changes -----------------------------------------------------------
+  await page.goto(base + '#/endpoints');
+  await page.waitForSelector('[data-testid="endpoint-link"]');
+  await page.locator('[data-testid="endpoint-link"]').first().click();
+  await page.waitForSelector('#endpoint-history [data-testid="history-row"]');
+  const historyRows = await page.locator('[data-testid="history-row"]').count();
+  check(historyRows >= 1, `the endpoint's history lists its reports (${historyRows})`);
+  ok(`endpoint history of changes: ${historyRows} report(s)`);
+  await shot('09b-endpoint-history');
+  await page.goto(base + '#/overview');
+  await page.waitForSelector('[data-testid^="unit-row-"]');
+
   // -- English ----------------------------------------------------------------------------------
   await page.click('#lang-toggle');
   await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Overview');
@@ -225,6 +305,16 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   await page.goto(base + '#/alerts');
   await page.waitForSelector('#bulk-bar');
   ok('soc: triage but no export or audit log in the UI; an export via the API is refused (403)');
+  await page.goto(base + '#/overview?unit=BS');
+  await page.waitForSelector('[data-testid="layer-row"]');
+  check(await page.locator('[data-testid="layer-add-form"], [data-testid="system-add-form"], [data-testid="layer-edit"], [data-testid="system-edit"], [data-testid="system-delete"]').count() === 0, 'soc sees no edit controls for layers and systems');
+  const socPut = await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
+    return (await fetch('/api/v1/systems/BS-X', { method: 'PUT', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }, body: '{"unit":"BS","name_vi":"x","level":1}' })).status;
+  });
+  check(socPut === 403, 'the server refuses a SOC analyst adding a system, got ' + socPut);
+  ok('soc: no layer or system edit controls; a PUT via the API is refused (403)');
   await logout();
 
   check(problems.length === 0, 'no CSP violation, page error or dialog:\n  ' + problems.join('\n  '));
