@@ -756,10 +756,10 @@ struct ConsoleApi::Impl {
   //
   // Building it means reading every unit's figures from the model and counting the open
   // alerts per unit (one indexed GROUP BY over the alerts), which with 100,000 endpoints
-  // costs a few hundred milliseconds of the writer thread. The result is kept until the
-  // model or the alerts move (the collector's generation counter, the console's own alert
-  // actions) or kOverviewMaxAge passes (changes made by the CLI); every request is then
-  // answered from it on the I/O thread.
+  // costs 130-200 ms of the writer thread. The result is kept until an alert is acted on
+  // in the console, or the model or its alerts moved (the collector's generation counter)
+  // and the result is over kOverviewMinAge old, or kOverviewMaxAge passes (changes made
+  // with the CLI); every request in between is answered from it on the I/O thread.
 
   struct OverviewUnit {
     std::string parent;  // "" for a root
@@ -776,6 +776,10 @@ struct ConsoleApi::Impl {
     std::string treeJson;  // every unit's brief, in tree order (the UI's navigation)
   };
   static constexpr auto kOverviewMaxAge = std::chrono::seconds(30);
+  // While reports stream in the model moves every few milliseconds: then the cached
+  // overview is kept this long, so the writer builds it at most every 5 s. An alert
+  // action in the console always makes it stale at once (the user expects to see it).
+  static constexpr auto kOverviewMinAge = std::chrono::seconds(5);
   std::mutex overviewMutex;
   std::shared_ptr<const OverviewSnapshot> overviewCache;
   std::atomic<std::uint64_t> triageGeneration{0};
@@ -788,8 +792,11 @@ struct ConsoleApi::Impl {
   std::shared_ptr<const OverviewSnapshot> currentOverview() {
     std::lock_guard lock(overviewMutex);
     if (!overviewCache || !ctx.generation) return nullptr;
-    if (overviewCache->generation != currentGeneration()) return nullptr;
-    if (std::chrono::steady_clock::now() - overviewCache->builtAt > kOverviewMaxAge) return nullptr;
+    auto age = std::chrono::steady_clock::now() - overviewCache->builtAt;
+    auto generation = currentGeneration();
+    if (age > kOverviewMaxAge) return nullptr;
+    if (overviewCache->generation.second != generation.second) return nullptr;  // alert actions
+    if (overviewCache->generation.first != generation.first && age > kOverviewMinAge) return nullptr;
     return overviewCache;
   }
 
