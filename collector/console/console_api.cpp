@@ -28,6 +28,7 @@
 #include "collector/export/export.h"
 #include "collector/export/json.h"
 #include "collector/export/manifest.h"
+#include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
 #include "common/crypto/crypto.h"
@@ -765,6 +766,7 @@ struct ConsoleApi::Impl {
     std::string parent;  // "" for a root
     Json brief;          // code, names, kind, parent, endpoints, stale, open_alerts
     Json targets;        // each target's figures over the unit's subtree
+    Json layers;         // the four layers' verdicts with their evidence
   };
   struct OverviewSnapshot {
     std::pair<std::uint64_t, std::uint64_t> generation{0, 0};
@@ -883,6 +885,17 @@ struct ConsoleApi::Impl {
         tj.set("status", statusKey(ev.status));
         ou.targets.push(std::move(tj));
       }
+      auto l2 = model->layer2(code);
+      ou.layers = Json::array();
+      for (const auto& v : org::evaluateLayers(*org, code, today,
+                                               {l2.satisfied, l2.total, ModelOptions{}.layer2RequiredPercent})) {
+        Json lj = Json::object();
+        lj.set("layer", v.layer);
+        lj.set("pass", v.pass);
+        lj.set("evidence_vi", v.evidenceVi);
+        lj.set("evidence_en", v.evidenceEn);
+        ou.layers.push(std::move(lj));
+      }
       snap->units.emplace(code, std::move(ou));
     }
 
@@ -923,6 +936,7 @@ struct ConsoleApi::Impl {
       const auto& u = snap.units.at(code);
       Json j = u.brief;
       j.set("targets", u.targets);
+      j.set("layers", u.layers);
       units.push(std::move(j));
     }
     std::string body = "{\"generated_at\":" + std::to_string(snap.generatedAt) +

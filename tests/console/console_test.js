@@ -177,6 +177,12 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
 
   // -- four-layer records and the system registry: admin edits, text stays inert ---------------
   await page.goto(base + '#/overview?unit=BS');
+  await page.waitForSelector('[data-testid="layer-matrix-row"][data-unit="BS"] [data-testid="layer-cell"]');
+  const matrix = await page.$$eval('[data-testid="layer-matrix-row"]', (rows) => rows.map((r) =>
+    r.dataset.unit + ':' + [...r.querySelectorAll('[data-testid="layer-cell"]')].map((c) => (c.dataset.pass === 'true' ? '+' : '-')).join('')));
+  check(matrix.length >= 2 && matrix.every((m) => /^[^:]+:[+-]{4}$/.test(m)), 'the four-layer matrix shows four verdicts per unit: ' + matrix.join(' '));
+  check(await page.$$eval('[data-testid="layer-cell"] .evidence-text', (e) => e.every((x) => x.textContent.length > 1)), 'every matrix cell carries its evidence');
+  ok('four-layer matrix (unit × layer with evidence): ' + matrix.join(' '));
   await page.waitForSelector('[data-testid="layer-add-form"]');
   const addLayer = page.locator('[data-testid="layer-add-form"]');
   await addLayer.locator('[data-testid="layer-form-unit"]').selectOption('BS-TC');

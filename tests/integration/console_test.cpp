@@ -239,6 +239,21 @@ TEST_CASE("console: the overview tree, its cache after triage, alerts of a subtr
   CHECK(vp > 0);
   CHECK(tc > 0);
   CHECK(byCode["BS"].at("open_alerts").asInt() >= vp + tc);  // plus the unit's own target alerts
+  // The four-layer matrix: a verdict with its evidence per layer, for every unit shown.
+  for (const auto& [code, u] : byCode) {
+    INFO(code);
+    REQUIRE(u.at("layers").size() == 4);
+    int n = 0;
+    for (const auto& l : u.at("layers").items()) {
+      CHECK(l.at("layer").asInt() == ++n);
+      CHECK(!l.at("evidence_vi").asString().empty());
+      CHECK(!l.at("evidence_en").asString().empty());
+    }
+  }
+  // Layer 2 needs the record and the endpoints' telemetry: BS-TC's one endpoint found no
+  // anti-malware, so it cannot pass whatever is recorded.
+  CHECK_FALSE(byCode["BS-TC"].at("layers").items()[1].at("pass").asBool());
+  for (const auto& u : bs.at("tree").items()) CHECK(u.find("layers") == nullptr);
 
   // Alerts of a unit include its subtree's.
   std::int64_t bsTotal = get("/api/v1/alerts?unit=BS&limit=1").at("total").asInt();

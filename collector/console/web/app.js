@@ -26,6 +26,9 @@
       generatedAt: 'Cập nhật lúc', childUnits: 'Đơn vị trực thuộc', allUnits: 'Tất cả đơn vị',
       trend: 'Diễn biến', days: 'ngày', noHistory: 'Chưa có lịch sử cho chỉ tiêu này.',
       staleEndpoints: 'Thiết bị không báo cáo', layers: 'Mô hình 4 lớp', systems: 'Hệ thống thông tin',
+      layerMatrix: 'Ma trận mô hình 4 lớp (đơn vị × lớp, kèm bằng chứng)',
+      lay_1: 'Lớp 1: lực lượng tại chỗ', lay_2: 'Lớp 2: giám sát, bảo vệ chuyên nghiệp',
+      lay_3: 'Lớp 3: kiểm tra, đánh giá độc lập', lay_4: 'Lớp 4: kết nối SOC quốc gia',
       exportTitle: 'Xuất danh sách tuân thủ', asOf: 'Tại ngày (tuỳ chọn)', manifest: 'Bản kê (manifest)',
       exportStarted: 'Đã tải xuống {f}.',
       severity: 'Mức độ', rule: 'Quy tắc', subject: 'Đối tượng', titleCol: 'Nội dung', firstSeen: 'Phát hiện',
@@ -68,6 +71,9 @@
       generatedAt: 'Updated', childUnits: 'Subordinate units', allUnits: 'All units',
       trend: 'Trend', days: 'days', noHistory: 'No history for this target yet.',
       staleEndpoints: 'Stale endpoints', layers: 'Four-layer model', systems: 'Information systems',
+      layerMatrix: 'Four-layer matrix (unit × layer, with evidence)',
+      lay_1: 'Layer 1: on-site staff', lay_2: 'Layer 2: professional monitoring and protection',
+      lay_3: 'Layer 3: independent periodic assessment', lay_4: 'Layer 4: national SOC connection',
       exportTitle: 'Export the compliance list', asOf: 'As of (optional)', manifest: 'Manifest',
       exportStarted: 'Downloaded {f}.',
       severity: 'Severity', rule: 'Rule', subject: 'Subject', titleCol: 'Title', firstSeen: 'First seen',
@@ -418,9 +424,26 @@
     mainCol.append(trendSection(current));
     // stale endpoints, four-layer model, systems, export
     mainCol.append(staleSection(current));
+    mainCol.append(layerMatrix([current, ...kids]));
     mainCol.append(optionalSection('/api/v1/layers', current.code, t('layers'), 'layers'));
     mainCol.append(optionalSection('/api/v1/systems', current.code, t('systems'), 'systems'));
     if (can.exportData()) mainCol.append(exportSection(current));
+  }
+
+  // The four layers' verdicts of the unit and its children, each with its evidence.
+  function layerMatrix(units) {
+    const rows = units.filter((u) => Array.isArray(u.layers) && u.layers.length);
+    if (!rows.length) return section(t('layerMatrix'), 'layer-matrix', el('p', { class: 'muted' }, t('none')));
+    return section(t('layerMatrix'), 'layer-matrix',
+      table('layer-matrix-table', [t('unit'), ...[1, 2, 3, 4].map((n) => t('lay_' + n))],
+        rows.map((u) => el('tr', { 'data-testid': 'layer-matrix-row', 'data-unit': u.code },
+          el('th', { scope: 'row' }, unitName(u), el('div', { class: 'muted small' }, u.code)),
+          [1, 2, 3, 4].map((n) => {
+            const v = u.layers.find((x) => x.layer === n) || {};
+            return el('td', { 'data-testid': 'layer-cell', 'data-layer': n, 'data-pass': String(!!v.pass) },
+              badge('st', v.pass ? 'met' : 'missed'),
+              el('div', { class: 'small evidence-text' }, pick(v, 'evidence') || '—'));
+          })))));
   }
 
   function targetTable(unit) {
