@@ -640,12 +640,7 @@ struct ConsoleApi::Impl {
         const auto& pol = (*policies)[p];
         for (std::size_t c = 0; c < pol.checks.size() && c < ev.checks[p].size(); ++c) {
           const auto& check = pol.checks[c];
-          Json j = Json::object();
-          j.set("policy", pol.id);
-          j.set("id", check.id);
-          j.set("title_vi", check.title.vi);
-          j.set("title_en", check.title.en);
-          j.set("severity", std::string(policy::severityName(check.severity)));
+          Json j = checkJson(pol, check);
           j.set("result", std::string(resultKey(ev.checks[p][c])));
           j.set("remediation_vi", check.remediation.vi);
           j.set("remediation_en", check.remediation.en);

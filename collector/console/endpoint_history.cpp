@@ -145,13 +145,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
         for (std::size_t c = 0; c < pol.checks.size() && c < cur.checks[p].size() && c < prev->checks[p].size();
              ++c) {
           if (cur.checks[p][c] == prev->checks[p][c]) continue;
-          const auto& check = pol.checks[c];
-          Json j = Json::object();
-          j.set("policy", pol.id);
-          j.set("id", check.id);
-          j.set("title_vi", check.title.vi);
-          j.set("title_en", check.title.en);
-          j.set("severity", std::string(policy::severityName(check.severity)));
+          Json j = checkJson(pol, pol.checks[c]);
           j.set("from", std::string(resultKey(prev->checks[p][c])));
           j.set("to", std::string(resultKey(cur.checks[p][c])));
           checks.push(std::move(j));

@@ -92,4 +92,14 @@ std::string_view resultKey(policy::Tri t) {
   return "unknown";
 }
 
+Json checkJson(const policy::Policy& policy, const policy::Check& check) {
+  Json j = Json::object();
+  j.set("policy", policy.id);
+  j.set("id", check.id);
+  j.set("title_vi", check.title.vi);
+  j.set("title_en", check.title.en);
+  j.set("severity", std::string(policy::severityName(check.severity)));
+  return j;
+}
+
 }  // namespace posture::collector::console

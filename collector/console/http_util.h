@@ -45,5 +45,7 @@ Refusal stringMember(const Json& body, const std::string& name, bool required, s
 Json nullable(const std::string& s);  // "" → null
 
 std::string_view resultKey(policy::Tri t);  // "pass", "fail", "unknown"
+// A check named in an answer: {"policy", "id", "title_vi", "title_en", "severity"}.
+Json checkJson(const policy::Policy& policy, const policy::Check& check);
 
 }  // namespace posture::collector::console
