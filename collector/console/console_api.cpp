@@ -605,8 +605,18 @@ struct ConsoleApi::Impl {
                             (where + 6));
     count.bind(1, kStaleRule).bind(2, unit).bind(3, unitsJson).bind(4, q);
     std::int64_t total = count.step() ? count.getInt(0) : 0;
-    auto st = db.prepare(std::string(kEndpointColumns) + where +
-                         "ORDER BY e.unit_code, e.hostname, e.agent_id LIMIT ?5 OFFSET ?6");
+    // The page's agents first, from the order index alone (endpoints_order covers every
+    // column the filter reads); only those rows then fetch their report and alert count.
+    auto st = db.prepare(
+        "SELECT e.agent_id, e.unit_code, e.hostname, e.last_seen, r.body, "
+        "(SELECT count(*) FROM alerts a WHERE a.subject = 'endpoint:' || e.agent_id "
+        "AND a.status IN ('open', 'acknowledged') AND a.rule <> ?1), "
+        "e.last_sequence, e.collected_at "
+        "FROM (SELECT e.agent_id FROM endpoints e INDEXED BY endpoints_order " +
+        std::string(where) +
+        "ORDER BY e.unit_code, e.hostname, e.agent_id LIMIT ?5 OFFSET ?6) page "
+        "JOIN endpoints e ON e.agent_id = page.agent_id JOIN reports r ON r.id = e.report_id "
+        "ORDER BY e.unit_code, e.hostname, e.agent_id");
     st.bind(1, kStaleRule).bind(2, unit).bind(3, unitsJson).bind(4, q).bind(5, limit).bind(6, offset);
     std::int64_t now = util::unixNow();
     Json list = Json::array();

@@ -211,6 +211,16 @@ CREATE INDEX sessions_user ON sessions(user);
 CREATE INDEX alerts_status_unit ON alerts(status, unit_code);
 CREATE INDEX endpoints_unit_seen ON endpoints(unit_code, last_seen);
 )sql",
+    // 9: the console's endpoint list. Its order (unit, hostname, agent) straight from an
+    // index, so a page reads only its own rows; each row's open-alert count by subject
+    // from a covering index instead of a scan of every open alert (37 s a page with
+    // 100,000 endpoints and 440,000 alerts before this). endpoints_unit is a prefix of the
+    // new order index.
+    R"sql(
+CREATE INDEX endpoints_order ON endpoints(unit_code, hostname, agent_id);
+DROP INDEX IF EXISTS endpoints_unit;
+CREATE INDEX alerts_subject ON alerts(subject, status, rule);
+)sql",
 };
 }  // namespace
 

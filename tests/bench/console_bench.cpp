@@ -13,7 +13,8 @@
 //    scenario on one keep-alive connection (the first --warmup not counted): p50/p95/p99/max.
 //    Scenarios: the overview (cached) and the overview rebuilt (an alert comment before each
 //    GET drops the cache); the alert list's first page, a commune, a district's subtree,
-//    a deep page by keyset (after_id) and, with fewer requests, by OFFSET.
+//    a deep page by keyset (after_id) and, with fewer requests, by OFFSET; the endpoint
+//    list (first page, a deep page, a district, a search) and one endpoint's page.
 // 3. GET /api/v1/export?format=csv|xlsx through the console; then, with the collector
 //    stopped, `posture-collector export --format csv|xlsx` (wall time and size).
 // 4. A summary table and the machine (nproc, load average at start and end).
@@ -528,6 +529,21 @@ int run(const std::vector<std::string>& argv) {
                            requests, warmup));
   series.push_back(measure(client, "alerts (deep, keyset)",
                            "/api/v1/alerts?limit=50&after_id=" + std::to_string(deepId), requests, warmup));
+  // Endpoints: the list's first and a deep page, a district, a search; one detail page.
+  auto someEndpoints = collector::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1&offset=" +
+                                                                                  std::to_string(endpoints / 2)).body)
+                           .at("endpoints");
+  if (someEndpoints.size() != 1) throw std::runtime_error("no endpoint in the middle of the list");
+  std::string agent = someEndpoints.items().front().at("agent_id").asString();
+  std::string host = someEndpoints.items().front().at("hostname").asString();
+  series.push_back(measure(client, "endpoints", "/api/v1/endpoints?limit=50", requests, warmup));
+  series.push_back(measure(client, "endpoints (deep page)",
+                           "/api/v1/endpoints?limit=50&offset=" + std::to_string(endpoints * 9 / 10), requests, warmup));
+  series.push_back(measure(client, "endpoints (district)", "/api/v1/endpoints?limit=50&unit=" + district,
+                           requests, warmup));
+  series.push_back(measure(client, "endpoints (search)", "/api/v1/endpoints?limit=50&q=" + host.substr(0, host.size() - 1),
+                           requests, warmup));
+  series.push_back(measure(client, "endpoint detail", "/api/v1/endpoints/" + agent, requests, warmup));
   // OFFSET walks every skipped row (~0.7 s here): fewer requests, for comparison only.
   series.push_back(measure(client, "alerts (deep offset)",
                            "/api/v1/alerts?limit=50&offset=" + std::to_string(deep),

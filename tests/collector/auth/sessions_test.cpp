@@ -168,7 +168,10 @@ TEST_CASE("the users migration applies to a database of the previous version") {
   {
     // A version-6 database: every migration before the users one, with some data.
     auto db = openDatabase(dir.path());
-    db->exec("DROP TABLE sessions; DROP TABLE login_throttle; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; PRAGMA user_version=6;");
+    // (Migrations 8 and 9 undone too: they come after the users one.)
+    db->exec("DROP TABLE sessions; DROP TABLE login_throttle; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "
+             "DROP INDEX endpoints_order; DROP INDEX alerts_subject; CREATE INDEX endpoints_unit ON endpoints(unit_code); "
+             "PRAGMA user_version=6;");
     appendAudit(*db, {0, 50, "lan", "unit.add", "unit:BS-VP", "", "{}"});
     db->exec("INSERT INTO enrolment_tokens(token_sha256, unit_code, created_at, expires_at, uses_left) "
              "VALUES ('abc', 'BS-VP', 1, 2, 3)");
