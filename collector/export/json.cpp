@@ -14,24 +14,6 @@ constexpr int kMaxDepth = 64;
   throw JsonError(std::string("JSON value is not ") + wanted);
 }
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Length of the valid UTF-8 sequence at s[i], or 0 (overlong forms and surrogates are
 // invalid).
 std::size_t utf8Length(std::string_view s, std::size_t i) {
@@ -255,7 +237,7 @@ class Parser {
             if (low < 0xDC00 || low > 0xDFFF) error("invalid surrogate pair");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           }
-          appendUtf8(out, cp);
+          util::appendUtf8(out, cp);
           break;
         }
         default:

@@ -19,9 +19,7 @@
 //    stopped, `posture-collector export --format csv|xlsx` (wall time and size).
 // 4. A summary table and the machine (nproc, load average at start and end).
 // Bounded by --timeout: past it the collector is killed and the run ends with an error.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,8 +59,8 @@
 #include "common/util/time.h"
 #include "tests/bench/fleet_baseline.h"
 #include "tests/bench/fleet_generator.h"
+#include "tests/integration/child_process.h"
 
-extern char** environ;
 
 using namespace posture;
 namespace fs = std::filesystem;
@@ -101,24 +99,9 @@ std::string procStatus(pid_t pid, const std::string& key) {
 class Server {
  public:
   explicit Server(const std::vector<std::string>& argv) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-    std::vector<std::string> store(argv);
-    std::vector<char*> args;
-    for (auto& s : store) args.push_back(s.data());
-    args.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (rc != 0) {
-      ::close(fds[0]);
-      throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
-    }
-    reader_ = std::thread([this, fd = fds[0]] {
+    int fd = -1;
+    pid_ = test::spawnWithPipe(argv, true, fd);
+    reader_ = std::thread([this, fd] {
       std::string partial;
       char buf[4096];
       for (;;) {

@@ -25,24 +25,31 @@ std::string makeTempDir(const std::string& prefix) {
   return templ;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+pid_t spawnWithPipe(const std::vector<std::string>& argv, bool withStderr, int& readFd) {
   int pipeFds[2];
   if (::pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
+  if (withStderr) posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
   std::vector<std::string> store(argv);
   std::vector<char*> args;
   for (auto& s : store) args.push_back(s.data());
   args.push_back(nullptr);
-  int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(pipeFds[1]);
   if (rc != 0) {
     ::close(pipeFds[0]);
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   }
-  out_ = pipeFds[0];
+  readFd = pipeFds[0];
+  return pid;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+  pid_ = spawnWithPipe(argv, false, out_);
 }
 
 ChildProcess::~ChildProcess() {

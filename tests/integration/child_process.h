@@ -10,6 +10,10 @@
 
 namespace posture::test {
 
+// Starts argv[0] (a path) with its stdout — and stderr too when withStderr — on a pipe
+// whose read end (close-on-exec) goes to readFd; throws when it cannot start.
+pid_t spawnWithPipe(const std::vector<std::string>& argv, bool withStderr, int& readFd);
+
 class ChildProcess {
  public:
   explicit ChildProcess(const std::vector<std::string>& argv);

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/util/json.h"
+
 namespace posture::test {
 
 class XlsxReader {
@@ -110,9 +112,9 @@ class XlsxReader {
       else if (ent == "apos")
         out += '\'';
       else if (ent.starts_with("#x"))
-        appendUtf8(out, std::stoul(ent.substr(2), nullptr, 16));
+        util::appendUtf8(out, static_cast<std::uint32_t>(std::stoul(ent.substr(2), nullptr, 16)));
       else if (ent.starts_with("#"))
-        appendUtf8(out, std::stoul(ent.substr(1)));
+        util::appendUtf8(out, static_cast<std::uint32_t>(std::stoul(ent.substr(1))));
       else
         out += "&" + ent + ";";
       i = semi;
@@ -149,24 +151,6 @@ class XlsxReader {
       f.offset = u32(at + 42);
       files_[zip_.substr(at + 46, nameLen)] = f;
       at += 46 + nameLen + extra + comment;
-    }
-  }
-
-  static void appendUtf8(std::string& out, unsigned long cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
     }
   }
 
