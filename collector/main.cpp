@@ -175,12 +175,12 @@ int tokenCreate(const std::vector<std::string>& argv) {
   insertToken(*db, token, unit, now, now + *ttl, uses);
   std::printf("%s\n", token.c_str());
   std::fprintf(stderr,
-               "Mã đăng ký (ID %s) cho đơn vị %s, dùng được %d lần, hết hạn %s (giờ Việt Nam).\n"
+               "Mã đăng ký (ID %s) cho đơn vị %s, dùng được %d lần, hết hạn %s.\n"
                "Enrolment token (ID %s) for unit %s, %d use(s), expires %s.\n"
                "CA fingerprint (SHA-256): %s\n",
-               tokenId(token).c_str(), unit.c_str(), uses, util::formatVietnamese(now + *ttl).c_str(),
                tokenId(token).c_str(), unit.c_str(), uses,
-               util::formatIso8601(now + *ttl).c_str(),
+               util::formatRfc3339Vietnam(now + *ttl).c_str(), tokenId(token).c_str(),
+               unit.c_str(), uses, util::formatRfc3339Vietnam(now + *ttl).c_str(),
                crypto::certificateFingerprint(ca.certPem).c_str());
   return 0;
 }
@@ -336,9 +336,9 @@ int policyCheck(const std::vector<std::string>& files) {
   return bad ? 1 : 0;
 }
 
-std::string when(std::int64_t t, bool vi) {
-  return vi ? util::formatVietnamese(t) : util::formatIso8601(t);
-}
+// RFC 3339 in Vietnam time for both languages: terminal output is read by people and by
+// scripts, and "06/12" is a different day to a month-first reader.
+std::string when(std::int64_t t, bool /*vi*/) { return util::formatRfc3339Vietnam(t); }
 
 std::string statusName(const std::string& status, bool vi) {
   if (!vi) return status;

@@ -14,16 +14,9 @@
 
 namespace posture::collector {
 namespace {
-constexpr std::int64_t kVietnamOffset = 7 * 3600;
-
-std::string dateVi(std::int64_t day) {  // "dd/mm/yyyy"
-  std::string iso = util::formatDate(day);
-  return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4);
-}
-
 std::string duration(std::int64_t s, bool vi) {
   auto n = [](std::int64_t v) { return std::to_string(v); };
-  if (s % 86400 == 0) return n(s / 86400) + (vi ? " ngày" : " days");
+  if (s % util::kSecondsPerDay == 0) return n(s / util::kSecondsPerDay) + (vi ? " ngày" : " days");
   if (s % 3600 == 0) return n(s / 3600) + (vi ? " giờ" : " hours");
   if (s % 60 == 0) return n(s / 60) + (vi ? " phút" : " minutes");
   return n(s) + (vi ? " giây" : " seconds");
@@ -128,14 +121,15 @@ std::string selectionText(const ComplianceExport& e, bool vi) {
   const auto& f = e.filters;
   if (!f.asOfDay) {
     return vi ? "Báo cáo mới nhất của mỗi thiết bị đầu cuối, đánh giá lúc " +
-                    util::formatVietnamese(e.evaluatedAt) + " (giờ Việt Nam)"
-              : "Each endpoint's latest report, evaluated at " + util::formatIso8601(e.evaluatedAt);
+                    util::formatIsoVietnam(e.evaluatedAt) + " (giờ Việt Nam, UTC+7)"
+              : "Each endpoint's latest report, evaluated at " +
+                    util::formatIsoVietnam(e.evaluatedAt) + " (Vietnam time, UTC+7)";
   }
   bool received = f.asOfBasis == AsOfBasis::Received;
   if (vi) {
     return std::string("Báo cáo mới nhất của mỗi thiết bị đầu cuối ") +
            (received ? "mà máy chủ thu thập nhận được" : "do tác tử thu thập") + " đến hết ngày " +
-           dateVi(*f.asOfDay) +
+           util::formatDate(*f.asOfDay) +
            " (23:59:59 giờ Việt Nam, UTC+7), đánh giá theo chính sách hiện hành vào thời điểm "
            "đó (tuổi mẫu nhận diện, bản vá và hạn báo cáo tính đến thời điểm đó); hệ thống "
            "thông tin và hồ sơ mô hình 4 lớp theo dữ liệu đang lưu, xét tại ngày đó";
@@ -211,7 +205,9 @@ std::string_view asOfBasisName(AsOfBasis basis) {
   return basis == AsOfBasis::Received ? "received" : "collected";
 }
 
-std::int64_t endOfVietnamDay(std::int64_t day) { return (day + 1) * 86400 - kVietnamOffset - 1; }
+std::int64_t endOfVietnamDay(std::int64_t day) {
+  return (day + 1) * util::kSecondsPerDay - util::kVietnamOffsetSeconds - 1;
+}
 
 std::string bilingual(std::string_view vi, std::string_view en) {
   return std::string(vi) + " / " + std::string(en);
@@ -315,7 +311,7 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
   out.evaluatedAt = generatedAt;
   if (f.asOfDay) {
     if (*f.asOfDay > util::vietnamDay(generatedAt)) {
-      throw ExportError("ngày " + dateVi(*f.asOfDay) + " còn ở tương lai / " +
+      throw ExportError("ngày " + util::formatDate(*f.asOfDay) + " còn ở tương lai / " +
                         util::formatDate(*f.asOfDay) + " is in the future");
     }
     out.evaluatedAt = std::min(endOfVietnamDay(*f.asOfDay), generatedAt);
@@ -427,8 +423,8 @@ std::vector<std::string> endpointHeader(const ComplianceExport& e) {
       bilingual("Mã tác tử", "Agent ID"),
       bilingual("Tên đơn vị", "Unit name"),
       bilingual("Hệ điều hành", "Operating system"),
-      bilingual("Báo cáo lần cuối", "Last report"),
-      bilingual("Thời điểm thu thập", "Collected at"),
+      bilingual("Báo cáo lần cuối (UTC+7)", "Last report (UTC+7)"),
+      bilingual("Thời điểm thu thập (UTC+7)", "Collected at (UTC+7)"),
       bilingual("Quá hạn báo cáo (tính là chưa đạt)", "Stale (counted as not compliant)")};
   for (const auto& f : e.facts) h.push_back(bilingual(f.vi, f.en) + " (" + f.name + ")");
   for (const auto& c : e.checks) {
@@ -439,9 +435,11 @@ std::vector<std::string> endpointHeader(const ComplianceExport& e) {
 
 std::vector<std::string> endpointCells(const ComplianceExport& e, const ExportEndpoint& r) {
   bool vi = e.filters.vietnamese;
+  // ISO 8601 in UTC+7 (the header names the zone): every spreadsheet locale reads the same
+  // date, where 06/12/2026 is 6 December in Vietnam and 12 June in a month-first locale.
   auto when = [vi](std::int64_t t) {
     if (t <= 0) return std::string(vi ? "không rõ" : "unknown");
-    return vi ? util::formatVietnamese(t) : util::formatIso8601(t);
+    return util::formatIsoVietnam(t);
   };
   std::vector<std::string> row = {r.unitCode,
                                   r.hostname,
@@ -456,49 +454,52 @@ std::vector<std::string> endpointCells(const ComplianceExport& e, const ExportEn
   return row;
 }
 
-std::vector<std::pair<std::string, std::string>> metadataLines(const ComplianceExport& e) {
+std::vector<MetadataLine> metadataLines(const ComplianceExport& e) {
   bool vi = e.filters.vietnamese;
   const auto& f = e.filters;
-  std::vector<std::pair<std::string, std::string>> lines;
-  lines.emplace_back(bilingual("Tài liệu", "Document"),
-                     vi ? "Danh sách tuân thủ an toàn thông tin" : "Security compliance list");
-  for (const auto& p : e.policies) {
-    lines.emplace_back(
-        bilingual("Chính sách (mã, phiên bản)", "Policy (id, version)"),
-        p.id + " v" + std::to_string(p.version) + " — " + (vi ? p.title.vi : p.title.en));
-  }
-  auto both = [](std::int64_t t) {
-    return util::formatIso8601(t) + " (" + util::formatVietnamese(t) + " UTC+7)";
+  std::vector<MetadataLine> lines;
+  auto line = [&](std::string label, std::string value) {
+    lines.push_back({std::move(label), std::move(value), std::nullopt, std::nullopt});
   };
-  lines.emplace_back(bilingual("Thời điểm xuất", "Generated at"), both(e.generatedAt));
-  lines.emplace_back(bilingual("Thời điểm đánh giá", "Evaluated at"), both(e.evaluatedAt));
+  line(bilingual("Tài liệu", "Document"),
+       vi ? "Danh sách tuân thủ an toàn thông tin" : "Security compliance list");
+  for (const auto& p : e.policies) {
+    line(bilingual("Chính sách (mã, phiên bản)", "Policy (id, version)"),
+         p.id + " v" + std::to_string(p.version) + " — " + (vi ? p.title.vi : p.title.en));
+  }
+  auto instant = [&](std::string label, std::int64_t t) {
+    lines.push_back({std::move(label), util::formatIsoVietnam(t), t, std::nullopt});
+  };
+  instant(bilingual("Thời điểm xuất (UTC+7)", "Generated at (UTC+7)"), e.generatedAt);
+  instant(bilingual("Thời điểm đánh giá (UTC+7)", "Evaluated at (UTC+7)"), e.evaluatedAt);
   std::string unit = vi ? "Tất cả đơn vị" : "All units";
   if (!f.unitCode.empty()) {
     std::string name = unitName(e, e.unitNameVi, e.unitNameEn);
     unit = f.unitCode + (name.empty() ? "" : " — " + name) +
            (vi ? " (gồm các đơn vị cấp dưới)" : " (with its subtree)");
   }
-  lines.emplace_back(bilingual("Phạm vi đơn vị", "Unit filter"), unit);
+  line(bilingual("Phạm vi đơn vị", "Unit filter"), unit);
   std::string units;
   for (const auto& u : e.units) units += (units.empty() ? "" : ", ") + u;
-  lines.emplace_back(bilingual("Các đơn vị trong phạm vi", "Units in scope"), units);
-  lines.emplace_back(bilingual("Số liệu tính đến ngày", "As of"),
-                     f.asOfDay ? dateVi(*f.asOfDay) + " (" + util::formatDate(*f.asOfDay) + ")"
-                               : (vi ? "hiện tại" : "now"));
-  lines.emplace_back(bilingual("Báo cáo được sử dụng", "Reports used"), selectionText(e, vi));
-  lines.emplace_back(bilingual("Quá hạn báo cáo sau", "Stale after"),
-                     duration(f.staleAfterSeconds, vi));
-  lines.emplace_back(bilingual("Ngôn ngữ", "Language"), vi ? "vi" : "en");
-  lines.emplace_back(bilingual("Số dòng (thiết bị đầu cuối)", "Rows (endpoints)"),
-                     std::to_string(e.endpoints.size()));
-  lines.emplace_back(bilingual("Dấu vân tay CA của máy chủ thu thập (SHA-256)",
-                               "Collector CA fingerprint (SHA-256)"),
-                     e.caFingerprint);
-  lines.emplace_back(
-      bilingual("Kiểm tra tính toàn vẹn", "Integrity check"),
-      vi ? "tệp kê khai có chữ ký TỆP.manifest.json; kiểm tra bằng: posture-collector export "
-           "verify TỆP"
-         : "signed manifest FILE.manifest.json; check with: posture-collector export verify FILE");
+  line(bilingual("Các đơn vị trong phạm vi", "Units in scope"), units);
+  if (f.asOfDay) {
+    lines.push_back({bilingual("Số liệu tính đến hết ngày", "As of the end of"),
+                     util::formatDate(*f.asOfDay), std::nullopt, *f.asOfDay});
+  } else {
+    line(bilingual("Số liệu tính đến hết ngày", "As of the end of"), vi ? "hiện tại" : "now");
+  }
+  line(bilingual("Báo cáo được sử dụng", "Reports used"), selectionText(e, vi));
+  line(bilingual("Quá hạn báo cáo sau", "Stale after"), duration(f.staleAfterSeconds, vi));
+  line(bilingual("Ngôn ngữ", "Language"), vi ? "vi" : "en");
+  line(bilingual("Số dòng (thiết bị đầu cuối)", "Rows (endpoints)"),
+       std::to_string(e.endpoints.size()));
+  line(bilingual("Dấu vân tay CA của máy chủ thu thập (SHA-256)",
+                 "Collector CA fingerprint (SHA-256)"),
+       e.caFingerprint);
+  line(bilingual("Kiểm tra tính toàn vẹn", "Integrity check"),
+       vi ? "tệp kê khai có chữ ký TỆP.manifest.json; kiểm tra bằng: posture-collector export "
+            "verify TỆP"
+          : "signed manifest FILE.manifest.json; check with: posture-collector export verify FILE");
   return lines;
 }
 
@@ -516,9 +517,11 @@ Json metadataJson(const ComplianceExport& e) {
   }
   meta.set("policies", std::move(policies));
   meta.set("generated_at", util::formatIso8601(e.generatedAt));
-  meta.set("generated_at_vi", util::formatVietnamese(e.generatedAt));
+  // The *_vi members: the same instant in Vietnam time, RFC 3339 with its +07:00 offset
+  // (before 2026-12 they were "dd/mm/yyyy hh:mm", which a month-first reader misreads).
+  meta.set("generated_at_vi", util::formatRfc3339Vietnam(e.generatedAt));
   meta.set("evaluated_at", util::formatIso8601(e.evaluatedAt));
-  meta.set("evaluated_at_vi", util::formatVietnamese(e.evaluatedAt));
+  meta.set("evaluated_at_vi", util::formatRfc3339Vietnam(e.evaluatedAt));
   Json filters = Json::object();
   filters.set("unit", f.unitCode.empty() ? Json() : Json(f.unitCode));
   filters.set("unit_name", f.unitCode.empty() ? Json() : localized(e.unitNameVi, e.unitNameEn));
@@ -527,7 +530,6 @@ Json metadataJson(const ComplianceExport& e) {
   for (const auto& u : e.units) units.push(u);
   filters.set("units", std::move(units));
   filters.set("as_of", f.asOfDay ? Json(util::formatDate(*f.asOfDay)) : Json());
-  filters.set("as_of_vi", f.asOfDay ? Json(dateVi(*f.asOfDay)) : Json());
   filters.set("as_of_basis", f.asOfDay ? Json(asOfBasisName(f.asOfBasis)) : Json());
   filters.set("stale_after_seconds", static_cast<long long>(f.staleAfterSeconds));
   filters.set("language", f.vietnamese ? "vi" : "en");
@@ -541,7 +543,7 @@ Json metadataJson(const ComplianceExport& e) {
 std::string renderCsv(const ComplianceExport& e, bool metadataBlock) {
   CsvWriter csv;
   if (metadataBlock) {
-    for (const auto& [label, value] : metadataLines(e)) csv.row({label, value});
+    for (const auto& l : metadataLines(e)) csv.row({l.label, l.value});
     csv.row({});
   }
   csv.row(endpointHeader(e));
@@ -636,7 +638,8 @@ std::string renderJson(const ComplianceExport& e) {
     j.set("agent_id", r.agentId);
     j.set("os", r.os);
     j.set("last_report", r.lastSeen > 0 ? Json(util::formatIso8601(r.lastSeen)) : Json());
-    j.set("last_report_vi", r.lastSeen > 0 ? Json(util::formatVietnamese(r.lastSeen)) : Json());
+    j.set("last_report_vi",
+          r.lastSeen > 0 ? Json(util::formatRfc3339Vietnam(r.lastSeen)) : Json());
     j.set("collected_at", r.collectedAt > 0 ? Json(util::formatIso8601(r.collectedAt)) : Json());
     j.set("stale", r.stale);
     j.set("report_readable", r.decoded);

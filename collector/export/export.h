@@ -154,9 +154,17 @@ std::string_view checkResultKey(policy::Tri result);               // "met", "no
 std::string_view targetStatusKey(policy::TargetStatus status);     // "met", "at-risk", ...
 std::string_view measureName(const policy::Target& target);
 std::string unitName(const ComplianceExport& e, const std::string& vi, const std::string& en);
-// The metadata as (bilingual label, value in the export's language) lines: the CSV
-// block and the XLSX "About" sheet.
-std::vector<std::pair<std::string, std::string>> metadataLines(const ComplianceExport& e);
+// One metadata line: a bilingual label and its value in the export's language. A time or a
+// day also keeps its number, so the XLSX "About" sheet writes it as a real date cell; the
+// CSV block writes `value` (ISO 8601, UTC+7 named in the label).
+struct MetadataLine {
+  std::string label;
+  std::string value;
+  std::optional<std::int64_t> instant;  // Unix seconds
+  std::optional<std::int64_t> day;      // days since the epoch (a Vietnam calendar day)
+};
+// The metadata lines: the CSV block and the XLSX "About" sheet.
+std::vector<MetadataLine> metadataLines(const ComplianceExport& e);
 // The metadata as JSON: the JSON export's "meta" and the manifest's "export".
 Json metadataJson(const ComplianceExport& e);
 

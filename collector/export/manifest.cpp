@@ -188,7 +188,6 @@ VerifyResult verifyExport(const fs::path& file, const fs::path& manifestPath,
   r.format = stringAt(m, "file", "format");
   if (const Json* meta = m.find("export")) {
     r.generatedAt = stringAt(*meta, "generated_at");
-    r.generatedAtVi = stringAt(*meta, "generated_at_vi");
     if (const Json* rows = meta->find("row_count"); rows && rows->isNumber()) {
       try {
         r.rowCount = rows->asInt();
@@ -330,8 +329,11 @@ std::string renderVerifyResult(const VerifyResult& r, const fs::path& file) {
     std::string pols;
     for (const auto& p : r.policies) pols += (pols.empty() ? "" : ", ") + p;
     out += "  Chính sách / Policies: " + (pols.empty() ? "-" : pols) + "\n";
+    // From generated_at (RFC 3339, UTC) alone: before 2026-12 generated_at_vi was written
+    // "dd/mm/yyyy hh:mm", which is not repeated here.
+    auto at = util::parseRfc3339(r.generatedAt);
     out += "  Thời điểm xuất / Generated at: " + r.generatedAt +
-           (r.generatedAtVi.empty() ? "" : " (" + r.generatedAtVi + " UTC+7)") + "\n";
+           (at ? " (" + util::formatRfc3339Vietnam(*at) + ")" : std::string()) + "\n";
     out +=
         "  Đơn vị / Unit: " + (r.unitFilter.empty() ? std::string("tất cả / all") : r.unitFilter) +
         "; số liệu đến ngày / as of: " + (r.asOf.empty() ? std::string("hiện tại / now") : r.asOf) +

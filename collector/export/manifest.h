@@ -60,7 +60,7 @@ struct VerifyResult {
   bool fileAltered = false;         // size or SHA-256 differ, or the file cannot be read
   std::vector<VerifyCheck> checks;
   // From the manifest (when readable), for the report.
-  std::string fileName, format, generatedAt, generatedAtVi, caFingerprint, signerSubject;
+  std::string fileName, format, generatedAt, caFingerprint, signerSubject;
   std::int64_t rowCount = -1;
   std::vector<std::string> policies;  // "id vN"
   std::string unitFilter, asOf;

@@ -16,7 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr std::size_t kMaxCellBytes = 32767;  // Excel's limit per cell
-constexpr std::int64_t kVietnamOffset = 7 * 3600;
 
 void check(lxw_error err, const char* what) {
   if (err != LXW_NO_ERROR) {
@@ -34,13 +33,13 @@ std::string cell(const std::string& s) {
 
 lxw_datetime vietnamTime(std::int64_t unix) {
   std::tm tm{};
-  util::utcTime(static_cast<std::time_t>(unix + kVietnamOffset), tm);
+  util::utcTime(static_cast<std::time_t>(unix + util::kVietnamOffsetSeconds), tm);
   return lxw_datetime{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                       tm.tm_hour,        tm.tm_min,     static_cast<double>(tm.tm_sec)};
 }
 
 lxw_datetime dayDate(std::int64_t day) {
-  lxw_datetime d = vietnamTime(day * 86400 - kVietnamOffset);
+  lxw_datetime d = vietnamTime(day * util::kSecondsPerDay - util::kVietnamOffsetSeconds);
   d.hour = d.min = 0;
   d.sec = 0;
   return d;
@@ -76,6 +75,8 @@ struct Formats {
   lxw_format* wrap;
   lxw_format* dateTime;
   lxw_format* date;
+  lxw_format* dateTimeLeft;  // the About sheet's values column, aligned like its text
+  lxw_format* dateLeft;
   lxw_format* percent;
   lxw_format* met;
   lxw_format* notMet;
@@ -103,6 +104,12 @@ Formats makeFormats(lxw_workbook* wb) {
   format_set_align(f.dateTime, LXW_ALIGN_VERTICAL_TOP);
   f.date = workbook_add_format(wb);
   format_set_num_format(f.date, "dd/mm/yyyy");
+  f.dateTimeLeft = workbook_add_format(wb);
+  format_set_num_format(f.dateTimeLeft, "dd/mm/yyyy hh:mm:ss");
+  format_set_align(f.dateTimeLeft, LXW_ALIGN_LEFT);
+  f.dateLeft = workbook_add_format(wb);
+  format_set_num_format(f.dateLeft, "dd/mm/yyyy");
+  format_set_align(f.dateLeft, LXW_ALIGN_LEFT);
   f.percent = workbook_add_format(wb);
   format_set_num_format(f.percent, "0.0%");
   f.met = workbook_add_format(wb);
@@ -155,10 +162,17 @@ void aboutSheet(lxw_workbook* wb, const ComplianceExport& e, const Formats& f) {
   lxw_row_t row = 2;
   text(ws, row, 0, bilingual("Mục", "Item"), f.header);
   text(ws, row, 1, bilingual("Giá trị", "Value"), f.header);
-  for (const auto& [label, value] : metadataLines(e)) {
+  for (const auto& l : metadataLines(e)) {
     ++row;
-    text(ws, row, 0, label, f.bold);
-    text(ws, row, 1, value, f.wrap);
+    text(ws, row, 0, l.label, f.bold);
+    if (l.instant) {
+      when(ws, row, 1, *l.instant, f.dateTimeLeft, e.filters.vietnamese);
+    } else if (l.day) {
+      lxw_datetime d = dayDate(*l.day);
+      check(worksheet_write_datetime(ws, row, 1, &d, f.dateLeft), "write a date cell");
+    } else {
+      text(ws, row, 1, l.value, f.wrap);
+    }
   }
 }
 
@@ -179,7 +193,7 @@ void targetSheet(lxw_workbook* wb, std::size_t index, const ExportTarget& t,
                             : bilingual("Tỷ lệ đơn vị đạt mô hình 4 lớp",
                                         "Share of units keeping the four-layer model");
   text(ws, 3, 1, measure + " (" + t.measure + ")", nullptr);
-  text(ws, 4, 0, bilingual("Thời điểm đánh giá", "Evaluated at"), f.bold);
+  text(ws, 4, 0, bilingual("Thời điểm đánh giá (UTC+7)", "Evaluated at (UTC+7)"), f.bold);
   when(ws, 4, 1, e.evaluatedAt, f.dateTime, vi);
 
   const lxw_row_t head = 6;
@@ -232,9 +246,6 @@ void endpointsSheet(lxw_workbook* wb, const ComplianceExport& e, const Formats& 
   if (header.size() > LXW_COL_MAX || e.endpoints.size() + 1 > LXW_ROW_MAX) {
     throw std::runtime_error("XLSX: the list is larger than one Excel sheet");
   }
-  // The two time columns say which clock they show.
-  header[5] += " (UTC+7)";
-  header[6] += " (UTC+7)";
   for (std::size_t c = 0; c < header.size(); ++c) {
     text(ws, 0, static_cast<lxw_col_t>(c), header[c], f.header);
   }

@@ -95,7 +95,7 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
                                   "the enrolment token expired at " +
                                       util::formatIso8601(token.expiresAt),
                                   "mã đăng ký đã hết hạn lúc " +
-                                      util::formatVietnamese(token.expiresAt));
+                                      util::formatRfc3339Vietnam(token.expiresAt));
         return;
       case TokenCheck::Revoked:
         *response = errorResponse(401, "token_revoked", "the enrolment token was revoked",

@@ -23,8 +23,8 @@ std::string pct(double v) {
 std::string renderStatus(const FleetEvaluation& fleet,
                          const std::map<std::string, std::int64_t>& openAlerts, bool vi) {
   std::string out;
-  out += vi ? "Tình trạng tuân thủ lúc " + util::formatVietnamese(fleet.now) + " (giờ Việt Nam)\n"
-            : "Compliance status at " + util::formatIso8601(fleet.now) + "\n";
+  out += vi ? "Tình trạng tuân thủ lúc " + util::formatIsoVietnam(fleet.now) + " (giờ Việt Nam, UTC+7)\n"
+            : "Compliance status at " + util::formatIsoVietnam(fleet.now) + " (Vietnam time, UTC+7)\n";
   out += (vi ? "Thiết bị đầu cuối: " : "Endpoints: ") + std::to_string(fleet.endpoints.size()) +
          (vi ? " trong " : " in ") + std::to_string(fleet.units.size()) +
          (vi ? " đơn vị\n" : " units\n");
@@ -68,8 +68,8 @@ std::string renderStatus(const FleetEvaluation& fleet,
 std::string renderModelStatus(const FleetModel& model, std::int64_t now,
                               const std::map<std::string, std::int64_t>& openAlerts, bool vi) {
   std::string out;
-  out += vi ? "Tình trạng tuân thủ lúc " + util::formatVietnamese(now) + " (giờ Việt Nam)\n"
-            : "Compliance status at " + util::formatIso8601(now) + "\n";
+  out += vi ? "Tình trạng tuân thủ lúc " + util::formatIsoVietnam(now) + " (giờ Việt Nam, UTC+7)\n"
+            : "Compliance status at " + util::formatIsoVietnam(now) + " (Vietnam time, UTC+7)\n";
   auto units = model.units();
   out += (vi ? "Thiết bị đầu cuối: " : "Endpoints: ") + std::to_string(model.endpointCount()) +
          (vi ? " trong " : " in ") + std::to_string(units.size()) + (vi ? " đơn vị" : " units") +

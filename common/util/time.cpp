@@ -6,8 +6,15 @@
 
 namespace posture::util {
 namespace {
-constexpr std::int64_t kVietnamOffset = 7 * 3600;
+std::string formatUtcFields(std::int64_t unixSeconds, const char* pattern) {
+  std::time_t t = static_cast<std::time_t>(unixSeconds);
+  std::tm tm{};
+  utcTime(t, tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, pattern, &tm);
+  return buf;
 }
+}  // namespace
 
 void utcTime(std::time_t t, std::tm& out) {
 #ifdef _WIN32
@@ -22,21 +29,50 @@ std::int64_t unixNow() {
 }
 
 std::string formatIso8601(std::int64_t unixSeconds) {
-  std::time_t t = static_cast<std::time_t>(unixSeconds);
-  std::tm tm{};
-  utcTime(t, tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return formatUtcFields(unixSeconds, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-std::string formatVietnamese(std::int64_t unixSeconds) {
-  std::time_t t = static_cast<std::time_t>(unixSeconds + kVietnamOffset);
-  std::tm tm{};
-  utcTime(t, tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%d/%m/%Y %H:%M", &tm);
-  return buf;
+std::string formatIsoVietnam(std::int64_t unixSeconds) {
+  return formatUtcFields(unixSeconds + kVietnamOffsetSeconds, "%Y-%m-%d %H:%M:%S");
+}
+
+std::string formatRfc3339Vietnam(std::int64_t unixSeconds) {
+  return formatUtcFields(unixSeconds + kVietnamOffsetSeconds, "%Y-%m-%dT%H:%M:%S+07:00");
+}
+
+std::optional<std::int64_t> parseRfc3339(std::string_view s) {
+  // YYYY-MM-DD[T ]HH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+  if (s.size() < 20) return std::nullopt;
+  auto day = parseDate(s.substr(0, 10));
+  if (!day || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')) return std::nullopt;
+  auto two = [&](std::size_t at) -> int {
+    if (at + 2 > s.size() || !std::isdigit(static_cast<unsigned char>(s[at])) ||
+        !std::isdigit(static_cast<unsigned char>(s[at + 1])))
+      return -1;
+    return (s[at] - '0') * 10 + (s[at + 1] - '0');
+  };
+  int h = two(11), mi = two(14), se = two(17);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  std::size_t at = 19;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    std::size_t digits = at;
+    while (at < s.size() && std::isdigit(static_cast<unsigned char>(s[at]))) ++at;
+    if (at == digits) return std::nullopt;
+  }
+  std::int64_t offset = 0;
+  std::string_view zone = s.substr(at);
+  if (zone == "Z" || zone == "z") {
+    offset = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int oh = two(at + 1), om = two(at + 4);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    offset = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  return *day * kSecondsPerDay + h * 3600 + mi * 60 + se - offset;
 }
 
 std::optional<std::int64_t> parseDate(std::string_view text) {
@@ -58,8 +94,8 @@ std::optional<std::int64_t> parseDate(std::string_view text) {
 }
 
 std::int64_t vietnamDay(std::int64_t unixSeconds) {
-  std::int64_t s = unixSeconds + kVietnamOffset;
-  return s >= 0 ? s / 86400 : (s - 86399) / 86400;
+  std::int64_t s = unixSeconds + kVietnamOffsetSeconds;
+  return s >= 0 ? s / kSecondsPerDay : (s - (kSecondsPerDay - 1)) / kSecondsPerDay;
 }
 
 std::string formatDate(std::int64_t daysSinceEpoch) {

@@ -148,3 +148,39 @@ TEST_CASE("export refuses bad options before writing anything") {
   CHECK(v.exitCode == 2);
   CHECK(v.err.find("give exactly one FILE") != std::string::npos);
 }
+
+TEST_CASE("exports written before the ISO 8601 dates still verify, and a changed byte is caught") {
+  // Written by the collector of commit b6c755c ("05/11/2026 09:10" in the CSV and in
+  // generated_at_vi); see data/before-iso-dates/README.md.
+  const fs::path dir = fs::path(POSTURE_SOURCE_DIR) / "tests/collector/export/data/before-iso-dates";
+  const std::string ca = "76dfdbc6a7438906e6c1dbdb205de3947216be8cd9960f8109b502e54bd6f06f";
+  test::TempDir tmp("posture-old-export-");
+  for (std::string name : {"danh-sach-2026-11-05.csv", "danh-sach-2026-11-05.json"}) {
+    CAPTURE(name);
+    fs::path file = dir / name;
+    REQUIRE(fs::exists(file));
+    auto v = runCollector({"export", "verify", file.string(), "--ca-fingerprint", ca});
+    INFO(v.out);
+    CHECK(v.exitCode == 0);
+    CHECK(v.out.find("VERDICT: VALID") != std::string::npos);
+    // The time is shown from generated_at, in both zones, whatever the old *_vi said.
+    CHECK(v.out.find("Generated at: 2026-11-05T02:10:00Z (2026-11-05T09:10:00+07:00)") !=
+          std::string::npos);
+
+    fs::path copy = tmp.path() / name;
+    fs::copy_file(file, copy);
+    fs::path manifest = file;
+    manifest += ".manifest.json";
+    fs::path manifestCopy = copy;
+    manifestCopy += ".manifest.json";
+    fs::copy_file(manifest, manifestCopy);
+    std::string bytes = *util::readFile(copy);
+    auto at = bytes.find("05/11/2026");
+    REQUIRE(at != std::string::npos);
+    bytes[at + 1] = '6';  // 06/11: one day later
+    util::writeFileAtomic(copy, bytes);
+    auto altered = runCollector({"export", "verify", copy.string(), "--ca-fingerprint", ca});
+    CHECK(altered.exitCode == 1);
+    CHECK(altered.out.find("VERDICT: INVALID — the file was altered") != std::string::npos);
+  }
+}

@@ -90,6 +90,21 @@ class ExportFixture {
   std::unique_ptr<db::Connection> db;
 };
 
+// A Vietnam wall-clock time (UTC+7) as Unix seconds: "2026-12-06", 12, 36, 5.
+inline std::int64_t vietnamTime(const std::string& day, int h, int m, int s) {
+  return *util::parseDate(day) * util::kSecondsPerDay + h * 3600 + m * 60 + s -
+         util::kVietnamOffsetSeconds;
+}
+
+// Fixed instants for the date round trips, so that an ambiguous day/month order cannot pass
+// by luck: a day of 12 or less (6 December: 12 June to a month-first reader), a month's
+// last second (day above 12), and the first seconds of a year in Vietnam, when UTC is
+// still in the year before.
+inline const std::int64_t kPinnedNow = vietnamTime("2026-12-06", 12, 36, 5);
+inline const std::int64_t kDayTwelveOrLess = vietnamTime("2026-12-03", 9, 7, 5);
+inline const std::int64_t kMonthEnd = vietnamTime("2026-11-30", 23, 59, 59);
+inline const std::int64_t kNewYear = vietnamTime("2026-01-01", 0, 0, 5);
+
 // Noon (Vietnam time) of the day `daysAgo` days before today.
 inline std::int64_t noonDaysAgo(int daysAgo) {
   std::int64_t today = util::vietnamDay(util::unixNow());

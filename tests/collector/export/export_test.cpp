@@ -136,7 +136,7 @@ TEST_CASE("as of a past day: each endpoint's latest report received by the end o
   f.asOfDay = today - 3;
   auto e = build(fx, f);
   CHECK(e.evaluatedAt == endOfVietnamDay(today - 3));
-  CHECK(util::formatVietnamese(e.evaluatedAt).ends_with(" 23:59"));
+  CHECK(util::formatIsoVietnam(e.evaluatedAt).ends_with(" 23:59:59"));
   // Only a1 had reported by then, with its first report: protected, its old name.
   REQUIRE(e.endpoints.size() == 1);
   CHECK(e.endpoints[0].agentId == "a1");
@@ -157,6 +157,13 @@ TEST_CASE("as of a past day: each endpoint's latest report received by the end o
   auto meta = metadataJson(e);
   CHECK(meta.at("filters").at("as_of").asString() == util::formatDate(today - 3));
   CHECK(meta.at("filters").at("as_of_basis").asString() == "received");
+  auto lines = metadataLines(e);
+  auto asOf = std::find_if(lines.begin(), lines.end(), [](const MetadataLine& l) {
+    return l.label == "Số liệu tính đến hết ngày / As of the end of";
+  });
+  REQUIRE(asOf != lines.end());
+  CHECK(asOf->value == util::formatDate(today - 3));
+  CHECK(asOf->day == today - 3);
   CHECK(meta.at("selection")
             .at("en")
             .asString()
@@ -186,7 +193,10 @@ TEST_CASE("the metadata names policies, times, filters, row count and the CA") {
   CHECK(meta.at("policies").items()[0].at("id").asString() == "binh-son-2022");
   CHECK(meta.at("policies").items()[0].at("version").asInt() == 2);
   CHECK(meta.at("generated_at").asString() == util::formatIso8601(now));
-  CHECK(meta.at("generated_at_vi").asString() == util::formatVietnamese(now));
+  // Vietnam time in RFC 3339 with its offset, never "dd/mm/yyyy".
+  CHECK(meta.at("generated_at_vi").asString() == util::formatRfc3339Vietnam(now));
+  CHECK(util::parseRfc3339(meta.at("generated_at_vi").asString()) == now);
+  CHECK(meta.at("filters").find("as_of_vi") == nullptr);
   CHECK(meta.at("filters").at("unit").asString() == "BS-TC");
   CHECK(meta.at("filters").at("unit_name").at("vi").asString() == test::kTrickyUnitName);
   CHECK(meta.at("filters").at("subtree").asBool());
@@ -199,12 +209,11 @@ TEST_CASE("the metadata names policies, times, filters, row count and the CA") {
   auto lines = metadataLines(build(fx, f, now));
   auto has = [&](const std::string& label, const std::string& value) {
     return std::any_of(lines.begin(), lines.end(), [&](auto& l) {
-      return l.first == label && l.second.find(value) != std::string::npos;
+      return l.label == label && l.value.find(value) != std::string::npos;
     });
   };
   CHECK(has("Chính sách (mã, phiên bản) / Policy (id, version)", "binh-son-2022 v2"));
-  CHECK(has("Thời điểm xuất / Generated at", util::formatIso8601(now)));
-  CHECK(has("Thời điểm xuất / Generated at", util::formatVietnamese(now)));
+  CHECK(has("Thời điểm xuất (UTC+7) / Generated at (UTC+7)", util::formatIsoVietnam(now)));
   CHECK(has("Phạm vi đơn vị / Unit filter", "BS-TC"));
   CHECK(has("Quá hạn báo cáo sau / Stale after", "3 days"));
   CHECK(has("Số dòng (thiết bị đầu cuối) / Rows (endpoints)", "2"));

@@ -56,6 +56,45 @@ class XlsxReader {
     throw std::runtime_error("no sheet " + sheet);
   }
 
+  // The number format code of each styled cell, by (row, column): "dd/mm/yyyy hh:mm" for
+  // a date cell libxlsxwriter wrote; built-in formats as "builtin:N" (14-22 are dates).
+  std::map<std::pair<int, int>, std::string> numberFormats(const std::string& sheet) const {
+    std::map<int, std::string> codes;
+    std::vector<int> xfs;
+    if (files_.count("xl/styles.xml")) {
+      std::string st = entry("xl/styles.xml");
+      for (std::size_t at = 0; (at = st.find("<numFmt ", at)) != std::string::npos; ++at) {
+        std::string tag = st.substr(at, st.find('>', at) - at);
+        codes[std::stoi(attribute(tag, "numFmtId"))] = unescape(attribute(tag, "formatCode"));
+      }
+      std::size_t begin = st.find("<cellXfs"), end = st.find("</cellXfs>");
+      for (std::size_t at = begin; begin != std::string::npos &&
+                                   (at = st.find("<xf ", at)) != std::string::npos && at < end;
+           ++at) {
+        std::string tag = st.substr(at, st.find('>', at) - at);
+        std::string id = attribute(tag, "numFmtId");
+        xfs.push_back(id.empty() ? 0 : std::stoi(id));
+      }
+    }
+    std::map<std::pair<int, int>, std::string> out;
+    for (const auto& [name, path] : sheets_) {
+      if (name != sheet) continue;
+      std::string xml = entry(path);
+      for (std::size_t at = 0; (at = xml.find("<c ", at)) != std::string::npos; ++at) {
+        std::string tag = xml.substr(at, xml.find('>', at) - at);
+        std::string style = attribute(tag, "s");
+        if (style.empty()) continue;
+        std::size_t xf = std::stoul(style);
+        if (xf >= xfs.size()) continue;
+        int id = xfs[xf];
+        out[reference(attribute(tag, "r"))] =
+            codes.count(id) ? codes[id] : "builtin:" + std::to_string(id);
+      }
+      return out;
+    }
+    throw std::runtime_error("no sheet " + sheet);
+  }
+
   // A sheet as rows of text (missing cells empty, up to the last non-empty cell).
   std::vector<std::vector<std::string>> rows(const std::string& sheet) const {
     std::vector<std::vector<std::string>> out;
@@ -154,6 +193,14 @@ class XlsxReader {
     }
   }
 
+  // "B7" -> (6, 1)
+  static std::pair<int, int> reference(const std::string& ref) {
+    int col = 0;
+    std::size_t i = 0;
+    while (i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z') col = col * 26 + (ref[i++] - 'A' + 1);
+    return {std::stoi(ref.substr(i)) - 1, col - 1};
+  }
+
   static std::string attribute(const std::string& tag, const std::string& name) {
     std::string key = " " + name + "=\"";
     std::size_t at = tag.find(key);
@@ -197,13 +244,7 @@ class XlsxReader {
     for (std::size_t at = 0; (at = xml.find("<c ", at)) != std::string::npos;) {
       std::size_t tagEnd = xml.find('>', at);
       std::string tag = xml.substr(at, tagEnd - at);
-      std::string ref = attribute(tag, "r");
-      int col = 0;
-      std::size_t i = 0;
-      while (i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z')
-        col = col * 26 + (ref[i++] - 'A' + 1);
-      int row = std::stoi(ref.substr(i)) - 1;
-      --col;
+      auto [row, col] = reference(attribute(tag, "r"));
       if (xml[tagEnd - 1] == '/') {  // an empty, formatted cell
         at = tagEnd;
         continue;

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "collector/export/export.h"
@@ -16,14 +17,22 @@ using namespace posture;
 using namespace posture::collector;
 
 namespace {
+// On a pinned clock (6 December 2026), with report times whose day is 12 or less, a
+// month's end and a year's first seconds.
 ComplianceExport sample(test::ExportFixture& fx, ExportFilters f = {}) {
-  fx.report("a1", "BS-TC", test::kTrickyHostname, 1, test::noonDaysAgo(1), false);
-  fx.report("a2", "BS-TC", "pc-02", 1, test::noonDaysAgo(1), true);
-  fx.report("a3", "DC", "pc-03", 1, test::noonDaysAgo(1), true);
+  fx.report("a1", "BS-TC", test::kTrickyHostname, 1, test::kDayTwelveOrLess, false,
+            test::kDayTwelveOrLess - 65);
+  fx.report("a2", "BS-TC", "pc-02", 1, test::kMonthEnd, true);
+  fx.report("a3", "DC", "pc-03", 1, test::kNewYear, true);
   auto policies = std::make_shared<const std::vector<policy::Policy>>(
       std::vector<policy::Policy>{policy::loadPolicyFile(std::filesystem::path(POSTURE_SOURCE_DIR) /
                                                          "policies/binh-son-2022.yaml")});
-  return buildComplianceExport(*fx.db, policies, f, fx.identity.caFingerprint, util::unixNow());
+  return buildComplianceExport(*fx.db, policies, f, fx.identity.caFingerprint, test::kPinnedNow);
+}
+
+// The spreadsheet serial of a Unix time shown in Vietnam time (days since 1899-12-30).
+double serialOf(std::int64_t unix) {
+  return static_cast<double>(unix + util::kVietnamOffsetSeconds) / util::kSecondsPerDay + 25569.0;
 }
 
 std::string cellAt(const std::map<std::pair<int, int>, std::string>& cells, int r, int c) {
@@ -48,16 +57,29 @@ TEST_CASE("XLSX: About, one sheet per target, endpoints; bilingual; tricky text 
     CHECK(names[i + 1].size() <= 31);
   }
 
-  // About: every metadata line, label and value.
+  // About: every metadata line, label and value; times are real date cells.
   auto about = book.rows(kXlsxAboutSheet);
+  auto aboutFormats = book.numberFormats(kXlsxAboutSheet);
   auto lines = metadataLines(e);
-  for (const auto& [label, value] : lines) {
-    CAPTURE(label);
-    bool found = std::any_of(about.begin(), about.end(), [&](const auto& r) {
-      return r.size() >= 2 && r[0] == label && r[1] == value;
-    });
-    CHECK(found);
+  int timeLines = 0;
+  for (const auto& l : lines) {
+    CAPTURE(l.label);
+    auto r = std::find_if(about.begin(), about.end(),
+                          [&](const auto& r) { return r.size() >= 2 && r[0] == l.label; });
+    REQUIRE(r != about.end());
+    if (l.instant) {
+      ++timeLines;
+      CHECK(std::stod((*r)[1]) == doctest::Approx(serialOf(*l.instant)).epsilon(1e-12));
+      CHECK(aboutFormats[{static_cast<int>(r - about.begin()), 1}] == "dd/mm/yyyy hh:mm:ss");
+    } else {
+      CHECK((*r)[1] == l.value);
+    }
   }
+  CHECK(timeLines == 2);  // generated at, evaluated at
+  CHECK(std::any_of(lines.begin(), lines.end(), [](const MetadataLine& l) {
+    return l.label == "Thời điểm xuất (UTC+7) / Generated at (UTC+7)" &&
+           l.value == "2026-12-06 12:36:05";
+  }));
   bool policyLine = std::any_of(about.begin(), about.end(), [](const auto& r) {
     return r.size() >= 2 && r[1].starts_with("binh-son-2022 v2");
   });
@@ -89,14 +111,14 @@ TEST_CASE("XLSX: About, one sheet per target, endpoints; bilingual; tricky text 
   CHECK(std::stod(cellAt(cells, tcRow, 4)) == doctest::Approx(0.5));  // 50 %, a percent cell
   CHECK(std::stod(cellAt(cells, tcRow, 5)) == doctest::Approx(1.0));  // milestone 100 %
 
-  // Endpoints: the CSV header (with the time zone on the time columns), tricky text.
+  // Endpoints: the CSV header (the time columns name their zone), tricky text.
   auto ep = book.rows(kXlsxEndpointsSheet);
   auto header = endpointHeader(e);
   REQUIRE(ep.size() == e.endpoints.size() + 1);
   REQUIRE(ep[0].size() == header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    CHECK(ep[0][c] == (c == 5 || c == 6 ? header[c] + " (UTC+7)" : header[c]));
-  }
+  CHECK(ep[0] == header);
+  CHECK(header[5] == "Báo cáo lần cuối (UTC+7) / Last report (UTC+7)");
+  CHECK(header[6] == "Thời điểm thu thập (UTC+7) / Collected at (UTC+7)");
   auto a1 =
       std::find_if(ep.begin(), ep.end(), [](auto& r) { return r.size() > 2 && r[2] == "a1"; });
   REQUIRE(a1 != ep.end());
@@ -104,10 +126,25 @@ TEST_CASE("XLSX: About, one sheet per target, endpoints; bilingual; tricky text 
   CHECK((*a1)[3] == test::kTrickyUnitName);
   std::size_t check = 8 + e.facts.size();
   CHECK((*a1)[check] == "Chưa đạt");
-  // Times are date cells (days since 1899-12-30), in Vietnam time.
-  double serial = std::stod((*a1)[5]);
-  CHECK(serial ==
-        doctest::Approx((test::noonDaysAgo(1) + 7 * 3600) / 86400.0 + 25569.0).epsilon(1e-9));
+  // Times are real date cells (days since 1899-12-30) in Vietnam time, shown dd/mm/yyyy hh:mm,
+  // so a spreadsheet sorts and filters them as dates.
+  auto formats = book.numberFormats(kXlsxEndpointsSheet);
+  for (const auto& [agent, received] :
+       std::vector<std::pair<std::string, std::int64_t>>{{"a1", test::kDayTwelveOrLess},
+                                                         {"a2", test::kMonthEnd},
+                                                         {"a3", test::kNewYear}}) {
+    CAPTURE(agent);
+    auto row =
+        std::find_if(ep.begin(), ep.end(), [&](auto& r) { return r.size() > 2 && r[2] == agent; });
+    REQUIRE(row != ep.end());
+    int r = static_cast<int>(row - ep.begin());
+    CHECK(std::stod((*row)[5]) == doctest::Approx(serialOf(received)).epsilon(1e-12));
+    CHECK(formats[{r, 5}] == "dd/mm/yyyy hh:mm");
+    CHECK(formats[{r, 6}] == "dd/mm/yyyy hh:mm");
+  }
+  CHECK(std::stod((*a1)[6]) == doctest::Approx(serialOf(test::kDayTwelveOrLess - 65)).epsilon(1e-12));
+  // 3 December is day 46359 (3.0 < fraction), never 12 March (46093).
+  CHECK(std::floor(std::stod((*a1)[5])) == 46359);
 }
 
 TEST_CASE("XLSX: the unit filter shows in About and leaves other units out") {

@@ -14,12 +14,42 @@ TEST_CASE("parseDate accepts real dates and rejects impossible ones") {
   CHECK_FALSE(parseDate("abcd-ef-gh").has_value());
 }
 
-TEST_CASE("dates format in ISO and Vietnamese order") {
+TEST_CASE("times format in ISO 8601: UTC, and Vietnam time with or without its offset") {
   CHECK(formatDate(19722) == "2023-12-31");
   CHECK(formatIso8601(0) == "1970-01-01T00:00:00Z");
-  // 17:30 UTC is 00:30 the next day in Vietnam (UTC+7).
-  CHECK(formatVietnamese(1703957400 + 0) == "31/12/2023 00:30");
+  // 17:30 UTC is 00:30 the next day, and the next year, in Vietnam (UTC+7).
+  CHECK(formatIsoVietnam(1703957400) == "2023-12-31 00:30:00");
+  CHECK(formatRfc3339Vietnam(1703957400) == "2023-12-31T00:30:00+07:00");
+  CHECK(formatIsoVietnam(1704041999) == "2023-12-31 23:59:59");
+  CHECK(formatIsoVietnam(1704042000) == "2024-01-01 00:00:00");
+  CHECK(vietnamDay(1704041999) == 19722);
+  CHECK(vietnamDay(1704042000) == 19723);
   CHECK(vietnamDay(1703957400) == 19722);
+  // A day of 12 or less: the day comes after the month, never before it.
+  CHECK(formatIsoVietnam(1796535365) == "2026-12-06 12:36:05");
+  CHECK(formatRfc3339Vietnam(1796535365) == "2026-12-06T12:36:05+07:00");
+  // Before the epoch, Vietnam's midnight still splits the day.
+  CHECK(vietnamDay(-7 * 3600) == 0);
+  CHECK(vietnamDay(-7 * 3600 - 1) == -1);
+}
+
+TEST_CASE("RFC 3339 reads back what the writers write, with any offset") {
+  for (std::int64_t t : {std::int64_t{0}, std::int64_t{1703957400}, std::int64_t{1796535365},
+                         std::int64_t{4102444799}}) {
+    CAPTURE(t);
+    CHECK(parseRfc3339(formatIso8601(t)) == t);
+    CHECK(parseRfc3339(formatRfc3339Vietnam(t)) == t);
+  }
+  CHECK(parseRfc3339("2026-12-06 12:36:05+07:00") == 1796535365);
+  CHECK(parseRfc3339("2026-12-06T05:36:05.250Z") == 1796535365);
+  CHECK(parseRfc3339("2026-12-05T22:36:05-07:00") == 1796535365);
+  CHECK_FALSE(parseRfc3339("2026-12-06 12:36:05"));        // no zone: ambiguous
+  CHECK_FALSE(parseRfc3339("06/12/2026 12:36:05+07:00"));  // day first
+  CHECK_FALSE(parseRfc3339("2026-02-30T00:00:00Z"));
+  CHECK_FALSE(parseRfc3339("2026-12-06T24:00:00Z"));
+  CHECK_FALSE(parseRfc3339("2026-12-06T12:36:05+7:00"));
+  CHECK_FALSE(parseRfc3339("2026-12-06T12:36:05.Z"));
+  CHECK_FALSE(parseRfc3339(""));
 }
 
 TEST_CASE("HTTP dates (RFC 7231) are written and read back") {
