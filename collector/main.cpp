@@ -26,6 +26,7 @@
 #include "common/util/args.h"
 #include "common/util/files.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 
 namespace {
 using namespace posture;
@@ -539,11 +540,8 @@ int userSetRole(const std::vector<std::string>& argv) {
   return 0;
 }
 
-// Left-aligned in `width` characters (UTF-8 code points, so Vietnamese lines up too).
 std::string padded(const std::string& text, std::size_t width) {
-  std::size_t chars = 0;
-  for (char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return text + std::string(chars < width ? width - chars : 1, ' ');
+  return util::padRight(text, width);
 }
 
 int userList(const std::vector<std::string>& argv) {

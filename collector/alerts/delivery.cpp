@@ -34,6 +34,7 @@
 
 #include "common/log/log.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 
 namespace posture::collector {
 namespace asio = boost::asio;
@@ -50,66 +51,11 @@ constexpr std::chrono::milliseconds kNetworkTimeout{5000};
 constexpr std::chrono::milliseconds kShutdownGrace{2000};
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // …
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+using util::cutUtf8;
+using util::sanitizeUtf8;
 constexpr std::string_view kAppName = "posture-collector";
 
 // ---------------------------------------------------------------- text helpers
-
-// Valid UTF-8 out of anything: every invalid, overlong or surrogate sequence becomes U+FFFD.
-std::string sanitizeUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  std::size_t i = 0;
-  while (i < in.size()) {
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    }
-    bool ok = len > 0 && i + len <= in.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      auto cc = static_cast<unsigned char>(in[i + k]);
-      if ((cc & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (ok) {
-      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-          (cp >= 0xD800 && cp <= 0xDFFF)) {
-        ok = false;
-      }
-    }
-    if (ok) {
-      out.append(in.substr(i, len));
-      i += len;
-    } else {
-      out += kReplacement;
-      ++i;  // resynchronise on the next byte
-    }
-  }
-  return out;
-}
-
-// The longest prefix of valid UTF-8 text that is at most maxBytes long and ends on a
-// character boundary.
-std::string cutUtf8(const std::string& text, std::size_t maxBytes) {
-  if (text.size() <= maxBytes) return text;
-  std::size_t end = maxBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
 
 // RFC 5424 header fields: PRINTUSASCII (33..126), at most maxLen, NILVALUE when empty.
 std::string headerField(std::string_view in, std::size_t maxLen) {

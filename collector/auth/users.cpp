@@ -12,6 +12,7 @@
 #include "collector/audit/audit.h"
 #include "collector/auth/sessions.h"
 #include "common/util/json.h"
+#include "common/util/utf8.h"
 
 namespace posture::collector::auth {
 
@@ -29,26 +30,6 @@ std::string userJson(std::string_view name, Role role, std::optional<std::int64_
 
 std::string object(std::string_view name) { return "user:" + std::string(name); }
 
-// Code points of valid UTF-8, nullopt when invalid (overlong, surrogates, > U+10FFFF).
-std::optional<std::size_t> utf8Length(std::string_view s) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return std::nullopt;
-    std::uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-    for (std::size_t k = 1; k < n; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-    i += n;
-    ++count;
-  }
-  return count;
-}
 
 std::string lowerAscii(std::string_view s) {
   std::string out(s);
@@ -176,7 +157,7 @@ std::optional<std::string> checkPassword(std::string_view name, std::string_view
   if (password.size() > kMaxPasswordBytes) {
     return bilingual("mật khẩu dài quá 1024 byte", "the password is longer than 1024 bytes");
   }
-  auto chars = utf8Length(password);
+  auto chars = util::utf8Length(password);
   if (!chars) {
     return bilingual("mật khẩu không phải văn bản UTF-8 hợp lệ", "the password is not valid UTF-8 text");
   }

@@ -11,10 +11,12 @@
 #include "collector/export/json.h"
 #include "collector/policy/policy.h"
 #include "common/net/http_server.h"
+#include "common/util/utf8.h"  // validUtf8: the console checks text with the common rule
 
 namespace posture::collector::console {
 
 using Query = std::map<std::string, std::string>;
+using util::validUtf8;
 
 inline constexpr const char* kJson = "application/json; charset=utf-8";
 
@@ -27,7 +29,6 @@ net::Response badRequest(const std::string& parameter, const std::string& vi,
 // 404 not_found; `what` is bilingual ("thiết bị X / endpoint X").
 net::Response notFound(const std::string& what);
 
-bool validUtf8(std::string_view s);
 // A unit (or system) code: 1-64 letters, digits, '.', '_' or '-'.
 bool isUnitCode(const std::string& s);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/util/json.h"
+#include "common/util/utf8.h"
 
 namespace posture::collector {
 namespace {
@@ -14,44 +15,9 @@ constexpr int kMaxDepth = 64;
   throw JsonError(std::string("JSON value is not ") + wanted);
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 (overlong forms and surrogates are
-// invalid).
-std::size_t utf8Length(std::string_view s, std::size_t i) {
-  auto b = static_cast<unsigned char>(s[i]);
-  std::size_t len = b < 0x80           ? 1
-                    : (b >> 5) == 0x6  ? 2
-                    : (b >> 4) == 0xE  ? 3
-                    : (b >> 3) == 0x1E ? 4
-                                       : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  std::uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1Fu) : len == 3 ? (b & 0x0Fu) : (b & 0x07u);
-  for (std::size_t k = 1; k < len; ++k) {
-    auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3Fu);
-  }
-  bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 // The text with every invalid UTF-8 byte replaced by U+FFFD, so what is written always
 // parses back (and a signature over it verifies).
-std::string jsonText(std::string_view s) {
-  std::string clean;
-  clean.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    std::size_t len = utf8Length(s, i);
-    if (len == 0) {
-      clean += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      clean.append(s.substr(i, len));
-      i += len;
-    }
-  }
-  return util::jsonString(clean);
-}
+std::string jsonText(std::string_view s) { return util::jsonString(util::sanitizeUtf8(s)); }
 
 class Parser {
  public:
@@ -178,7 +144,7 @@ class Parser {
 
   // One UTF-8 sequence starting at i_, checked (no overlong forms, no surrogates).
   void utf8(std::string& out) {
-    std::size_t len = utf8Length(s_, i_);
+    std::size_t len = util::utf8SequenceLength(s_, i_);
     if (len == 0) error("invalid UTF-8");
     out.append(s_.substr(i_, len));
     i_ += len;

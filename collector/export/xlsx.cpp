@@ -10,6 +10,7 @@
 
 #include "common/util/files.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 
 namespace posture::collector {
 namespace fs = std::filesystem;
@@ -24,12 +25,7 @@ void check(lxw_error err, const char* what) {
 }
 
 // At most Excel's cell limit, cut on a UTF-8 boundary.
-std::string cell(const std::string& s) {
-  if (s.size() <= kMaxCellBytes) return s;
-  std::size_t n = kMaxCellBytes;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
+std::string cell(const std::string& s) { return util::cutUtf8(s, kMaxCellBytes); }
 
 lxw_datetime vietnamTime(std::int64_t unix) {
   std::tm tm{};

@@ -3,15 +3,11 @@
 #include <cstdio>
 
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 
 namespace posture::collector {
 namespace {
-// Pads by code points, not bytes, so Vietnamese columns line up.
-std::string pad(const std::string& s, std::size_t width) {
-  std::size_t cps = 0;
-  for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
-  return cps >= width ? s + " " : s + std::string(width - cps, ' ');
-}
+std::string pad(const std::string& s, std::size_t width) { return util::padRight(s, width); }
 
 std::string pct(double v) {
   char buf[32];
