@@ -1,7 +1,9 @@
 #include "collector/collector.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <optional>
 
 #include "collector/alerts/alerts.h"
 #include "collector/alerts/delivery.h"
@@ -32,6 +34,8 @@ fs::path defaultPolicyDir() {
   if (fs::is_directory("/etc/posture/policies")) return "/etc/posture/policies";
   return POSTURE_POLICY_DIR;
 }
+
+constexpr std::chrono::seconds kRebuildRetry{5};
 
 struct Collector::Impl {
   ServeOptions options;
@@ -71,29 +75,58 @@ struct Collector::Impl {
   // Writer thread only (ingest hooks): the live evaluation.
   std::unique_ptr<FleetModel> model;
   std::shared_ptr<const std::vector<policy::Policy>> modelPolicies;
-  std::chrono::steady_clock::time_point lastRebuild;
+  std::chrono::steady_clock::time_point lastRebuild, lastRebuildAttempt;
 
-  std::int64_t auditSeen = -1;  // newest audit_log id the model was built with
+  // The organization and agent changes the model and the registry were loaded with: the
+  // CLI and the console announce theirs in storage's change counters.
+  ChangeCounters changesSeen;
+  // When writing alert changes fails (a full disk, a busy database) the model is ahead of
+  // the alert table. The changes wait here, the latest per (rule, subject), and every tick
+  // writes them until it succeeds; a failed full evaluation is retried at the next tick.
+  std::map<std::pair<std::string, std::string>, std::optional<WantedAlert>> pendingAlerts;
+  bool alertsBehind = false;
   // Moves whenever the model's figures or the alerts it raised may have changed; read by
   // the console from other threads to know whether its cached overview is current.
   std::atomic<std::uint64_t> generation{1};
-
-  static std::int64_t newestAudit(db::Connection& db) {
-    // Alert actions and console accounts (logins, users) are audited too but change no
-    // input of the evaluation: a login must not rebuild the model of the whole fleet.
-    auto st = db.prepare(
-        "SELECT id FROM audit_log WHERE substr(action, 1, 6) <> 'alert.' "
-        "AND substr(action, 1, 5) <> 'user.' ORDER BY id DESC LIMIT 1");
-    return st.step() ? st.getInt(0) : 0;
-  }
 
   ModelOptions modelOptions(db::Connection& db) {
     ModelOptions m;
     m.staleAfterSeconds = options.staleAfterSeconds;
     m.org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
-    auditSeen = newestAudit(db);
+    changesSeen.organization = readChangeCounters(db).organization;
     return m;
   }
+
+  // Writes the model's alert changes, with any that failed before; on failure they stay
+  // queued for the next tick, so nothing raised or cleared is lost.
+  void writeAlerts(const char* what, AlertDelta delta, std::int64_t now, std::size_t endpoints) {
+    for (auto& w : delta.raise) {
+      auto key = std::make_pair(w.rule, w.subject);
+      pendingAlerts[key] = std::move(w);
+    }
+    for (auto& c : delta.clear) pendingAlerts[c] = std::nullopt;
+    flushAlerts(what, now, endpoints);
+  }
+
+  void flushAlerts(const char* what, std::int64_t now, std::size_t endpoints) {
+    if (pendingAlerts.empty()) return;
+    std::vector<WantedAlert> raise;
+    std::vector<std::pair<std::string, std::string>> clear;
+    for (const auto& [key, wanted] : pendingAlerts) {
+      if (wanted) raise.push_back(*wanted);
+      else clear.push_back(key);
+    }
+    try {
+      logChange(what, applyAlertDelta(db(), raise, clear, now), endpoints);
+      pendingAlerts.clear();
+    } catch (const std::exception& e) {
+      log::error("cannot write ", pendingAlerts.size(), " alert change(s) (", what,
+                 "); they are kept and written again at the next tick: ", e.what());
+    }
+  }
+
+  db::Connection* writer = nullptr;  // the writer's connection, set on its first call
+  db::Connection& db() { return *writer; }
 
   void logChange(const char* what, const AlertChange& change, std::size_t endpoints) {
     if (change.opened || change.reopened || change.resolved) {
@@ -104,14 +137,19 @@ struct Collector::Impl {
 
   void rebuild(db::Connection& db) {
     auto start = std::chrono::steady_clock::now();
+    lastRebuildAttempt = start;
     modelPolicies = currentPolicies();
     model = std::make_unique<FleetModel>(modelPolicies, modelOptions(db));
     std::int64_t now = util::unixNow();
     RebuildOptions how;
     how.threads = 0;  // every core: the writer waits for this
     auto wanted = model->rebuild(loadEndpoints(db), now, how);
-    auto change = syncAlertSet(db, wanted, now);
     ++generation;
+    // A failure here leaves alertsBehind set, and the caller's next tick tries again. The
+    // full set replaces whatever was queued.
+    auto change = syncAlertSet(db, wanted, now);
+    alertsBehind = false;
+    pendingAlerts.clear();
     recordHistory(db, *model, now);
     lastRebuild = start;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -122,30 +160,50 @@ struct Collector::Impl {
   }
 
   void periodic(db::Connection& db) {
+    writer = &db;
     evaluatePeriodically(db);
     deliver(db);
   }
 
   void evaluatePeriodically(db::Connection& db) {
-    // A change to the organization (CLI, console) is in the audit log: rebuild with it.
-    std::int64_t audit = newestAudit(db);
-    if (audit != auditSeen) registry.load(db);  // agent revocations made by the CLI
-    if (!model || modelPolicies != currentPolicies() || audit != auditSeen ||
+    // Changes the CLI or the console made: agents (revocations) reload the registry, the
+    // organization rebuilds the model.
+    auto changes = readChangeCounters(db);
+    if (changes.agents != changesSeen.agents) {
+      registry.load(db);
+      changesSeen.agents = changes.agents;
+    }
+    // A full evaluation that failed (its alerts could not be written) is retried, but not
+    // on every tick: at 100,000 endpoints one takes seconds.
+    if (alertsBehind && std::chrono::steady_clock::now() - lastRebuildAttempt < kRebuildRetry) {
+      return;
+    }
+    if (!model || alertsBehind || modelPolicies != currentPolicies() ||
+        changes.organization != changesSeen.organization ||
         std::chrono::steady_clock::now() - lastRebuild >= options.fullEvaluateEvery) {
+      alertsBehind = true;  // until rebuild() has written every alert
       rebuild(db);
       return;
     }
     auto before = model->generation();
-    auto delta = model->sweep(util::unixNow());
-    logChange("swept", applyAlertDelta(db, delta.raise, delta.clear, util::unixNow()),
-              model->endpointCount());
+    std::int64_t now = util::unixNow();
+    auto delta = model->sweep(now);
     if (!delta.empty() || model->generation() != before) ++generation;
+    writeAlerts("swept", std::move(delta), now, model->endpointCount());
   }
 
   void onReports(db::Connection& db, const std::vector<const ReportRecord*>& records,
                  std::int64_t committedAt) {
+    writer = &db;
+    // (With alertsBehind the model is current and only its alerts wait: updates go on,
+    // and the periodic tick retries writing them.)
     if (!model || modelPolicies != currentPolicies()) {
-      rebuild(db);
+      alertsBehind = true;
+      try {
+        rebuild(db);
+      } catch (const std::exception& e) {
+        log::error("full evaluation failed (retried at the next tick): ", e.what());
+      }
       return;
     }
     AlertDelta all;
@@ -156,9 +214,8 @@ struct Collector::Impl {
       for (auto& w : d.raise) all.raise.push_back(std::move(w));
       for (auto& c : d.clear) all.clear.push_back(std::move(c));
     }
-    logChange("re-evaluated", applyAlertDelta(db, all.raise, all.clear, committedAt),
-              records.size());
     ++generation;
+    writeAlerts("re-evaluated", std::move(all), committedAt, records.size());
   }
 };
 
@@ -207,8 +264,10 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
                                         const std::vector<const ReportRecord*>& records,
                                         std::int64_t at) { impl->onReports(c, records, at); };
   impl_->ingest = std::make_unique<Ingest>(std::move(db), std::move(io));
+  AgentApiLimits apiLimits;
+  apiLimits.maxReportBytes = impl_->options.maxBodyBytes;
   impl_->api = std::make_unique<AgentApi>(*impl_->ingest, impl_->registry, impl_->identity.ca,
-                                          impl_->options.clientCertDays);
+                                          impl_->options.clientCertDays, apiLimits);
 }
 
 Collector::~Collector() { stop(); }
@@ -218,11 +277,22 @@ const std::string& Collector::caFingerprint() const { return impl_->identity.caF
 std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
   auto tls = net::makeServerContext(impl_->identity.serverCertPem, impl_->identity.serverKeyPem,
                                     impl_->identity.ca.certPem);
+  // systemd starts services with a soft limit of 1,024 descriptors: take the hard limit,
+  // and keep a reserve for the database, logs and outgoing connections.
+  std::size_t descriptors = net::raiseDescriptorLimit();
   net::ServerLimits limits;
   limits.maxBodyBytes = impl_->options.maxBodyBytes;
+  limits.maxUnauthenticatedPerSource = impl_->options.maxUnauthenticatedPerSource;
+  std::size_t reserve = 256;
+  std::size_t room = descriptors > 2 * reserve ? descriptors - reserve : descriptors / 2;
+  limits.maxConnections = std::min(limits.maxConnections, room);
+  log::info("descriptor limit ", descriptors, ": at most ", limits.maxConnections,
+            " agent connections, ", limits.maxUnauthenticatedPerSource,
+            " unauthenticated per source");
   AgentApi* api = impl_->api.get();
   impl_->server = std::make_unique<net::HttpsServer>(
-      impl_->io, tls, [api](net::Request& r) { return api->handle(r); }, limits);
+      impl_->io, tls, [api](net::Request& r) { return api->handle(r); }, limits,
+      [api](const net::Request& r) { return api->admit(r); });
   std::vector<boost::asio::ip::tcp::endpoint> bound;
   for (const auto& l : impl_->options.listen) bound.push_back(impl_->server->listen(l));
   if (!impl_->options.consoleListen.empty()) {
@@ -244,7 +314,8 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
     console::ConsoleApi* consoleApi = impl_->console.get();
     net::ServerLimits consoleLimits;
     consoleLimits.maxBodyBytes = 64 << 10;
-    consoleLimits.maxConnections = 1000;
+    consoleLimits.maxConnections = std::min<std::size_t>(1000, room);
+    consoleLimits.maxUnauthenticatedPerSource = impl_->options.maxUnauthenticatedPerSource;
     impl_->consoleServer = std::make_unique<net::HttpsServer>(
         impl_->io, consoleTls, [consoleApi](net::Request& r) { return consoleApi->handle(r); },
         consoleLimits);

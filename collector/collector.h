@@ -22,6 +22,9 @@ struct ServeOptions {
   std::vector<std::string> extraNames;   // more DNS names / IPs for the server certificate
   unsigned threads = 2;
   std::size_t maxBodyBytes = 1 << 20;
+  // Connections without a verified client certificate (handshakes, enrolments, console
+  // browsers) per IPv4 address or IPv6 /64.
+  std::size_t maxUnauthenticatedPerSource = 64;
   std::chrono::milliseconds evaluateEvery{2000};  // stale sweep and milestone check
   std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
   std::int64_t staleAfterSeconds = 7 * 86400;      // no report for longer: stale

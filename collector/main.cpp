@@ -41,6 +41,7 @@ Usage:
                           [--ca-cert FILE --ca-key FILE]   (an existing CA, taken at first start)
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
                           [--console-listen HOST:PORT ...]   (the SOC console, e.g. 127.0.0.1:8444)
+                          [--max-body 1048576] [--max-unauthenticated-per-source 64]
   posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
   posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD] [--stale-after 7d]
   posture-collector export --data-dir DIR --format csv|xlsx|json --out FILE [--policies DIR]
@@ -87,7 +88,8 @@ void setLogLevel(const util::Args& a) {
 int serve(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "listen", "policies", "san", "threads", "evaluate-every",
                       "log-level", "max-body", "stale-after", "full-evaluate-every", "syslog",
-                      "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen"},
+                      "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen",
+                      "max-unauthenticated-per-source"},
                {});
   setLogLevel(a);
   ServeOptions o;
@@ -98,6 +100,8 @@ int serve(const std::vector<std::string>& argv) {
   o.extraNames = a.all("san");
   o.threads = static_cast<unsigned>(a.number("threads", 2, 1, 64));
   o.maxBodyBytes = static_cast<std::size_t>(a.number("max-body", 1 << 20, 1024, 64 << 20));
+  o.maxUnauthenticatedPerSource =
+      static_cast<std::size_t>(a.number("max-unauthenticated-per-source", 64, 1, 100000));
   auto every = util::parseDurationSeconds(a.getOr("evaluate-every", "2s"));
   if (!every) throw util::ArgsError("--evaluate-every must be a duration like 2s or 1m");
   o.evaluateEvery = std::chrono::seconds(std::max<long long>(1, *every));

@@ -69,6 +69,7 @@ void revokeAgent(db::Connection& db, const std::string& agentId, const std::stri
   if (!a) throw AdminError("không có tác tử " + agentId + " / no agent " + agentId);
   if (a->revokedAt) throw AdminError("tác tử " + agentId + " đã bị thu hồi / agent " + agentId + " is already revoked");
   db.prepare("UPDATE agents SET revoked_at = ? WHERE agent_id = ?").bind(1, now).bind(2, agentId).run();
+  announceChange(db, Change::Agents);
   appendAudit(db, {0, now, actor, "agent.revoke", "agent:" + agentId,
                    "{\"revoked\":false,\"hostname\":" + util::jsonString(a->hostname) + "}", "{\"revoked\":true}"});
   tx.commit();

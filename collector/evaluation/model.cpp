@@ -138,11 +138,16 @@ void FleetModel::addCounts(const Endpoint& e, int sign) {
 }
 
 WantedAlert FleetModel::staleAlert(const Endpoint& e) const {
+  // "7 ngày" / "7 days"; a window shorter than a day in hours or minutes, never "0 days".
+  std::int64_t s = options_.staleAfterSeconds;
+  auto span = [s](const char* day, const char* hour, const char* minute) {
+    if (s >= util::kSecondsPerDay) return std::to_string(s / util::kSecondsPerDay) + day;
+    if (s >= 3600) return std::to_string(s / 3600) + hour;
+    return std::to_string(std::max<std::int64_t>(1, s / 60)) + minute;
+  };
   return {kStaleRule, "endpoint:" + e.agentId, e.unitCode, "medium",
-          "Thiết bị đầu cuối không gửi báo cáo quá " +
-              std::to_string(options_.staleAfterSeconds / 86400) + " ngày",
-          "Endpoint has not reported for more than " +
-              std::to_string(options_.staleAfterSeconds / 86400) + " days",
+          "Thiết bị đầu cuối không gửi báo cáo quá " + span(" ngày", " giờ", " phút"),
+          "Endpoint has not reported for more than " + span(" days", " hours", " minutes"),
           e.hostname + ": last report " + util::formatIso8601(e.lastSeen)};
 }
 

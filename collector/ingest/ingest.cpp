@@ -118,15 +118,38 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
   std::int64_t now = util::unixNow();
   try {
     db::Transaction tx(*db_);
+    using Refusal = IngestOutcome::Refusal;
     for (std::size_t i = 0; i < reports.size(); ++i) {
-      outcomes[i].duplicate = !writer_->insert(reports[i]->record, now);
+      const auto& record = reports[i]->record;
+      auto& o = outcomes[i];
+      switch (writer_->admit(record)) {
+        case ReportWriter::Admission::Accepted:
+          break;
+        case ReportWriter::Admission::UnknownAgent:
+          o.refusal = Refusal::UnknownAgent;
+          continue;
+        case ReportWriter::Admission::Revoked:
+          o.refusal = Refusal::Revoked;
+          continue;
+        case ReportWriter::Admission::Superseded:
+          o.refusal = Refusal::Superseded;
+          continue;
+      }
+      o.duplicate = !writer_->insert(record, now);
+      if (o.duplicate) {
+        if (auto last = writer_->conflict(record)) {
+          o.duplicate = false;
+          o.refusal = Refusal::SequenceConflict;
+          o.lastSequence = *last;
+        }
+      }
     }
     tx.commit();
     for (auto& o : outcomes) {
       o.ok = true;
       o.committedAt = now;
+      if (o.refusal == Refusal::None) ++committed_;
     }
-    committed_ += reports.size();
   } catch (const std::exception& e) {
     // Nothing of this batch is stored; the agents keep their reports and resend.
     log::error("cannot commit ", reports.size(), " reports: ", e.what());
@@ -136,7 +159,10 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
   }
   std::vector<const ReportRecord*> fresh;
   for (std::size_t i = 0; i < reports.size(); ++i) {
-    if (outcomes[i].ok && !outcomes[i].duplicate) fresh.push_back(&reports[i]->record);
+    if (outcomes[i].ok && !outcomes[i].duplicate &&
+        outcomes[i].refusal == IngestOutcome::Refusal::None) {
+      fresh.push_back(&reports[i]->record);
+    }
   }
   for (std::size_t i = 0; i < reports.size(); ++i) reports[i]->done(std::move(outcomes[i]));
   if (!fresh.empty() && options_.onCommitted) {

@@ -24,10 +24,16 @@
 namespace posture::collector {
 
 struct IngestOutcome {
-  bool ok = false;
+  // Refused in the storing transaction (nothing stored): the agent is unknown or revoked,
+  // its certificate was superseded by a renewal, or the sequence is stored with another
+  // body (lastSequence: the agent's highest stored sequence).
+  enum class Refusal { None, UnknownAgent, Revoked, Superseded, SequenceConflict };
+  bool ok = false;              // false: a storage failure, nothing stored; retry later
   bool duplicate = false;       // (agent, sequence) was already stored: counted once
   std::int64_t committedAt = 0;
   std::string error;            // when !ok
+  Refusal refusal = Refusal::None;
+  std::uint64_t lastSequence = 0;
 };
 
 struct IngestOptions {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "collector/audit/audit.h"
+#include "collector/storage/storage.h"
 #include "common/util/files.h"
 #include "common/util/json.h"
 #include "common/util/time.h"
@@ -261,6 +262,7 @@ bool putUnitTx(db::Connection& db, const Unit& u, const std::string& actor, std:
              "name_vi = excluded.name_vi, name_en = excluded.name_en")
       .bind(1, u.code).bind(2, u.parent).bind(3, std::string(unitKindName(u.kind)))
       .bind(4, u.nameVi).bind(5, u.nameEn).run();
+  announceChange(db, Change::Organization);
   appendAudit(db, {0, now, actor, before ? "unit.set" : "unit.add", "unit:" + u.code,
                    before ? unitJson(*before) : "", after});
   return true;
@@ -287,6 +289,7 @@ bool putLayerTx(db::Connection& db, const LayerRecord& l, const std::string& act
   else up.bindNull(5);
   bindOptional(up, 6, l.validUntil);
   up.bind(7, l.periodMonths).bind(8, actor).bind(9, now).run();
+  announceChange(db, Change::Organization);
   appendAudit(db, {0, now, actor, "layer.set", "layer:" + l.unitCode + ":" + std::to_string(l.layer),
                    before ? layerJson(*before) : "", after});
   return true;
@@ -320,6 +323,7 @@ bool putSystemTx(db::Connection& db, const InfoSystem& s, const std::string& act
   bindOptional(up, 9, s.planImplementedDay);
   bindOptional(up, 10, s.lastAssessmentDay);
   up.bind(11, s.assessor).bind(12, s.assessmentPeriodMonths).run();
+  announceChange(db, Change::Organization);
   appendAudit(db, {0, now, actor, before ? "system.set" : "system.add", "system:" + s.code,
                    before ? systemJson(*before) : "", after});
   return true;
@@ -369,6 +373,7 @@ bool removeSystem(db::Connection& db, const std::string& code, const std::string
   auto before = readSystem(db, code);
   if (!before) throw OrgError("no information system '" + code + "'");
   db.prepare("DELETE FROM org_systems WHERE code = ?").bind(1, code).run();
+  announceChange(db, Change::Organization);
   appendAudit(db, {0, now, actor, "system.remove", "system:" + code, systemJson(*before), ""});
   tx.commit();
   return true;

@@ -68,7 +68,7 @@ crypto::CertificateAuthority loadCa(const fs::path& dataDir) {
 ServerIdentity loadOrCreateIdentity(const fs::path& dataDir,
                                     const std::vector<std::string>& extraNames,
                                     const std::optional<ExistingCa>& existing) {
-  fs::create_directories(dataDir);
+  util::ensurePrivateDirectory(dataDir);  // 0700 whatever the umask: it holds the CA key
   ServerIdentity id;
   std::optional<crypto::CertificateAuthority> given;
   if (existing) {

@@ -14,6 +14,14 @@ bool isProtobuf(const net::Request& r) {
   auto type = r.message[boost::beast::http::field::content_type];
   return type.starts_with(kProtobuf);
 }
+
+net::Response supersededResponse(const std::string& agentId) {
+  return errorResponse(403, "certificate_superseded",
+                       "this certificate of agent " + agentId +
+                           " was replaced by a renewal; use the current one",
+                       "chứng thư này của tác tử " + agentId +
+                           " đã được thay bằng chứng thư gia hạn; hãy dùng chứng thư hiện hành");
+}
 }  // namespace
 
 net::Response errorResponse(unsigned status, const std::string& code, const std::string& en,
@@ -26,9 +34,13 @@ net::Response errorResponse(unsigned status, const std::string& code, const std:
 }
 
 void AgentRegistry::load(db::Connection& db) {
-  auto st = db.prepare("SELECT agent_id, unit_code, revoked_at IS NOT NULL FROM agents");
+  auto st = db.prepare(
+      "SELECT agent_id, unit_code, revoked_at IS NOT NULL, cert_serial, "
+      "coalesce(previous_cert_serial, '') FROM agents");
   std::unordered_map<std::string, Entry> fresh;
-  while (st.step()) fresh[st.getText(0)] = Entry{st.getText(1), st.getInt(2) != 0};
+  while (st.step()) {
+    fresh[st.getText(0)] = Entry{st.getText(1), st.getInt(2) != 0, st.getText(3), st.getText(4)};
+  }
   std::lock_guard lock(mutex_);
   agents_ = std::move(fresh);
 }
@@ -46,8 +58,34 @@ std::optional<AgentRegistry::Entry> AgentRegistry::find(const std::string& agent
 }
 
 AgentApi::AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca,
-                   int clientCertDays)
-    : ingest_(ingest), registry_(registry), ca_(std::move(ca)), clientCertDays_(clientCertDays) {}
+                   int clientCertDays, AgentApiLimits limits)
+    : ingest_(ingest),
+      registry_(registry),
+      ca_(std::move(ca)),
+      clientCertDays_(clientCertDays),
+      limits_(limits) {}
+
+net::Admission AgentApi::admit(const net::Request& request) const {
+  auto target = request.message.target();
+  bool post = request.message.method() == boost::beast::http::verb::post;
+  if (post && target == "/v1/reports") {
+    auto auth = authorise(request, "reports need the client certificate issued at enrolment",
+                          "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
+    if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+    return limits_.maxReportBytes;
+  }
+  if (post && target == "/v1/renew") {
+    auto auth = authorise(request, "renewal needs the client certificate issued at enrolment",
+                          "gia hạn chứng thư cần chứng thư máy khách được cấp khi đăng ký");
+    if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+    return limits_.maxEnrolBytes;
+  }
+  if (post && target == "/v1/enrol") return limits_.maxEnrolBytes;
+  if (target == "/healthz") return std::size_t{0};
+  // Unknown routes are answered without reading whatever body they carry.
+  return errorResponse(404, "not_found", "no such endpoint: " + std::string(target.substr(0, 200)),
+                       "không có điểm cuối API: " + std::string(target.substr(0, 200)));
+}
 
 boost::asio::awaitable<net::Response> AgentApi::handle(net::Request& request) {
   auto target = request.message.target();
@@ -147,11 +185,14 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     }
   }
   if (response->status == 200) {
-    registry_.put(agent->agentId, {agent->unitCode, false});
+    registry_.put(agent->agentId, {agent->unitCode, false, agent->certSerial, ""});
     log::info("enrolled agent ", agent->agentId, " (", hostname, ") in unit ", agent->unitCode,
               " from ", request.remote);
-  } else {
-    log::info("enrolment refused from ", request.remote, " (", hostname, ")");
+  } else if (std::uint64_t suppressed = 0; refusedLines_.allow(request.source, &suppressed)) {
+    log::info("enrolment refused from ", request.remote, " (", hostname, "): ",
+              response->status, suppressed ? " (" + std::to_string(suppressed) +
+                                                 " refusal(s) from this source not shown)"
+                                           : std::string());
   }
   co_return std::move(*response);
 }
@@ -171,6 +212,10 @@ std::variant<AgentRegistry::Entry, net::Response> AgentApi::authorise(
     return errorResponse(403, "agent_revoked",
                          "agent " + request.peerCommonName + " has been revoked",
                          "tác tử " + request.peerCommonName + " đã bị thu hồi");
+  }
+  if (checkCertificate(request.peerSerial, agent->certSerial, agent->previousCertSerial) ==
+      CertificateCheck::Superseded) {
+    return supersededResponse(request.peerCommonName);
   }
   if (!isProtobuf(request)) {
     return errorResponse(415, "bad_content_type", "expected application/x-protobuf",
@@ -201,18 +246,48 @@ boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
                             std::string("yêu cầu cấp chứng thư bị từ chối: ") + e.what());
   }
   auto info = crypto::inspectCertificate(cert);
-  Ingest::Job job = [agentId, info](db::Connection& db) {
-    db.prepare("UPDATE agents SET cert_serial = ?, cert_not_after = ? WHERE agent_id = ?")
+  // Decided in the writer's transaction: the presented certificate must still be the
+  // agent's current one (then it becomes the previous one), or the previous one while the
+  // renewed certificate was never used (the renewal's answer was lost: that unused
+  // certificate is replaced). Anything else was superseded.
+  auto refusal = std::make_shared<std::optional<net::Response>>();
+  auto entry = std::make_shared<AgentRegistry::Entry>();
+  std::string presented = request.peerSerial;
+  Ingest::Job job = [agentId, info, presented, refusal, entry](db::Connection& db) {
+    auto a = findAgent(db, agentId);
+    if (!a || a->revokedAt) {
+      *refusal = errorResponse(403, "agent_revoked", "agent " + agentId + " has been revoked",
+                               "tác tử " + agentId + " đã bị thu hồi");
+      return;
+    }
+    std::string previous;
+    switch (checkCertificate(presented, a->certSerial, a->previousCertSerial)) {
+      case CertificateCheck::Current:
+        previous = a->certSerial;
+        break;
+      case CertificateCheck::Previous:
+        previous = a->previousCertSerial;
+        break;
+      case CertificateCheck::Superseded:
+        *refusal = supersededResponse(agentId);
+        return;
+    }
+    db.prepare("UPDATE agents SET cert_serial = ?, cert_not_after = ?, previous_cert_serial = ? "
+               "WHERE agent_id = ?")
         .bind(1, info.serialHex)
         .bind(2, info.notAfter)
-        .bind(3, agentId)
+        .bind(3, previous)
+        .bind(4, agentId)
         .run();
+    *entry = AgentRegistry::Entry{a->unitCode, false, info.serialHex, previous};
   };
   Ingest::JobOutcome outcome = co_await ingest_.run(std::move(job));
   if (outcome.error) {
     co_return errorResponse(503, "storage_unavailable", "the collector could not store the renewal",
                             "máy chủ thu thập không lưu được việc gia hạn");
   }
+  if (*refusal) co_return std::move(**refusal);
+  registry_.put(agentId, *entry);
   log::info("renewed the certificate of agent ", agentId, " until ", util::formatIso8601(info.notAfter));
   posture::v1::EnrolResponse out;
   out.set_agent_id(agentId);
@@ -251,6 +326,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   record.hostname = report.identity().hostname().substr(0, 255);
   record.sequence = report.sequence();
   record.collectedAt = report.collected_at().seconds();
+  record.certSerial = request.peerSerial;
   if (claimed.empty() || report.identity().unit_code() != agent.unitCode) {
     report.mutable_identity()->set_agent_id(record.agentId);
     report.mutable_identity()->set_unit_code(record.unitCode);
@@ -264,6 +340,47 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   if (!outcome.ok) {
     co_return errorResponse(503, "storage_unavailable", outcome.error,
                             "máy chủ thu thập tạm thời không lưu được báo cáo: " + outcome.error);
+  }
+  const std::string& id = request.peerCommonName;
+  switch (outcome.refusal) {
+    case IngestOutcome::Refusal::None:
+      break;
+    case IngestOutcome::Refusal::UnknownAgent:
+      co_return errorResponse(403, "agent_unknown", "agent " + id + " is not enrolled here",
+                              "tác tử " + id + " chưa đăng ký tại đây");
+    case IngestOutcome::Refusal::Revoked: {
+      auto entry = registry_.find(id);
+      if (entry) {
+        entry->revoked = true;
+        registry_.put(id, *entry);
+      }
+      co_return errorResponse(403, "agent_revoked", "agent " + id + " has been revoked",
+                              "tác tử " + id + " đã bị thu hồi");
+    }
+    case IngestOutcome::Refusal::Superseded:
+      co_return supersededResponse(id);
+    case IngestOutcome::Refusal::SequenceConflict: {
+      auto r = errorResponse(
+          409, "sequence_conflict",
+          "report " + std::to_string(report.sequence()) + " of agent " + id +
+              " is already stored with other content (was the agent's spool lost?); the "
+              "highest stored sequence is " + std::to_string(outcome.lastSequence) +
+              ": number the reports after it and send them again",
+          "báo cáo số " + std::to_string(report.sequence()) + " của tác tử " + id +
+              " đã được lưu với nội dung khác (hàng đợi của tác tử bị mất?); số thứ tự lớn "
+              "nhất đã lưu là " + std::to_string(outcome.lastSequence) +
+              ": hãy đánh số các báo cáo sau số đó rồi gửi lại");
+      posture::v1::ErrorResponse e;
+      e.ParseFromString(r.body);
+      e.set_last_sequence(outcome.lastSequence);
+      r.body = e.SerializeAsString();
+      co_return r;
+    }
+  }
+  if (auto entry = registry_.find(id);
+      entry && !entry->previousCertSerial.empty() && entry->certSerial == request.peerSerial) {
+    entry->previousCertSerial.clear();  // the writer retired it with this report
+    registry_.put(id, *entry);
   }
   posture::v1::ReportAck ack;
   ack.set_agent_id(request.peerCommonName);

@@ -1,7 +1,14 @@
 #pragma once
 // The HTTP API agents call: POST /v1/enrol (token + CSR, no client certificate yet),
-// POST /v1/reports and POST /v1/renew (a new certificate before the old one expires; mTLS). Bodies are protobuf; errors carry an ErrorResponse
-// with a stable code and English and Vietnamese messages.
+// POST /v1/reports and POST /v1/renew (a new certificate before the old one expires;
+// mTLS). Bodies are protobuf; errors carry an ErrorResponse with a stable code and English
+// and Vietnamese messages.
+//
+// Identity before bodies: `admit` sees each request's headers and the client certificate
+// before any body is read. Reports and renewals without a verified certificate of a known,
+// unrevoked agent, in its current (or, during a renewal, previous) serial, are refused
+// there. The writer checks the same again in the transaction that stores a report, so a
+// revocation or renewal committed by the CLI is never missed.
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -9,6 +16,7 @@
 
 #include "collector/ingest/ingest.h"
 #include "common/crypto/crypto.h"
+#include "common/log/log.h"
 #include "common/net/http_server.h"
 
 namespace posture::collector {
@@ -19,6 +27,8 @@ class AgentRegistry {
   struct Entry {
     std::string unitCode;
     bool revoked = false;
+    std::string certSerial;          // the current certificate
+    std::string previousCertSerial;  // until the renewed certificate is first used
   };
   // Replaces the whole registry from the agents table (revocations made by the CLI).
   void load(db::Connection& db);
@@ -30,10 +40,17 @@ class AgentRegistry {
   std::unordered_map<std::string, Entry> agents_;
 };
 
+struct AgentApiLimits {
+  std::size_t maxReportBytes = 1 << 20;  // serve --max-body
+  std::size_t maxEnrolBytes = 64 << 10;  // a token, a CSR and a hostname
+};
+
 class AgentApi {
  public:
   AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca,
-           int clientCertDays = 365);
+           int clientCertDays = 365, AgentApiLimits limits = {});
+  // The headers and the peer's identity: a refusal, or the body limit of that route.
+  net::Admission admit(const net::Request& request) const;
   boost::asio::awaitable<net::Response> handle(net::Request& request);
 
  private:
@@ -50,6 +67,8 @@ class AgentApi {
   AgentRegistry& registry_;
   crypto::CertificateAuthority ca_;
   int clientCertDays_;
+  AgentApiLimits limits_;
+  mutable log::RateLimiter refusedLines_;  // per client source, like the server's
 };
 
 net::Response errorResponse(unsigned status, const std::string& code, const std::string& en,

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "common/crypto/crypto.h"
+#include "common/util/files.h"
 
 namespace posture::collector {
 
@@ -221,11 +222,26 @@ CREATE INDEX endpoints_order ON endpoints(unit_code, hostname, agent_id);
 DROP INDEX IF EXISTS endpoints_unit;
 CREATE INDEX alerts_subject ON alerts(subject, status, rule);
 )sql",
+    // 10: an agent's previous certificate, accepted only until its renewed one is first
+    // used (crash-safe renewal); and counters that the CLI and the console move in the
+    // same transaction as an organization or agent change, so the serving collector
+    // notices without scanning the audit log.
+    R"sql(
+ALTER TABLE agents ADD COLUMN previous_cert_serial TEXT;
+CREATE TABLE change_counters(
+  name TEXT PRIMARY KEY CHECK (name IN ('organization', 'agents')),
+  value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO change_counters(name, value) VALUES ('organization', 0), ('agents', 0);
+)sql",
 };
 }  // namespace
 
 std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDir) {
-  std::filesystem::create_directories(dataDir);
+  // The directory holds the CA key, the database and the export signer: 0700 and files
+  // 0600 whatever the caller's umask (SQLite gives its -wal and -shm files the database
+  // file's mode).
+  util::ensurePrivateDirectory(dataDir);
+  util::ensurePrivateFile(dataDir / "posture.db");
   auto db = std::make_unique<db::Connection>(dataDir / "posture.db");
   // 64 MiB of page cache: the history's index and the latest-state table stay in memory.
   db->exec("PRAGMA cache_size=-65536");
@@ -280,13 +296,37 @@ void insertAgent(db::Connection& db, const AgentRecord& a) {
 std::optional<AgentRecord> findAgent(db::Connection& db, const std::string& agentId) {
   auto st = db.prepare(
       "SELECT agent_id, unit_code, hostname, cert_serial, enrolled_at, cert_not_after, "
-      "revoked_at FROM agents WHERE agent_id = ?");
+      "revoked_at, previous_cert_serial FROM agents WHERE agent_id = ?");
   st.bind(1, agentId);
   if (!st.step()) return std::nullopt;
   AgentRecord a{st.getText(0), st.getText(1), st.getText(2), st.getText(3), st.getInt(4),
                 st.getInt(5), std::nullopt};
   if (!st.isNull(6)) a.revokedAt = st.getInt(6);
+  if (!st.isNull(7)) a.previousCertSerial = st.getText(7);
   return a;
+}
+
+CertificateCheck checkCertificate(const std::string& presented, const std::string& current,
+                                  const std::string& previous) {
+  if (presented.empty()) return CertificateCheck::Superseded;
+  if (presented == current) return CertificateCheck::Current;
+  if (!previous.empty() && presented == previous) return CertificateCheck::Previous;
+  return CertificateCheck::Superseded;
+}
+
+void announceChange(db::Connection& db, Change what) {
+  db.prepare("UPDATE change_counters SET value = value + 1 WHERE name = ?")
+      .bind(1, what == Change::Organization ? "organization" : "agents")
+      .run();
+}
+
+ChangeCounters readChangeCounters(db::Connection& db) {
+  ChangeCounters c;
+  auto st = db.prepare("SELECT name, value FROM change_counters");
+  while (st.step()) {
+    (st.getText(0) == "organization" ? c.organization : c.agents) = st.getInt(1);
+  }
+  return c;
 }
 
 std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
@@ -314,6 +354,13 @@ std::int64_t countReports(db::Connection& db) {
 
 ReportWriter::ReportWriter(db::Connection& db)
     : db_(db),
+      agent_(db.prepare(
+          "SELECT revoked_at IS NOT NULL, cert_serial, coalesce(previous_cert_serial, '') "
+          "FROM agents WHERE agent_id = ?")),
+      retire_(db.prepare(
+          "UPDATE agents SET previous_cert_serial = NULL WHERE agent_id = ? AND cert_serial = ?")),
+      stored_(db.prepare("SELECT body FROM reports WHERE agent_id = ? AND sequence = ?")),
+      last_(db.prepare("SELECT max(sequence) FROM reports WHERE agent_id = ?")),
       insert_(db.prepare(
           "INSERT OR IGNORE INTO reports(agent_id, sequence, received_at, collected_at, body) "
           "VALUES (?, ?, ?, ?, ?)")),
@@ -326,6 +373,50 @@ ReportWriter::ReportWriter(db::Connection& db)
           "report_id = excluded.report_id "
           // A late resend of an older report joins the history but not the latest state.
           "WHERE excluded.last_sequence > endpoints.last_sequence")) {}
+
+ReportWriter::Admission ReportWriter::admit(const ReportRecord& r) {
+  if (r.certSerial.empty()) return Admission::Accepted;  // stored by our own tools, not an agent
+  agent_.reset();
+  agent_.bind(1, r.agentId);
+  if (!agent_.step()) {
+    agent_.reset();
+    return Admission::UnknownAgent;
+  }
+  bool revoked = agent_.getInt(0) != 0;
+  std::string current = agent_.getText(1), previous = agent_.getText(2);
+  // Reset at once: a statement left on a row keeps a read snapshot open, and the next
+  // write transaction would then fail with "database is locked".
+  agent_.reset();
+  if (revoked) return Admission::Revoked;
+  switch (checkCertificate(r.certSerial, current, previous)) {
+    case CertificateCheck::Superseded:
+      return Admission::Superseded;
+    case CertificateCheck::Current:
+      if (!previous.empty()) {
+        // The renewed certificate is in use: the one before it is retired for good.
+        retire_.reset();
+        retire_.bind(1, r.agentId).bind(2, r.certSerial).run();
+      }
+      return Admission::Accepted;
+    case CertificateCheck::Previous:
+      break;
+  }
+  return Admission::Accepted;
+}
+
+std::optional<std::uint64_t> ReportWriter::conflict(const ReportRecord& r) {
+  stored_.reset();
+  stored_.bind(1, r.agentId).bind(2, static_cast<std::int64_t>(r.sequence));
+  bool same = !stored_.step() || stored_.getBlob(0) == r.body;
+  stored_.reset();
+  if (same) return std::nullopt;
+  last_.reset();
+  last_.bind(1, r.agentId);
+  last_.step();
+  auto last = static_cast<std::uint64_t>(last_.getInt(0));
+  last_.reset();
+  return last;
+}
 
 bool ReportWriter::insert(const ReportRecord& r, std::int64_t receivedAt) {
   insert_.reset();

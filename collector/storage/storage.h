@@ -33,7 +33,27 @@ struct AgentRecord {
   std::string agentId, unitCode, hostname, certSerial;
   std::int64_t enrolledAt = 0, certNotAfter = 0;
   std::optional<std::int64_t> revokedAt;
+  // The certificate before the last renewal, until the renewed one is first used.
+  std::string previousCertSerial;
 };
+
+// Which of an agent's certificates a connection presented. Only the current one is
+// accepted, and the previous one only while a renewal may not have reached the agent
+// (its answer lost): the first report with the renewed certificate retires the old one.
+enum class CertificateCheck { Current, Previous, Superseded };
+CertificateCheck checkCertificate(const std::string& presented, const std::string& current,
+                                  const std::string& previous);
+
+// Changes that other connections (the CLI, the console) make, announced in their own
+// transaction, so that the serving collector notices them by reading two counters
+// instead of scanning the audit log.
+enum class Change { Organization, Agents };
+void announceChange(db::Connection& db, Change what);
+struct ChangeCounters {
+  std::int64_t organization = 0, agents = 0;
+  bool operator==(const ChangeCounters&) const = default;
+};
+ChangeCounters readChangeCounters(db::Connection& db);
 void insertAgent(db::Connection& db, const AgentRecord& agent);
 std::optional<AgentRecord> findAgent(db::Connection& db, const std::string& agentId);
 
@@ -54,6 +74,9 @@ struct ReportRecord {
   std::uint64_t sequence = 0;
   std::int64_t collectedAt = 0;
   std::string body;  // serialized posture.v1.Report
+  // The serial of the client certificate it came with (lower-case hex); empty for rows
+  // our own tools write (tests, benchmarks), which are not checked against the agents.
+  std::string certSerial;
 };
 
 // Appends reports to the history and moves each endpoint's latest-state row forward.
@@ -61,11 +84,23 @@ struct ReportRecord {
 class ReportWriter {
  public:
   explicit ReportWriter(db::Connection& db);
+
+  // Checked in the transaction that stores the report, so a revocation or renewal
+  // committed by any connection before it is never missed.
+  enum class Admission { Accepted, UnknownAgent, Revoked, Superseded };
+  Admission admit(const ReportRecord& record);
+  // When (agent, sequence) is already stored with another body: the agent's highest stored
+  // sequence (its spool was lost, its certificate kept). nullopt: a true resend or new.
+  std::optional<std::uint64_t> conflict(const ReportRecord& record);
   // false: (agent, sequence) was already stored, and nothing changed.
   bool insert(const ReportRecord& record, std::int64_t receivedAt);
 
  private:
   db::Connection& db_;
+  db::Statement agent_;
+  db::Statement retire_;
+  db::Statement stored_;
+  db::Statement last_;
   db::Statement insert_;
   db::Statement upsert_;
 };

@@ -12,8 +12,10 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 
 namespace posture::log {
 namespace {
@@ -67,7 +69,86 @@ bool setFile(const std::filesystem::path& path, std::uintmax_t maxBytes) {
   return g_file != nullptr;
 }
 
-void write(Level lvl, std::string_view message) {
+std::string escapeLine(std::string_view message) {
+  std::string clean = util::sanitizeUtf8(message);
+  std::string out;
+  out.reserve(clean.size());
+  for (char c : clean) {
+    auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7F) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+struct RateLimiter::Impl {
+  struct Entry {
+    std::chrono::steady_clock::time_point windowStart;
+    std::size_t written = 0;
+    std::uint64_t suppressed = 0;
+  };
+  std::size_t burst;
+  std::chrono::seconds interval;
+  std::size_t maxKeys;
+  mutable std::mutex mutex;
+  std::unordered_map<std::string, Entry> entries;
+  std::uint64_t total = 0;
+};
+
+RateLimiter::RateLimiter(std::size_t burst, std::chrono::seconds interval, std::size_t maxKeys)
+    : impl_(new Impl{burst, interval, maxKeys, {}, {}, 0}) {}
+
+RateLimiter::~RateLimiter() { delete impl_; }
+
+bool RateLimiter::allow(const std::string& key, std::uint64_t* suppressed) {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->entries.find(key);
+  if (it == impl_->entries.end()) {
+    if (impl_->entries.size() >= impl_->maxKeys) {
+      // Forget every key whose window is over; if none is, the oldest one.
+      std::erase_if(impl_->entries, [&](const auto& e) {
+        return now - e.second.windowStart >= impl_->interval && e.second.suppressed == 0;
+      });
+      if (impl_->entries.size() >= impl_->maxKeys) {
+        auto oldest = impl_->entries.begin();
+        for (auto e = impl_->entries.begin(); e != impl_->entries.end(); ++e)
+          if (e->second.windowStart < oldest->second.windowStart) oldest = e;
+        impl_->entries.erase(oldest);
+      }
+    }
+    it = impl_->entries.emplace(key, Impl::Entry{now, 0, 0}).first;
+  }
+  auto& e = it->second;
+  if (now - e.windowStart >= impl_->interval) {
+    e.windowStart = now;
+    e.written = 0;
+  }
+  if (e.written >= impl_->burst) {
+    ++e.suppressed;
+    ++impl_->total;
+    return false;
+  }
+  ++e.written;
+  if (suppressed) *suppressed = e.suppressed;
+  e.suppressed = 0;
+  return true;
+}
+
+std::uint64_t RateLimiter::suppressedTotal() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->total;
+}
+
+void write(Level lvl, std::string_view raw) {
+  std::string line = escapeLine(raw);
+  std::string_view message = line;
   // sd-daemon priority prefixes: journald stores the level, a terminal shows it.
   static const char* const kPrefix[] = {"<7>debug", "<6>info", "<4>warn", "<3>error"};
   const char* prefix = kPrefix[static_cast<int>(lvl)];

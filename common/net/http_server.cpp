@@ -1,14 +1,15 @@
 #include "common/net/http_server.h"
 
-#include "common/util/time.h"
-
+#include <openssl/bn.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,14 +19,19 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <limits>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "common/log/log.h"
+#include "common/util/time.h"
 
 namespace posture::net {
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+using namespace std::chrono_literals;
 
 std::pair<std::string, std::string> splitHostPort(const std::string& hostPort) {
   std::string host, port;
@@ -51,6 +57,97 @@ std::pair<std::string, std::string> splitHostPort(const std::string& hostPort) {
   return {host, port};
 }
 
+std::string sourceGroup(const asio::ip::address& a) {
+  if (a.is_v4()) return a.to_v4().to_string();
+  auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  auto bytes = v6.to_bytes();
+  for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+std::string sourceGroup(std::string_view text) {
+  std::string s(text);
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos) return {};
+    s = s.substr(1, close - 1);
+  }
+  error_code ec;
+  auto a = asio::ip::make_address(s, ec);
+  if (ec) {
+    // "192.0.2.7:5000" (an IPv6 remote is given bracketed or bare, never with a port).
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos || s.find(':') != colon) return {};
+    a = asio::ip::make_address(s.substr(0, colon), ec);
+    if (ec) return {};
+  }
+  return sourceGroup(a);
+}
+
+std::size_t raiseDescriptorLimit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 0;
+  if (r.rlim_cur < r.rlim_max) {
+    rlimit want = r;
+    want.rlim_cur = r.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) r = want;
+  }
+  return r.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(r.rlim_cur);
+}
+
+struct HttpsServer::State {
+  std::shared_ptr<asio::ssl::context> tls;
+  Handler handler;
+  Admit admit;
+  ServerLimits limits;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> bodyInUse{0};
+  std::mutex sourcesMutex;
+  std::unordered_map<std::string, std::size_t> unauthenticated;  // by source group
+  std::size_t unauthenticatedTotal = 0;
+  std::atomic<std::uint64_t> refusedPerSource{0}, refusedOverall{0}, acceptFailures{0},
+      bodyBudgetRefusals{0};
+  log::RateLimiter failureLines{5, 60s};
+
+  bool enterSource(const std::string& source) {
+    std::lock_guard lock(sourcesMutex);
+    auto& n = unauthenticated[source];
+    if (n >= limits.maxUnauthenticatedPerSource) {
+      if (n == 0) unauthenticated.erase(source);
+      return false;
+    }
+    ++n;
+    ++unauthenticatedTotal;
+    return true;
+  }
+  void leaveSource(const std::string& source) {
+    std::lock_guard lock(sourcesMutex);
+    auto it = unauthenticated.find(source);
+    if (it == unauthenticated.end()) return;
+    --unauthenticatedTotal;
+    if (--it->second == 0) unauthenticated.erase(it);
+  }
+  bool reserveBody(std::size_t n) {
+    std::size_t used = bodyInUse.load();
+    do {
+      if (used + n > limits.bodyBudgetBytes || used + n < used) return false;
+    } while (!bodyInUse.compare_exchange_weak(used, used + n));
+    return true;
+  }
+  // A failure line about a peer, at most a few per source and minute.
+  template <typename... Args>
+  void failure(const std::string& source, const Args&... args) {
+    std::uint64_t suppressed = 0;
+    if (!failureLines.allow(source, &suppressed)) return;
+    if (suppressed > 0) {
+      log::info(args..., " (", suppressed, " similar line(s) from ", source, " suppressed)");
+    } else {
+      log::info(args...);
+    }
+  }
+};
+
 namespace {
 std::string nameEntry(X509_NAME* name, int nid) {
   if (!name) return {};
@@ -62,6 +159,21 @@ std::string nameEntry(X509_NAME* name, int nid) {
   if (len < 0) return {};
   std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
   OPENSSL_free(utf8);
+  return out;
+}
+
+// Lower-case hex, as crypto::inspectCertificate writes it (and the agents table holds).
+std::string serialHex(X509* cert) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(cert), nullptr);
+  if (!bn) return {};
+  char* hex = BN_bn2hex(bn);
+  BN_free(bn);
+  if (!hex) return {};
+  std::string out = hex;
+  OPENSSL_free(hex);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -77,13 +189,74 @@ http::response<http::string_body> toHttp(Response&& r, unsigned version, bool ke
   res.prepare_payload();
   return res;
 }
+
+Response plain(unsigned status, std::string body) {
+  return Response{status, "text/plain; charset=utf-8", std::move(body), {}};
+}
+
+bool clientLeft(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated ||
+         ec == asio::error::eof || ec == beast::error::timeout ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::error::broken_pipe;
+}
+
+// Answers once and closes. When the client may still be sending a body we did not read,
+// a bounded lingering drain lets it read the answer instead of getting a reset.
+// (A free function with named arguments: GCC 12 mishandles temporaries captured by
+// coroutine lambdas.)
+asio::awaitable<void> refuse(beast::ssl_stream<beast::tcp_stream>& stream, Response r,
+                             bool drain, const ServerLimits& limits) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  auto res = toHttp(std::move(r), 11, false);
+  error_code ec;
+  lowest.expires_after(limits.writeTimeout);
+  co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec || !drain) co_return;
+  lowest.expires_after(limits.lingerTimeout);
+  std::size_t drained = 0;
+  char sink[16384];
+  while (!ec && drained < (8u << 20)) {
+    drained += co_await stream.async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+bool outOfDescriptors(const error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space ||
+         ec == boost::system::errc::not_enough_memory;
+}
 }  // namespace
 
 HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
-                         Handler handler, ServerLimits limits)
-    : io_(io), tls_(std::move(tls)), handler_(std::move(handler)), limits_(limits) {}
+                         Handler handler, ServerLimits limits, Admit admit)
+    : io_(io), state_(std::make_shared<State>()) {
+  state_->tls = std::move(tls);
+  state_->handler = std::move(handler);
+  state_->admit = std::move(admit);
+  state_->limits = limits;
+}
 
 HttpsServer::~HttpsServer() { stop(); }
+
+std::size_t HttpsServer::connections() const { return state_->connections.load(); }
+
+ServerCounters HttpsServer::counters() const {
+  ServerCounters c;
+  c.connections = state_->connections.load();
+  {
+    std::lock_guard lock(state_->sourcesMutex);
+    c.unauthenticated = state_->unauthenticatedTotal;
+  }
+  c.refusedPerSource = state_->refusedPerSource.load();
+  c.refusedOverall = state_->refusedOverall.load();
+  c.acceptFailures = state_->acceptFailures.load();
+  c.bodyBudgetRefusals = state_->bodyBudgetRefusals.load();
+  c.logLinesSuppressed = state_->failureLines.suppressedTotal();
+  return c;
+}
 
 tcp::endpoint HttpsServer::listen(const std::string& hostPort) {
   auto [host, port] = splitHostPort(hostPort);
@@ -119,117 +292,215 @@ void HttpsServer::stop() {
 }
 
 asio::awaitable<void> HttpsServer::acceptLoop(std::shared_ptr<tcp::acceptor> acceptor) {
+  auto state = state_;
+  const auto& limits = state->limits;
+  auto backoff = 0ms;
+  auto lastFailureLine = std::chrono::steady_clock::time_point{};
+  std::uint64_t failuresSinceLine = 0;
+  asio::steady_timer pause(acceptor->get_executor());
   for (;;) {
     error_code ec;
     tcp::socket socket = co_await acceptor->async_accept(
         asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
-      // EMFILE and friends: log and keep accepting; the connection is lost, not the server.
-      log::warn("accept failed: ", ec.message());
+      // Out of descriptors, the pending connection stays in the backlog: wait for sessions
+      // to end (every phase has a deadline) instead of failing in a tight loop, and say so
+      // once per interval.
+      ++state->acceptFailures;
+      ++failuresSinceLine;
+      auto now = std::chrono::steady_clock::now();
+      if (now - lastFailureLine >= 10s) {
+        log::warn("accept failed ", failuresSinceLine, " time(s) in the last interval: ",
+                  ec.message(), outOfDescriptors(ec) ? "; backing off" : "");
+        lastFailureLine = now;
+        failuresSinceLine = 0;
+      }
+      if (outOfDescriptors(ec)) {
+        backoff = std::min<std::chrono::milliseconds>(backoff == 0ms ? 10ms : backoff * 2, 1000ms);
+        pause.expires_after(backoff);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       continue;
     }
-    if (connections_->load() >= limits_.maxConnections) {
-      log::warn("connection limit (", limits_.maxConnections, ") reached, refusing a client");
-      socket.close(ec);
+    backoff = 0ms;
+    error_code ignored;
+    auto peer = socket.remote_endpoint(ignored);
+    std::string source = ignored ? std::string("?") : sourceGroup(peer.address());
+    if (state->connections.load() >= limits.maxConnections) {
+      ++state->refusedOverall;
+      state->failure("*", "connection limit (", limits.maxConnections,
+                     ") reached, refusing clients");
+      socket.close(ignored);
       continue;
     }
-    socket.set_option(tcp::no_delay(true), ec);
+    if (!state->enterSource(source)) {
+      ++state->refusedPerSource;
+      state->failure(source, "too many unauthenticated connections from ", source, " (",
+                     limits.maxUnauthenticatedPerSource, "), refusing more");
+      socket.close(ignored);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, session(state, std::move(socket), std::move(source)), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpsServer::session(tcp::socket socket) {
-  struct Counter {
-    std::shared_ptr<std::atomic<std::size_t>> n;
-    explicit Counter(std::shared_ptr<std::atomic<std::size_t>> c) : n(std::move(c)) { ++*n; }
-    ~Counter() { --*n; }
-  } counter(connections_);
+asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socket socket,
+                                           std::string source) {
+  // Counts the connection, and holds its place under its source's cap until it
+  // authenticates (a verified client certificate) or ends.
+  struct Presence {
+    State& st;
+    std::string source;
+    bool counted = true;
+    Presence(State& s, std::string src) : st(s), source(std::move(src)) { ++st.connections; }
+    ~Presence() {
+      --st.connections;
+      authenticated();
+    }
+    void authenticated() {
+      if (counted) st.leaveSource(source);
+      counted = false;
+    }
+  } presence(*st, source);
+  // Body bytes reserved from the server's budget for the request being handled.
+  struct Reservation {
+    State& st;
+    std::size_t bytes = 0;
+    ~Reservation() { release(); }
+    void release() {
+      st.bodyInUse -= bytes;
+      bytes = 0;
+    }
+  } reservation{*st};
 
+  const auto& limits = st->limits;
   error_code ec;
   std::string remote;
   {
     auto ep = socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
-  beast::get_lowest_layer(stream).expires_after(limits_.handshakeTimeout);
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *st->tls);
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(limits.handshakeTimeout);
   co_await stream.async_handshake(asio::ssl::stream_base::server,
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    log::info("TLS handshake with ", remote, " failed: ", ec.message());
+    st->failure(source, "TLS handshake with ", remote, " failed: ", ec.message());
     co_return;
   }
 
   Request base;
   base.remote = remote;
+  base.source = source;
   if (X509* peer = SSL_get1_peer_certificate(stream.native_handle())) {
     base.peerVerified = SSL_get_verify_result(stream.native_handle()) == X509_V_OK;
     base.peerCommonName = nameEntry(X509_get_subject_name(peer), NID_commonName);
     base.peerUnit = nameEntry(X509_get_subject_name(peer), NID_organizationalUnitName);
+    base.peerSerial = serialHex(peer);
     X509_free(peer);
   }
+  if (base.peerVerified) presence.authenticated();
 
   beast::flat_buffer buffer;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(limits_.maxBodyBytes);
-    parser.header_limit(static_cast<std::uint32_t>(limits_.maxHeaderBytes));
-    beast::get_lowest_layer(stream).expires_after(limits_.idleTimeout);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated ||
-        ec == asio::error::eof || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset) {
-      break;
+    // Keep-alive: wait for the first byte of the next request.
+    if (buffer.size() == 0) {
+      lowest.expires_after(limits.idleTimeout);
+      std::size_t n = co_await stream.async_read_some(
+          buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
     }
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.maxHeaderBytes));
+    // The route's limit is known only after admission; until then Content-Length is
+    // compared with it below, not by the parser (which would call it malformed).
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    lowest.expires_after(limits.headerTimeout);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
+      if (clientLeft(ec)) break;
       // The request could not be read as HTTP: answer once and close, since the stream
       // position is no longer trustworthy.
-      Response r;
-      if (ec == http::error::body_limit) {
-        r.status = 413;
-        r.body = "request body exceeds " + std::to_string(limits_.maxBodyBytes) + " bytes\n";
-      } else if (ec == http::error::header_limit) {
-        r.status = 431;
-        r.body = "request headers exceed " + std::to_string(limits_.maxHeaderBytes) + " bytes\n";
-      } else {
-        r.status = 400;
-        r.body = "malformed HTTP request: " + ec.message() + "\n";
-      }
-      log::info("bad request from ", remote, ": ", r.body.substr(0, r.body.size() - 1));
-      auto res = toHttp(std::move(r), 11, false);
-      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
-      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      // Lingering close: a client still uploading the refused body would get a reset
-      // and lose the answer if we closed now, so read and discard a bounded amount.
-      std::size_t drained = 0;
-      char sink[16384];
-      while (!ec && drained < 4 * limits_.maxBodyBytes + (1 << 20)) {
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-        drained += co_await stream.async_read_some(asio::buffer(sink),
-                                                   asio::redirect_error(asio::use_awaitable, ec));
-      }
+      Response r = ec == http::error::header_limit
+                       ? plain(431, "request headers exceed " +
+                                        std::to_string(limits.maxHeaderBytes) + " bytes\n")
+                       : plain(400, "malformed HTTP request: " + ec.message() + "\n");
+      st->failure(source, "bad request from ", remote, ": ", r.body.substr(0, r.body.size() - 1));
+      co_await refuse(stream, std::move(r), true, limits);
       break;
     }
 
     Request request = base;
+    request.message = parser.get();  // the headers; the body is not read yet
+    std::size_t limit = limits.maxBodyBytes;
+    if (st->admit) {
+      Admission a = st->admit(request);
+      if (auto* refusal = std::get_if<Response>(&a)) {
+        Response r = std::move(*refusal);
+        co_await refuse(stream, std::move(r), !parser.is_done(), limits);
+        break;
+      }
+      limit = std::get<std::size_t>(a);
+    }
+    if (!parser.is_done()) {
+      auto length = parser.content_length();
+      if (length && *length > limit) {
+        st->failure(source, "request body of ", *length, " bytes from ", remote,
+                    " refused (limit ", limit, ")");
+        Response r = plain(413, "request body exceeds " + std::to_string(limit) + " bytes\n");
+        co_await refuse(stream, std::move(r), true, limits);
+        break;
+      }
+      std::size_t need = length ? static_cast<std::size_t>(*length) : limit;
+      if (!st->reserveBody(need)) {
+        ++st->bodyBudgetRefusals;
+        Response busy = plain(503, "the collector is busy receiving other requests; retry later\n");
+        busy.headers.emplace_back("Retry-After", "5");
+        co_await refuse(stream, std::move(busy), true, limits);
+        break;
+      }
+      reservation.bytes = need;
+      parser.body_limit(limit);
+      lowest.expires_after(limits.bodyTimeout);
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == http::error::body_limit) {
+          Response r = plain(413, "request body exceeds " + std::to_string(limit) + " bytes\n");
+          co_await refuse(stream, std::move(r), true, limits);
+        } else if (!clientLeft(ec)) {
+          st->failure(source, "bad request body from ", remote, ": ", ec.message());
+          Response r = plain(400, "malformed HTTP request: " + ec.message() + "\n");
+          co_await refuse(stream, std::move(r), true, limits);
+        }
+        break;
+      }
+    }
+
     request.message = parser.release();
     bool keepAlive = request.message.keep_alive();
     unsigned version = request.message.version();
     Response response;
     try {
-      response = co_await handler_(request);
+      response = co_await st->handler(request);
     } catch (const std::exception& e) {
       log::error("handler failed for ", request.message.target(), " from ", remote, ": ", e.what());
-      response = Response{500, "text/plain; charset=utf-8", "internal error\n"};
+      response = plain(500, "internal error\n");
     }
+    request.message.body().clear();
+    request.message.body().shrink_to_fit();
+    reservation.release();
     auto res = toHttp(std::move(response), version, keepAlive);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+    lowest.expires_after(limits.writeTimeout);
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keepAlive) break;
   }
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  lowest.expires_after(5s);
   co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }
 

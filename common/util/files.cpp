@@ -77,6 +77,19 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
     fail("rename " + tmp.string() + " to", path);
   }
 }
+
+// The agent's state directory gets its ACL from agent/state.cpp.
+void ensurePrivateDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
+}
+
+void ensurePrivateFile(const std::filesystem::path& file) {
+  if (std::filesystem::exists(file)) return;
+  std::ofstream create(file, std::ios::binary);
+  if (!create) throw std::runtime_error("cannot create " + file.string());
+}
 #else
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content, unsigned mode) {
   std::string tmp = path.string() + ".tmp";
@@ -105,6 +118,38 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
   }
 }
 
+void ensurePrivateDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  bool created = std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    throw std::runtime_error("cannot read " + dir.string() + ": " + std::strerror(errno));
+  }
+  mode_t want = created ? 0700 : st.st_mode & 0750 & ~mode_t{0020};
+  if ((st.st_mode & 07777) != want && ::chmod(dir.c_str(), want) != 0) {
+    throw std::runtime_error("cannot make " + dir.string() + " private: " + std::strerror(errno));
+  }
+}
+
+void ensurePrivateFile(const std::filesystem::path& file) {
+  // Never open an existing file here: closing any descriptor of a SQLite database drops
+  // every POSIX lock this process holds on it, and another connection's transaction with
+  // them (the classic way to corrupt a database). chmod by path needs no descriptor.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    throw std::runtime_error("cannot create " + file.string() + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 07777) == 0600) return;
+  if (::chmod(file.c_str(), 0600) != 0) {
+    throw std::runtime_error("cannot make " + file.string() + " private: " + std::strerror(errno));
+  }
+}
+
 #endif
+
 
 }  // namespace posture::util

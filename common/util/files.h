@@ -17,4 +17,12 @@ std::optional<std::string> readTail(const std::filesystem::path& path, std::size
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content,
                      unsigned mode = 0644);
 
+// Creates the directory (and its parents) if needed and makes it private: a new one is
+// 0700; an existing one loses every permission for others and write for its group (0750
+// with the service's group stays). Whatever the umask. Throws std::runtime_error naming
+// the path. (Windows: creates it; the agent sets its ACL itself.)
+void ensurePrivateDirectory(const std::filesystem::path& dir);
+// Creates the file empty if missing, and makes it 0600 either way (a database, a key).
+void ensurePrivateFile(const std::filesystem::path& file);
+
 }  // namespace posture::util

@@ -63,6 +63,9 @@ if systemd-analyze verify /lib/systemd/system/posture-collector.service \
      /lib/systemd/system/posture-agent.service >"$work/verify.log" 2>&1 &&
    ! grep -qiE "unknown|ignoring|invalid" "$work/verify.log"; then
   echo "   both units verify"
+  # systemd's default soft limit of 1,024 descriptors would cap the agent connections.
+  grep -qx 'LimitNOFILE=65536' /lib/systemd/system/posture-collector.service ||
+    fail "the collector unit sets no LimitNOFILE"
 else
   cat "$work/verify.log"
   fail "systemd-analyze verify"

@@ -1,5 +1,7 @@
 #include "tests/integration/child_process.h"
 
+#include <cstdio>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -103,10 +105,12 @@ void ChildProcess::kill9() {
   reaped_ = true;
 }
 
-CollectorProcess::CollectorProcess(const std::vector<std::string>& extra, const std::string& policies)
+CollectorProcess::CollectorProcess(const std::vector<std::string>& extra, const std::string& policies,
+                                   Launch how)
     : extraArgs(extra),
-      policyDir(policies.empty() ? std::string(POSTURE_SOURCE_DIR) + "/policies" : policies) {
-  dataDir = makeTempDir("posture-collector-");
+      policyDir(policies.empty() ? std::string(POSTURE_SOURCE_DIR) + "/policies" : policies),
+      launch(std::move(how)) {
+  dataDir = launch.dataDir.empty() ? makeTempDir("posture-collector-") : launch.dataDir;
   start();
 }
 
@@ -116,6 +120,19 @@ void CollectorProcess::start() {
                                    "--policies", policyDir,
                                    "--evaluate-every", "1s"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+  argv.insert(argv.begin(), launch.prefix.begin(), launch.prefix.end());
+  if (launch.umask >= 0 || !launch.stderrPath.empty()) {
+    // sh sets the umask and the redirection, then becomes the collector (same pid).
+    std::string script;
+    if (launch.umask >= 0) {
+      char octal[16];
+      std::snprintf(octal, sizeof octal, "%03o", static_cast<unsigned>(launch.umask) & 0777u);
+      script += std::string("umask ") + octal + " && ";
+    }
+    script += "exec \"$@\"";
+    if (!launch.stderrPath.empty()) script += " 2>>'" + launch.stderrPath + "'";
+    argv.insert(argv.begin(), {"/bin/sh", "-c", script, "sh"});
+  }
   process = std::make_unique<ChildProcess>(argv);
   std::string line = process->waitForLine("listening on https://127.0.0.1:");
   address = line.substr(line.find("127.0.0.1:"));

@@ -38,6 +38,14 @@ class ChildProcess {
   int status_ = 0;
 };
 
+// How a CollectorProcess starts, beyond its arguments.
+struct Launch {
+  std::vector<std::string> prefix;  // a command to run it under: {"prlimit", "--nofile=1024:4096"}
+  std::string stderrPath;           // append its log (stderr) to this file
+  int umask = -1;                   // start under this umask (-1: inherit)
+  std::string dataDir;              // this one, created by the collector (default: a fresh temp dir)
+};
+
 // A started collector on 127.0.0.1 with a fresh data directory.
 struct CollectorProcess {
   std::string dataDir;
@@ -47,8 +55,9 @@ struct CollectorProcess {
   std::unique_ptr<ChildProcess> process;
   std::vector<std::string> extraArgs;
   std::string policyDir;  // the shipped policies/ unless given
+  Launch launch;
   explicit CollectorProcess(const std::vector<std::string>& extraArgs = {},
-                            const std::string& policyDir = {});
+                            const std::string& policyDir = {}, Launch launch = {});
   ~CollectorProcess();
   void stop();   // SIGTERM; the data directory stays
   void start();  // again, on the same data directory and address

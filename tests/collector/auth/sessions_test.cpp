@@ -168,8 +168,9 @@ TEST_CASE("the users migration applies to a database of the previous version") {
   {
     // A version-6 database: every migration before the users one, with some data.
     auto db = openDatabase(dir.path());
-    // (Migrations 8 and 9 undone too: they come after the users one.)
-    db->exec("DROP TABLE sessions; DROP TABLE login_throttle; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "
+    // (Migrations 8 to 10 undone too: they come after the users one.)
+    db->exec("ALTER TABLE agents DROP COLUMN previous_cert_serial; DROP TABLE change_counters; "
+             "DROP TABLE sessions; DROP TABLE login_throttle; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "
              "DROP INDEX endpoints_order; DROP INDEX alerts_subject; CREATE INDEX endpoints_unit ON endpoints(unit_code); "
              "PRAGMA user_version=6;");
     appendAudit(*db, {0, 50, "lan", "unit.add", "unit:BS-VP", "", "{}"});

@@ -11,9 +11,14 @@ using namespace posture::collector;
 TEST_CASE("a version-1 database keeps its alerts when migrated, and gains the audit log") {
   test::TempDir dir("posture-migrate-");
   {
-    // The alerts and endpoints part of the version-1 schema, as the first release created it.
+    // The agents, alerts and endpoints part of the version-1 schema, as the first release
+    // created it.
     db::Connection v1(dir.path() / "posture.db");
     v1.exec(R"sql(
+CREATE TABLE agents(agent_id TEXT PRIMARY KEY, unit_code TEXT NOT NULL, hostname TEXT NOT NULL,
+  enrolled_at INTEGER NOT NULL, cert_serial TEXT NOT NULL, cert_not_after INTEGER NOT NULL,
+  revoked_at INTEGER);
+INSERT INTO agents VALUES ('a', 'BS-VP', 'pc', 1, 'ab12', 2, NULL);
 CREATE TABLE enrolment_tokens(token_sha256 TEXT PRIMARY KEY, unit_code TEXT NOT NULL,
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, uses_left INTEGER NOT NULL);
 CREATE TABLE alerts(id INTEGER PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL,
