@@ -34,9 +34,11 @@ class AgentApi {
  public:
   AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateAuthority ca,
            int clientCertDays = 365);
+  // Every answer carries HSTS, nosniff and no-store (the TLS audit: testssl_test).
   boost::asio::awaitable<net::Response> handle(net::Request& request);
 
  private:
+  boost::asio::awaitable<net::Response> route(net::Request& request);
   boost::asio::awaitable<net::Response> enrol(net::Request& request);
   boost::asio::awaitable<net::Response> report(net::Request& request);
   boost::asio::awaitable<net::Response> renew(net::Request& request);
