@@ -43,10 +43,10 @@ int rank(const std::string& severity) {
 // testssl's words for "could not check": WARN for one check, FATAL for the whole scan.
 bool cannotTell(const std::string& severity) { return severity == "WARN" || severity == "FATAL"; }
 
-const char* kSections[] = {"pretest",           "singleCipher",   "protocols",
-                           "grease",            "ciphers",        "pfs",
-                           "serverPreferences", "serverDefaults", "headerResponse",
-                           "vulnerabilities",   "cipherTests",    "browserSimulations"};
+const char* kSections[] = {
+    "pretest",     "singleCipher",      "protocols",      "grease",         "ciphers",
+    "pfs",         "serverPreferences", "serverDefaults", "headerResponse", "vulnerabilities",
+    "cipherTests", "browserSimulations"};
 
 std::string member(const collector::Json& object, std::string_view name) {
   const collector::Json* v = object.find(name);
@@ -89,6 +89,7 @@ std::vector<TestsslFinding> refusedFindings(const TestsslScan& scan) {
 std::vector<std::string> missingChecks(const TestsslScan& scan, bool http) {
   // One id per family of checks the audit is about: if one is absent, that part of the
   // scan did not run (a crash, a timeout, an option dropped) and its silence proves nothing.
+  // clang-format off
   std::vector<std::string> wanted = {
       "SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3",       // protocols
       "cipherlist_NULL", "cipherlist_aNULL", "cipherlist_EXPORT",  // cipher categories
@@ -100,13 +101,14 @@ std::vector<std::string> missingChecks(const TestsslScan& scan, bool http) {
       "heartbleed", "CCS", "ticketbleed", "ROBOT", "secure_renego", "secure_client_renego",
       "CRIME_TLS", "POODLE_SSL", "fallback_SCSV", "SWEET32", "FREAK", "DROWN", "LOGJAM",
       "BEAST", "LUCKY13", "RC4"};                                   // vulnerabilities
+  // clang-format on
   // The HTTP checks ran: status, headers (banner, HSTS), BREACH.
   if (http) wanted.insert(wanted.end(), {"HTTP_status_code", "banner_server", "BREACH"});
   std::vector<std::string> missing;
   for (const auto& id : wanted) {
-    bool found = std::any_of(scan.findings.begin(), scan.findings.end(), [&](const TestsslFinding& f) {
-      return f.id == id && !cannotTell(f.severity);
-    });
+    bool found =
+        std::any_of(scan.findings.begin(), scan.findings.end(),
+                    [&](const TestsslFinding& f) { return f.id == id && !cannotTell(f.severity); });
     if (!found) missing.push_back(id);
   }
   return missing;
@@ -119,7 +121,8 @@ std::string summarize(const TestsslScan& scan) {
   for (const char* section : {"protocols", "ciphers", "serverPreferences", "pfs"}) {
     out << "  " << section << ":\n";
     for (const auto& f : scan.findings) {
-      if (f.section == section) out << "    " << f.id << ": " << f.finding << " [" << f.severity << "]\n";
+      if (f.section == section)
+        out << "    " << f.id << ": " << f.finding << " [" << f.severity << "]\n";
     }
   }
   std::map<std::string, int> counts;
