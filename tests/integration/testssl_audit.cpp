@@ -116,8 +116,9 @@ std::vector<std::string> missingChecks(const TestsslScan& scan, bool http) {
 
 std::string summarize(const TestsslScan& scan) {
   std::ostringstream out;
-  out << "testssl " << scan.version << ", service " << (scan.service.empty() ? "?" : scan.service)
-      << "\n";
+  // Only the release: testssl appends the commit of the git repository it runs in (ours).
+  out << "testssl " << scan.version.substr(0, scan.version.find(' ')) << ", service "
+      << (scan.service.empty() ? "?" : scan.service) << "\n";
   for (const char* section : {"protocols", "ciphers", "serverPreferences", "pfs"}) {
     out << "  " << section << ":\n";
     for (const auto& f : scan.findings) {

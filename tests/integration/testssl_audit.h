@@ -16,7 +16,7 @@ struct TestsslFinding {
 };
 
 struct TestsslScan {
-  std::string version;  // testssl's own, e.g. "3.0.8 ..."
+  std::string version;  // "3.0.8 COMMIT from DATE" (see summarize)
   std::string service;  // what it took the port for ("HTTP")
   std::vector<TestsslFinding> findings;
 };
