@@ -22,6 +22,8 @@ packages=(
   libxlsxwriter-dev zlib1g-dev libreoffice-calc-nogui
   # Argon2id password hashes of the console users (collector/auth/)
   libargon2-dev
+  # the TLS audit of both listeners (tests/integration/testssl_test.cpp, issue 15)
+  testssl.sh
   # the Windows agent (issue 6): mingw-w64 cross compiler (posix threads), Debian source
   # packages of its dependencies, Wine to run it headless, wixl for the MSI
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64

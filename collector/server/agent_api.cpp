@@ -65,7 +65,25 @@ AgentApi::AgentApi(Ingest& ingest, AgentRegistry& registry, crypto::CertificateA
       clientCertDays_(clientCertDays),
       limits_(limits) {}
 
+namespace {
+// Agents ignore these; they are for whatever else opens the port. Browsers (someone
+// checking /healthz) keep to HTTPS and never sniff an error body into a script, and a
+// TLS-terminating proxy never caches an answer carrying a certificate or an ack.
+net::Response withSecurityHeaders(net::Response response) {
+  response.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+}  // namespace
+
 net::Admission AgentApi::admit(const net::Request& request) const {
+  net::Admission a = admitRoute(request);
+  if (auto* refusal = std::get_if<net::Response>(&a)) return withSecurityHeaders(std::move(*refusal));
+  return a;
+}
+
+net::Admission AgentApi::admitRoute(const net::Request& request) const {
   auto target = request.message.target();
   bool post = request.message.method() == boost::beast::http::verb::post;
   if (post && target == "/v1/reports") {
@@ -88,6 +106,11 @@ net::Admission AgentApi::admit(const net::Request& request) const {
 }
 
 boost::asio::awaitable<net::Response> AgentApi::handle(net::Request& request) {
+  net::Response response = co_await route(request);
+  co_return withSecurityHeaders(std::move(response));
+}
+
+boost::asio::awaitable<net::Response> AgentApi::route(net::Request& request) {
   auto target = request.message.target();
   bool post = request.message.method() == boost::beast::http::verb::post;
   if (target == "/v1/reports" && post) co_return co_await report(request);

@@ -51,9 +51,13 @@ class AgentApi {
            int clientCertDays = 365, AgentApiLimits limits = {});
   // The headers and the peer's identity: a refusal, or the body limit of that route.
   net::Admission admit(const net::Request& request) const;
+  // Every answer, refusals by admit() too, carries HSTS, nosniff and no-store (the TLS
+  // audit: testssl_test).
   boost::asio::awaitable<net::Response> handle(net::Request& request);
 
  private:
+  net::Admission admitRoute(const net::Request& request) const;
+  boost::asio::awaitable<net::Response> route(net::Request& request);
   boost::asio::awaitable<net::Response> enrol(net::Request& request);
   boost::asio::awaitable<net::Response> report(net::Request& request);
   boost::asio::awaitable<net::Response> renew(net::Request& request);

@@ -46,6 +46,12 @@ std::shared_ptr<ssl::context> makeServerContext(const std::string& certPem,
   useIdentity(*ctx, certPem, keyPem);
   addCa(*ctx, clientCaPem);
   SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // Key exchange on X25519, P-256 or P-384 only. OpenSSL's default list also has the
+  // ffdhe2048..8192 groups in TLS 1.3, with which any client, before it authenticates, can
+  // make the server pay for an 8192-bit Diffie-Hellman per handshake.
+  if (SSL_CTX_set1_groups_list(ctx->native_handle(), "X25519:P-256:P-384") != 1) {
+    throw std::runtime_error("cannot set the TLS key exchange groups");
+  }
   // Ask for a client certificate and verify it when given; a certificate from another CA
   // fails the handshake. Its absence is refused later, per request.
   ctx->set_verify_mode(ssl::verify_peer);

@@ -59,3 +59,25 @@ TEST_CASE("a wildcard listener's certificate names every address of the machine"
   CHECK(std::find(info.ipAddresses.begin(), info.ipAddresses.end(), "127.0.0.1") != info.ipAddresses.end());
   for (const auto& a : addresses) CHECK(a.rfind("fe80", 0) != 0);  // no link-local
 }
+
+TEST_CASE("the server certificate lasts at most 825 days, and an older longer one is replaced") {
+  test::TempDir dir("posture-pki-");
+  auto id = loadOrCreateIdentity(dir.path(), {});
+  auto info = crypto::inspectCertificate(id.serverCertPem);
+  // The whole period, backdating included: TLS scanners count from notBefore.
+  CHECK(info.notAfter - info.notBefore <= 825LL * 86400);
+  CHECK(info.notAfter - info.notBefore > 800LL * 86400);
+
+  // What collectors issued before: 825 days from now, so 825 days and 5 minutes in all.
+  auto oldKey = crypto::generatePrivateKeyPem();
+  auto old = crypto::issueServerCertificate(
+      id.ca, {oldKey, info.dnsNames, info.ipAddresses, 825});
+  dir.write("server.key", oldKey);
+  dir.write("server.crt", old);
+  auto again = loadOrCreateIdentity(dir.path(), {});
+  CHECK(again.serverCertPem != old);
+  auto renewed = crypto::inspectCertificate(again.serverCertPem);
+  CHECK(renewed.notAfter - renewed.notBefore <= 825LL * 86400);
+  // A current one is kept.
+  CHECK(loadOrCreateIdentity(dir.path(), {}).serverCertPem == again.serverCertPem);
+}
