@@ -107,4 +107,15 @@ void writeFileAtomic(const std::filesystem::path& path, const std::string& conte
 
 #endif
 
+bool readableByOthers(const std::filesystem::path& path) {
+#ifdef _WIN32
+  (void)path;
+  return false;
+#else
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+#endif
+}
+
 }  // namespace posture::util
