@@ -17,7 +17,7 @@ constexpr std::int64_t kMaxClockSkew = 300;  // seconds
     bool retryable = r.status >= 500;
     throw UplinkError("collector refused (HTTP " + std::to_string(r.status) + " " + e.code() +
                           "): " + e.message() + " / " + e.message_vi(),
-                      e.code(), retryable);
+                      e.code(), retryable, e.last_sequence());
   }
   std::string body = r.body.substr(0, 300);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();

@@ -2,6 +2,7 @@
 // Sending to the collector: enrolment (before the agent has a certificate) and reports
 // over mTLS. Every failure throws UplinkError with a message meant for IT staff.
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -13,14 +14,19 @@ namespace posture::agent {
 
 class UplinkError : public std::runtime_error {
  public:
-  UplinkError(const std::string& message, std::string code = {}, bool retryable = true)
-      : std::runtime_error(message), code_(std::move(code)), retryable_(retryable) {}
+  UplinkError(const std::string& message, std::string code = {}, bool retryable = true,
+              std::uint64_t lastSequence = 0)
+      : std::runtime_error(message), code_(std::move(code)), retryable_(retryable),
+        lastSequence_(lastSequence) {}
   const std::string& code() const { return code_; }  // the collector's error code, if any
   bool retryable() const { return retryable_; }      // false: resending cannot help
+  // With code "sequence_conflict": the highest sequence the collector holds for this agent.
+  std::uint64_t lastSequence() const { return lastSequence_; }
 
  private:
   std::string code_;
   bool retryable_;
+  std::uint64_t lastSequence_;
 };
 
 // Posts the report and returns the collector's acknowledgement, which it sends only after
