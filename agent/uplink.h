@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/state.h"
+#include "common/net/pinned_trust.h"
 #include "posture/v1/enrol.pb.h"
 #include "posture/v1/report.pb.h"
 
@@ -37,12 +38,17 @@ posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Re
 posture::v1::ReportAck sendReport(const AgentState& state, const std::string& body,
                                   std::uint64_t sequence, std::chrono::milliseconds timeout);
 
-// Posts an enrolment request without a client certificate and without verifying the
-// server (the CA is not known yet); *serverCertPem receives what the server presented.
+// Checks this machine's clock against the collector's, then posts an enrolment request
+// without a client certificate. Both go over connections whose handshake verified the
+// server against `trust` (the pinned CA, or on first use the CA it sent; see
+// common/net/pinned_trust.h): a server that fails gets nothing, and the error has code
+// "ca_mismatch" and is not retryable. *verifiedCaFingerprint receives the SHA-256 of the
+// CA the handshake verified.
 posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
                                          const posture::v1::EnrolRequest& request,
+                                         const net::EnrolmentTrust& trust,
                                          std::chrono::milliseconds timeout,
-                                         std::string* serverCertPem);
+                                         std::string* verifiedCaFingerprint);
 
 // Posts a renewal request over mTLS with the agent's current certificate.
 posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::string& csrPem,
