@@ -69,8 +69,9 @@ constexpr int kMaxRenumbersPerCycle = 3;
 bool renumberAfterConflict(Spool& spool, const SpooledReport& sent, const UplinkError& e) {
   std::uint64_t last = e.lastSequence();
   if (last < sent.sequence) {
-    log::warn("collector answered sequence_conflict for report ", sent.sequence, " with last_sequence ",
-              last, ", which does not include it; not renumbering");
+    log::warn("máy chủ thu thập báo trùng số báo cáo ", sent.sequence, " nhưng chỉ có đến số ", last,
+              ", không đánh số lại / collector answered sequence_conflict for report ", sent.sequence,
+              " with last_sequence ", last, ", which does not include it; not renumbering");
     return false;
   }
   std::size_t n = spool.renumberAfter(last, [](const std::string& body, std::uint64_t seq) {

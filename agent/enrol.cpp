@@ -79,15 +79,18 @@ AgentState enrol(const EnrolOptions& o) {
   // The CA in the answer must be the one the handshake verified the server against.
   std::string answered = fingerprintOrEmpty(res.ca_certificate_pem());
   if (verified.empty() || answered != verified) {
-    throw UplinkError("the collector's TLS chain ends in CA " + verified + " but it answered with CA " +
-                          (answered.empty() ? "(unreadable)" : answered) + ": refusing to trust it",
+    throw UplinkError("máy chủ thu thập trả lời bằng một CA khác với CA đã xác minh khi bắt tay TLS; "
+                          "không tin / the collector's TLS chain ends in CA " + verified +
+                          " but it answered with CA " + (answered.empty() ? "(unreadable)" : answered) +
+                          ": refusing to trust it",
                       "ca_mismatch", false);
   }
   std::string why;
   if (!crypto::verifyCertificate(res.certificate_pem(), res.ca_certificate_pem(), &why) ||
       !crypto::keyMatchesCertificate(keyPem, res.certificate_pem())) {
-    throw UplinkError("the issued certificate does not match this agent's key or CA (" + why + ")", {},
-                      false);
+    throw UplinkError("chứng thư được cấp không khớp khoá hoặc CA của máy này / the issued certificate "
+                          "does not match this agent's key or CA (" + why + ")",
+                      {}, false);
   }
 
   AgentState s;

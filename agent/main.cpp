@@ -199,7 +199,9 @@ void warnAboutReadableToken(const std::string& configFile, const Deployment& d) 
 void forgetDeploymentToken(const std::string& configFile) {
   if (!configFile.empty()) {
     try {
-      if (forgetToken(configFile)) log::info("removed the enrolment token from ", configFile);
+      if (forgetToken(configFile)) {
+        log::info("đã xoá mã đăng ký khỏi ", configFile, " / removed the enrolment token from ", configFile);
+      }
     } catch (const std::exception& e) {
       log::warn("không xoá được mã đăng ký khỏi ", configFile, ", hãy xoá dòng token= / cannot remove the "
                 "enrolment token from ", configFile, " (remove the token= line by hand): ", e.what());

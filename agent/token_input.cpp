@@ -48,7 +48,9 @@ TokenInput readToken(const std::optional<std::string>& tokenArg,
     where = "--token";
     out.token = *tokenArg;
   }
-  if (out.token.size() > kMaxTokenBytes) throw std::runtime_error(where + " holds more than a token");
+  if (out.token.size() > kMaxTokenBytes) {
+    throw std::runtime_error("quá dài để là mã đăng ký / " + where + " holds more than a token");
+  }
   out.token = trimmed(out.token);
   if (out.token.empty()) throw std::runtime_error("mã đăng ký trống / the token from " + where + " is empty");
   return out;
