@@ -54,6 +54,8 @@ bool isYes(const std::string& value) {
 }
 
 bool forgetToken(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return false;  // as readDeployment: no file, no token
   auto text = util::readFile(file, 1 << 20);
   if (!text) throw std::runtime_error("cannot read " + file.string());
   std::string kept;

@@ -23,8 +23,8 @@ bool isYes(const std::string& value);
 
 // Rewrites the file without its `token=` lines, keeping every other line, comment and
 // line ending as it was, atomically (a crash leaves the old or the new file) and 0600.
-// Returns false when it held no token (nothing written). Throws std::runtime_error naming
-// the file when it cannot be rewritten.
+// Returns false when it held no token or does not exist (nothing written). Throws
+// std::runtime_error naming the file when it cannot be read or rewritten.
 bool forgetToken(const std::filesystem::path& file);
 
 }  // namespace posture::agent
