@@ -58,6 +58,35 @@ bool renewIfDue(AgentState& state, std::chrono::seconds before, std::chrono::mil
   return true;
 }
 
+namespace {
+// A collector that answered "sequence_conflict" more often than this in one cycle is not
+// helped by renumbering again; the next cycle tries anew.
+constexpr int kMaxRenumbersPerCycle = 3;
+
+// The collector holds `sent`'s number, with another body, from before this agent's spool
+// was lost: number the queue after what it holds. False when its answer does not fit
+// (it must hold at least the number it refused).
+bool renumberAfterConflict(Spool& spool, const SpooledReport& sent, const UplinkError& e) {
+  std::uint64_t last = e.lastSequence();
+  if (last < sent.sequence) {
+    log::warn("máy chủ thu thập báo trùng số báo cáo ", sent.sequence, " nhưng chỉ có đến số ", last,
+              ", không đánh số lại / collector answered sequence_conflict for report ", sent.sequence,
+              " with last_sequence ", last, ", which does not include it; not renumbering");
+    return false;
+  }
+  std::size_t n = spool.renumberAfter(last, [](const std::string& body, std::uint64_t seq) {
+    posture::v1::Report r;
+    if (!r.ParseFromString(body)) throw std::runtime_error("a spooled report does not parse");
+    r.set_sequence(seq);
+    return r.SerializeAsString();
+  });
+  log::warn("máy chủ thu thập đã có báo cáo đến số ", last, " từ trước khi hàng đợi của máy này bị mất; đánh số lại ",
+            n, " báo cáo từ ", last + 1, " / the collector holds reports up to ", last,
+            " from before this agent's spool was lost: renumbered ", n, " queued report(s) from ", last + 1);
+  return true;
+}
+}  // namespace
+
 CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
   try {
     AgentState state = loadState(o.stateDir);
@@ -77,6 +106,7 @@ CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
       // The current certificate still works until it expires; try again next cycle.
       log::warn("certificate renewal failed: ", e.what());
     }
+    int renumbered = 0;
     while (!stop.load()) {
       auto next = spool.oldest();
       if (!next) return CycleResult::Drained;
@@ -86,6 +116,11 @@ CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
         log::info("report ", next->sequence, " acknowledged",
                   ack.duplicate() ? " (already stored)" : "");
       } catch (const UplinkError& e) {
+        if (e.code() == "sequence_conflict" && renumbered < kMaxRenumbersPerCycle &&
+            renumberAfterConflict(spool, *next, e)) {
+          ++renumbered;
+          continue;
+        }
         log::warn("report ", next->sequence, " not delivered (", spool.size(),
                   " waiting): ", e.what());
         return e.retryable() ? CycleResult::Retry : CycleResult::Refused;

@@ -40,7 +40,10 @@ enum class CycleResult : int {
 // UplinkError when the collector could not be reached or refused (the old one stays).
 bool renewIfDue(AgentState& state, std::chrono::seconds before, std::chrono::milliseconds timeout);
 
-// One cycle in this process. Takes the cycle lock (state.h); never throws.
+// One cycle in this process. Takes the cycle lock (state.h); never throws. A report the
+// collector refuses with "sequence_conflict" (this agent's spool was lost, its numbers
+// restarted) makes the queue renumbered after the collector's last_sequence
+// (Spool::renumberAfter) and sent again.
 CycleResult runCycle(const CycleOptions& options, const std::atomic<bool>& stop);
 
 struct RunOptions {

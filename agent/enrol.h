@@ -11,15 +11,21 @@ struct EnrolOptions {
   std::string collector;       // HOST:PORT
   std::string token;
   std::filesystem::path stateDir;
-  std::string caFingerprint;   // expected SHA-256 of the collector CA; empty: trust on first use
+  // Expected SHA-256 of the collector CA (as `posture-collector token create` prints it).
+  std::string caFingerprint;
+  // Without caFingerprint, enrolment is refused unless this is set: then the CA the
+  // collector sends is trusted and the caller should log its fingerprint.
+  bool trustOnFirstUse = false;
   bool force = false;          // replace an existing enrolment
   std::chrono::milliseconds timeout{15000};
 };
 
-// Generates the key on this machine, sends only a CSR with the token, checks what comes
-// back (the CA signed our key; the server we talked to holds a certificate from that CA;
-// the CA matches the expected fingerprint) and stores the result. Throws UplinkError or
-// std::runtime_error with the cause.
+// Refuses before any connection when there is neither a pin nor trust on first use, or
+// the pin is not a SHA-256. Then generates the key on this machine and sends only a CSR
+// with the token, over a handshake that verified the collector against the pinned CA
+// (uplink.h: sendEnrolment); checks what comes back (the CA is the one the handshake
+// verified, the certificate is ours and from that CA) and stores the result. Throws
+// UplinkError (not retryable when a person must act) or std::runtime_error with the cause.
 AgentState enrol(const EnrolOptions& options);
 
 }  // namespace posture::agent

@@ -7,19 +7,22 @@
 #endif
 
 #include <atomic>
-#include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <thread>
 #include <cstdio>
 
 #include "agent/agent.h"
+#include "agent/deployment.h"
 #include "agent/enrol.h"
+#include "agent/token_input.h"
 #include "agent/uplink.h"
 #include "agent/windows_service.h"
 #include "common/log/log.h"
 #include "common/crypto/crypto.h"
 #include "common/util/args.h"
+#include "common/util/files.h"
 
 namespace {
 using namespace posture;
@@ -28,8 +31,17 @@ using namespace posture::agent;
 const char* kUsage = R"(posture-agent — tác tử báo cáo tình trạng an toàn thông tin
 Usage:
   posture-agent collect --json [--state-dir DIR]
-  posture-agent enroll --collector HOST:PORT --token TOKEN --state-dir DIR
-                       [--ca-fingerprint SHA256] [--force]
+  posture-agent enroll --collector HOST:PORT --state-dir DIR
+                       (--token-file FILE | --token - | --token TOKEN)
+                       (--ca-fingerprint SHA256 | --trust-on-first-use) [--force]
+      --token-file FILE  the token from a file (warned when other users can read it)
+      --token -          the token from standard input
+      --token TOKEN      on the command line, which other local users can see (ps)
+      --ca-fingerprint   the collector CA's SHA-256 (`posture-collector token create`
+                         prints it): nothing is sent to a server whose TLS chain does not
+                         end in that CA
+      --trust-on-first-use  without a fingerprint: trust the CA the server sends, and
+                         print its fingerprint (anyone on the network could answer)
   posture-agent run --state-dir DIR [--once] [--interval 1h] [--log-level info] [--config FILE]
                     [--spool-max-reports 1000] [--spool-max-mb 64] [--renew-before 30d]
                     [--log-file FILE]
@@ -65,20 +77,27 @@ int collect(const std::vector<std::string>& argv) {
 }
 
 int enroll(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"collector", "token", "state-dir", "ca-fingerprint"}, {"force"});
+  util::Args a(argv, {"collector", "token", "token-file", "state-dir", "ca-fingerprint"},
+               {"force", "trust-on-first-use"});
   EnrolOptions o;
   o.collector = a.require("collector");
-  o.token = a.require("token");
   o.stateDir = a.require("state-dir");
   o.caFingerprint = a.getOr("ca-fingerprint", "");
+  o.trustOnFirstUse = a.flag("trust-on-first-use");
   o.force = a.flag("force");
+  auto token = readToken(a.get("token"), a.get("token-file"), std::cin);
+  if (!token.warning.empty()) std::fprintf(stderr, "%s\n", token.warning.c_str());
+  o.token = std::move(token.token);
   auto s = enrol(o);
   std::printf("enrolled: agent %s in unit %s with collector %s\n", s.agentId.c_str(),
               s.unitCode.c_str(), s.collector.c_str());
   if (o.caFingerprint.empty()) {
+    std::string fp = crypto::certificateFingerprint(s.caPem);
     std::fprintf(stderr,
-                 "warning: no --ca-fingerprint given; trusted the collector CA on first use: %s\n",
-                 crypto::certificateFingerprint(s.caPem).c_str());
+                 "cảnh báo: không có --ca-fingerprint; đã tin CA của máy chủ trả lời đầu tiên: %s — "
+                 "hãy đối chiếu với máy chủ thu thập / warning: no --ca-fingerprint; trusted the "
+                 "collector CA on first use: %s — compare it with the collector's\n",
+                 fp.c_str(), fp.c_str());
   }
   return 0;
 }
@@ -121,39 +140,10 @@ std::string applyLogLevel(const util::Args& a) {
 // service does not restart on it (RestartPreventExitStatus=3).
 constexpr int kNeedsAttention = 3;
 
-// Unattended deployment: /etc/posture/agent.conf (key=value) and, overriding it,
-// POSTURE_COLLECTOR / POSTURE_TOKEN / POSTURE_CA_FINGERPRINT / POSTURE_INTERVAL.
-std::map<std::string, std::string> readDeployment(const std::string& file) {
-  std::map<std::string, std::string> out;
-  if (!file.empty()) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto first = line.find_first_not_of(" \t");
-      if (first == std::string::npos || line[first] == '#') continue;
-      auto eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      auto trim = [](std::string v) {
-        v.erase(0, v.find_first_not_of(" \t\r"));
-        v.erase(v.find_last_not_of(" \t\r") + 1);
-        return v;
-      };
-      out[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
-    }
-  }
-  for (auto [env, key] : {std::pair{"POSTURE_COLLECTOR", "collector"}, std::pair{"POSTURE_TOKEN", "token"},
-                          std::pair{"POSTURE_CA_FINGERPRINT", "ca_fingerprint"},
-                          std::pair{"POSTURE_INTERVAL", "interval"}}) {
-    if (const char* v = std::getenv(env); v && *v) out[key] = v;
-  }
-  return out;
-}
-
 // Enrols from the deployment settings when the state directory holds no enrolment yet.
 // Waits and retries while the collector cannot be reached; returns an exit status when a
 // person must act, or nullopt once enrolled.
-std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir,
-                                       const std::map<std::string, std::string>& d) {
+std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir, const Deployment& d) {
   if (isEnrolled(stateDir)) return std::nullopt;
   auto get = [&](const char* k) {
     auto it = d.find(k);
@@ -163,6 +153,7 @@ std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir,
   e.collector = get("collector");
   e.token = get("token");
   e.caFingerprint = get("ca_fingerprint");
+  e.trustOnFirstUse = isYes(get("trust_on_first_use"));
   e.stateDir = stateDir;
   if (e.collector.empty() || e.token.empty()) {
     log::error("chưa đăng ký và chưa cấu hình collector=, token= / not enrolled, and no collector= "
@@ -172,11 +163,13 @@ std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir,
   auto wait = std::chrono::seconds(5);
   while (!g_stop.load()) {
     try {
+      // Without ca_fingerprint and trust_on_first_use this throws before connecting.
       auto s = enrol(e);
       log::info("enrolled: agent ", s.agentId, " in unit ", s.unitCode, " with collector ", s.collector);
       if (e.caFingerprint.empty()) {
-        log::warn("no ca_fingerprint configured; trusted the collector CA on first use: ",
-                  crypto::certificateFingerprint(s.caPem));
+        std::string fp = crypto::certificateFingerprint(s.caPem);
+        log::warn("không có ca_fingerprint; đã tin CA của máy chủ trả lời đầu tiên (trust_on_first_use): ", fp,
+                  " / no ca_fingerprint; trusted the collector CA on first use: ", fp);
       }
       return std::nullopt;
     } catch (const UplinkError& err) {
@@ -193,8 +186,35 @@ std::optional<int> enrolFromDeployment(const std::filesystem::path& stateDir,
   return 0;
 }
 
+// Before enrolling: a token in a file other users can read is worth a warning.
+void warnAboutReadableToken(const std::string& configFile, const Deployment& d) {
+  if (configFile.empty() || !d.count("token") || !util::readableByOthers(configFile)) return;
+  log::warn("người dùng khác trên máy này đọc được mã đăng ký trong ", configFile, " (chmod 600 ", configFile,
+            ") / ", configFile, " holds the enrolment token and other users of this machine can read it (chmod 600 ",
+            configFile, ")");
+}
+
+// Once enrolled the token has no use, and a configuration file gets copied and read: it
+// leaves agent.conf (the other lines stay). The environment cannot be rewritten from here.
+void forgetDeploymentToken(const std::string& configFile) {
+  if (!configFile.empty()) {
+    try {
+      if (forgetToken(configFile)) {
+        log::info("đã xoá mã đăng ký khỏi ", configFile, " / removed the enrolment token from ", configFile);
+      }
+    } catch (const std::exception& e) {
+      log::warn("không xoá được mã đăng ký khỏi ", configFile, ", hãy xoá dòng token= / cannot remove the "
+                "enrolment token from ", configFile, " (remove the token= line by hand): ", e.what());
+    }
+  }
+  if (const char* t = std::getenv("POSTURE_TOKEN"); t && *t) {
+    log::warn("đã đăng ký, hãy xoá POSTURE_TOKEN (ví dụ trong /etc/posture/agent.env) / enrolled: remove "
+              "POSTURE_TOKEN from the environment (e.g. /etc/posture/agent.env)");
+  }
+}
+
 // Interval, spool and renewal settings shared by `run` and the Windows service.
-void applyRunSettings(RunOptions& o, const util::Args& a, std::map<std::string, std::string>& deployment) {
+void applyRunSettings(RunOptions& o, const util::Args& a, Deployment& deployment) {
   std::string intervalText = a.getOr("interval", deployment.count("interval") ? deployment["interval"] : "1h");
   auto interval = util::parseDurationSeconds(intervalText);
   if (!interval || *interval < 1) throw util::ArgsError("--interval must be a duration like 30s or 1h");
@@ -217,9 +237,12 @@ int run(const std::vector<std::string>& argv) {
   o.stateDir = stateDirOf(a);
   o.once = a.flag("once");
   installSignalHandlers();
-  auto deployment = readDeployment(a.getOr("config", ""));
+  std::string config = a.getOr("config", "");
+  auto deployment = readDeployment(config);
   if (a.get("config") || std::getenv("POSTURE_TOKEN")) {
+    if (!isEnrolled(o.stateDir)) warnAboutReadableToken(config, deployment);
     if (auto status = enrolFromDeployment(o.stateDir, deployment)) return *status;
+    forgetDeploymentToken(config);
   }
   applyRunSettings(o, a, deployment);
   return runAgent(o, g_stop);
@@ -241,8 +264,9 @@ int service(const std::vector<std::string>& argv) {
         auto deployment = windows::readRegistryDeployment();
         while (enrolFromDeployment(o.stateDir, deployment)) {
           if (stop.load()) return 0;
-          log::warn("waiting for HKLM\\SOFTWARE\\Posture\\Agent Collector and Token (msiexec … "
-                    "COLLECTOR=HOST:PORT TOKEN=…); checking again in 60 s");
+          log::warn("chưa đăng ký được; đọc lại HKLM\\SOFTWARE\\Posture\\Agent sau 60 giây / not enrolled; "
+                    "reading HKLM\\SOFTWARE\\Posture\\Agent again in 60 s (msiexec … COLLECTOR=HOST:PORT "
+                    "TOKEN=… CA_FINGERPRINT=SHA256)");
           for (int i = 0; i < 300 && !stop.load(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
           deployment = windows::readRegistryDeployment();

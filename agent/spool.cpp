@@ -40,6 +40,31 @@ void Spool::insert(std::uint64_t sequence, const std::string& body) {
       .run();
 }
 
+void Spool::insert(const Row& row) {
+  db_->prepare("INSERT INTO queue(sequence, kind, created_at, body) VALUES (?, ?, ?, ?)")
+      .bind(1, static_cast<std::int64_t>(row.sequence))
+      .bind(2, row.kind)
+      .bind(3, row.createdAt)
+      .bindBlob(4, row.body)
+      .run();
+}
+
+std::vector<Spool::Row> Spool::takeAll() {
+  std::vector<Row> rows;
+  auto st = db_->prepare("SELECT sequence, kind, created_at, body FROM queue ORDER BY sequence");
+  while (st.step()) {
+    rows.push_back(Row{static_cast<std::uint64_t>(st.getInt(0)), st.getText(1), st.getInt(2), st.getBlob(3)});
+  }
+  db_->exec("DELETE FROM queue");
+  return rows;
+}
+
+void Spool::raiseCounter(std::uint64_t atLeast) {
+  db_->prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'last_sequence'")
+      .bind(1, static_cast<std::int64_t>(atLeast))
+      .run();
+}
+
 void Spool::compact() {
   // Oldest state reports go first; the newest report always stays, whatever its size.
   for (;;) {

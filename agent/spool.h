@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/db/sqlite.h"
 
@@ -41,6 +43,33 @@ class Spool {
     return seq;
   }
 
+  // After the collector answered a report with "sequence_conflict" and lastSequence: it
+  // holds reports up to that number with other bodies, from before this spool was lost
+  // (the certificate was kept, so numbering restarted at 1). Every queued report is
+  // numbered again after lastSequence, in the same order (`reserialize(body, sequence)`
+  // returns its body under the new number, keeping kind and time), and the counter moves
+  // past them. One transaction: a crash, or reserialize throwing, leaves the old numbering
+  // whole; nothing queued is dropped. Returns how many reports were renumbered. Throws
+  // std::invalid_argument when the numbers would leave the 63-bit range SQLite stores.
+  template <typename Reserialize>
+  std::size_t renumberAfter(std::uint64_t lastSequence, Reserialize&& reserialize) {
+    db::Transaction tx(*db_);
+    auto queued = takeAll();
+    if (lastSequence > kMaxSequence - queued.size()) {
+      throw std::invalid_argument("sequence " + std::to_string(lastSequence) + " is out of range");
+    }
+    std::uint64_t seq = lastSequence;
+    for (auto& q : queued) {
+      ++seq;
+      q.body = reserialize(q.body, seq);
+      q.sequence = seq;
+      insert(q);
+    }
+    raiseCounter(seq);
+    tx.commit();
+    return queued.size();
+  }
+
   std::optional<SpooledReport> oldest();
   void remove(std::uint64_t sequence);  // after the collector acknowledged it
   std::size_t size();
@@ -48,8 +77,20 @@ class Spool {
   std::uint64_t compacted() const { return compacted_; }  // dropped by compaction, this run
 
  private:
+  // A queued row as stored, for renumbering.
+  struct Row {
+    std::uint64_t sequence = 0;
+    std::string kind;
+    std::int64_t createdAt = 0;
+    std::string body;
+  };
+  static constexpr std::uint64_t kMaxSequence = (1ull << 62);
+
   std::uint64_t reserveSequence();
   void insert(std::uint64_t sequence, const std::string& body);
+  void insert(const Row& row);
+  std::vector<Row> takeAll();  // every queued row in order, deleted from the queue
+  void raiseCounter(std::uint64_t atLeast);
   void compact();
 
   std::unique_ptr<db::Connection> db_;

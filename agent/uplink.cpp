@@ -17,7 +17,7 @@ constexpr std::int64_t kMaxClockSkew = 300;  // seconds
     bool retryable = r.status >= 500;
     throw UplinkError("collector refused (HTTP " + std::to_string(r.status) + " " + e.code() +
                           "): " + e.message() + " / " + e.message_vi(),
-                      e.code(), retryable);
+                      e.code(), retryable, e.last_sequence());
   }
   std::string body = r.body.substr(0, 300);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
@@ -25,10 +25,11 @@ constexpr std::int64_t kMaxClockSkew = 300;  // seconds
                     r.status >= 500);
 }
 
+// pinned: the outcome of a pinned context's handshake checks (enrolment), or null.
 net::ClientResponse post(std::shared_ptr<boost::asio::ssl::context> tls,
                          const std::string& collector, const std::string& target,
                          const std::string& body, std::chrono::milliseconds timeout,
-                         std::string* peerCert) {
+                         const net::PinnedOutcome* pinned = nullptr) {
   std::pair<std::string, std::string> hp;
   try {
     hp = net::splitHostPort(collector);
@@ -36,10 +37,17 @@ net::ClientResponse post(std::shared_ptr<boost::asio::ssl::context> tls,
     throw UplinkError(std::string("bad collector address: ") + e.what(), {}, false);
   }
   try {
-    return net::postBlocking(std::move(tls), hp.first, hp.second, target, kProtobuf, body, timeout,
-                             peerCert);
+    return net::postBlocking(std::move(tls), hp.first, hp.second, target, kProtobuf, body, timeout);
   } catch (const net::NetError& e) {
     std::string what = e.what();
+    if (pinned && !pinned->failure().empty()) {
+      // Resending cannot fix this: a person must check the address and the fingerprint.
+      throw UplinkError("máy chủ tại " + collector + " không chứng minh được là máy chủ thu thập: "
+                            "không gửi gì, kể cả mã đăng ký / the server at " + collector +
+                            " did not prove it is the collector: " + pinned->failure() +
+                            "; nothing was sent, not even the token (" + what + ")",
+                        "ca_mismatch", false);
+    }
     // A certificate "not yet valid" or "expired" is most often this machine's clock.
     if (what.find("not yet valid") != std::string::npos || what.find("has expired") != std::string::npos) {
       what += " — kiểm tra đồng hồ của máy này / check this machine's clock (now " +
@@ -82,7 +90,7 @@ posture::v1::ReportAck sendReport(const AgentState& state, const std::string& bo
     throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
                       {}, false);
   }
-  auto r = post(tls, state.collector, "/v1/reports", body, timeout, nullptr);
+  auto r = post(tls, state.collector, "/v1/reports", body, timeout);
   if (r.status != 200) failWith(r);
   posture::v1::ReportAck ack;
   if (!ack.ParseFromString(r.body) || ack.sequence() != sequence) {
@@ -103,7 +111,7 @@ posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::strin
   }
   posture::v1::RenewRequest req;
   req.set_csr_pem(csrPem);
-  auto r = post(tls, state.collector, "/v1/renew", req.SerializeAsString(), timeout, nullptr);
+  auto r = post(tls, state.collector, "/v1/renew", req.SerializeAsString(), timeout);
   if (r.status != 200) failWith(r);
   posture::v1::EnrolResponse out;
   if (!out.ParseFromString(r.body) || out.certificate_pem().empty()) {
@@ -114,13 +122,16 @@ posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::strin
 
 posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
                                          const posture::v1::EnrolRequest& request,
+                                         const net::EnrolmentTrust& trust,
                                          std::chrono::milliseconds timeout,
-                                         std::string* serverCertPem) {
-  auto tls = net::makeClientContext({});
+                                         std::string* verifiedCaFingerprint) {
+  auto outcome = std::make_shared<net::PinnedOutcome>();
+  auto tls = net::makePinnedClientContext(trust, outcome);
   // The clock first: a token spent on certificates this machine would then call "not yet
-  // valid" helps nobody.
-  checkClock(post(tls, collector, "/healthz", "", timeout, nullptr));
-  auto r = post(tls, collector, "/v1/enrol", request.SerializeAsString(), timeout, serverCertPem);
+  // valid" helps nobody. The pinned handshake ignores dates, so a skewed clock gets here.
+  checkClock(post(tls, collector, "/healthz", "", timeout, outcome.get()));
+  auto r = post(tls, collector, "/v1/enrol", request.SerializeAsString(), timeout, outcome.get());
+  if (verifiedCaFingerprint) *verifiedCaFingerprint = outcome->caFingerprint();
   if (r.status != 200) failWith(r);
   posture::v1::EnrolResponse out;
   if (!out.ParseFromString(r.body) || out.certificate_pem().empty() ||

@@ -2,10 +2,12 @@
 // Sending to the collector: enrolment (before the agent has a certificate) and reports
 // over mTLS. Every failure throws UplinkError with a message meant for IT staff.
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include "agent/state.h"
+#include "common/net/pinned_trust.h"
 #include "posture/v1/enrol.pb.h"
 #include "posture/v1/report.pb.h"
 
@@ -13,14 +15,19 @@ namespace posture::agent {
 
 class UplinkError : public std::runtime_error {
  public:
-  UplinkError(const std::string& message, std::string code = {}, bool retryable = true)
-      : std::runtime_error(message), code_(std::move(code)), retryable_(retryable) {}
+  UplinkError(const std::string& message, std::string code = {}, bool retryable = true,
+              std::uint64_t lastSequence = 0)
+      : std::runtime_error(message), code_(std::move(code)), retryable_(retryable),
+        lastSequence_(lastSequence) {}
   const std::string& code() const { return code_; }  // the collector's error code, if any
   bool retryable() const { return retryable_; }      // false: resending cannot help
+  // With code "sequence_conflict": the highest sequence the collector holds for this agent.
+  std::uint64_t lastSequence() const { return lastSequence_; }
 
  private:
   std::string code_;
   bool retryable_;
+  std::uint64_t lastSequence_;
 };
 
 // Posts the report and returns the collector's acknowledgement, which it sends only after
@@ -31,12 +38,17 @@ posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Re
 posture::v1::ReportAck sendReport(const AgentState& state, const std::string& body,
                                   std::uint64_t sequence, std::chrono::milliseconds timeout);
 
-// Posts an enrolment request without a client certificate and without verifying the
-// server (the CA is not known yet); *serverCertPem receives what the server presented.
+// Checks this machine's clock against the collector's, then posts an enrolment request
+// without a client certificate. Both go over connections whose handshake verified the
+// server against `trust` (the pinned CA, or on first use the CA it sent; see
+// common/net/pinned_trust.h): a server that fails gets nothing, and the error has code
+// "ca_mismatch" and is not retryable. *verifiedCaFingerprint receives the SHA-256 of the
+// CA the handshake verified.
 posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
                                          const posture::v1::EnrolRequest& request,
+                                         const net::EnrolmentTrust& trust,
                                          std::chrono::milliseconds timeout,
-                                         std::string* serverCertPem);
+                                         std::string* verifiedCaFingerprint);
 
 // Posts a renewal request over mTLS with the agent's current certificate.
 posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::string& csrPem,

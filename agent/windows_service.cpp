@@ -115,6 +115,7 @@ std::map<std::string, std::string> readRegistryDeployment() {
   }
   for (auto [value, name] : {std::pair{L"Collector", "collector"}, std::pair{L"Token", "token"},
                              std::pair{L"CaFingerprint", "ca_fingerprint"},
+                             std::pair{L"TrustOnFirstUse", "trust_on_first_use"},
                              std::pair{L"Interval", "interval"}}) {
     DWORD bytes = 0;
     if (::RegGetValueW(key, nullptr, value, RRF_RT_REG_SZ, nullptr, nullptr, &bytes) != ERROR_SUCCESS ||

@@ -18,8 +18,9 @@ inline constexpr wchar_t kRegistryKey[] = L"SOFTWARE\\Posture\\Agent";
 // %ProgramData%\Posture\Agent: enrolment, spool and log.
 std::filesystem::path defaultStateDir();
 
-// Collector, Token, CaFingerprint, Interval (REG_SZ) under HKLM\SOFTWARE\Posture\Agent, as
-// the keys readDeployment uses on Linux: collector, token, ca_fingerprint, interval.
+// Collector, Token, CaFingerprint, TrustOnFirstUse, Interval (REG_SZ) under
+// HKLM\SOFTWARE\Posture\Agent, as the keys readDeployment (deployment.h) uses on Linux:
+// collector, token, ca_fingerprint, trust_on_first_use, interval.
 std::map<std::string, std::string> readRegistryDeployment();
 // Removes the Token value once enrolled: HKLM\SOFTWARE is readable by every user.
 void forgetRegistryToken();

@@ -275,7 +275,7 @@ Collector::~Collector() { stop(); }
 const std::string& Collector::caFingerprint() const { return impl_->identity.caFingerprint; }
 
 std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
-  auto tls = net::makeServerContext(impl_->identity.serverCertPem, impl_->identity.serverKeyPem,
+  auto tls = net::makeServerContext(impl_->identity.serverChainPem, impl_->identity.serverKeyPem,
                                     impl_->identity.ca.certPem);
   // systemd starts services with a soft limit of 1,024 descriptors: take the hard limit,
   // and keep a reserve for the database, logs and outgoing connections.
@@ -297,7 +297,7 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
   for (const auto& l : impl_->options.listen) bound.push_back(impl_->server->listen(l));
   if (!impl_->options.consoleListen.empty()) {
     // The same server certificate; browsers are not asked for a client certificate.
-    auto consoleTls = net::makeServerContext(impl_->identity.serverCertPem,
+    auto consoleTls = net::makeServerContext(impl_->identity.serverChainPem,
                                              impl_->identity.serverKeyPem,
                                              impl_->identity.ca.certPem);
     consoleTls->set_verify_mode(boost::asio::ssl::verify_none);

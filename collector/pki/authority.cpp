@@ -163,6 +163,9 @@ ServerIdentity loadOrCreateIdentity(const fs::path& dataDir,
     util::writeFileAtomic(dataDir / "server.crt", id.serverCertPem, 0644);
     log::info("issued the collector's server certificate");
   }
+  id.serverChainPem = id.serverCertPem;
+  if (!id.serverChainPem.empty() && id.serverChainPem.back() != '\n') id.serverChainPem += '\n';
+  id.serverChainPem += id.ca.certPem;
   return id;
 }
 

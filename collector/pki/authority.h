@@ -14,6 +14,10 @@ struct ServerIdentity {
   crypto::CertificateAuthority ca;
   std::string serverCertPem;
   std::string serverKeyPem;
+  // What the listeners present: the server certificate followed by the CA certificate.
+  // An agent that knows only the CA's fingerprint checks that chain inside the handshake,
+  // before it sends a token (common/net/pinned_trust.h).
+  std::string serverChainPem;
   std::string caFingerprint;  // SHA-256 of the CA certificate, hex
 };
 

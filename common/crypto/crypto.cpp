@@ -693,6 +693,27 @@ bool keyMatchesCertificate(const std::string& keyPem, const std::string& certPem
   return match;
 }
 
+std::string parseSha256Fingerprint(std::string_view text) {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::string t;
+  for (char c : text) t += lower(c);
+  for (std::string_view prefix : {"sha256:", "sha256=", "sha-256:", "sha-256="}) {
+    if (t.starts_with(prefix)) {
+      t.erase(0, prefix.size());
+      break;
+    }
+  }
+  std::string out;
+  for (char c : t) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+      out += c;
+    } else if (c != ':' && c != ' ' && c != '\t') {
+      return {};
+    }
+  }
+  return out.size() == 64 ? out : std::string();
+}
+
 std::string sha256Hex(std::string_view data) {
   ERR_clear_error();
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};

@@ -114,6 +114,11 @@ CertificateInfo inspectCertificate(const std::string& certPem);
 // SHA-256 of the certificate's DER, 64 lowercase hex characters.
 std::string certificateFingerprint(const std::string& certPem);
 
+// A SHA-256 fingerprint as people copy it: hex in any case, with or without ':' or spaces
+// between bytes, optionally after "sha256:" or "SHA256=". Returns the 64 lowercase hex
+// characters certificateFingerprint() gives, or "" when the text is not a SHA-256.
+std::string parseSha256Fingerprint(std::string_view text);
+
 // Chain check of a leaf against one trusted CA: signature, issuer constraints,
 // validity at `atUnix` (0 = now). Never throws: on any failure, including
 // unparseable PEM, returns false and, when `reason` is not null, sets it

@@ -151,5 +151,15 @@ void ensurePrivateFile(const std::filesystem::path& file) {
 
 #endif
 
+bool readableByOthers(const std::filesystem::path& path) {
+#ifdef _WIN32
+  (void)path;
+  return false;
+#else
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+#endif
+}
 
 }  // namespace posture::util

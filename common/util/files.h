@@ -16,6 +16,10 @@ std::optional<std::string> readTail(const std::filesystem::path& path, std::size
 // Throws std::runtime_error naming the path on failure.
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content,
                      unsigned mode = 0644);
+// Whether users other than the owner may read the file (POSIX mode bits for group or
+// others), e.g. a file holding a secret. False on Windows, where ACLs decide, and when the
+// file cannot be examined.
+bool readableByOthers(const std::filesystem::path& path);
 
 // Creates the directory (and its parents) if needed and makes it private: a new one is
 // 0700; an existing one loses every permission for others and write for its group (0750

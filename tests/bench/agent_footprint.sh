@@ -55,10 +55,12 @@ echo "   each cycle runs in a worker process, measured by the collect lines abov
 "$build/collector/posture-collector" serve --data-dir "$work/c" --listen 127.0.0.1:0 \
   --policies "$(dirname "$0")/../../policies" >"$work/c.out" 2>"$work/c.log" &
 collector_pid=$!
-for _ in $(seq 100); do grep -q "listening" "$work/c.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "CA fingerprint" "$work/c.out" 2>/dev/null && break; sleep 0.1; done
 addr=$(sed -n 's|.*listening on https://||p' "$work/c.out" | head -1)
+fp=$(sed -n 's/.*CA fingerprint (SHA-256) //p' "$work/c.out")
 token=$("$build/collector/posture-collector" token create --data-dir "$work/c" --unit BENCH 2>/dev/null)
-"$build/agent/posture-agent" enroll --collector "$addr" --token "$token" --state-dir "$work/a" >/dev/null 2>&1
+"$build/agent/posture-agent" enroll --collector "$addr" --token "$token" --state-dir "$work/a" \
+  --ca-fingerprint "$fp" >/dev/null 2>&1
 "$build/agent/posture-agent" run --state-dir "$work/a" --interval 1h 2>"$work/a.log" &
 agent_pid=$!
 for _ in $(seq 300); do grep -q "acknowledged" "$work/a.log" 2>/dev/null && break; sleep 0.1; done

@@ -57,6 +57,8 @@ dpkg -i "$collector_deb" "$agent_deb" >"$work/install.log" 2>&1 || { cat "$work/
 getent passwd posture >/dev/null || fail "no posture user"
 [ "$(stat -c %U /var/lib/posture)" = posture ] || fail "/var/lib/posture is not owned by posture"
 [ "$(stat -c %a /var/lib/posture-agent)" = 700 ] || fail "/var/lib/posture-agent is not 0700"
+# It will hold the enrolment token: no other local user may read it.
+[ "$(stat -c %a /etc/posture/agent.conf)" = 600 ] || fail "/etc/posture/agent.conf is not 0600"
 
 echo "== systemd-analyze verify"
 if systemd-analyze verify /lib/systemd/system/posture-collector.service \
@@ -90,6 +92,12 @@ CONF
   >"$work/agent.log" 2>&1 || { cat "$work/agent.log"; fail "agent enrolment from agent.conf"; }
 grep -q "enrolled: agent" "$work/agent.log" || fail "the agent did not enrol"
 grep -q "acknowledged" "$work/agent.log" || fail "the agent's report was not acknowledged"
+# Enrolled, the token leaves agent.conf; every other line stays and so does the mode.
+grep -q "^token=" /etc/posture/agent.conf && fail "the token is still in /etc/posture/agent.conf"
+grep -q "^collector=$addr\$" /etc/posture/agent.conf || fail "agent.conf lost collector="
+grep -q "^ca_fingerprint=$fp\$" /etc/posture/agent.conf || fail "agent.conf lost ca_fingerprint="
+grep -q "^# ca_fingerprint is required" /etc/posture/agent.conf || fail "agent.conf lost its comments"
+[ "$(stat -c %a /etc/posture/agent.conf)" = 600 ] || fail "the rewritten agent.conf is not 0600"
 cert_before=$(sha256sum /var/lib/posture-agent/agent.crt)
 # A second start does not enrol again (the token is single-use; it would be refused).
 /usr/bin/posture-agent run --state-dir /var/lib/posture-agent --config /etc/posture/agent.conf --once \
@@ -100,6 +108,8 @@ reports=$(sqlite3 /var/lib/posture/posture.db "SELECT count(*) FROM reports" 2>/
 echo "   reports stored: $reports"
 
 echo "== upgrade to a rebuilt package (version 0.1.0+1)"
+# As an older package left it: the upgrade makes it 0600 again.
+chmod 0644 /etc/posture/agent.conf
 for deb in "$collector_deb" "$agent_deb"; do
   name=$(dpkg-deb -f "$deb" Package)
   dpkg-deb -R "$deb" "$work/$name"
@@ -112,7 +122,8 @@ dpkg -i "$work/posture-collector_upgrade.deb" "$work/posture-agent_upgrade.deb" 
 [ "$(sha256sum /var/lib/posture-agent/agent.crt)" = "$cert_before" ] || fail "upgrade lost the enrolment"
 [ -f /var/lib/posture/ca.crt ] || fail "upgrade lost the collector CA"
 [ -f /var/lib/posture/posture.db ] || fail "upgrade lost the collector database"
-grep -q "^token=$token" /etc/posture/agent.conf || fail "upgrade replaced the edited agent.conf"
+grep -q "^collector=$addr\$" /etc/posture/agent.conf || fail "upgrade replaced the edited agent.conf"
+[ "$(stat -c %a /etc/posture/agent.conf)" = 600 ] || fail "after the upgrade agent.conf is not 0600"
 
 echo "== remove keeps data and enrolment"
 dpkg -r posture-agent posture-collector >"$work/remove.log" 2>&1 || { cat "$work/remove.log"; fail "dpkg -r"; }
@@ -127,4 +138,4 @@ dpkg -P posture-agent posture-collector >"$work/purge.log" 2>&1 || { cat "$work/
 [ ! -e /var/lib/posture ] || fail "purge left /var/lib/posture"
 [ ! -e /etc/posture ] || fail "purge left /etc/posture"
 getent passwd posture >/dev/null && fail "purge left the posture user"
-echo "PASS: packages build, install, enrol from agent.conf, upgrade, remove and purge as they should"
+echo "PASS: packages build, install, enrol from agent.conf (token removed after), upgrade, remove and purge as they should"

@@ -38,6 +38,7 @@ std::string hostName() {
 agent::AgentState enrolAgent(CollectorProcess& c, const std::string& unit) {
   agent::EnrolOptions o;
   o.collector = c.address;
+  o.caFingerprint = c.caFingerprint;
   o.token = c.createToken(unit);
   o.stateDir = test::makeTempDir("posture-agent-");
   return agent::enrol(o);
@@ -80,7 +81,8 @@ TEST_CASE("token, enrolment, report, status and CSV export over real TLS") {
   std::string stateDir = test::makeTempDir("posture-agent-");
 
   auto enrol = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                                 "--token", token, "--state-dir", stateDir},
+                                 "--token", token, "--state-dir", stateDir,
+                                 "--ca-fingerprint", collector.caFingerprint},
                                 std::chrono::seconds(30));
   INFO(enrol.err);
   REQUIRE(enrol.exitCode == 0);
@@ -240,10 +242,12 @@ TEST_CASE("a used enrolment token is refused with its cause, and the agent repor
   std::string token = collector.createToken("BS-UBND", 1);
   std::string dir1 = test::makeTempDir("posture-agent-"), dir2 = test::makeTempDir("posture-agent-");
   auto ok = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                              "--token", token, "--state-dir", dir1});
+                              "--token", token, "--state-dir", dir1,
+                                 "--ca-fingerprint", collector.caFingerprint});
   REQUIRE(ok.exitCode == 0);
   auto again = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                                 "--token", token, "--state-dir", dir2});
+                                 "--token", token, "--state-dir", dir2,
+                                 "--ca-fingerprint", collector.caFingerprint});
   CHECK(again.exitCode == 1);
   CHECK(again.err.find("token_used") != std::string::npos);
   CHECK(again.err.find("mã đăng ký đã được sử dụng") != std::string::npos);
@@ -265,8 +269,12 @@ TEST_CASE("enrolment refuses a collector whose CA does not match the pinned fing
   } catch (const agent::UplinkError& e) {
     CHECK(e.code() == "ca_mismatch");
     CHECK(std::string(e.what()).find("expected " + std::string(64, 'a')) != std::string::npos);
+    CHECK_FALSE(e.retryable());
   }
   CHECK_FALSE(agent::isEnrolled(o.stateDir));
+  // The handshake failed before the token was sent: the single-use token still works.
+  o.caFingerprint = collector.caFingerprint;
+  CHECK(agent::enrol(o).unitCode == "BS-UBND");
   fs::remove_all(o.stateDir);
 }
 
@@ -276,6 +284,7 @@ TEST_CASE("the collector serves IPv6 and an agent enrols and reports over ::1") 
   std::string v6 = line.substr(line.find("[::1]:"));
   agent::EnrolOptions o;
   o.collector = v6;
+  o.caFingerprint = collector.caFingerprint;
   o.token = collector.createToken("BS-IPV6");
   o.stateDir = test::makeTempDir("posture-agent-");
   auto state = agent::enrol(o);

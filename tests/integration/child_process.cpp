@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/crypto/crypto.h"
+#include "common/util/files.h"
 #include "common/util/process.h"
 
 extern char** environ;
@@ -136,6 +138,9 @@ void CollectorProcess::start() {
   process = std::make_unique<ChildProcess>(argv);
   std::string line = process->waitForLine("listening on https://127.0.0.1:");
   address = line.substr(line.find("127.0.0.1:"));
+  auto ca = util::readFile(std::filesystem::path(dataDir) / "ca.crt");
+  if (!ca) throw std::runtime_error("the collector wrote no ca.crt in " + dataDir);
+  caFingerprint = crypto::certificateFingerprint(*ca);
   bool console = false;
   for (const auto& a : extraArgs) console = console || a == "--console-listen";
   if (console) {

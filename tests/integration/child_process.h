@@ -50,6 +50,8 @@ struct Launch {
 struct CollectorProcess {
   std::string dataDir;
   std::string address;  // "127.0.0.1:PORT"
+  // SHA-256 of its CA, as `token create` prints it: the pin agents enrol with.
+  std::string caFingerprint;
   // "127.0.0.1:PORT" of the console when extraArgs has --console-listen (else "").
   std::string consoleAddress;
   std::unique_ptr<ChildProcess> process;

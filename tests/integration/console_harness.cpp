@@ -132,6 +132,7 @@ void smallFleet(CollectorProcess& c, const std::string& unit, int n) {
   for (int i = 0; i < n; ++i) {
     agent::EnrolOptions o;
     o.collector = c.address;
+    o.caFingerprint = c.caFingerprint;
     o.token = token;
     o.stateDir = test::makeTempDir("posture-agent-");
     auto state = agent::enrol(o);

@@ -308,6 +308,7 @@ TEST_CASE("console: an endpoint's history lists its reports newest first with wh
 
   agent::EnrolOptions o;
   o.collector = c.address;
+  o.caFingerprint = c.caFingerprint;
   o.token = c.createToken("BS-VP", 1);
   o.stateDir = makeTempDir("posture-agent-");
   auto state = agent::enrol(o);

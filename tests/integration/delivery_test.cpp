@@ -73,7 +73,8 @@ TEST_CASE("alert transitions reach syslog over UDP and TCP, including a person's
   std::string token = collector.createToken("BS-VP");
   std::string state = test::makeTempDir("posture-agent-");
   REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                            "--token", token, "--state-dir", state})
+                            "--token", token, "--state-dir", state, "--ca-fingerprint",
+                            collector.caFingerprint})
               .exitCode == 0);
   // This test machine fails at least one check of the shipped policies (its ClamAV has no
   // on-access scanning), so its first report opens alerts.

@@ -33,7 +33,8 @@ TEST_CASE("SIGHUP with a bad policy keeps the previous policies; a good one take
   test::CollectorProcess collector({}, policies);
   std::string state = test::makeTempDir("posture-agent-");
   REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address, "--token",
-                            collector.createToken("BS-VP"), "--state-dir", state})
+                            collector.createToken("BS-VP"), "--state-dir", state,
+                            "--ca-fingerprint", collector.caFingerprint})
               .exitCode == 0);
   auto sendReport = [&] {
     return util::runProcess({POSTURE_AGENT_BIN, "run", "--state-dir", state, "--once"},

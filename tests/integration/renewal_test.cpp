@@ -16,7 +16,8 @@ TEST_CASE("an agent renews its certificate before it expires, with a new key and
   test::CollectorProcess collector({"--client-cert-days", "1"});
   std::string state = test::makeTempDir("posture-agent-");
   REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                            "--token", collector.createToken("BS-VP"), "--state-dir", state})
+                            "--token", collector.createToken("BS-VP"), "--state-dir", state,
+                            "--ca-fingerprint", collector.caFingerprint})
               .exitCode == 0);
   auto keyBefore = util::readFile(state + "/agent.key").value_or("");
   auto certBefore = util::readFile(state + "/agent.crt").value_or("");

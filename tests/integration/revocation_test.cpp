@@ -29,7 +29,8 @@ TEST_CASE("a revoked token cannot enrol; a revoked agent is refused at its next 
   // One agent enrols with it; then the token is revoked and the next enrolment fails.
   std::string first = test::makeTempDir("posture-agent-");
   REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                            "--token", token, "--state-dir", first})
+                            "--token", token, "--state-dir", first,
+                                 "--ca-fingerprint", collector.caFingerprint})
               .exitCode == 0);
   auto revoke = util::runProcess({POSTURE_COLLECTOR_BIN, "token", "revoke", id, "--data-dir", collector.dataDir});
   INFO(revoke.err);
@@ -39,7 +40,8 @@ TEST_CASE("a revoked token cannot enrol; a revoked agent is refused at its next 
   CHECK(again.err.find("already revoked") != std::string::npos);
   std::string second = test::makeTempDir("posture-agent-");
   auto refused = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                                   "--token", token, "--state-dir", second});
+                                   "--token", token, "--state-dir", second,
+                                 "--ca-fingerprint", collector.caFingerprint});
   CHECK(refused.exitCode != 0);
   CHECK_MESSAGE(refused.err.find("revoked") != std::string::npos, refused.err);
 
@@ -72,7 +74,8 @@ TEST_CASE("an expired enrolment token is refused with its cause") {
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   std::string state = test::makeTempDir("posture-agent-");
   auto r = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                             "--token", token, "--state-dir", state});
+                             "--token", token, "--state-dir", state,
+                                 "--ca-fingerprint", collector.caFingerprint});
   CHECK(r.exitCode != 0);
   CHECK_MESSAGE(r.err.find("token_expired") != std::string::npos, r.err);
   CHECK_MESSAGE(r.err.find("hết hạn") != std::string::npos, r.err);  // Vietnamese too
@@ -92,7 +95,8 @@ TEST_CASE("a machine whose clock is two days off is told so, and its token is no
   asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
   auto skewed = util::runProcess({"env", "ASAN_OPTIONS=" + asan, "faketime", "-f", "-2d",
                                   POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                                  "--token", token, "--state-dir", state});
+                                  "--token", token, "--state-dir", state,
+                                 "--ca-fingerprint", collector.caFingerprint});
   CHECK(skewed.exitCode != 0);
   CHECK_MESSAGE(skewed.err.find("minutes off the collector's") != std::string::npos, skewed.err);
   CHECK_MESSAGE((skewed.err.find(" 2880 minutes") != std::string::npos ||
@@ -100,20 +104,22 @@ TEST_CASE("a machine whose clock is two days off is told so, and its token is no
   CHECK_MESSAGE(skewed.err.find("đồng hồ của máy này lệch") != std::string::npos, skewed.err);
   // The clock fixed, the same single-use token still enrols.
   auto fixed = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                                 "--token", token, "--state-dir", state});
+                                 "--token", token, "--state-dir", state,
+                                 "--ca-fingerprint", collector.caFingerprint});
   CHECK_MESSAGE(fixed.exitCode == 0, fixed.err);
   std::filesystem::remove_all(state);
 }
 
 TEST_CASE("an unreachable collector is reported with the IP versions and addresses tried") {
   std::string state = test::makeTempDir("posture-agent-");
-  // Port 1 on loopback: nothing listens there.
+  // Port 1 on loopback: nothing listens there. (A pin, or enroll refuses before connecting.)
+  std::string pin(64, 'a');
   auto v4 = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", "127.0.0.1:1", "--token",
-                              "x", "--state-dir", state});
+                              "x", "--state-dir", state, "--ca-fingerprint", pin});
   CHECK(v4.exitCode != 0);
   CHECK_MESSAGE(v4.err.find("(tried IPv4 127.0.0.1)") != std::string::npos, v4.err);
   auto v6 = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", "[::1]:1", "--token", "x",
-                              "--state-dir", state});
+                              "--state-dir", state, "--ca-fingerprint", pin});
   CHECK(v6.exitCode != 0);
   CHECK_MESSAGE(v6.err.find("(tried IPv6 ::1)") != std::string::npos, v6.err);
   std::filesystem::remove_all(state);

@@ -65,7 +65,8 @@ TEST_CASE("reports queued while the collector is down survive kill -9 and arrive
   std::string token = collector.createToken("BS-VP");
   std::string state = test::makeTempDir("posture-agent-");
   auto enrol = util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
-                                 "--token", token, "--state-dir", state});
+                                 "--token", token, "--state-dir", state,
+                                 "--ca-fingerprint", collector.caFingerprint});
   REQUIRE(enrol.exitCode == 0);
   collector.stop();
 

@@ -134,7 +134,8 @@ TEST_CASE("under Wine the agent enrols, collects and reports to the collector ov
   fs::path state = fs::path(test::makeTempDir("posture-winagent-")) / "state";
 
   auto enrol = wine.run({POSTURE_WINDOWS_AGENT_EXE, "enroll", "--collector", collector.address,
-                         "--token", collector.createToken("BS-UBND"), "--state-dir", winPath(state)});
+                         "--token", collector.createToken("BS-UBND"), "--state-dir", winPath(state),
+                         "--ca-fingerprint", collector.caFingerprint});
   INFO("enroll stderr: " << enrol.err);
   REQUIRE(enrol.exitCode == 0);
   CHECK(contains(enrol.out, "in unit BS-UBND"));
@@ -230,7 +231,8 @@ TEST_CASE("under Wine the MSI installs the service silently, an upgrade keeps th
 
   wine.settle();
   auto install = wine.run({"msiexec", "/i", winPath(POSTURE_WINDOWS_AGENT_MSI), "/qn",
-                           "COLLECTOR=" + collector.address, "TOKEN=" + token},
+                           "COLLECTOR=" + collector.address, "TOKEN=" + token,
+                           "CA_FINGERPRINT=" + collector.caFingerprint},
                           std::chrono::minutes(4));
   INFO("msiexec /i: " << install.out << install.err);
   REQUIRE(install.exitCode == 0);
@@ -248,6 +250,8 @@ TEST_CASE("under Wine the MSI installs the service silently, an upgrade keeps th
   // The deployment properties reached the registry.
   CHECK(contains(regQuery(wine, {"HKLM\\SOFTWARE\\Posture\\Agent", "/v", "Collector"}),
                  collector.address));
+  CHECK(contains(regQuery(wine, {"HKLM\\SOFTWARE\\Posture\\Agent", "/v", "CaFingerprint"}),
+                 collector.caFingerprint));
 
   // msiexec started the service; it enrols with the token and reports.
   fs::path state = wine.driveC() / "ProgramData" / "Posture" / "Agent";
@@ -292,4 +296,58 @@ TEST_CASE("under Wine the MSI installs the service silently, an upgrade keeps th
   CHECK_FALSE(fs::exists(exe));
   // The enrolment stays for a reinstall; removing it is the administrator's decision.
   CHECK(fs::exists(state / "agent.conf"));
+}
+
+TEST_CASE("under Wine the MSI's service refuses to enrol without CA_FINGERPRINT and says why, "
+          "and enrols with TRUST_ON_FIRST_USE=1") {
+  CollectorProcess collector;
+  WinePrefix wine;
+  std::string token = collector.createToken("BS-XA-BINHCHAU");
+  fs::path state = wine.driveC() / "ProgramData" / "Posture" / "Agent";
+  auto agentLog = [&] { return util::readFile(state / "agent.log").value_or(""); };
+  auto install = [&](std::vector<std::string> properties) {
+    wine.settle();
+    std::vector<std::string> argv = {"msiexec", "/i", winPath(POSTURE_WINDOWS_AGENT_MSI), "/qn"};
+    argv.insert(argv.end(), properties.begin(), properties.end());
+    auto r = wine.run(argv, std::chrono::minutes(4));
+    INFO("msiexec /i: " << r.out << r.err);
+    REQUIRE(r.exitCode == 0);
+  };
+
+  install({"COLLECTOR=" + collector.address, "TOKEN=" + token});
+  // Each poll runs a process of the prefix, which keeps Wine's services running.
+  bool refused = waitFor(
+      [&] {
+        regQuery(wine, {kServiceKey});
+        return contains(agentLog(), "enrolment refused");
+      },
+      std::chrono::seconds(120));
+  INFO("agent.log: " << agentLog());
+  REQUIRE(refused);
+  CHECK(contains(agentLog(), "không đăng ký: chưa có dấu vân tay CA"));
+  CHECK(contains(agentLog(), "MSI: CA_FINGERPRINT="));
+  CHECK(contains(agentLog(), "TRUST_ON_FIRST_USE=1"));
+  CHECK(storedReports(collector).empty());
+  CHECK_FALSE(fs::exists(state / "agent.conf"));
+  // Nothing was sent, so the token is still good and still where the MSI put it.
+  CHECK(contains(regQuery(wine, {"HKLM\\SOFTWARE\\Posture\\Agent", "/v", "Token"}), token));
+
+  // Deployed again, accepting trust on first use.
+  onDemand(wine);
+  auto remove = wine.run({"msiexec", "/x", winPath(POSTURE_WINDOWS_AGENT_MSI), "/qn"}, std::chrono::minutes(4));
+  INFO("msiexec /x: " << remove.out << remove.err);
+  REQUIRE(remove.exitCode == 0);
+  install({"COLLECTOR=" + collector.address, "TOKEN=" + token, "TRUST_ON_FIRST_USE=1"});
+  CHECK(contains(regQuery(wine, {"HKLM\\SOFTWARE\\Posture\\Agent", "/v", "TrustOnFirstUse"}), "1"));
+  bool reported = waitFor(
+      [&] {
+        regQuery(wine, {kServiceKey});
+        return !storedReports(collector).empty();
+      },
+      std::chrono::seconds(120));
+  INFO("agent.log: " << agentLog());
+  REQUIRE(reported);
+  CHECK(contains(agentLog(), "trusted the collector CA on first use: " + collector.caFingerprint));
+  CHECK(waitFor([&] { return !contains(regQuery(wine, {"HKLM\\SOFTWARE\\Posture\\Agent"}), "Token"); },
+                std::chrono::seconds(30)));
 }

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <stdexcept>
+#include <vector>
 
 #include "agent/state.h"
+#include "common/db/sqlite.h"
 #include "tests/support/temp_dir.h"
 
 using posture::test::TempDir;
@@ -81,4 +84,67 @@ TEST_CASE("a second agent on the same state directory is refused with the first 
   } catch (const std::runtime_error& e) {
     CHECK(std::string(e.what()).find("pid " + std::to_string(::getpid())) != std::string::npos);
   }
+}
+
+namespace {
+// What the queue holds, straight from the file: (sequence, kind, created_at, body).
+struct Row {
+  std::int64_t sequence, createdAt;
+  std::string kind, body;
+  bool operator==(const Row&) const = default;
+};
+std::vector<Row> rows(const fs::path& dir) {
+  posture::db::Connection c(dir / "spool.db", posture::db::Connection::Mode::ReadOnly);
+  auto st = c.prepare("SELECT sequence, created_at, kind, body FROM queue ORDER BY sequence");
+  std::vector<Row> out;
+  while (st.step()) out.push_back({st.getInt(0), st.getInt(1), st.getText(2), st.getBlob(3)});
+  return out;
+}
+std::string renumbered(const std::string& old, std::uint64_t seq) {
+  return old + "@" + std::to_string(seq);
+}
+}  // namespace
+
+TEST_CASE("after a sequence conflict the queue is numbered after the collector's last, in order") {
+  TempDir dir;
+  std::vector<Row> before;
+  {
+    Spool spool(dir.path());
+    for (int i = 0; i < 4; ++i) spool.push([](std::uint64_t s) { return body(s); });
+    spool.remove(1);  // acknowledged earlier: gone, and stays gone
+    before = rows(dir.path());
+    CHECK(spool.renumberAfter(41, renumbered) == 3);
+  }
+  auto after = rows(dir.path());
+  REQUIRE(after.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(after[i].sequence == 42 + static_cast<std::int64_t>(i));
+    CHECK(after[i].body == renumbered(before[i].body, 42 + i));  // same report, same order
+    CHECK(after[i].kind == before[i].kind);
+    CHECK(after[i].createdAt == before[i].createdAt);
+  }
+  // The counter moved past them, and stays there after reopening.
+  Spool again(dir.path());
+  CHECK(again.push([](std::uint64_t s) { return body(s); }) == 45);
+}
+
+TEST_CASE("renumbering that fails half way leaves the old numbering whole") {
+  TempDir dir;
+  Spool spool(dir.path());
+  for (int i = 0; i < 3; ++i) spool.push([](std::uint64_t s) { return body(s); });
+  auto before = rows(dir.path());
+  int calls = 0;
+  CHECK_THROWS_AS(spool.renumberAfter(10,
+                                      [&](const std::string& b, std::uint64_t s) {
+                                        if (++calls == 2) throw std::runtime_error("disk full");
+                                        return renumbered(b, s);
+                                      }),
+                  std::runtime_error);
+  CHECK(rows(dir.path()) == before);
+  CHECK(spool.push([](std::uint64_t s) { return body(s); }) == 4);
+  // Beyond what SQLite's signed 64 bits hold: refused, nothing changed.
+  before = rows(dir.path());
+  CHECK_THROWS_AS(spool.renumberAfter(std::uint64_t(1) << 63, renumbered), std::invalid_argument);
+  CHECK(rows(dir.path()) == before);
 }

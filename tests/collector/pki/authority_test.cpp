@@ -24,6 +24,10 @@ TEST_CASE("an existing CA is taken at first start and checked") {
   CHECK(crypto::verifyCertificate(id.serverCertPem, province.certPem, &why));
   auto info = crypto::inspectCertificate(id.serverCertPem);
   CHECK(std::find(info.dnsNames.begin(), info.dnsNames.end(), "collector.example") != info.dnsNames.end());
+  // The listeners present the CA after the leaf, so an agent can check its pin in the
+  // handshake (tests/integration/enrol_trust_test.cpp checks it on the wire).
+  CHECK(id.serverChainPem.starts_with(id.serverCertPem));
+  CHECK(id.serverChainPem.ends_with(province.certPem));
   // Started again with the same CA: fine; without the option: the stored one is used.
   CHECK(loadOrCreateIdentity(dir.path() / "data", {}, ExistingCa{certFile, keyFile}).caFingerprint == id.caFingerprint);
   CHECK(loadOrCreateIdentity(dir.path() / "data", {}).caFingerprint == id.caFingerprint);

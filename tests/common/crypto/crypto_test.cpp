@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -311,6 +312,29 @@ TEST_CASE("fingerprint is 64 lowercase hex, stable, and distinct per certificate
   CHECK(crypto::certificateFingerprint(ca.certPem) == fp);
   CHECK(crypto::inspectCertificate(ca.certPem).sha256Fingerprint == fp);
   CHECK(crypto::certificateFingerprint(other.certPem) != fp);
+}
+
+TEST_CASE("a fingerprint is read as people copy it, and anything else is refused") {
+  auto ca = crypto::createCertificateAuthority("Posture Test CA", 30);
+  std::string fp = crypto::certificateFingerprint(ca.certPem);
+  std::string upper, colons;
+  for (std::size_t i = 0; i < fp.size(); ++i) {
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(fp[i])));
+    colons += (i > 0 && i % 2 == 0 ? ":" : "") + std::string(1, upper.back());
+  }
+  CHECK(crypto::parseSha256Fingerprint(fp) == fp);
+  CHECK(crypto::parseSha256Fingerprint(upper) == fp);
+  CHECK(crypto::parseSha256Fingerprint(colons) == fp);
+  CHECK(crypto::parseSha256Fingerprint("SHA256:" + colons) == fp);
+  CHECK(crypto::parseSha256Fingerprint("sha256=" + fp + "\t") == fp);
+  CHECK(crypto::parseSha256Fingerprint(" " + fp + " ") == fp);
+  // The old reading kept every hex digit: "SHA256:" would have lent it "a256".
+  CHECK(crypto::parseSha256Fingerprint("XSHA256:" + fp).empty());
+  CHECK(crypto::parseSha256Fingerprint(fp.substr(1)).empty());
+  CHECK(crypto::parseSha256Fingerprint(fp + "0").empty());
+  CHECK(crypto::parseSha256Fingerprint(fp.substr(0, 63) + "g").empty());
+  CHECK(crypto::parseSha256Fingerprint("").empty());
+  CHECK(crypto::parseSha256Fingerprint(crypto::sha256Hex("x").substr(0, 40)).empty());  // SHA-1 size
 }
 
 TEST_CASE("keyMatchesCertificate tells the right key from another one") {
