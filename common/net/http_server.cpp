@@ -3,7 +3,9 @@
 #include <openssl/bn.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#ifndef _WIN32
 #include <sys/resource.h>
+#endif
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -86,6 +88,9 @@ std::string sourceGroup(std::string_view text) {
 }
 
 std::size_t raiseDescriptorLimit() {
+#ifdef _WIN32
+  return 0;  // no per-process descriptor limit to raise; the collector runs on Linux
+#else
   rlimit r{};
   if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 0;
   if (r.rlim_cur < r.rlim_max) {
@@ -94,6 +99,7 @@ std::size_t raiseDescriptorLimit() {
     if (::setrlimit(RLIMIT_NOFILE, &want) == 0) r = want;
   }
   return r.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(r.rlim_cur);
+#endif
 }
 
 struct HttpsServer::State {
