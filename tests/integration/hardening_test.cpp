@@ -333,3 +333,27 @@ TEST_CASE("a full disk: agents get 503 and keep their reports; once freed, every
   CHECK(after.getInt(0) == 0);
   for (const auto& s : agents) fs::remove_all(s);
 }
+
+TEST_CASE("an agent that lost its spool but kept its certificate: 409, renumbered, nothing dropped") {
+  test::CollectorProcess collector;
+  std::string state = enrolAgent(collector);
+  std::string id = agentIdOf(state);
+  for (int i = 0; i < 3; ++i) REQUIRE(agent({"run", "--state-dir", state, "--once"}).exitCode == 0);
+  // The spool database is lost (a restored image, a disk error); the certificate stays.
+  for (const char* f : {"spool.db", "spool.db-wal", "spool.db-shm"}) fs::remove(fs::path(state) / f);
+  auto run = agent({"run", "--state-dir", state, "--once"});
+  INFO(run.err);
+  CHECK(run.exitCode == 0);
+  CHECK(run.err.find("renumbered 1 queued report(s) from 4") != std::string::npos);
+  auto again = agent({"run", "--state-dir", state, "--once"});
+  CHECK(again.exitCode == 0);
+  collector.stop();
+  // Five reports, five rows: the two after the loss were numbered after the third.
+  db::Connection db(fs::path(collector.dataDir) / "posture.db");
+  auto st = db.prepare("SELECT count(*), max(sequence) FROM reports WHERE agent_id = ?");
+  st.bind(1, id);
+  REQUIRE(st.step());
+  CHECK(st.getInt(0) == 5);
+  CHECK(st.getInt(1) == 5);
+  fs::remove_all(state);
+}
