@@ -74,17 +74,27 @@ struct Collector::Impl {
   std::chrono::steady_clock::time_point lastRebuild;
 
   std::int64_t auditSeen = -1;  // newest audit_log id the model was built with
+  std::int64_t auditScanned = 0;  // every audit_log id up to this one has been looked at
+  std::int64_t auditNewest = 0;   // the newest of those that may change the evaluation
   // Moves whenever the model's figures or the alerts it raised may have changed; read by
   // the console from other threads to know whether its cached overview is current.
   std::atomic<std::uint64_t> generation{1};
 
-  static std::int64_t newestAudit(db::Connection& db) {
+  std::int64_t newestAudit(db::Connection& db) {
     // Alert actions and console accounts (logins, users) are audited too but change no
     // input of the evaluation: a login must not rebuild the model of the whole fleet.
+    // Only the rows added since the last look are read (the log is append-only, ids only
+    // grow), so such rows piling up never make this periodic check slower.
+    auto top = db.prepare("SELECT coalesce(max(id), 0) FROM audit_log");
+    std::int64_t newest = top.step() ? top.getInt(0) : 0;
+    if (newest <= auditScanned) return auditNewest;
     auto st = db.prepare(
-        "SELECT id FROM audit_log WHERE substr(action, 1, 6) <> 'alert.' "
+        "SELECT id FROM audit_log WHERE id > ?1 AND id <= ?2 AND substr(action, 1, 6) <> 'alert.' "
         "AND substr(action, 1, 5) <> 'user.' ORDER BY id DESC LIMIT 1");
-    return st.step() ? st.getInt(0) : 0;
+    st.bind(1, auditScanned).bind(2, newest);
+    if (st.step()) auditNewest = st.getInt(0);
+    auditScanned = newest;
+    return auditNewest;
   }
 
   ModelOptions modelOptions(db::Connection& db) {
