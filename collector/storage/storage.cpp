@@ -221,6 +221,15 @@ CREATE INDEX endpoints_order ON endpoints(unit_code, hostname, agent_id);
 DROP INDEX IF EXISTS endpoints_unit;
 CREATE INDEX alerts_subject ON alerts(subject, status, rule);
 )sql",
+    // 10: login throttling moved to memory, per (name, source group) (collector/auth/
+    // login_throttle.h): a failed login no longer writes to the database, so its table and
+    // the per-user counters go.
+    R"sql(
+DROP TABLE login_throttle;
+ALTER TABLE users DROP COLUMN failed_logins;
+ALTER TABLE users DROP COLUMN last_failed_at;
+ALTER TABLE users DROP COLUMN locked_until;
+)sql",
 };
 }  // namespace
 
