@@ -10,43 +10,44 @@ Argon2Budget::Argon2Budget(Argon2Limits limits) : limits_(limits) {
 }
 
 std::optional<Argon2Budget::Ticket> Argon2Budget::admit(std::string_view group) {
-  std::lock_guard lock(mutex_);
-  unsigned& mine = perSource_[std::string(group)];
-  if (stats_.admitted >= limits_.concurrent + limits_.queued || mine >= limits_.perSource) {
-    if (mine == 0) perSource_.erase(std::string(group));
-    ++stats_.refused;
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  unsigned& mine = s.perSource[std::string(group)];
+  if (s.stats.admitted >= limits_.concurrent + limits_.queued || mine >= limits_.perSource) {
+    if (mine == 0) s.perSource.erase(std::string(group));
+    ++s.stats.refused;
     return std::nullopt;
   }
   ++mine;
-  ++stats_.admitted;
-  return Ticket([this, g = std::string(group)] { release(g); });
+  ++s.stats.admitted;
+  return Ticket([state = state_, g = std::string(group)] { state->release(g); });
 }
 
-void Argon2Budget::release(const std::string& group) {
-  std::lock_guard lock(mutex_);
-  --stats_.admitted;
-  auto it = perSource_.find(group);
-  if (it != perSource_.end() && --it->second == 0) perSource_.erase(it);
+void Argon2Budget::State::release(const std::string& group) {
+  std::lock_guard lock(mutex);
+  --stats.admitted;
+  auto it = perSource.find(group);
+  if (it != perSource.end() && --it->second == 0) perSource.erase(it);
 }
 
-Argon2Budget::Slot::Slot(Argon2Budget& b) : budget(b) {
-  std::unique_lock lock(b.mutex_);
-  b.slotFree_.wait(lock, [&] { return b.stats_.running < b.limits_.concurrent; });
-  ++b.stats_.running;
-  b.stats_.peakRunning = std::max(b.stats_.peakRunning, b.stats_.running);
+Argon2Budget::Slot::Slot(State& s, unsigned concurrent) : state(s) {
+  std::unique_lock lock(s.mutex);
+  s.slotFree.wait(lock, [&] { return s.stats.running < concurrent; });
+  ++s.stats.running;
+  s.stats.peakRunning = std::max(s.stats.peakRunning, s.stats.running);
 }
 
 Argon2Budget::Slot::~Slot() {
   {
-    std::lock_guard lock(budget.mutex_);
-    --budget.stats_.running;
+    std::lock_guard lock(state.mutex);
+    --state.stats.running;
   }
-  budget.slotFree_.notify_one();
+  state.slotFree.notify_one();
 }
 
 Argon2Budget::Stats Argon2Budget::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
+  std::lock_guard lock(state_->mutex);
+  return state_->stats;
 }
 
 }  // namespace posture::collector::auth

@@ -32,7 +32,8 @@ class Argon2Budget {
  public:
   explicit Argon2Budget(Argon2Limits limits = {});
 
-  // A place in the budget; given back when destroyed.
+  // A place in the budget; given back when destroyed (it keeps the counters alive, so a
+  // ticket may even outlive the budget, e.g. in a request abandoned at shutdown).
   using Ticket = util::Lease;
   // nullopt when the budget or the group's share is used up.
   std::optional<Ticket> admit(std::string_view group);
@@ -41,7 +42,7 @@ class Argon2Budget {
   // holds a Ticket, so at most concurrent + queued threads ever wait here.
   template <typename F>
   auto hash(const Ticket&, F&& work) {
-    Slot slot(*this);
+    Slot slot(*state_, limits_.concurrent);
     return work();
   }
 
@@ -55,18 +56,21 @@ class Argon2Budget {
   const Argon2Limits& limits() const { return limits_; }
 
  private:
-  struct Slot {
-    explicit Slot(Argon2Budget& b);
-    ~Slot();
-    Argon2Budget& budget;
+  struct State {
+    std::mutex mutex;
+    std::condition_variable slotFree;
+    std::map<std::string, unsigned> perSource;
+    Stats stats;
+    void release(const std::string& group);
   };
-  void release(const std::string& group);
+  struct Slot {
+    Slot(State& s, unsigned concurrent);
+    ~Slot();
+    State& state;
+  };
 
   Argon2Limits limits_;
-  mutable std::mutex mutex_;
-  std::condition_variable slotFree_;
-  std::map<std::string, unsigned> perSource_;
-  Stats stats_;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace posture::collector::auth

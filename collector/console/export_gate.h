@@ -6,6 +6,7 @@
 // than queued behind the others. Thread-safe; no HTTP.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <variant>
@@ -24,7 +25,8 @@ class ExportGate {
  public:
   explicit ExportGate(ExportLimits limits = {});
 
-  // A build's place; given back when destroyed.
+  // A build's place; given back when destroyed (it keeps the counters alive, so a ticket
+  // may even outlive the gate, e.g. in a request abandoned at shutdown).
   using Ticket = util::Lease;
   struct Refused {
     bool ownExport = false;  // true: this user's own export is still being built
@@ -37,12 +39,15 @@ class ExportGate {
   const ExportLimits& limits() const { return limits_; }
 
  private:
-  void release(const std::string& user);
+  struct State {
+    std::mutex mutex;
+    std::map<std::string, unsigned> perUser;
+    unsigned total = 0;
+    void release(const std::string& user);
+  };
 
   ExportLimits limits_;
-  mutable std::mutex mutex_;
-  std::map<std::string, unsigned> perUser_;
-  unsigned total_ = 0;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace posture::collector::console
