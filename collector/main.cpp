@@ -552,15 +552,13 @@ int userList(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "lang"}, {});
   bool vi = vietnamese(a);
   auto db = openDatabase(a.require("data-dir"));
-  std::int64_t now = util::unixNow();
   std::printf("%s%s%s%s\n", padded(vi ? "TÊN" : "NAME", 25).c_str(),
               padded(vi ? "VAI TRÒ" : "ROLE", 9).c_str(),
               padded(vi ? "TRẠNG THÁI" : "STATE", 36).c_str(), vi ? "ĐĂNG NHẬP GẦN NHẤT" : "LAST LOGIN");
   for (const auto& u : auth::listUsers(*db)) {
-    std::string state = u.disabledAt ? (vi ? "đã khoá" : "disabled")
-                        : u.lockedUntil > now
-                            ? (vi ? "tạm khoá đến " : "locked until ") + when(u.lockedUntil, vi)
-                            : (vi ? "hoạt động" : "active");
+    // Login locks are per (user, source address) and live in the console's memory
+    // (collector/auth/login_throttle.h): a user as such is only ever disabled or active.
+    std::string state = u.disabledAt ? (vi ? "đã khoá" : "disabled") : (vi ? "hoạt động" : "active");
     std::printf("%s%s%s%s\n", padded(u.name, 25).c_str(),
                 padded(std::string(auth::roleName(u.role)), 9).c_str(), padded(state, 36).c_str(),
                 u.lastLoginAt ? when(*u.lastLoginAt, vi).c_str() : "-");

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
+#include "collector/audit/audit.h"
 #include "common/crypto/crypto.h"
 
 namespace posture::collector::auth {
@@ -90,10 +93,7 @@ std::optional<SessionInfo> lookupSession(db::Connection& db, std::string_view to
   std::int64_t lastSeen = st.getInt(4);
   bool disabled = !st.isNull(6);
   st.reset();
-  if (disabled || now >= info.expiresAt || now - lastSeen >= kSessionIdleTimeout) {
-    db.prepare("DELETE FROM sessions WHERE id_sha256 = ?").bind(1, id).run();
-    return std::nullopt;
-  }
+  if (disabled || now >= info.expiresAt || now - lastSeen >= kSessionIdleTimeout) return std::nullopt;
   if (now - lastSeen >= 60) {
     db.prepare("UPDATE sessions SET last_seen = ? WHERE id_sha256 = ? AND last_seen < ?")
         .bind(1, now)
@@ -116,11 +116,31 @@ int deleteUserSessions(db::Connection& db, std::string_view user) {
 }
 
 int purgeExpiredSessions(db::Connection& db, std::int64_t now) {
-  db.prepare("DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?")
-      .bind(1, now)
-      .bind(2, now - kSessionIdleTimeout)
-      .run();
-  return db.changes();
+  // The same rule as lookupSession: expired at expires_at, idle from last_seen + timeout.
+  constexpr const char* kExpired = "expires_at <= ?1 OR last_seen <= ?2";
+  {
+    // Most passes find nothing: only then take the write lock.
+    auto any = db.prepare(std::string("SELECT 1 FROM sessions WHERE ") + kExpired + " LIMIT 1");
+    any.bind(1, now).bind(2, now - kSessionIdleTimeout);
+    if (!any.step()) return 0;
+  }
+  db::Transaction tx(db);
+  std::vector<std::pair<std::string, std::int64_t>> perUser;
+  {
+    auto st = db.prepare(std::string("SELECT user, count(*) FROM sessions WHERE ") + kExpired +
+                         " GROUP BY user ORDER BY user");
+    st.bind(1, now).bind(2, now - kSessionIdleTimeout);
+    while (st.step()) perUser.emplace_back(st.getText(0), st.getInt(1));
+  }
+  if (perUser.empty()) return 0;
+  db.prepare(std::string("DELETE FROM sessions WHERE ") + kExpired).bind(1, now).bind(2, now - kSessionIdleTimeout).run();
+  int purged = db.changes();
+  for (const auto& [user, n] : perUser) {
+    appendAudit(db, {0, now, "posture", "user.session_expired", "user:" + user, "",
+                     "{\"sessions\":" + std::to_string(n) + "}"});
+  }
+  tx.commit();
+  return purged;
 }
 
 std::string sessionCookie(std::string_view token, std::int64_t maxAgeSeconds) {

@@ -14,7 +14,10 @@ namespace posture::collector::auth {
 
 inline constexpr std::int64_t kSessionIdleTimeout = 30 * 60;
 inline constexpr std::int64_t kSessionLifetime = 12 * 60 * 60;
-inline constexpr const char* kSessionCookieName = "posture_session";
+// The __Host- prefix makes the browser keep the cookie only when it is Secure, has Path=/
+// and no Domain, and was set by this very host over HTTPS: a sibling host or a plain-http
+// answer cannot plant or overwrite it (session fixation).
+inline constexpr const char* kSessionCookieName = "__Host-posture_session";
 
 struct NewSession {
   std::string token;      // 43 base64url characters; only for the cookie, never stored
@@ -34,23 +37,26 @@ struct SessionInfo {
   std::int64_t createdAt = 0, expiresAt = 0;
 };
 
-// nullopt for an unknown, malformed, idle (> 30 min since last use) or too old (> 12 h)
-// token, or a disabled user; an expired session is deleted. Moves last_seen forward (at
-// most once a minute, to spare the writer).
+// nullopt for an unknown, malformed, idle (>= 30 min since last use) or too old (>= 12 h)
+// token, or a disabled user. An expired session is refused but not deleted here: reads stay
+// reads, and purgeExpiredSessions() removes it with its audit row. Moves last_seen forward
+// (at most once a minute, to spare the writer).
 std::optional<SessionInfo> lookupSession(db::Connection& db, std::string_view token,
                                          std::int64_t now);
 // true when the session existed.
 bool logout(db::Connection& db, std::string_view token);
 // Ends every session of the user; returns how many.
 int deleteUserSessions(db::Connection& db, std::string_view user);
-// Deletes expired sessions; returns how many.
+// Deletes the sessions expired by `now` (idle or too old), in one transaction with one audit
+// row per user: actor "posture", action "user.session_expired", object "user:NAME", after
+// {"sessions":N} — no token hash, CSRF token, address or user agent. Returns how many.
 int purgeExpiredSessions(db::Connection& db, std::int64_t now);
 
-// "posture_session=TOKEN; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=N"
+// "__Host-posture_session=TOKEN; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=N"
 std::string sessionCookie(std::string_view token, std::int64_t maxAgeSeconds);
 // The same attributes with an empty value and Max-Age=0 (logout).
 std::string clearSessionCookie();
-// The posture_session value of a Cookie request header; "" when absent.
+// The __Host-posture_session value of a Cookie request header; "" when absent.
 std::string sessionTokenFromCookieHeader(std::string_view cookieHeader);
 
 // Constant-time (CRYPTO_memcmp) comparison; false when either is empty or lengths differ.

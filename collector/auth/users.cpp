@@ -5,9 +5,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <tuple>
 
 #include "collector/audit/audit.h"
 #include "collector/auth/sessions.h"
@@ -30,7 +27,6 @@ std::string userJson(std::string_view name, Role role, std::optional<std::int64_
 
 std::string object(std::string_view name) { return "user:" + std::string(name); }
 
-
 std::string lowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -47,14 +43,11 @@ User readUser(db::Statement& st) {
   u.passwordChangedAt = st.getInt(3);
   if (!st.isNull(4)) u.disabledAt = st.getInt(4);
   if (!st.isNull(5)) u.lastLoginAt = st.getInt(5);
-  u.failedLogins = static_cast<int>(st.getInt(6));
-  u.lockedUntil = st.getInt(7);
   return u;
 }
 
 constexpr const char* kUserColumns =
-    "SELECT name, role, created_at, password_changed_at, disabled_at, last_login_at, "
-    "failed_logins, locked_until FROM users ";
+    "SELECT name, role, created_at, password_changed_at, disabled_at, last_login_at FROM users ";
 
 User requireUser(db::Connection& db, std::string_view name) {
   auto u = findUser(db, name);
@@ -69,41 +62,6 @@ User requireUser(db::Connection& db, std::string_view name) {
 void requireValid(std::string_view name, std::string_view password) {
   if (auto e = checkUserName(name)) throw AuthError(AuthError::Kind::Invalid, *e);
   if (auto e = checkPassword(name, password)) throw AuthError(AuthError::Kind::Invalid, *e);
-}
-
-// A hash of a random password with these parameters, made once per parameter set, so an
-// unknown name costs the same Argon2 work as a real one.
-const std::string& dummyHash(const Argon2Params& p) {
-  static std::mutex mutex;
-  static std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::string> cache;
-  std::lock_guard lock(mutex);
-  auto key = std::make_tuple(p.timeCost, p.memoryKiB, p.parallelism);
-  auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, hashPassword(randomToken(), p)).first;
-  return it->second;
-}
-
-struct ThrottleRow {
-  int failures = 0;
-  std::int64_t windowStart = 0, lockedUntil = 0;
-};
-
-ThrottleRow readThrottle(db::Connection& db, const std::string& key) {
-  auto st = db.prepare("SELECT failures, window_start, locked_until FROM login_throttle WHERE key = ?");
-  st.bind(1, key);
-  if (!st.step()) return {};
-  return {static_cast<int>(st.getInt(0)), st.getInt(1), st.getInt(2)};
-}
-
-void auditLogin(db::Connection& db, std::string_view name, bool ok, std::string_view ip,
-                const char* reason, std::int64_t now) {
-  // A name that breaks the name rule is still recorded, but cut short and only as data.
-  std::string shown(name.substr(0, 64));
-  std::string after = "{\"ip\":" + json(ip.substr(0, 64));
-  if (!ok) after += ",\"reason\":" + json(reason);
-  after += "}";
-  appendAudit(db, {0, now, ok ? shown : std::string("anonymous"), ok ? "user.login" : "user.login_failed",
-                   object(shown), "", after});
 }
 
 }  // namespace
@@ -229,8 +187,7 @@ void setPassword(db::Connection& db, std::string_view name, std::string_view pas
   std::string hash = hashPassword(password, params);
   db::Transaction tx(db);
   User u = requireUser(db, name);
-  db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
-             "locked_until = 0 WHERE name = ?")
+  db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?")
       .bind(1, hash)
       .bind(2, now)
       .bind(3, name)
@@ -264,7 +221,7 @@ bool setDisabled(db::Connection& db, std::string_view name, bool disabled,
     after = now;
     db.prepare("UPDATE users SET disabled_at = ? WHERE name = ?").bind(1, now).bind(2, name).run();
   } else {
-    db.prepare("UPDATE users SET disabled_at = NULL, failed_logins = 0, locked_until = 0 WHERE name = ?")
+    db.prepare("UPDATE users SET disabled_at = NULL WHERE name = ?")
         .bind(1, name)
         .run();
   }
@@ -273,110 +230,6 @@ bool setDisabled(db::Connection& db, std::string_view name, bool disabled,
                    userJson(name, u.role, u.disabledAt), userJson(name, u.role, after)});
   tx.commit();
   return true;
-}
-
-std::int64_t userLockSeconds(int failures) {
-  if (failures < kUserFreeFailures) return 0;
-  std::int64_t lock = kUserFirstLock;
-  for (int i = kUserFreeFailures; i < failures && lock < kUserMaxLock; ++i) lock *= 2;
-  return std::min(lock, kUserMaxLock);
-}
-
-LoginResult authenticate(db::Connection& db, std::string_view name, std::string_view password,
-                         std::string_view clientIp, std::int64_t now,
-                         const Argon2Params& dummyParams) {
-  using Outcome = LoginResult::Outcome;
-  const std::string ipKey = "ip:" + std::string(clientIp.substr(0, 64));
-  const std::string nameKey = "name:" + std::string(name.substr(0, 64));
-
-  // 1. Locks, read without the write lock. Real users keep their counters in `users`; any
-  // other name in login_throttle, with the same rule, so a lock tells nothing either way.
-  ThrottleRow ip = readThrottle(db, ipKey);
-  std::optional<std::string> hash;
-  std::optional<User> user;
-  bool validName = !checkUserName(name);
-  if (validName) {
-    auto st = db.prepare("SELECT password_hash FROM users WHERE name = ?");
-    st.bind(1, name);
-    if (st.step()) {
-      hash = st.getText(0);
-      user = findUser(db, name);
-    }
-  }
-  std::int64_t nameLockedUntil = user ? user->lockedUntil : readThrottle(db, nameKey).lockedUntil;
-  std::int64_t lockedUntil = std::max(ip.lockedUntil, nameLockedUntil);
-  if (lockedUntil > now) {
-    db::Transaction tx(db);
-    auditLogin(db, name, false, clientIp, ip.lockedUntil > now ? "ip_locked" : "user_locked", now);
-    tx.commit();
-    return {Outcome::Locked, lockedUntil - now, {}, Role::Auditor};
-  }
-
-  // 2. The Argon2 work, the same for every name, outside any transaction.
-  bool passwordOk = verifyPassword(hash ? *hash : dummyHash(dummyParams), password);
-  bool ok = passwordOk && user && !user->disabledAt;
-  const char* reason = !user ? "unknown_user" : !passwordOk ? "bad_password" : "disabled";
-
-  // 3. Counters and the audit entry, together.
-  db::Transaction tx(db);
-  if (ok) {
-    db.prepare("UPDATE users SET failed_logins = 0, locked_until = 0, last_login_at = ? WHERE name = ?")
-        .bind(1, now)
-        .bind(2, name)
-        .run();
-    auditLogin(db, name, true, clientIp, "", now);
-    tx.commit();
-    return {Outcome::Ok, 0, std::string(name), user->role};
-  }
-  // A fresh window when the last one is over; the IP is blocked at the limit until it ends.
-  db.prepare("INSERT INTO login_throttle(key, failures, window_start, locked_until) VALUES (?1, 1, ?2, 0) "
-             "ON CONFLICT(key) DO UPDATE SET "
-             "failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END, "
-             "window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END")
-      .bind(1, ipKey)
-      .bind(2, now)
-      .bind(3, kIpWindow)
-      .run();
-  ThrottleRow ipNow = readThrottle(db, ipKey);
-  if (ipNow.failures >= kIpMaxFailures) {
-    db.prepare("UPDATE login_throttle SET locked_until = ? WHERE key = ?")
-        .bind(1, ipNow.windowStart + kIpWindow)
-        .bind(2, ipKey)
-        .run();
-  }
-  if (user) {
-    auto st = db.prepare(
-        "UPDATE users SET failed_logins = CASE WHEN last_failed_at <= ?2 - ?3 THEN 1 "
-        "ELSE failed_logins + 1 END, last_failed_at = ?2 WHERE name = ?1 RETURNING failed_logins");
-    st.bind(1, name).bind(2, now).bind(3, kFailureMemory);
-    int failures = st.step() ? static_cast<int>(st.getInt(0)) : 0;
-    st.reset();
-    if (std::int64_t lock = userLockSeconds(failures)) {
-      db.prepare("UPDATE users SET locked_until = ? WHERE name = ?").bind(1, now + lock).bind(2, name).run();
-    }
-  } else {
-    auto st = db.prepare(
-        "INSERT INTO login_throttle(key, failures, window_start, locked_until) VALUES (?1, 1, ?2, 0) "
-        "ON CONFLICT(key) DO UPDATE SET failures = CASE WHEN window_start <= ?2 - ?3 THEN 1 "
-        "ELSE failures + 1 END, window_start = ?2 RETURNING failures");
-    st.bind(1, nameKey).bind(2, now).bind(3, kFailureMemory);
-    int failures = st.step() ? static_cast<int>(st.getInt(0)) : 0;
-    st.reset();
-    if (std::int64_t lock = userLockSeconds(failures)) {
-      db.prepare("UPDATE login_throttle SET locked_until = ? WHERE key = ?")
-          .bind(1, now + lock)
-          .bind(2, nameKey)
-          .run();
-    }
-  }
-  // Unknown names and IPs without a failure for a day are forgotten, so the table stays small.
-  db.prepare("DELETE FROM login_throttle WHERE window_start < ? AND locked_until < ?")
-      .bind(1, now - kFailureMemory)
-      .bind(2, now)
-      .run();
-  auditLogin(db, name, false, clientIp, reason, now);
-  tx.commit();
-  return {Outcome::Bad, 0, {}, Role::Auditor};
 }
 
 }  // namespace posture::collector::auth

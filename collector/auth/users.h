@@ -1,7 +1,7 @@
 #pragma once
-// Local console users (collector/auth/README.md): names, roles, Argon2id password hashes,
-// and login with throttling. Every change is audited in the transaction that makes it;
-// no audit entry ever contains a password or its hash.
+// Local console users (collector/auth/README.md): names, roles, Argon2id password hashes.
+// Every change is audited in the transaction that makes it; no audit entry ever contains a
+// password or its hash. Logging in is login.h.
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -61,8 +61,6 @@ struct User {
   Role role = Role::Auditor;
   std::int64_t createdAt = 0, passwordChangedAt = 0;
   std::optional<std::int64_t> disabledAt, lastLoginAt;
-  int failedLogins = 0;
-  std::int64_t lockedUntil = 0;
 };
 
 std::optional<User> findUser(db::Connection& db, std::string_view name);
@@ -84,37 +82,5 @@ void setRole(db::Connection& db, std::string_view name, Role role, const std::st
 // false when the user already was in that state (nothing written).
 bool setDisabled(db::Connection& db, std::string_view name, bool disabled,
                  const std::string& actor, std::int64_t now);
-
-// Login throttling. Per user (and per unknown name, so a lock does not reveal whether the
-// name exists): after kUserFreeFailures consecutive failures, each further failure locks
-// for kUserFirstLock seconds doubling up to kUserMaxLock; a success resets it. Per client
-// IP: kIpMaxFailures failures within kIpWindow seconds block the IP until the window ends.
-inline constexpr int kUserFreeFailures = 5;
-inline constexpr std::int64_t kUserFirstLock = 30;
-inline constexpr std::int64_t kUserMaxLock = 15 * 60;
-// Consecutive failures are forgotten after a day without one (users and unknown names alike).
-inline constexpr std::int64_t kFailureMemory = 24 * 60 * 60;
-inline constexpr int kIpMaxFailures = 20;
-inline constexpr std::int64_t kIpWindow = 15 * 60;
-
-struct LoginResult {
-  enum class Outcome { Ok, Bad, Locked };
-  Outcome outcome = Outcome::Bad;
-  std::int64_t retryAfter = 0;  // seconds, for Locked
-  std::string user;             // for Ok
-  Role role = Role::Auditor;    // for Ok
-};
-
-// The same Bad for an unknown name, a wrong password and a disabled user; an unknown name
-// costs one Argon2 verify against a dummy hash made with `dummyParams`, like a real user.
-// Audits "user.login" (actor NAME) or "user.login_failed" (actor "anonymous"), object
-// "user:NAME", after: {"ip":…, "reason":…}; attempts refused by a lock are audited too.
-// The Argon2 verify runs outside any write transaction.
-LoginResult authenticate(db::Connection& db, std::string_view name, std::string_view password,
-                         std::string_view clientIp, std::int64_t now,
-                         const Argon2Params& dummyParams = kArgon2Production);
-
-// Seconds a user stays locked after `failures` consecutive failures (0 below the limit).
-std::int64_t userLockSeconds(int failures);
 
 }  // namespace posture::collector::auth

@@ -1,7 +1,5 @@
 #include "collector/console/console_api.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,33 +16,33 @@
 #include "collector/audit/audit.h"
 #include "collector/auth/sessions.h"
 #include "collector/auth/users.h"
+#include "collector/auth/login.h"
+#include "collector/auth/source_group.h"
 #include "collector/console/assets.h"
+#include "collector/console/db_pool.h"
 #include "collector/console/endpoint_history.h"
+#include "collector/console/endpoints_api.h"
+#include "collector/console/export_api.h"
+#include "collector/console/housekeeping.h"
 #include "collector/console/http_util.h"
+#include "collector/console/login_api.h"
 #include "collector/console/org_api.h"
+#include "collector/console/request_checks.h"
 #include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
 #include "collector/evaluation/model.h"
-#include "collector/export/export.h"
 #include "collector/export/json.h"
-#include "collector/export/manifest.h"
 #include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
-#include "common/crypto/crypto.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
-#include "posture/v1/report.pb.h"
 
 namespace posture::collector::console {
 namespace {
 namespace http = boost::beast::http;
 
-constexpr std::size_t kMaxLimit = 500;
-constexpr std::size_t kLoginQueue = 32;
 constexpr std::size_t kApiQueue = 1000;
-constexpr std::int64_t kExportCacheSeconds = 120;
-constexpr const char* kStaleRule = "posture/endpoint-stale";
 
 // ---- responses -------------------------------------------------------------------------
 
@@ -107,53 +105,6 @@ bool parseQuery(std::string_view text, Query& out) {
   return true;
 }
 
-std::string clientIp(const std::string& remote) {
-  auto colon = remote.rfind(':');
-  return colon == std::string::npos ? remote : remote.substr(0, colon);
-}
-
-Refusal unitParam(const Query& q, const std::string& name, bool required, std::string& out) {
-  auto it = q.find(name);
-  if (it == q.end() || it->second.empty()) {
-    if (required) return badRequest(name, "bắt buộc", "required");
-    out.clear();
-    return std::nullopt;
-  }
-  if (!isUnitCode(it->second)) {
-    return badRequest(name, "mã đơn vị gồm 1-64 chữ, số, '.', '_' hoặc '-'",
-                      "a unit code is 1-64 letters, digits, '.', '_' or '-'");
-  }
-  out = it->second;
-  return std::nullopt;
-}
-
-Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes, std::string& out) {
-  auto it = q.find(name);
-  out = it == q.end() ? std::string() : it->second;
-  if (out.size() > maxBytes || !validUtf8(out)) {
-    return badRequest(name, "tối đa " + std::to_string(maxBytes) + " byte UTF-8",
-                      "at most " + std::to_string(maxBytes) + " bytes of UTF-8");
-  }
-  for (char c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      return badRequest(name, "không được chứa ký tự điều khiển", "control characters are not allowed");
-    }
-  }
-  return std::nullopt;
-}
-
-Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::string>& allowed,
-              std::string& out) {
-  auto it = q.find(name);
-  out = it == q.end() ? std::string() : it->second;
-  if (out.empty()) return std::nullopt;
-  for (const auto& a : allowed)
-    if (a == out) return std::nullopt;
-  std::string list;
-  for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
-  return badRequest(name, "phải là " + list, "must be " + list);
-}
-
 // ---- JSON of the objects ---------------------------------------------------------------
 
 Json alertJson(const AlertRow& r) {
@@ -194,81 +145,6 @@ Json fraction(std::uint32_t satisfied, std::uint32_t total) {
   return Json(static_cast<double>(satisfied) / static_cast<double>(total));
 }
 
-// ---- a pool of database threads ------------------------------------------------------
-
-class DbPool {
- public:
-  using Job = std::function<net::Response(db::Connection&)>;
-  using Done = std::function<void(net::Response)>;
-
-  DbPool(std::filesystem::path dataDir, unsigned threads, std::size_t maxQueue, std::string name)
-      : dataDir_(std::move(dataDir)), maxQueue_(maxQueue), name_(std::move(name)) {
-    for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { loop(); });
-  }
-  ~DbPool() { stop(); }
-
-  // false when the queue is full (nothing queued).
-  bool post(Job job, Done done) {
-    std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= maxQueue_) return false;
-    queue_.push_back({std::move(job), std::move(done)});
-    wake_.notify_one();
-    return true;
-  }
-
-  void stop() {
-    std::deque<Item> dropped;
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-      stopping_ = true;
-      dropped.swap(queue_);
-      wake_.notify_all();
-    }
-    for (auto& t : threads_) t.join();
-    threads_.clear();
-  }
-
- private:
-  struct Item {
-    Job job;
-    Done done;
-  };
-
-  void loop() {
-    std::unique_ptr<db::Connection> db;
-    for (;;) {
-      Item item;
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (stopping_) return;
-        item = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      net::Response response;
-      try {
-        if (!db) db = openDatabase(dataDir_);
-        response = item.job(*db);
-      } catch (const std::exception& e) {
-        log::error("console ", name_, " job failed: ", e.what());
-        response = apiError(500, "internal", "Lỗi máy chủ", "internal error");
-        db.reset();  // a fresh connection for the next job
-      }
-      item.done(std::move(response));
-    }
-  }
-
-  std::filesystem::path dataDir_;
-  std::size_t maxQueue_;
-  std::string name_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Item> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
 // What an authenticated API request needs, copied out of the HTTP request.
 struct Call {
   http::verb method = http::verb::get;
@@ -307,39 +183,25 @@ Refusal jsonBody(const Call& call, Json& out, bool optional = false) {
   return std::nullopt;
 }
 
-struct ExportEntry {
-  std::int64_t createdAt = 0;
-  std::string fileName, mediaType, bytes, manifest;
-};
-
 }  // namespace
 
 struct ConsoleApi::Impl {
   ConsoleContext ctx;
   DbPool apiPool;
-  DbPool loginPool;
-  std::mutex exportMutex;  // one export at a time (memory), and the signer's files
-  std::map<std::string, ExportEntry> exports;
+  DbPool loginPool;   // the Argon2 checks; auth::Logins bounds how many are admitted
+  DbPool exportPool;  // export builds; ExportGate bounds how many are admitted
+  auth::Logins logins;
+  ExportService exports;
+  Housekeeping housekeeping;  // last: its thread uses `logins`
 
   explicit Impl(ConsoleContext c)
       : ctx(std::move(c)),
         apiPool(ctx.dataDir, ctx.workers, kApiQueue, "api"),
-        loginPool(ctx.dataDir, ctx.loginWorkers, kLoginQueue, "login") {}
-
-  boost::asio::awaitable<net::Response> onPool(DbPool& pool, DbPool::Job job) {
-    std::function<void(std::function<void(net::Response)>)> start =
-        [&pool, job = std::move(job)](std::function<void(net::Response)> done) {
-          if (!pool.post(job, done)) {
-            net::Response busy = apiError(503, "busy", "Máy chủ đang bận, hãy thử lại",
-                                          "the console is busy, try again");
-            busy.headers.emplace_back("Retry-After", "1");
-            done(std::move(busy));
-          }
-        };
-    auto op = awaitCallback<net::Response>(std::move(start));
-    net::Response r = co_await std::move(op);
-    co_return r;
-  }
+        loginPool(ctx.dataDir, ctx.loginWorkers, ctx.loginWorkers + ctx.loginQueue, "login"),
+        exportPool(ctx.dataDir, ctx.exportWorkers, ctx.exportWorkers + 1, "export"),
+        logins(auth::LoginLimits{{}, {ctx.loginWorkers, ctx.loginQueue, 2}}),
+        exports(ctx.dataDir, ctx.policies, ctx.staleAfterSeconds, ExportLimits{1, ctx.exportWorkers}),
+        housekeeping(ctx.dataDir, logins) {}
 
   // The session of a call, checked for CSRF (changes) and the role; or the refusal.
   std::variant<auth::SessionInfo, net::Response> authorise(db::Connection& db, const Call& call,
@@ -353,38 +215,6 @@ struct ConsoleApi::Impl {
   }
 
   // ---- handlers (database threads) ----
-
-  net::Response login(db::Connection& db, const Call& call) {
-    Json body;
-    if (auto r = jsonBody(call, body)) return *r;
-    std::string name, password;
-    if (auto r = stringMember(body, "name", true, 256, name)) return *r;
-    if (auto r = stringMember(body, "password", true, auth::kMaxPasswordBytes, password)) return *r;
-    std::int64_t now = util::unixNow();
-    auto result = auth::authenticate(db, name, password, call.ip, now);
-    if (result.outcome == auth::LoginResult::Outcome::Locked) {
-      auto r = apiError(429, "throttled",
-                        "Quá nhiều lần đăng nhập sai, hãy thử lại sau " +
-                            std::to_string(result.retryAfter) + " giây",
-                        "too many failed logins, try again in " + std::to_string(result.retryAfter) +
-                            " seconds");
-      r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, result.retryAfter)));
-      return r;
-    }
-    if (result.outcome != auth::LoginResult::Outcome::Ok) {
-      return apiError(401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu",
-                      "wrong user name or password");
-    }
-    auto session = auth::createSession(db, result.user, call.ip, call.userAgent, now);
-    Json out = Json::object();
-    out.set("user", result.user);
-    out.set("role", std::string(auth::roleName(result.role)));
-    out.set("csrf", session.csrfToken);
-    auto r = jsonResponse(200, out);
-    r.headers.emplace_back("Set-Cookie", auth::sessionCookie(session.token, session.expiresAt - now));
-    log::info("console login of ", result.user, " from ", call.ip);
-    return r;
-  }
 
   net::Response sessionInfo(const auth::SessionInfo& s) {
     Json out = Json::object();
@@ -448,8 +278,7 @@ struct ConsoleApi::Impl {
     if (auto r = oneOf(call.query, "severity", {"low", "medium", "high", "critical"}, f.severity)) return *r;
     if (auto r = oneOf(call.query, "status", {"open", "acknowledged", "resolved", "active", "all"}, f.status)) return *r;
     if (auto r = textParam(call.query, "rule", 200, f.rulePrefix)) return *r;
-    if (auto r = numberParam(call.query, "limit", 50, 1, kMaxLimit, limit)) return *r;
-    if (auto r = numberParam(call.query, "offset", 0, 0, 100000000, offset)) return *r;
+    if (auto r = pageParams(call.query, 50, limit, offset)) return *r;
     if (auto r = numberParam(call.query, "after_id", 0, 0, 999999999, f.afterId)) return *r;
     if (auto r = numberParam(call.query, "before_id", 0, 0, 999999999, f.beforeId)) return *r;
     if (f.afterId && f.beforeId) return badRequest("before_id", "không dùng cùng after_id", "not with after_id");
@@ -526,7 +355,7 @@ struct ConsoleApi::Impl {
     if (verb == "assign" && auth::checkUserName(assignee))
       return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
     const Json* ids = body.find("ids");
-    if (!ids || !ids->isArray() || ids->size() == 0 || ids->size() > kMaxLimit)
+    if (!ids || !ids->isArray() || ids->size() == 0 || ids->size() > static_cast<std::size_t>(kMaxLimit))
       return badRequest("ids", "cần 1-500 mã cảnh báo", "expected 1-500 alert ids");
     std::vector<std::int64_t> list;
     for (const auto& v : ids->items()) {
@@ -558,124 +387,6 @@ struct ConsoleApi::Impl {
     return jsonResponse(200, out);
   }
 
-  Json endpointRow(db::Statement& st, std::int64_t now, std::string* body = nullptr) {
-    Json e = Json::object();
-    e.set("agent_id", st.getText(0));
-    e.set("hostname", st.getText(2));
-    e.set("unit", st.getText(1));
-    posture::v1::Report report;
-    std::string bytes = st.getBlob(4);
-    std::string os;
-    if (report.ParseFromString(bytes)) {
-      os = report.identity().os_name();
-      if (!report.identity().os_version().empty()) os += " " + report.identity().os_version();
-    }
-    e.set("os", os);
-    e.set("last_seen", st.getInt(3));
-    e.set("stale", st.getInt(3) < now - ctx.staleAfterSeconds);
-    e.set("failing", st.getInt(5));
-    if (body) *body = std::move(bytes);
-    return e;
-  }
-
-  static constexpr const char* kEndpointColumns =
-      "SELECT e.agent_id, e.unit_code, e.hostname, e.last_seen, r.body, "
-      "(SELECT count(*) FROM alerts a WHERE a.subject = 'endpoint:' || e.agent_id "
-      "AND a.status IN ('open', 'acknowledged') AND a.rule <> ?1), "
-      "e.last_sequence, e.collected_at "
-      "FROM endpoints e JOIN reports r ON r.id = e.report_id ";
-
-  net::Response endpoints(db::Connection& db, const Call& call) {
-    std::string unit, q;
-    std::int64_t limit = 50, offset = 0;
-    if (auto r = unitParam(call.query, "unit", false, unit)) return *r;
-    if (auto r = textParam(call.query, "q", 100, q)) return *r;
-    if (auto r = numberParam(call.query, "limit", 50, 1, kMaxLimit, limit)) return *r;
-    if (auto r = numberParam(call.query, "offset", 0, 0, 100000000, offset)) return *r;
-    Json units = Json::array();
-    if (!unit.empty()) {
-      auto org = org::loadOrg(db);
-      for (const auto& u : org.subtree(unit)) units.push(u);
-    }
-    std::string unitsJson = writeJson(units, false);
-    const char* where =
-        "WHERE (?2 = '' OR e.unit_code IN (SELECT value FROM json_each(?3))) "
-        "AND (?4 = '' OR instr(lower(e.hostname), lower(?4)) > 0 OR instr(e.agent_id, lower(?4)) > 0) ";
-    auto count = db.prepare(std::string("SELECT count(*) FROM endpoints e WHERE ?1 = ?1 AND ") +
-                            (where + 6));
-    count.bind(1, kStaleRule).bind(2, unit).bind(3, unitsJson).bind(4, q);
-    std::int64_t total = count.step() ? count.getInt(0) : 0;
-    // The page's agents first, from the order index alone (endpoints_order covers every
-    // column the filter reads); only those rows then fetch their report and alert count.
-    auto st = db.prepare(
-        "SELECT e.agent_id, e.unit_code, e.hostname, e.last_seen, r.body, "
-        "(SELECT count(*) FROM alerts a WHERE a.subject = 'endpoint:' || e.agent_id "
-        "AND a.status IN ('open', 'acknowledged') AND a.rule <> ?1), "
-        "e.last_sequence, e.collected_at "
-        "FROM (SELECT e.agent_id FROM endpoints e INDEXED BY endpoints_order " +
-        std::string(where) +
-        "ORDER BY e.unit_code, e.hostname, e.agent_id LIMIT ?5 OFFSET ?6) page "
-        "JOIN endpoints e ON e.agent_id = page.agent_id JOIN reports r ON r.id = e.report_id "
-        "ORDER BY e.unit_code, e.hostname, e.agent_id");
-    st.bind(1, kStaleRule).bind(2, unit).bind(3, unitsJson).bind(4, q).bind(5, limit).bind(6, offset);
-    std::int64_t now = util::unixNow();
-    Json list = Json::array();
-    while (st.step()) list.push(endpointRow(st, now));
-    Json out = Json::object();
-    out.set("total", total);
-    out.set("endpoints", std::move(list));
-    return jsonResponse(200, out);
-  }
-
-  net::Response endpoint(db::Connection& db, const std::string& agentId) {
-    if (agentId.empty() || agentId.size() > 64 ||
-        agentId.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos) {
-      return notFound("thiết bị / endpoint");
-    }
-    auto st = db.prepare(std::string(kEndpointColumns) + "WHERE e.agent_id = ?2");
-    st.bind(1, kStaleRule).bind(2, agentId);
-    if (!st.step()) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
-    std::int64_t now = util::unixNow();
-    std::string body;
-    Json e = endpointRow(st, now, &body);
-    StoredEndpoint stored{st.getText(0), st.getText(1), st.getText(2),
-                          static_cast<std::uint64_t>(st.getInt(6)), st.getInt(3), st.getInt(7), body};
-    auto policies = ctx.policies();
-    auto fleet = evaluateFleet({stored}, *policies, now, ctx.staleAfterSeconds);
-    Json checks = Json::array();
-    Json report;
-    if (!fleet.endpoints.empty()) {
-      const auto& ev = fleet.endpoints.front();
-      for (std::size_t p = 0; p < policies->size() && p < ev.checks.size(); ++p) {
-        const auto& pol = (*policies)[p];
-        for (std::size_t c = 0; c < pol.checks.size() && c < ev.checks[p].size(); ++c) {
-          const auto& check = pol.checks[c];
-          Json j = checkJson(pol, check);
-          j.set("result", std::string(resultKey(ev.checks[p][c])));
-          j.set("remediation_vi", check.remediation.vi);
-          j.set("remediation_en", check.remediation.en);
-          checks.push(std::move(j));
-        }
-      }
-      if (ev.decoded) {
-        std::string text;
-        google::protobuf::util::JsonPrintOptions options;
-        options.preserve_proto_field_names = true;
-        if (google::protobuf::util::MessageToJsonString(ev.report, &text, options).ok()) {
-          try {
-            report = parseJson(text);
-          } catch (const JsonError&) {
-          }
-        }
-      }
-    }
-    Json out = Json::object();
-    out.set("endpoint", std::move(e));
-    out.set("report", std::move(report));
-    out.set("checks", std::move(checks));
-    return jsonResponse(200, out);
-  }
-
   net::Response audit(db::Connection& db, const Call& call) {
     std::int64_t limit = 100;
     if (auto r = numberParam(call.query, "limit", 100, 1, kMaxLimit, limit)) return *r;
@@ -694,68 +405,6 @@ struct ConsoleApi::Impl {
     Json out = Json::object();
     out.set("entries", std::move(list));
     return jsonResponse(200, out);
-  }
-
-  net::Response exportFile(db::Connection& db, const Call& call, const auth::SessionInfo& s,
-                           bool manifest) {
-    std::string formatName, unit, asOf;
-    if (auto r = oneOf(call.query, "format", {"csv", "xlsx", "json"}, formatName)) return *r;
-    if (formatName.empty()) formatName = "xlsx";
-    if (auto r = unitParam(call.query, "unit", false, unit)) return *r;
-    if (auto r = textParam(call.query, "as_of", 10, asOf)) return *r;
-    std::string lang;
-    if (auto r = oneOf(call.query, "lang", {"vi", "en"}, lang)) return *r;
-    ExportFilters filters;
-    filters.unitCode = unit;
-    filters.staleAfterSeconds = ctx.staleAfterSeconds;
-    filters.vietnamese = lang != "en";
-    if (!asOf.empty()) {
-      filters.asOfDay = util::parseDate(asOf);
-      if (!filters.asOfDay) return badRequest("as_of", "cần ngày YYYY-MM-DD", "expected a date YYYY-MM-DD");
-    }
-    auto format = *parseExportFormat(formatName);
-    std::string key = s.user + "\n" + formatName + "\n" + unit + "\n" + asOf + "\n" + lang;
-    std::lock_guard lock(exportMutex);
-    std::int64_t now = util::unixNow();
-    for (auto it = exports.begin(); it != exports.end();) {
-      if (it->second.createdAt + kExportCacheSeconds < now) it = exports.erase(it);
-      else ++it;
-    }
-    auto it = exports.find(key);
-    if (it == exports.end()) {
-      auto signer = loadOrCreateExportSigner(ctx.dataDir, now);
-      ComplianceExport list;
-      try {
-        list = buildComplianceExport(db, ctx.policies(), filters,
-                                     crypto::certificateFingerprint(signer.caCertPem), now);
-      } catch (const ExportError& e) {
-        return apiError(404, "not_found", e.what(), e.what());
-      }
-      ExportEntry entry;
-      entry.createdAt = now;
-      entry.fileName = "posture-" + (unit.empty() ? std::string("all") : unit) + "-" +
-                       (asOf.empty() ? util::formatDate(util::vietnamDay(now)) : asOf) + "." +
-                       formatName;
-      entry.mediaType = std::string(exportMediaType(format));
-      entry.bytes = renderExport(list, format);
-      entry.manifest = writeJson(signManifest(entry.fileName, entry.bytes, formatName,
-                                              entry.mediaType, metadataJson(list), signer, now));
-      it = exports.emplace(key, std::move(entry)).first;
-    }
-    const auto& e = it->second;
-    net::Response r;
-    r.status = 200;
-    if (manifest) {
-      r.contentType = kJson;
-      r.body = e.manifest;
-      r.headers.emplace_back("Content-Disposition",
-                             "attachment; filename=\"" + e.fileName + ".manifest.json\"");
-    } else {
-      r.contentType = e.mediaType;
-      r.body = e.bytes;
-      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + e.fileName + "\"");
-    }
-    return r;
   }
 
   // ---- the overview: built on the writer thread from the live model, then cached ----
@@ -966,6 +615,42 @@ struct ConsoleApi::Impl {
     co_return std::move(*response);
   }
 
+  // ---- exports: the session and the cache on an API thread, the build on an export thread ----
+
+  boost::asio::awaitable<net::Response> exportRoute(Call call, bool manifest) {
+    auto request = std::make_shared<std::optional<ExportRequest>>();
+    DbPool::Job prepare = [this, call, manifest, request](db::Connection& db) {
+      auto auth = authorise(db, call, Need::Export, false);
+      if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+      ExportRequest build;
+      auto answer = exports.prepare(call.query, std::get<auth::SessionInfo>(auth).user, manifest,
+                                    util::unixNow(), build);
+      if (answer) return std::move(*answer);
+      *request = std::move(build);
+      return net::Response{};
+    };
+    auto prepared = onPool(apiPool, std::move(prepare));
+    net::Response r = co_await std::move(prepared);
+    if (!*request) co_return r;
+    auto admitted = exports.admit((*request)->user);
+    if (auto* refused = std::get_if<net::Response>(&admitted)) co_return std::move(*refused);
+    // Given back by the job itself, before its answer goes out: copies of the job may live
+    // on a little (the pool's, the coroutine's), and the user's next export must find the
+    // place free.
+    auto ticket = std::make_shared<std::optional<ExportGate::Ticket>>(
+        std::move(std::get<ExportGate::Ticket>(admitted)));
+    DbPool::Job build = [this, request, ticket](db::Connection& db) {
+      struct GiveBack {
+        std::optional<ExportGate::Ticket>& t;
+        ~GiveBack() { t.reset(); }
+      } giveBack{*ticket};  // also when the build throws
+      return exports.build(db, **request, util::unixNow());
+    };
+    auto built = onPool(exportPool, std::move(build));
+    net::Response done = co_await std::move(built);
+    co_return done;
+  }
+
   // ---- routing ----
 
   boost::asio::awaitable<net::Response> api(net::Request& request, const std::string& path,
@@ -977,25 +662,26 @@ struct ConsoleApi::Impl {
     call.body = request.message.body();
     call.token = auth::sessionTokenFromCookieHeader(request.message[http::field::cookie]);
     call.csrf = std::string(request.message["X-CSRF-Token"]);
-    call.ip = clientIp(request.remote);
+    call.ip = auth::remoteAddress(request.remote);
     call.userAgent = std::string(request.message[http::field::user_agent]);
     bool get = call.method == http::verb::get;
     bool post = call.method == http::verb::post;
     bool del = call.method == http::verb::delete_;
     bool put = call.method == http::verb::put;
 
+    // A browser names the page a state-changing request comes from: it must be this
+    // console (a second line of defence after the CSRF token; the login has no token).
+    if (!get) {
+      if (auto r = requireSameOrigin(request)) co_return *r;
+    }
     if (path == "/api/v1/session" && post) {
-      std::function<net::Response(db::Connection&)> job = [this, call](db::Connection& db) {
-        return login(db, call);
-      };
-      auto pending = onPool(loginPool, std::move(job));
+      auto pending = postSession(request, loginPool, logins);
       net::Response r = co_await std::move(pending);
-      if (r.status == 503) {
-        net::Response t = apiError(429, "throttled", "Quá nhiều yêu cầu đăng nhập, hãy thử lại sau",
-                                   "too many logins at once, try again later");
-        t.headers.emplace_back("Retry-After", "1");
-        co_return t;
-      }
+      co_return r;
+    }
+    if ((path == "/api/v1/export" || path == "/api/v1/export/manifest") && get) {
+      auto pending = exportRoute(std::move(call), path.ends_with("/manifest"));
+      net::Response r = co_await std::move(pending);
       co_return r;
     }
 
@@ -1043,25 +729,17 @@ struct ConsoleApi::Impl {
         return act(db, c, s, id, verb);
       };
     } else if (seg.size() == 1 && seg[0] == "endpoints" && get) {
-      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return endpoints(db, c); };
+      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) {
+        return listEndpoints(db, c.query, ctx.staleAfterSeconds);
+      };
     } else if (seg.size() == 2 && seg[0] == "endpoints" && get) {
       std::string agentId = seg[1];
       handler = [this, agentId](db::Connection& db, const Call&, const auth::SessionInfo&) {
-        return endpoint(db, agentId);
+        return endpointDetail(db, agentId, *ctx.policies(), ctx.staleAfterSeconds);
       };
     } else if (seg.size() == 1 && seg[0] == "audit" && get) {
       need = Need::AuditRead;
       handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo&) { return audit(db, c); };
-    } else if (seg.size() == 1 && seg[0] == "export" && get) {
-      need = Need::Export;
-      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
-        return exportFile(db, c, s, false);
-      };
-    } else if (seg.size() == 2 && seg[0] == "export" && seg[1] == "manifest" && get) {
-      need = Need::Export;
-      handler = [this](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
-        return exportFile(db, c, s, true);
-      };
     } else if (seg.size() == 1 && seg[0] == "layers" && get) {
       handler = [](db::Connection& db, const Call&, const auth::SessionInfo&) { return listLayers(db); };
     } else if (seg.size() == 3 && seg[0] == "layers" && put) {
@@ -1175,6 +853,8 @@ ConsoleApi::~ConsoleApi() { stop(); }
 void ConsoleApi::stop() {
   impl_->apiPool.stop();
   impl_->loginPool.stop();
+  impl_->exportPool.stop();
+  impl_->housekeeping.stop();  // after the logins: its last pass writes every open count
 }
 
 namespace {

@@ -5,9 +5,11 @@
 //
 // Threads: the I/O threads never touch the database. Requests run on a small pool of
 // database threads with their own connections (like the CLI, every change goes through
-// the library's own transaction with its audit entry); logins run on a separate pool of
-// two threads, which bounds the Argon2 memory (64 MiB each). The overview reads the live
-// evaluation, which only the single writer thread may touch, through an Ingest job.
+// the library's own transaction with its audit entry); logins run on a separate pool whose
+// admission is auth::Logins (locks and the Argon2 budget, decided on the I/O thread), and
+// export builds on a third, admitted by ExportGate. A housekeeping thread purges expired
+// sessions and writes the failed-login counts. The overview reads the live evaluation,
+// which only the single writer thread may touch, through an Ingest job.
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
@@ -39,8 +41,10 @@ struct ConsoleContext {
   // Any thread: moves whenever the model's figures or its alerts may have changed. Empty:
   // the overview is rebuilt for every request.
   std::function<std::uint64_t()> generation;
-  unsigned workers = 2;       // database threads for the API
-  unsigned loginWorkers = 2;  // concurrent authenticate() calls
+  unsigned workers = 2;        // database threads for the API
+  unsigned loginWorkers = 2;   // Argon2 checks at once (64 MiB each)
+  unsigned loginQueue = 32;    // logins admitted to wait for those (auth::Argon2Limits)
+  unsigned exportWorkers = 2;  // export builds at once (ExportGate's total; one per user)
 };
 
 class ConsoleApi {

@@ -50,6 +50,25 @@ Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, s
   return std::nullopt;
 }
 
+Refusal pageParams(const Query& q, std::int64_t defaultLimit, std::int64_t& limit, std::int64_t& offset) {
+  if (auto r = numberParam(q, "limit", defaultLimit, 1, kMaxLimit, limit)) return r;
+  offset = 0;
+  auto it = q.find("offset");
+  if (it == q.end()) return std::nullopt;
+  const std::string& v = it->second;
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
+    return badRequest("offset", "cần một số nguyên", "expected an integer");
+  }
+  if (v.size() > 9 || std::stoll(v) > kMaxOffset) {
+    const std::string max = std::to_string(kMaxOffset);
+    return badRequest("offset",
+                      "tối đa " + max + "; để xem tiếp hãy phân trang theo khoá với after_id hoặc before_id",
+                      "at most " + max + "; to page further use keyset paging with after_id or before_id");
+  }
+  offset = std::stoll(v);
+  return std::nullopt;
+}
+
 Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
                      std::string& out) {
   out.clear();
@@ -66,6 +85,48 @@ Refusal stringMember(const Json& body, const std::string& name, bool required, s
   }
   if (required && out.empty()) return badRequest(name, "không được để trống", "must not be empty");
   return std::nullopt;
+}
+
+Refusal unitParam(const Query& q, const std::string& name, bool required, std::string& out) {
+  auto it = q.find(name);
+  if (it == q.end() || it->second.empty()) {
+    if (required) return badRequest(name, "bắt buộc", "required");
+    out.clear();
+    return std::nullopt;
+  }
+  if (!isUnitCode(it->second)) {
+    return badRequest(name, "mã đơn vị gồm 1-64 chữ, số, '.', '_' hoặc '-'",
+                      "a unit code is 1-64 letters, digits, '.', '_' or '-'");
+  }
+  out = it->second;
+  return std::nullopt;
+}
+
+Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes, std::string& out) {
+  auto it = q.find(name);
+  out = it == q.end() ? std::string() : it->second;
+  if (out.size() > maxBytes || !validUtf8(out)) {
+    return badRequest(name, "tối đa " + std::to_string(maxBytes) + " byte UTF-8",
+                      "at most " + std::to_string(maxBytes) + " bytes of UTF-8");
+  }
+  for (char c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return badRequest(name, "không được chứa ký tự điều khiển", "control characters are not allowed");
+    }
+  }
+  return std::nullopt;
+}
+
+Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::string>& allowed,
+              std::string& out) {
+  auto it = q.find(name);
+  out = it == q.end() ? std::string() : it->second;
+  if (out.empty()) return std::nullopt;
+  for (const auto& a : allowed)
+    if (a == out) return std::nullopt;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : "|") + a;
+  return badRequest(name, "phải là " + list, "must be " + list);
 }
 
 Json nullable(const std::string& s) { return s.empty() ? Json() : Json(s); }

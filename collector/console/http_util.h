@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collector/export/json.h"
 #include "collector/policy/policy.h"
@@ -39,9 +40,25 @@ using Refusal = std::optional<net::Response>;
 Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
                     std::int64_t max, std::int64_t& out);
 
+// Paging of the lists (alerts, endpoints). Deeper than kMaxOffset, OFFSET makes SQLite walk
+// every skipped row; keyset paging (after_id / before_id) costs the same on every page.
+inline constexpr std::int64_t kMaxLimit = 500;
+inline constexpr std::int64_t kMaxOffset = 10000;
+// `limit` in [1, kMaxLimit] (defaultLimit when absent) and `offset` in [0, kMaxOffset] (0
+// when absent); beyond, 400 naming the field, for offset with the way to keyset paging.
+Refusal pageParams(const Query& q, std::int64_t defaultLimit, std::int64_t& limit, std::int64_t& offset);
+
 // A string member: absent → "" (or the refusal when required), else checked.
 Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
                      std::string& out);
+
+// A unit code parameter ("" when absent and not required).
+Refusal unitParam(const Query& q, const std::string& name, bool required, std::string& out);
+// A text parameter: at most maxBytes of strict UTF-8 (util::validUtf8), no control characters.
+Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes, std::string& out);
+// One of `allowed`, or "" when absent.
+Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::string>& allowed,
+              std::string& out);
 
 Json nullable(const std::string& s);  // "" → null
 

@@ -233,6 +233,15 @@ CREATE TABLE change_counters(
   value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO change_counters(name, value) VALUES ('organization', 0), ('agents', 0);
 )sql",
+    // 11: login throttling moved to memory, per (name, source group) (collector/auth/
+    // login_throttle.h): a failed login no longer writes to the database, so its table and
+    // the per-user counters go.
+    R"sql(
+DROP TABLE login_throttle;
+ALTER TABLE users DROP COLUMN failed_logins;
+ALTER TABLE users DROP COLUMN last_failed_at;
+ALTER TABLE users DROP COLUMN locked_until;
+)sql",
 };
 }  // namespace
 

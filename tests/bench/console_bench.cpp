@@ -13,8 +13,9 @@
 //    scenario on one keep-alive connection (the first --warmup not counted): p50/p95/p99/max.
 //    Scenarios: the overview (cached) and the overview rebuilt (an alert comment before each
 //    GET drops the cache); the alert list's first page, a commune, a district's subtree,
-//    a deep page by keyset (after_id) and, with fewer requests, by OFFSET; the endpoint
-//    list (first page, a deep page, a district, a search) and one endpoint's page.
+//    a deep page by keyset (after_id) and, with fewer requests, at the largest OFFSET the
+//    API allows (10,000); the endpoint list (first page, a deep page by keyset, offset
+//    10,000, a district, a search) and one endpoint's page.
 // 3. GET /api/v1/export?format=csv|xlsx through the console; then, with the collector
 //    stopped, `posture-collector export --format csv|xlsx` (wall time and size).
 // 4. A summary table and the machine (nproc, load average at start and end).
@@ -476,20 +477,21 @@ int run(const std::vector<std::string>& argv) {
   auto total = collector::parseJson(first.body).at("total").asInt();
   std::string commune = tree.leaves.back();
   std::string district = tree.districts.size() > 1 ? tree.districts[1] : tree.districts[0];
-  std::int64_t deep = total * 9 / 10;
-  std::printf("open alerts: %lld; unit filter %s, subtree %s, deep offset %lld\n",
-              static_cast<long long>(total), commune.c_str(), district.c_str(),
-              static_cast<long long>(deep));
+  std::printf("open alerts: %lld; unit filter %s, subtree %s\n", static_cast<long long>(total),
+              commune.c_str(), district.c_str());
   std::printf("sequential requests on one keep-alive connection, %d counted after %d warm-up:\n",
               requests, warmup);
   std::fflush(stdout);
 
-  // The alert id at the deep offset, for keyset paging; an alert to comment on.
-  auto deepPage = client.request(http::verb::get, "/api/v1/alerts?limit=1&offset=" + std::to_string(deep));
-  auto deepList = collector::parseJson(deepPage.body).at("alerts");
-  if (deepList.size() != 1) throw std::runtime_error("no alert at offset " + std::to_string(deep));
-  std::int64_t deepId = deepList.items().front().at("id").asInt();
+  // An alert id ~90% deep, for keyset paging (offset is capped at 10,000): between the
+  // first and the last id (before_id from beyond the end gives the last); an alert to
+  // comment on.
   std::int64_t firstId = collector::parseJson(first.body).at("alerts").items().front().at("id").asInt();
+  auto lastPage = client.request(http::verb::get, "/api/v1/alerts?limit=1&before_id=999999999");
+  auto lastList = collector::parseJson(lastPage.body).at("alerts");
+  if (lastList.size() != 1) throw std::runtime_error("no last alert: " + lastPage.body.substr(0, 200));
+  std::int64_t lastId = lastList.items().front().at("id").asInt();
+  std::int64_t deepId = firstId + (lastId - firstId) * 9 / 10;
   int comments = 0;
   auto comment = [&] {
     collector::Json b = collector::Json::object();
@@ -513,23 +515,26 @@ int run(const std::vector<std::string>& argv) {
   series.push_back(measure(client, "alerts (deep, keyset)",
                            "/api/v1/alerts?limit=50&after_id=" + std::to_string(deepId), requests, warmup));
   // Endpoints: the list's first and a deep page, a district, a search; one detail page.
-  auto someEndpoints = collector::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1&offset=" +
-                                                                                  std::to_string(endpoints / 2)).body)
+  // An endpoint near the end of the list's order (the first of the last unit), for the
+  // keyset deep page, the search and the detail page.
+  auto someEndpoints = collector::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1&unit=" +
+                                                                                  tree.leaves.back()).body)
                            .at("endpoints");
-  if (someEndpoints.size() != 1) throw std::runtime_error("no endpoint in the middle of the list");
+  if (someEndpoints.size() != 1) throw std::runtime_error("no endpoint in unit " + tree.leaves.back());
   std::string agent = someEndpoints.items().front().at("agent_id").asString();
   std::string host = someEndpoints.items().front().at("hostname").asString();
   series.push_back(measure(client, "endpoints", "/api/v1/endpoints?limit=50", requests, warmup));
-  series.push_back(measure(client, "endpoints (deep page)",
-                           "/api/v1/endpoints?limit=50&offset=" + std::to_string(endpoints * 9 / 10), requests, warmup));
+  series.push_back(measure(client, "endpoints (deep page, keyset)", "/api/v1/endpoints?limit=50&after_id=" + agent,
+                           requests, warmup));
+  series.push_back(measure(client, "endpoints (offset 10000, the maximum)",
+                           "/api/v1/endpoints?limit=50&offset=10000", requests, warmup));
   series.push_back(measure(client, "endpoints (district)", "/api/v1/endpoints?limit=50&unit=" + district,
                            requests, warmup));
   series.push_back(measure(client, "endpoints (search)", "/api/v1/endpoints?limit=50&q=" + host.substr(0, host.size() - 1),
                            requests, warmup));
   series.push_back(measure(client, "endpoint detail", "/api/v1/endpoints/" + agent, requests, warmup));
-  // OFFSET walks every skipped row (~0.7 s here): fewer requests, for comparison only.
-  series.push_back(measure(client, "alerts (deep offset)",
-                           "/api/v1/alerts?limit=50&offset=" + std::to_string(deep),
+  // OFFSET walks every skipped row; the API caps it at 10,000 (deeper: keyset paging).
+  series.push_back(measure(client, "alerts (offset 10000, the maximum)", "/api/v1/alerts?limit=50&offset=10000",
                            std::max(1, requests / 10), std::min(warmup, 2)));
 
   // 3. Exports: through the console (first request builds, a repeat within 2 min is cached),

@@ -80,6 +80,16 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   const badges = await page.$$eval('[data-testid="status-badge"]', (b) => b.map((x) => x.textContent));
   check(badges.every((b) => ['đạt', 'có nguy cơ', 'chưa đạt', 'chưa có dữ liệu'].includes(b)), 'badges are Vietnamese statuses: ' + badges.join(', '));
   ok(`logged in; overview shows unit rows ${units.join(', ')} and target badges ${[...new Set(badges)].join(', ')}`);
+  // The browser kept the session as a __Host- cookie: Secure, HttpOnly, SameSite=Strict,
+  // Path=/ and bound to this host only (Chromium drops a __Host- cookie otherwise).
+  const cookies = await context.cookies(base);
+  const sessionCookie = cookies.find((c) => c.name === '__Host-posture_session');
+  check(sessionCookie, 'the browser holds the __Host-posture_session cookie, got ' + cookies.map((c) => c.name).join(', '));
+  check(sessionCookie.secure && sessionCookie.httpOnly && sessionCookie.sameSite === 'Strict' && sessionCookie.path === '/',
+    'the session cookie is Secure, HttpOnly, SameSite=Strict, Path=/: ' + JSON.stringify({ ...sessionCookie, value: '…' }));
+  check(!cookies.some((c) => c.name === 'posture_session'), 'no cookie under the old name');
+  check(await page.evaluate(() => !document.cookie.includes('posture_session')), 'the page script cannot read the session cookie');
+  ok('session cookie __Host-posture_session: Secure, HttpOnly, SameSite=Strict, Path=/');
   await page.waitForSelector('[data-testid="trend-svg"], #trend-chart p');
   await shot('02-overview');
   const drill = units.includes('BS-VP') ? 'BS-VP' : units[units.length - 1];

@@ -46,19 +46,28 @@ std::string Reply::errorCode() const {
 }
 
 Reply request(const std::string& address, http::verb method, const std::string& target,
-              const std::string& body, const Headers& headers) {
+              const std::string& body, const Headers& headers, const std::string& sourceAddress) {
   boost::asio::io_context io;
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
   tls.set_verify_mode(boost::asio::ssl::verify_none);
   auto [host, port] = net::splitHostPort(address);
   boost::asio::ip::tcp::resolver resolver(io);
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream(io, tls);
-  boost::asio::connect(stream.next_layer(), resolver.resolve(host, port));
+  auto endpoints = resolver.resolve(host, port);
+  if (sourceAddress.empty()) {
+    boost::asio::connect(stream.next_layer(), endpoints);
+  } else {
+    auto& socket = stream.next_layer();
+    auto to = endpoints.begin()->endpoint();
+    socket.open(to.protocol());
+    socket.bind({boost::asio::ip::make_address(sourceAddress), 0});
+    socket.connect(to);
+  }
   stream.handshake(boost::asio::ssl::stream_base::client);
   http::request<http::string_body> req{method, target, 11};
   req.set(http::field::host, host);
-  for (const auto& [n, v] : headers) req.set(n, v);
   if (!body.empty()) req.set(http::field::content_type, "application/json");
+  for (const auto& [n, v] : headers) req.set(n, v);
   req.body() = body;
   req.prepare_payload();
   http::write(stream, req);

@@ -27,8 +27,12 @@ struct Reply {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // One HTTPS request on its own connection (the console's certificate is not checked here).
+// A body is sent as application/json unless `headers` names another Content-Type; `headers`
+// may also replace Host. `sourceAddress` binds the client's end of the connection (e.g.
+// "127.0.0.2": all of 127.0.0.0/8 is local on Linux), so one test can be several clients.
 Reply request(const std::string& address, boost::beast::http::verb method, const std::string& target,
-              const std::string& body = {}, const Headers& headers = {});
+              const std::string& body = {}, const Headers& headers = {},
+              const std::string& sourceAddress = {});
 
 // `posture-collector user add`; returns the generated password.
 std::string addUser(const CollectorProcess& c, const std::string& name, const std::string& role);
@@ -36,7 +40,7 @@ std::string addUser(const CollectorProcess& c, const std::string& name, const st
 std::string loginBody(const std::string& name, const std::string& password);
 
 struct Session {
-  std::string cookie;  // "posture_session=…"
+  std::string cookie;  // "__Host-posture_session=…"
   std::string csrf;
   Headers headers(bool withCsrf = true) const;
 };

@@ -56,7 +56,7 @@ TEST_CASE("console: login, cookie flags, bad password, throttling, logout") {
   auto ok = request(c.consoleAddress, http::verb::post, "/api/v1/session", loginBody("admin", password));
   REQUIRE(ok.status == 200);
   std::string cookie = ok.header("set-cookie");
-  CHECK(cookie.starts_with("posture_session="));
+  CHECK(cookie.starts_with("__Host-posture_session="));
   CHECK(cookie.find("; HttpOnly") != std::string::npos);
   CHECK(cookie.find("; Secure") != std::string::npos);
   CHECK(cookie.find("; SameSite=Strict") != std::string::npos);
@@ -81,7 +81,7 @@ TEST_CASE("console: login, cookie flags, bad password, throttling, logout") {
   CHECK(notJson.status == 400);
   CHECK(notJson.errorCode() == "bad_request");
 
-  // Five free failures (one above), then each failure locks the name.
+  // Five free failures (one above), then each failure locks the name from this address.
   Reply last;
   for (int i = 0; i < 7 && last.status != 429; ++i) {
     last = request(c.consoleAddress, http::verb::post, "/api/v1/session", loginBody("admin", "wrong password!"));
@@ -89,7 +89,7 @@ TEST_CASE("console: login, cookie flags, bad password, throttling, logout") {
   CHECK(last.status == 429);
   CHECK(last.errorCode() == "throttled");
   CHECK(std::stoi(last.header("retry-after")) > 0);
-  // Locked: even the right password is refused for now.
+  // Locked: even the right password is refused for now, from this address.
   auto locked = request(c.consoleAddress, http::verb::post, "/api/v1/session", loginBody("admin", password));
   CHECK(locked.status == 429);
 

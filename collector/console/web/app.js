@@ -738,13 +738,6 @@
         ? el('a', { href: routeHash('alerts', null, { ...f, after: last, offset: offset + PAGE }), class: 'link-button', 'data-testid': 'pager-next' }, t('next')) : null));
   }
 
-  function pager(offset, shown, total, hashFor) {
-    return el('div', { class: 'row pager', 'data-testid': 'pager' },
-      offset > 0 ? el('a', { href: hashFor(Math.max(0, offset - PAGE)), class: 'link-button' }, t('prev')) : null,
-      el('span', { class: 'muted' }, t('pageOf', { a: shown ? offset + 1 : 0, b: offset + shown, t: total })),
-      offset + shown < total ? el('a', { href: hashFor(offset + PAGE), class: 'link-button', 'data-testid': 'pager-next' }, t('next')) : null);
-  }
-
   async function pageAlert(app, route, alive) {
     const id = route.id;
     app.append(heading(t('alerts') + ' #' + id, el('a', { href: '#/alerts', class: 'link-button' }, t('back'))));
@@ -810,7 +803,10 @@
   async function pageEndpoints(app, route, alive) {
     if (route.id) return pageEndpoint(app, route, alive);
     const q = route.params.get('q') || '', unit = route.params.get('unit') || '';
+    // Keyset paging (after/before an agent id, as for alerts): the API caps `offset`, and a
+    // keyset page costs the same at any depth. `offset` only numbers the rows shown.
     const offset = Math.max(0, Number(route.params.get('offset')) || 0);
+    const after = route.params.get('after') || '', before = after ? '' : route.params.get('before') || '';
     app.append(heading(t('endpoints')));
     const qIn = el('input', { id: 'endpoint-search', 'data-testid': 'endpoint-search', type: 'search', value: q, placeholder: t('searchPh') });
     const unitIn = el('input', { id: 'endpoint-unit', 'data-testid': 'endpoint-unit', value: unit, list: 'unit-codes-e', placeholder: t('unit') });
@@ -821,11 +817,17 @@
     app.append(form);
     const box = el('div', { class: 'card' }, loadingNode());
     app.append(box);
-    const r = await api('GET', '/api/v1/endpoints' + qs({ q, unit, limit: PAGE, offset }));
+    const r = await api('GET', '/api/v1/endpoints' + qs({ q, unit, limit: PAGE, after_id: after, before_id: before }));
     if (!alive()) return;
     const list = (r && r.endpoints) || [];
+    const total = Number(r && r.total) || list.length;
+    const first = list.length ? list[0].agent_id : '', last = list.length ? list[list.length - 1].agent_id : '';
     clear(box).append(list.length ? endpointTable(list) : el('p', { class: 'muted' }, t('none')),
-      pager(offset, list.length, Number(r && r.total) || list.length, (o) => routeHash('endpoints', null, { q, unit, offset: o || '' })));
+      el('div', { class: 'row pager', 'data-testid': 'pager' },
+        offset > 0 && first ? el('a', { href: routeHash('endpoints', null, { q, unit, before: first, offset: Math.max(0, offset - PAGE) || '' }), class: 'link-button' }, t('prev')) : null,
+        el('span', { class: 'muted' }, t('pageOf', { a: list.length ? offset + 1 : 0, b: offset + list.length, t: total })),
+        list.length === PAGE && last && offset + list.length < total
+          ? el('a', { href: routeHash('endpoints', null, { q, unit, after: last, offset: offset + PAGE }), class: 'link-button', 'data-testid': 'pager-next' }, t('next')) : null));
   }
 
   async function pageEndpoint(app, route, alive) {

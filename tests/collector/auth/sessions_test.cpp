@@ -3,7 +3,10 @@
 // users migration on a database of the previous version.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "collector/audit/audit.h"
+#include "collector/auth/login.h"
 #include "collector/auth/sessions.h"
 #include "collector/auth/users.h"
 #include "collector/storage/storage.h"
@@ -73,18 +76,55 @@ TEST_CASE("sessions end after 30 idle minutes and after 12 hours in any case") {
   CHECK(lookupSession(*db, idle.token, 1000 + kSessionIdleTimeout - 1));  // used: idle restarts
   CHECK(lookupSession(*db, idle.token, 1000 + 2 * kSessionIdleTimeout - 2));
   CHECK_FALSE(lookupSession(*db, idle.token, 1000 + 3 * kSessionIdleTimeout));
-  CHECK_FALSE(lookupSession(*db, idle.token, 1000 + 2 * kSessionIdleTimeout));  // deleted
+  CHECK_FALSE(lookupSession(*db, idle.token, 1000 + 4 * kSessionIdleTimeout));  // stays refused
 
   auto busy = createSession(*db, "minh", "", "", 10000);
   std::int64_t t = 10000;
   for (; t < 10000 + kSessionLifetime; t += 20 * 60) REQUIRE(lookupSession(*db, busy.token, t));
   CHECK_FALSE(lookupSession(*db, busy.token, 10000 + kSessionLifetime));
+  // A lookup only reads: the expired rows wait for the purge.
+  CHECK(countSessions(*db) == 2);
+  CHECK(purgeExpiredSessions(*db, 10000 + kSessionLifetime) == 2);
   CHECK(countSessions(*db) == 0);
 
   createSession(*db, "minh", "", "", 20000);
   createSession(*db, "minh", "", "", 21000);
   CHECK(purgeExpiredSessions(*db, 20000 + kSessionIdleTimeout) == 1);
   CHECK(countSessions(*db) == 1);
+}
+
+TEST_CASE("purging expired sessions audits a count per user and nothing sensitive") {
+  test::TempDir dir("posture-purge-");
+  auto db = openDatabase(dir.path());
+  addUser(*db, "minh", Role::Soc, kPw, "root", 100, kCheap);
+  addUser(*db, "hoa", Role::Auditor, kPw, "root", 100, kCheap);
+  auto a = createSession(*db, "minh", "10.0.0.5", "Mozilla/5.0 (secret-agent)", 1000);
+  auto b = createSession(*db, "minh", "10.0.0.6", "curl/8", 1000);
+  auto c = createSession(*db, "hoa", "10.0.0.7", "Firefox", 1000);
+  auto fresh = createSession(*db, "hoa", "10.0.0.8", "Firefox", 5000);
+  CHECK(purgeExpiredSessions(*db, 1000 + kSessionIdleTimeout - 1) == 0);  // not yet
+  CHECK(listAudit(*db, "user:").size() == 2);                              // the two user.add
+  CHECK(purgeExpiredSessions(*db, 1000 + kSessionIdleTimeout) == 3);
+  CHECK(countSessions(*db) == 1);
+  CHECK(lookupSession(*db, fresh.token, 5001));
+  std::map<std::string, AuditEntry> rows;
+  for (const auto& e : listAudit(*db, "user:")) {
+    if (e.action == "user.session_expired") rows[e.object] = e;
+  }
+  REQUIRE(rows.size() == 2);
+  CHECK(rows["user:minh"].after == "{\"sessions\":2}");
+  CHECK(rows["user:hoa"].after == "{\"sessions\":1}");
+  for (const auto& [object, e] : rows) {
+    CHECK(e.actor == "posture");
+    CHECK(e.at == 1000 + kSessionIdleTimeout);
+    for (const auto& secret : {a.token, a.csrfToken, b.token, c.token, crypto::sha256Hex(a.token),
+                               crypto::sha256Hex(b.token), crypto::sha256Hex(c.token), std::string("10.0.0."),
+                               std::string("secret-agent")}) {
+      CHECK(e.after.find(secret) == std::string::npos);
+      CHECK(e.before.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(purgeExpiredSessions(*db, 1000 + kSessionIdleTimeout) == 0);  // nothing twice
 }
 
 TEST_CASE("logout, password change, disabling and a role change act on sessions") {
@@ -118,14 +158,18 @@ TEST_CASE("logout, password change, disabling and a role change act on sessions"
   CHECK(countSessions(*db) == 0);
 }
 
-TEST_CASE("the session cookie and reading it back") {
+TEST_CASE("the session cookie is a __Host- cookie, and reading it back") {
   std::string token(43, 'A');
+  // __Host-: Secure, Path=/ and no Domain, or the browser drops it.
   CHECK(sessionCookie(token, 43200) ==
-        "posture_session=" + token + "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=43200");
-  CHECK(clearSessionCookie() == "posture_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
-  CHECK(sessionTokenFromCookieHeader("theme=dark; posture_session=abc-_1; lang=vi") == "abc-_1");
-  CHECK(sessionTokenFromCookieHeader("posture_session=xyz") == "xyz");
-  CHECK(sessionTokenFromCookieHeader("xposture_session=no; posture_sessionx=no") == "");
+        "__Host-posture_session=" + token + "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=43200");
+  CHECK(clearSessionCookie() == "__Host-posture_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+  CHECK(sessionCookie(token, 1).find("Domain") == std::string::npos);
+  CHECK(sessionTokenFromCookieHeader("theme=dark; __Host-posture_session=abc-_1; lang=vi") == "abc-_1");
+  CHECK(sessionTokenFromCookieHeader("__Host-posture_session=xyz") == "xyz");
+  // The name without the prefix may have been planted by a sibling host: never read.
+  CHECK(sessionTokenFromCookieHeader("posture_session=old") == "");
+  CHECK(sessionTokenFromCookieHeader("x__Host-posture_session=no; __Host-posture_sessionx=no") == "");
   CHECK(sessionTokenFromCookieHeader("") == "");
 }
 
@@ -168,9 +212,10 @@ TEST_CASE("the users migration applies to a database of the previous version") {
   {
     // A version-6 database: every migration before the users one, with some data.
     auto db = openDatabase(dir.path());
-    // (Migrations 8 to 10 undone too: they come after the users one.)
+    // (Migrations 8 to 11 undone too: they come after the users one; 11 dropped
+    // login_throttle already.)
     db->exec("ALTER TABLE agents DROP COLUMN previous_cert_serial; DROP TABLE change_counters; "
-             "DROP TABLE sessions; DROP TABLE login_throttle; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "
+             "DROP TABLE sessions; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "
              "DROP INDEX endpoints_order; DROP INDEX alerts_subject; CREATE INDEX endpoints_unit ON endpoints(unit_code); "
              "PRAGMA user_version=6;");
     appendAudit(*db, {0, 50, "lan", "unit.add", "unit:BS-VP", "", "{}"});
@@ -191,8 +236,12 @@ TEST_CASE("the users migration applies to a database of the previous version") {
   auto tok = db->prepare("SELECT uses_left FROM enrolment_tokens WHERE token_sha256 = 'abc'");
   REQUIRE(tok.step());
   CHECK(tok.getInt(0) == 3);
+  auto v10 = db->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'login_throttle'");
+  REQUIRE(v10.step());
+  CHECK(v10.getInt(0) == 0);  // migration 10: throttling lives in memory now
   addUser(*db, "lan", Role::Admin, kPw, "root", 100, kCheap);
-  CHECK(authenticate(*db, "lan", kPw, "::1", 200, kCheap).outcome == LoginResult::Outcome::Ok);
+  Logins logins({}, kCheap);
+  CHECK(logins.login(*db, "lan", kPw, "::1", 200).outcome == LoginResult::Outcome::Ok);
   auto s = createSession(*db, "lan", "::1", "", 200);
   CHECK(lookupSession(*db, s.token, 201));
 }
