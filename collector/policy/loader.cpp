@@ -18,6 +18,12 @@ namespace posture::policy {
 namespace {
 
 constexpr int kMaxPredicateDepth = 32;
+// What a predicate stands for once YAML aliases and predicate names are expanded is what
+// the loader checks and every evaluation walks, for each endpoint. A few lines that use an
+// alias or a name twice, each level doubling the one below, stand for billions of
+// conditions, so both expansions are bounded.
+constexpr std::size_t kMaxPredicateSize = 1000;    // nodes of one predicate, names expanded
+constexpr std::size_t kMaxPredicateNodes = 20000;  // nodes built for the file (aliases copied)
 constexpr std::size_t kMaxIdLength = 64;
 
 std::string joined(const std::vector<std::string_view>& items) {
@@ -282,9 +288,14 @@ private:
     return p;
   }
 
-  Predicate predicate(const YAML::Node& node, int depth) const {
+  Predicate predicate(const YAML::Node& node, int depth) {
     if (depth > kMaxPredicateDepth) {
       fail(node, "predicate nested deeper than " + std::to_string(kMaxPredicateDepth) + " levels");
+    }
+    if (++built_ > kMaxPredicateNodes) {
+      fail(node, "the predicates of this file stand for more than " +
+                     std::to_string(kMaxPredicateNodes) +
+                     " conditions (each use of a YAML alias counts as a copy)");
     }
     if (node.IsScalar()) {
       Predicate p;
@@ -334,7 +345,35 @@ private:
     Predicate tree;
     std::shared_ptr<const Predicate> resolved;
     bool visiting = false;
+    std::size_t size = 0;  // nodes with names expanded, once resolved
   };
+
+  // Nodes of a resolved predicate with its names expanded, counting a name as one node
+  // too (so a chain of names is bounded in depth); stops counting past the bound.
+  std::size_t expandedSize(const Predicate& p) const {
+    switch (p.kind) {
+      case Predicate::Kind::Comparison: return 1;
+      case Predicate::Kind::Ref: return 1 + named_.at(p.ref).size;
+      default: break;
+    }
+    std::size_t n = 1;
+    for (const auto& c : p.children) {
+      n += expandedSize(c);
+      if (n > kMaxPredicateSize) break;
+    }
+    return n;
+  }
+
+  // Resolved predicates only: the walks after this (subject checks, evaluation) are
+  // bounded by its size.
+  std::size_t requireBoundedSize(const Predicate& p, Location at) const {
+    std::size_t n = expandedSize(p);
+    if (n > kMaxPredicateSize) {
+      fail(at, "this predicate stands for more than " + std::to_string(kMaxPredicateSize) +
+                   " conditions once its named predicates are expanded");
+    }
+    return n;
+  }
 
   void resolveRefs(Predicate& p) {
     if (p.kind == Predicate::Kind::Ref) {
@@ -365,6 +404,7 @@ private:
     stack_.push_back(name);
     resolveRefs(n.tree);
     stack_.pop_back();
+    n.size = requireBoundedSize(n.tree, namedAt_.at(name));
     n.resolved = std::make_shared<const Predicate>(std::move(n.tree));
     return n.resolved;
   }
@@ -391,6 +431,7 @@ private:
     c.severity = severity(find(fs, "severity")->value);
     c.predicate = predicate(find(fs, "predicate")->value, 1);
     resolveRefs(c.predicate);
+    requireBoundedSize(c.predicate, c.predicate.location);
     requireSubject(c.predicate, FactSubject::Endpoint, "an endpoint check");
     c.remediation = localized(find(fs, "remediation")->value, "remediation");
     if (const Field* s = find(fs, "source")) c.source = source(s->value);
@@ -491,9 +532,11 @@ private:
                                          : Measure::Kind::ShareOfEndpoints;
     m.predicate = predicate(f.value, 1);
     resolveRefs(m.predicate);
+    requireBoundedSize(m.predicate, m.predicate.location);
     if (amongField) {
       m.among.push_back(predicate(amongField->value, 1));
       resolveRefs(m.among.back());
+      requireBoundedSize(m.among.back(), m.among.back().location);
     }
     for (const Predicate* p : {&m.predicate, m.among.empty() ? nullptr : &m.among.front()}) {
       if (!p) continue;
@@ -615,6 +658,7 @@ private:
   std::map<std::string, Location> namedAt_;
   std::vector<std::string> stack_;
   std::map<std::string, Location> ids_;
+  std::size_t built_ = 0;  // predicate nodes built so far (kMaxPredicateNodes)
 };
 
 }  // namespace
