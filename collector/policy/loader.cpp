@@ -1,6 +1,7 @@
 // Strict policy loading: every mistake an IT officer can make in a policy file is reported
 // with FILE:LINE:COLUMN and what was expected, because a silently ignored key or a typo in a
 // fact name would quietly change what the collector calls compliant.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -68,25 +69,83 @@ const Field* find(const Fields& fields, std::string_view key) {
   return nullptr;
 }
 
+// Where each document of a YAML stream starts and where its root node is, from yaml-cpp's
+// parser events.
+class DocumentMarks : public YAML::EventHandler {
+public:
+  struct Document {
+    YAML::Mark start, root;
+    bool hasRoot = false;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, mark}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+private:
+  void node(const YAML::Mark& mark) {
+    if (!documents.empty() && !documents.back().hasRoot) {
+      documents.back().root = mark;
+      documents.back().hasRoot = true;
+    }
+  }
+};
+
 class Loader {
 public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   Policy load(std::string_view text) {
-    std::vector<YAML::Node> docs;
+    std::string yaml(text);
+    YAML::Node doc;
     try {
-      docs = YAML::LoadAll(std::string(text));
+      requireOneDocument(yaml);
+      doc = YAML::Load(yaml);
     } catch (const YAML::Exception& e) {
       fail(e.mark, "YAML syntax error: " + e.msg);
     }
-    if (docs.empty() || docs[0].IsNull()) {
-      fail(Location{1, 1}, "the policy file is empty");
-    }
-    if (docs.size() > 1) fail(docs[1], "a policy file holds one YAML document, found more");
-    return policy(docs[0]);
+    if (!doc.IsDefined() || doc.IsNull()) fail(Location{1, 1}, "the policy file is empty");
+    return policy(doc);
   }
 
 private:
+  // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops in it forever, allocating, when a
+  // stray ',' is left at the top level (jbeder/yaml-cpp#1040; found by
+  // tests/fuzz/policy_loader_fuzz). Its parser then starts document after document at
+  // that ','; reading at most three shows it.
+  void requireOneDocument(const std::string& yaml) const {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    DocumentMarks marks;
+    for (int i = 0; i < 3 && parser.HandleNextDocument(marks); ++i) {
+    }
+    const auto& docs = marks.documents;
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+      if (docs[i].start.pos == docs[i - 1].start.pos) {
+        auto at = static_cast<std::size_t>(docs[i].start.pos);
+        fail(docs[i].start, "YAML syntax error: unexpected '" +
+                                (at < yaml.size() ? yaml.substr(at, 1) : std::string()) + "'");
+      }
+    }
+    if (docs.size() > 1) fail(docs[1].root, "a policy file holds one YAML document, found more");
+  }
+
   [[noreturn]] void fail(Location at, const std::string& message) const {
     throw PolicyError(file_, at.line, at.column, message);
   }

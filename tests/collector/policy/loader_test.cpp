@@ -131,6 +131,8 @@ const BadFile kBadFiles[] = {
     {"aliases-doubling.yaml",
      "aliases-doubling.yaml:16:3: this predicate stands for more than 1000 conditions once its "
      "named predicates are expanded"},
+    // yaml-cpp 0.7's LoadAll looped forever on it, allocating (tests/fuzz/policy_loader_fuzz).
+    {"stray-comma.yaml", "stray-comma.yaml:2:1: YAML syntax error: unexpected ','"},
 };
 
 // Seed text from `line` on, with every run of whitespace made one space: the plans are PDF
@@ -274,6 +276,20 @@ TEST_CASE("a predicate within the bound loads and evaluates through its names") 
   Facts facts;
   facts.set("firewall.enabled", true);
   CHECK(evaluateCheck(p.checks.at(0), facts) == Tri::True);
+}
+
+TEST_CASE("a stray ',' after the document is a syntax error too, and a second document still found") {
+  auto error = [](const std::string& yaml) {
+    try {
+      loadPolicyText(yaml, "p.yaml");
+    } catch (const PolicyError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(loaded without error)");
+  };
+  CHECK(error("- {id: a}\n,\n") == "p.yaml:2:1: YAML syntax error: unexpected ','");
+  CHECK(error(minimal("one") + "---\n" + minimal("two")) ==
+        "p.yaml:12:1: a policy file holds one YAML document, found more");
 }
 
 TEST_CASE("an unreadable file or directory is an error naming it") {
