@@ -133,6 +133,10 @@ RulesetSummary parseIptablesSave(std::string_view text) {
         continue;
       }
       line = trim(line.substr(close + 1));
+      if (line.empty()) {  // counters and no rule (found by tests/fuzz/agent_parsers_fuzz)
+        out.malformed.emplace_back(trim(raw));
+        continue;
+      }
     }
     auto w = words(line);
     if (line[0] == '*') {
