@@ -62,6 +62,12 @@ void applyLimits(RequestParser& parser, const FramingLimits& limits) {
       static_cast<std::uint32_t>(std::min<std::size_t>(limits.maxHeaderBytes, UINT32_MAX)));
 }
 
+boost::system::error_code HeadCount::add(std::size_t bytes) {
+  bytes_ += bytes;
+  if (bytes_ > limit_) return http::error::header_limit;
+  return {};
+}
+
 std::optional<Refusal> refusal(const error_code& ec, const FramingLimits& limits) {
   if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated ||
       ec == asio::error::eof || ec == beast::error::timeout ||
@@ -85,8 +91,13 @@ Framed frameRequests(std::string_view bytes, const FramingLimits& limits, std::s
   for (;;) {
     RequestParser parser;
     applyLimits(parser, limits);
+    HeadCount head(limits);
     error_code ec;
-    http::read(stream, buffer, parser, ec);
+    while (!ec && !parser.is_header_done()) {
+      std::size_t n = http::read_some(stream, buffer, parser, ec);
+      if (!ec) ec = head.add(n);
+    }
+    if (!ec) http::read(stream, buffer, parser, ec);
     if (ec) {
       out.refusal = refusal(ec, limits);
       break;
