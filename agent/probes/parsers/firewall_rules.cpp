@@ -97,8 +97,10 @@ RulesetSummary parseNftRuleset(std::string_view text) {
         ++out.ruleCount;
         chain.lastRule = std::string(line);
       }
-      for (int i = 0; i < balance; ++i)
-        stack.push_back({Block::Other, chain.family, "", false, ""});
+      // A copy: pushing may move the stack, and `chain` with it (a line opening two
+      // blocks read freed memory; found by tests/fuzz/agent_parsers_fuzz).
+      std::string family = chain.family;
+      for (int i = 0; i < balance; ++i) stack.push_back({Block::Other, family, "", false, ""});
       continue;
     }
     if (balance > 0) {
