@@ -78,7 +78,7 @@ for t in "${targets[@]}"; do
   runs=$(final_stat number_of_executed_units "$out/fuzz.log")
   speed=$(final_stat average_exec_per_sec "$out/fuzz.log")
   cov=$(grep -E '^#[0-9]+.* cov: ' "$out/fuzz.log" | tail -1 | sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 edges, \2 features/' || true)
-  cpu=$(awk '{printf "%.1f", $1 + $2}' "$out/cpu" 2>/dev/null || echo "?")
+  cpu=$(tail -n 1 "$out/cpu" | awk '{printf "%.1f", $1 + $2}' || echo "?")
   printf '%-24s %10s executions %7s exec/s  coverage %s  corpus %d -> %d (+%d new)  cpu %s s\n' \
     "$t" "${runs:-?}" "${speed:-?}" "${cov:-?}" "$before" "$after" "$((after - before))" "$cpu"
   [[ "${runs:-}" =~ ^[0-9]+$ ]] && executions=$((executions + runs))
