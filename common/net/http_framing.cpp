@@ -62,9 +62,19 @@ void applyLimits(RequestParser& parser, const FramingLimits& limits) {
       static_cast<std::uint32_t>(std::min<std::size_t>(limits.maxHeaderBytes, UINT32_MAX)));
 }
 
-boost::system::error_code HeadCount::add(std::size_t bytes) {
-  bytes_ += bytes;
-  if (bytes_ > limit_) return http::error::header_limit;
+std::size_t bufferLimit(const FramingLimits& limits) {
+  // Beast reads up to 64 KiB at a time.
+  return limits.maxHeaderBytes + (64 << 10);
+}
+
+boost::system::error_code RequestCount::add(std::size_t bytes, bool head) {
+  if (head) {
+    head_ += bytes;
+    if (head_ > limits_.maxHeaderBytes) return http::error::header_limit;
+  } else {
+    rest_ += bytes;
+    if (rest_ > limits_.maxBodyBytes + limits_.maxHeaderBytes) return http::error::body_limit;
+  }
   return {};
 }
 
@@ -86,18 +96,18 @@ std::optional<Refusal> refusal(const error_code& ec, const FramingLimits& limits
 
 Framed frameRequests(std::string_view bytes, const FramingLimits& limits, std::size_t segment) {
   MemoryStream stream(bytes, segment);
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(bufferLimit(limits));
   Framed out;
   for (;;) {
     RequestParser parser;
     applyLimits(parser, limits);
-    HeadCount head(limits);
+    RequestCount count(limits);
     error_code ec;
-    while (!ec && !parser.is_header_done()) {
+    while (!ec && !parser.is_done()) {
+      bool head = !parser.is_header_done();
       std::size_t n = http::read_some(stream, buffer, parser, ec);
-      if (!ec) ec = head.add(n);
+      if (!ec) ec = count.add(n, head);
     }
-    if (!ec) http::read(stream, buffer, parser, ec);
     if (ec) {
       out.refusal = refusal(ec, limits);
       break;

@@ -1,22 +1,28 @@
 #pragma once
 // How the HTTPS server cuts a connection's bytes into requests: the limits it sets on each
-// request parser, the count that bounds a request's head, and the answer a stream that
-// cannot be read as HTTP gets. Pure (no sockets, no TLS), so the framing is unit-tested and
-// fuzzed from bytes (tests/fuzz/http_framing_fuzz.cpp) with the exact settings the server
-// reads with.
+// request parser, the count and buffer that hold a request to them, and the answer a
+// stream that cannot be read as HTTP gets. Pure (no sockets, no TLS), so the framing is
+// unit-tested and fuzzed from bytes (tests/fuzz/http_framing_fuzz.cpp) with the exact
+// settings the server reads with.
 //
-// A server session reads each request like this, one parser per request (Beast parsers
-// are single-use). The head is read a piece at a time so that HeadCount sees every piece
-// (see FramingLimits::maxHeaderBytes), then the body at once:
+// Beast 1.74's own limits do not bound a request (found while fuzzing this framing):
+// header_limit applies to one parse step only, so fields parsed in earlier reads stop
+// counting (a 600 KB head of short fields passed a 16 KiB limit in 60-byte reads);
+// chunked trailers count toward no limit at all (600 KB of trailer fields were kept); and
+// a chunk line that never ends grows the read buffer without end. So a session reads
+// each request a piece at a time through a RequestCount, into a bounded buffer, one
+// parser per request (Beast parsers are single-use):
 //
+//   beast::flat_buffer buffer(bufferLimit(limits));   // once per connection
+//   ...
 //   RequestParser parser;
 //   applyLimits(parser, limits);
-//   HeadCount head(limits);
-//   while (!ec && !parser.is_header_done()) {
+//   RequestCount count(limits);
+//   while (!ec && !parser.is_done()) {
+//     bool head = !parser.is_header_done();
 //     std::size_t n = co_await http::async_read_some(stream, buffer, parser, ...ec);
-//     if (!ec) ec = head.add(n);
+//     if (!ec) ec = count.add(n, head);
 //   }
-//   if (!ec) co_await http::async_read(stream, buffer, parser, ...ec);
 //   if (ec) {
 //     if (auto r = refusal(ec, limits)) { answer r->status with r->body, then close; }
 //     else { the client went away: close without an answer; }
@@ -39,10 +45,8 @@ namespace http = boost::beast::http;
 // The defaults are the server's (ServerLimits in http_server.h).
 struct FramingLimits {
   std::size_t maxBodyBytes = 1 << 20;  // decoded body (after chunked transfer coding)
-  // Request line and header fields, counted by HeadCount. Beast 1.74's own header_limit
-  // bounds only what one parse step sees: fields parsed in earlier reads no longer count,
-  // so a 600 KB head of short fields passed a 16 KiB limit when it arrived 60 bytes at a
-  // time (found while fuzzing this framing). It is still set, as a first stop.
+  // Request line and header fields. Chunked framing and trailers may add as much again
+  // to a body (RequestCount).
   std::size_t maxHeaderBytes = 16 << 10;
 };
 
@@ -51,17 +55,25 @@ using RequestParser = http::request_parser<http::string_body>;
 // Sets the body and header limits on a fresh parser.
 void applyLimits(RequestParser& parser, const FramingLimits& limits);
 
-// The bytes of one request's head so far, across reads.
-class HeadCount {
+// What one connection's read buffer may hold: a head, and a read's worth more. A request
+// line, header, chunk or trailer line longer than that stops the read with
+// http::error::buffer_overflow (400) instead of growing the buffer.
+std::size_t bufferLimit(const FramingLimits& limits);
+
+// The bytes of one request so far, across reads: the head, then what follows it (the body
+// with its chunked framing and trailers).
+class RequestCount {
  public:
-  explicit HeadCount(const FramingLimits& limits) : limit_(limits.maxHeaderBytes) {}
-  // The parser consumed `bytes` more of the head (http::read_some's result while the
-  // header is not done): http::error::header_limit once the head is over the limit.
-  boost::system::error_code add(std::size_t bytes);
+  explicit RequestCount(const FramingLimits& limits) : limits_(limits) {}
+  // The parser consumed `bytes` more (http::read_some's result); `head` says whether the
+  // header was not yet done before that read (Beast stops a read at the end of the head).
+  // http::error::header_limit once the head is over maxHeaderBytes, body_limit once what
+  // follows it is over maxBodyBytes + maxHeaderBytes.
+  boost::system::error_code add(std::size_t bytes, bool head);
 
  private:
-  std::size_t limit_;
-  std::size_t bytes_ = 0;
+  FramingLimits limits_;
+  std::size_t head_ = 0, rest_ = 0;
 };
 
 // The answer to a request that could not be read.

@@ -127,7 +127,7 @@ TEST_CASE("a head up to the limit passes and one byte more is refused, however i
 
 TEST_CASE("a head of many short fields is held to the limit when it arrives in small reads") {
   // Beast 1.74's header_limit alone let this 600 KB head through a 16 KiB limit in 60-byte
-  // reads: fields parsed in earlier reads stopped counting. HeadCount counts them.
+  // reads: fields parsed in earlier reads stopped counting. RequestCount counts them.
   std::string h = "GET / HTTP/1.1\r\n";
   for (int i = 0; i < 100000; ++i) h += "A: b\r\n";
   h += "\r\n";
@@ -140,11 +140,47 @@ TEST_CASE("a head of many short fields is held to the limit when it arrives in s
   }
 }
 
-TEST_CASE("HeadCount refuses once the bytes of a head pass the limit") {
-  HeadCount count({100, 10});
-  CHECK_FALSE(count.add(4));
-  CHECK_FALSE(count.add(6));
-  CHECK(count.add(1) == http::error::header_limit);
+TEST_CASE("chunked framing and trailers share the body's budget") {
+  // Beast 1.74 counts trailers toward no limit: 600 KB of trailer fields were kept.
+  FramingLimits limits{100, 64};
+  auto chunked = [](const std::string& trailer) {
+    return "POST / HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n" +
+           trailer + "\r\n";
+  };
+  std::string small, large;
+  while (small.size() < 100) small += "T: v\r\n";
+  while (large.size() < 200) large += "T: v\r\n";
+  for (std::size_t segment : {0, 6, 50}) {
+    CAPTURE(segment);
+    auto ok = frameRequests(chunked(small), limits, segment);
+    REQUIRE(ok.requests.size() == 1);
+    CHECK(ok.requests[0].body() == "abc");
+    auto refused = frameRequests(chunked(large), limits, segment);
+    CHECK(refused.requests.empty());
+    REQUIRE(refused.refusal);
+    CHECK(refused.refusal->status == 413);
+  }
+}
+
+TEST_CASE("a chunk line that never ends stops at the buffer limit instead of growing it") {
+  FramingLimits limits{100, 64};
+  std::string endless = "POST / HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n5;";
+  endless += std::string(200000, 'x');
+  auto f = frameRequests(endless, limits, 4096);
+  REQUIRE(f.refusal);
+  CHECK(f.refusal->status == 400);
+  CHECK(f.refusal->body == "malformed HTTP request: buffer overflow\n");
+  CHECK(f.unread > 200000 - bufferLimit(limits));  // never read past the limit
+}
+
+TEST_CASE("RequestCount holds the head and what follows it to their budgets") {
+  RequestCount count({10, 4});
+  CHECK_FALSE(count.add(4, true));
+  CHECK(count.add(1, true) == http::error::header_limit);
+  RequestCount body({10, 4});
+  CHECK_FALSE(body.add(4, true));
+  CHECK_FALSE(body.add(14, false));
+  CHECK(body.add(1, false) == http::error::body_limit);
 }
 
 TEST_CASE("the parser gets the configured limits") {
