@@ -31,6 +31,9 @@ packages=(
   # the console's end-to-end test in headless Chromium (tests/console/), driven by
   # playwright-core from npm (no browser download)
   chromium nodejs
+  # libFuzzer targets under ASan+UBSan (tests/fuzz/, scripts/fuzz.sh): Debian's clang 14;
+  # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes (only recommended by clang)
+  clang libclang-rt-14-dev
 )
 # npm: Debian's package unless an npm is already there (NodeSource's nodejs bundles npm and
 # conflicts with Debian's npm package).

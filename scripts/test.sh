@@ -2,6 +2,7 @@
 # Installs dependencies, cross-builds the Windows agent and its MSI (build-win/), builds
 # Posture twice (optimised, then with AddressSanitizer and UndefinedBehaviorSanitizer) and
 # runs every test in both builds; the optimised one also runs the Windows agent under Wine.
+# Last, the libFuzzer targets (tests/fuzz/) run for 240 s in all under ASan+UBSan.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,6 +27,10 @@ echo "== build (windows agent, mingw-w64)"
 ./scripts/windows/build-agent.sh "$root/build-win"
 run_suite release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTURE_WINDOWS_AGENT_DIR="$root/build-win"
 run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_SANITIZE=ON
+
+mkdir -p build-fuzz
+if ./scripts/fuzz.sh build-fuzz 240 2>&1 | tee build-fuzz/fuzz.log; then :; else status=1; fi
+summary+=("$(grep -E '^fuzz summary:' build-fuzz/fuzz.log | tail -1 || echo 'fuzz summary: FAILED before running (see build-fuzz/fuzz.log)')")
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"

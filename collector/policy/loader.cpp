@@ -1,6 +1,7 @@
 // Strict policy loading: every mistake an IT officer can make in a policy file is reported
 // with FILE:LINE:COLUMN and what was expected, because a silently ignored key or a typo in a
 // fact name would quietly change what the collector calls compliant.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,6 +19,12 @@ namespace posture::policy {
 namespace {
 
 constexpr int kMaxPredicateDepth = 32;
+// What a predicate stands for once YAML aliases and predicate names are expanded is what
+// the loader checks and every evaluation walks, for each endpoint. A few lines that use an
+// alias or a name twice, each level doubling the one below, stand for billions of
+// conditions, so both expansions are bounded.
+constexpr std::size_t kMaxPredicateSize = 1000;    // nodes of one predicate, names expanded
+constexpr std::size_t kMaxPredicateNodes = 20000;  // nodes built for the file (aliases copied)
 constexpr std::size_t kMaxIdLength = 64;
 
 std::string joined(const std::vector<std::string_view>& items) {
@@ -62,25 +69,83 @@ const Field* find(const Fields& fields, std::string_view key) {
   return nullptr;
 }
 
+// Where each document of a YAML stream starts and where its root node is, from yaml-cpp's
+// parser events.
+class DocumentMarks : public YAML::EventHandler {
+public:
+  struct Document {
+    YAML::Mark start, root;
+    bool hasRoot = false;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, mark}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+private:
+  void node(const YAML::Mark& mark) {
+    if (!documents.empty() && !documents.back().hasRoot) {
+      documents.back().root = mark;
+      documents.back().hasRoot = true;
+    }
+  }
+};
+
 class Loader {
 public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   Policy load(std::string_view text) {
-    std::vector<YAML::Node> docs;
+    std::string yaml(text);
+    YAML::Node doc;
     try {
-      docs = YAML::LoadAll(std::string(text));
+      requireOneDocument(yaml);
+      doc = YAML::Load(yaml);
     } catch (const YAML::Exception& e) {
       fail(e.mark, "YAML syntax error: " + e.msg);
     }
-    if (docs.empty() || docs[0].IsNull()) {
-      fail(Location{1, 1}, "the policy file is empty");
-    }
-    if (docs.size() > 1) fail(docs[1], "a policy file holds one YAML document, found more");
-    return policy(docs[0]);
+    if (!doc.IsDefined() || doc.IsNull()) fail(Location{1, 1}, "the policy file is empty");
+    return policy(doc);
   }
 
 private:
+  // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops in it forever, allocating, when a
+  // stray ',' is left at the top level (jbeder/yaml-cpp#1040; found by
+  // tests/fuzz/policy_loader_fuzz). Its parser then starts document after document at
+  // that ','; reading at most three shows it.
+  void requireOneDocument(const std::string& yaml) const {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    DocumentMarks marks;
+    for (int i = 0; i < 3 && parser.HandleNextDocument(marks); ++i) {
+    }
+    const auto& docs = marks.documents;
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+      if (docs[i].start.pos == docs[i - 1].start.pos) {
+        auto at = static_cast<std::size_t>(docs[i].start.pos);
+        fail(docs[i].start, "YAML syntax error: unexpected '" +
+                                (at < yaml.size() ? yaml.substr(at, 1) : std::string()) + "'");
+      }
+    }
+    if (docs.size() > 1) fail(docs[1].root, "a policy file holds one YAML document, found more");
+  }
+
   [[noreturn]] void fail(Location at, const std::string& message) const {
     throw PolicyError(file_, at.line, at.column, message);
   }
@@ -282,9 +347,14 @@ private:
     return p;
   }
 
-  Predicate predicate(const YAML::Node& node, int depth) const {
+  Predicate predicate(const YAML::Node& node, int depth) {
     if (depth > kMaxPredicateDepth) {
       fail(node, "predicate nested deeper than " + std::to_string(kMaxPredicateDepth) + " levels");
+    }
+    if (++built_ > kMaxPredicateNodes) {
+      fail(node, "the predicates of this file stand for more than " +
+                     std::to_string(kMaxPredicateNodes) +
+                     " conditions (each use of a YAML alias counts as a copy)");
     }
     if (node.IsScalar()) {
       Predicate p;
@@ -334,7 +404,35 @@ private:
     Predicate tree;
     std::shared_ptr<const Predicate> resolved;
     bool visiting = false;
+    std::size_t size = 0;  // nodes with names expanded, once resolved
   };
+
+  // Nodes of a resolved predicate with its names expanded, counting a name as one node
+  // too (so a chain of names is bounded in depth); stops counting past the bound.
+  std::size_t expandedSize(const Predicate& p) const {
+    switch (p.kind) {
+      case Predicate::Kind::Comparison: return 1;
+      case Predicate::Kind::Ref: return 1 + named_.at(p.ref).size;
+      default: break;
+    }
+    std::size_t n = 1;
+    for (const auto& c : p.children) {
+      n += expandedSize(c);
+      if (n > kMaxPredicateSize) break;
+    }
+    return n;
+  }
+
+  // Resolved predicates only: the walks after this (subject checks, evaluation) are
+  // bounded by its size.
+  std::size_t requireBoundedSize(const Predicate& p, Location at) const {
+    std::size_t n = expandedSize(p);
+    if (n > kMaxPredicateSize) {
+      fail(at, "this predicate stands for more than " + std::to_string(kMaxPredicateSize) +
+                   " conditions once its named predicates are expanded");
+    }
+    return n;
+  }
 
   void resolveRefs(Predicate& p) {
     if (p.kind == Predicate::Kind::Ref) {
@@ -365,6 +463,7 @@ private:
     stack_.push_back(name);
     resolveRefs(n.tree);
     stack_.pop_back();
+    n.size = requireBoundedSize(n.tree, namedAt_.at(name));
     n.resolved = std::make_shared<const Predicate>(std::move(n.tree));
     return n.resolved;
   }
@@ -391,6 +490,7 @@ private:
     c.severity = severity(find(fs, "severity")->value);
     c.predicate = predicate(find(fs, "predicate")->value, 1);
     resolveRefs(c.predicate);
+    requireBoundedSize(c.predicate, c.predicate.location);
     requireSubject(c.predicate, FactSubject::Endpoint, "an endpoint check");
     c.remediation = localized(find(fs, "remediation")->value, "remediation");
     if (const Field* s = find(fs, "source")) c.source = source(s->value);
@@ -491,9 +591,11 @@ private:
                                          : Measure::Kind::ShareOfEndpoints;
     m.predicate = predicate(f.value, 1);
     resolveRefs(m.predicate);
+    requireBoundedSize(m.predicate, m.predicate.location);
     if (amongField) {
       m.among.push_back(predicate(amongField->value, 1));
       resolveRefs(m.among.back());
+      requireBoundedSize(m.among.back(), m.among.back().location);
     }
     for (const Predicate* p : {&m.predicate, m.among.empty() ? nullptr : &m.among.front()}) {
       if (!p) continue;
@@ -615,6 +717,7 @@ private:
   std::map<std::string, Location> namedAt_;
   std::vector<std::string> stack_;
   std::map<std::string, Location> ids_;
+  std::size_t built_ = 0;  // predicate nodes built so far (kMaxPredicateNodes)
 };
 
 }  // namespace

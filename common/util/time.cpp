@@ -1,13 +1,28 @@
 #include "common/util/time.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
 
 namespace posture::util {
 namespace {
-std::string formatUtcFields(std::int64_t unixSeconds, const char* pattern) {
-  std::time_t t = static_cast<std::time_t>(unixSeconds);
+// The span the four-digit years of these forms can write, 0001-01-01 00:00:00 to
+// 9999-12-31 23:59:59. Times come from agents' clocks too (collected_at, signature
+// times), so a time outside it is written as the nearest bound rather than overflowing
+// (found by tests/fuzz/report_evaluation_fuzz).
+constexpr std::int64_t kFirstWritable = -62135596800;
+constexpr std::int64_t kLastWritable = 253402300799;
+
+// unixSeconds + offsetSeconds, within the span above.
+std::int64_t writable(std::int64_t unixSeconds, std::int64_t offsetSeconds = 0) {
+  return std::clamp(unixSeconds, kFirstWritable - offsetSeconds, kLastWritable - offsetSeconds) +
+         offsetSeconds;
+}
+
+std::string formatUtcFields(std::int64_t unixSeconds, std::int64_t offsetSeconds,
+                            const char* pattern) {
+  std::time_t t = static_cast<std::time_t>(writable(unixSeconds, offsetSeconds));
   std::tm tm{};
   utcTime(t, tm);
   char buf[40];
@@ -29,15 +44,15 @@ std::int64_t unixNow() {
 }
 
 std::string formatIso8601(std::int64_t unixSeconds) {
-  return formatUtcFields(unixSeconds, "%Y-%m-%dT%H:%M:%SZ");
+  return formatUtcFields(unixSeconds, 0, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string formatIsoVietnam(std::int64_t unixSeconds) {
-  return formatUtcFields(unixSeconds + kVietnamOffsetSeconds, "%Y-%m-%d %H:%M:%S");
+  return formatUtcFields(unixSeconds, kVietnamOffsetSeconds, "%Y-%m-%d %H:%M:%S");
 }
 
 std::string formatRfc3339Vietnam(std::int64_t unixSeconds) {
-  return formatUtcFields(unixSeconds + kVietnamOffsetSeconds, "%Y-%m-%dT%H:%M:%S+07:00");
+  return formatUtcFields(unixSeconds, kVietnamOffsetSeconds, "%Y-%m-%dT%H:%M:%S+07:00");
 }
 
 std::optional<std::int64_t> parseRfc3339(std::string_view s) {
@@ -94,11 +109,13 @@ std::optional<std::int64_t> parseDate(std::string_view text) {
 }
 
 std::int64_t vietnamDay(std::int64_t unixSeconds) {
-  std::int64_t s = unixSeconds + kVietnamOffsetSeconds;
+  std::int64_t s = writable(unixSeconds, kVietnamOffsetSeconds);
   return s >= 0 ? s / kSecondsPerDay : (s - (kSecondsPerDay - 1)) / kSecondsPerDay;
 }
 
 std::string formatDate(std::int64_t daysSinceEpoch) {
+  daysSinceEpoch = std::clamp(daysSinceEpoch, kFirstWritable / kSecondsPerDay,
+                              kLastWritable / kSecondsPerDay);
   std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{daysSinceEpoch}}};
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
@@ -113,6 +130,7 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 }  // namespace
 
 std::string formatHttpDate(std::int64_t t) {
+  t = writable(t);
   std::int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   std::int64_t secs = t - day * 86400;
   std::string iso = formatDate(day);  // YYYY-MM-DD

@@ -18,6 +18,8 @@ inline constexpr std::int64_t kSecondsPerDay = 86400;
 std::int64_t unixNow();
 // gmtime_r (POSIX) / gmtime_s (Windows): the calendar fields of t in UTC.
 void utcTime(std::time_t t, std::tm& out);
+// The writers below take any time: one outside years 1-9999, which only a broken or
+// hostile clock sends, is written as the nearest bound (9999-12-31 23:59:59 ...).
 // "2026-11-23T18:10:12Z"
 std::string formatIso8601(std::int64_t unixSeconds);
 // Parses RFC 3339 ("2026-11-23T18:10:12Z", "2026-11-24T01:10:12+07:00", fractions

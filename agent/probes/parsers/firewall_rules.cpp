@@ -97,8 +97,10 @@ RulesetSummary parseNftRuleset(std::string_view text) {
         ++out.ruleCount;
         chain.lastRule = std::string(line);
       }
-      for (int i = 0; i < balance; ++i)
-        stack.push_back({Block::Other, chain.family, "", false, ""});
+      // A copy: pushing may move the stack, and `chain` with it (a line opening two
+      // blocks read freed memory; found by tests/fuzz/agent_parsers_fuzz).
+      std::string family = chain.family;
+      for (int i = 0; i < balance; ++i) stack.push_back({Block::Other, family, "", false, ""});
       continue;
     }
     if (balance > 0) {
@@ -133,6 +135,10 @@ RulesetSummary parseIptablesSave(std::string_view text) {
         continue;
       }
       line = trim(line.substr(close + 1));
+      if (line.empty()) {  // counters and no rule (found by tests/fuzz/agent_parsers_fuzz)
+        out.malformed.emplace_back(trim(raw));
+        continue;
+      }
     }
     auto w = words(line);
     if (line[0] == '*') {

@@ -96,6 +96,24 @@ TEST_CASE("parseIptablesSave on empty and malformed input") {
   CHECK(bad.malformed.size() == 4);
 }
 
+TEST_CASE("parseIptablesSave: a line of counters without a rule is malformed, not read past") {
+  // Found by tests/fuzz/agent_parsers_fuzz: the empty rest of "[0:0]" was indexed.
+  auto r = parseIptablesSave("*filter\n:INPUT DROP [0:0]\n    [0:0]\n[1:2]  \n-A INPUT -j ACCEPT\nCOMMIT\n");
+  CHECK(r.ruleCount == 1);
+  CHECK(r.defaultDenyInput);
+  CHECK(r.malformed == std::vector<std::string>{"[0:0]", "[1:2]"});
+}
+
+TEST_CASE("parseNftRuleset: a rule line opening many blocks is counted once and left unterminated") {
+  // Found by tests/fuzz/agent_parsers_fuzz: each block pushed read the chain's family through
+  // a reference the push had moved (heap-use-after-free under the sanitizers).
+  auto r = parseNftRuleset("table inet f {\n\tchain input {\n\t\ttcp dport " +
+                           std::string(40, '{') + " 22 accept\n\t}\n}\n");
+  CHECK(r.ruleCount == 1);
+  REQUIRE_FALSE(r.malformed.empty());
+  CHECK(r.malformed.back() == "unterminated block at end of ruleset");
+}
+
 TEST_CASE("parseNftRuleset tells which families a default-deny input chain covers") {
   auto v4 = parseNftRuleset("table ip f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n");
   CHECK(v4.defaultDenyInput);

@@ -124,6 +124,15 @@ const BadFile kBadFiles[] = {
      "mixed-predicate.yaml:10:9: fact 'system.shared' describes an information system and "
      "cannot be used in predicate 'mixed', whose first fact 'firewall.enabled' (line 6) "
      "describes an endpoint (a named predicate reads endpoint facts or system facts, not both)"},
+    // Found by tests/fuzz/policy_loader_fuzz: such files hung the loader (and evaluation).
+    {"names-doubling.yaml",
+     "names-doubling.yaml:9:3: this predicate stands for more than 1000 conditions once its "
+     "named predicates are expanded"},
+    {"aliases-doubling.yaml",
+     "aliases-doubling.yaml:16:3: this predicate stands for more than 1000 conditions once its "
+     "named predicates are expanded"},
+    // yaml-cpp 0.7's LoadAll looped forever on it, allocating (tests/fuzz/policy_loader_fuzz).
+    {"stray-comma.yaml", "stray-comma.yaml:2:1: YAML syntax error: unexpected ','"},
 };
 
 // Seed text from `line` on, with every run of whitespace made one space: the plans are PDF
@@ -225,6 +234,62 @@ TEST_CASE("a YAML syntax error carries the parser's position") {
   int line = std::stoi(error.substr(prefix.size()));
   CHECK(line >= 4);
   CHECK(line <= 5);
+}
+
+TEST_CASE("YAML aliases cannot make a policy stand for more conditions than the loader allows") {
+  // a8 is 511 nodes and each q<i> a copy of it: every predicate is small, but the file
+  // builds over 20,000 nodes. A few more lines of aliases would make millions, all built
+  // before anything is evaluated.
+  std::string yaml = "policy: {id: bad, version: 1, title: {vi: a, en: a}}\npredicates:\n"
+                     "  p0: &a0 {fact: firewall.enabled, op: eq, value: true}\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string below = "*a" + std::to_string(i - 1);
+    yaml += "  p" + std::to_string(i) + ": &a" + std::to_string(i) + " {any: [" + below + ", " +
+            below + "]}\n";
+  }
+  for (int i = 0; i < 40; ++i) yaml += "  q" + std::to_string(i) + ": {none: [*a8]}\n";
+  yaml += "checks: [{id: c, title: {vi: a, en: a}, severity: low, predicate: p0, "
+          "remediation: {vi: a, en: a}}]\n";
+  std::string error = "(loaded without error)";
+  try {
+    loadPolicyText(yaml, "aliases.yaml");
+  } catch (const PolicyError& e) {
+    error = e.what();
+  }
+  CHECK_MESSAGE(error.find("the predicates of this file stand for more than 20000 conditions "
+                           "(each use of a YAML alias counts as a copy)") != std::string::npos,
+                error);
+  CHECK(error.rfind("aliases.yaml:", 0) == 0);
+}
+
+TEST_CASE("a predicate within the bound loads and evaluates through its names") {
+  // p<k> uses p<k+1> twice: with the names counted it has 4 * 2^(9-k) - 3 nodes, p2 509.
+  std::string yaml = "policy: {id: ok, version: 1, title: {vi: a, en: a}}\npredicates:\n";
+  for (int i = 2; i < 9; ++i) {
+    yaml += "  p" + std::to_string(i) + ": {all: [p" + std::to_string(i + 1) + ", p" +
+            std::to_string(i + 1) + "]}\n";
+  }
+  yaml += "  p9: {fact: firewall.enabled, op: eq, value: true}\n"
+          "checks: [{id: c, title: {vi: a, en: a}, severity: low, predicate: p2, "
+          "remediation: {vi: a, en: a}}]\n";
+  Policy p = loadPolicyText(yaml, "ok.yaml");
+  Facts facts;
+  facts.set("firewall.enabled", true);
+  CHECK(evaluateCheck(p.checks.at(0), facts) == Tri::True);
+}
+
+TEST_CASE("a stray ',' after the document is a syntax error too, and a second document still found") {
+  auto error = [](const std::string& yaml) {
+    try {
+      loadPolicyText(yaml, "p.yaml");
+    } catch (const PolicyError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(loaded without error)");
+  };
+  CHECK(error("- {id: a}\n,\n") == "p.yaml:2:1: YAML syntax error: unexpected ','");
+  CHECK(error(minimal("one") + "---\n" + minimal("two")) ==
+        "p.yaml:12:1: a policy file holds one YAML document, found more");
 }
 
 TEST_CASE("an unreadable file or directory is an error naming it") {

@@ -68,3 +68,21 @@ TEST_CASE("HTTP dates (RFC 7231) are written and read back") {
   CHECK_FALSE(parseHttpDate("Tue, 24 Nov 2026 25:25:43 GMT"));
   CHECK_FALSE(parseHttpDate("Tue, 24 Nov 2026 1a:25:43 GMT"));
 }
+
+TEST_CASE("times from a broken clock are written as the nearest writable date, never overflowing") {
+  // An agent's report may carry any 64-bit time; before, INT64_MAX + 7 h overflowed
+  // (tests/fuzz/report_evaluation_fuzz) and years past 9999 came out garbled.
+  constexpr std::int64_t kMax = INT64_MAX, kMin = INT64_MIN;
+  CHECK(formatIsoVietnam(kMax) == "9999-12-31 23:59:59");
+  CHECK(formatRfc3339Vietnam(kMax) == "9999-12-31T23:59:59+07:00");
+  CHECK(formatIso8601(kMax) == "9999-12-31T23:59:59Z");
+  CHECK(formatIso8601(253402300800) == "9999-12-31T23:59:59Z");  // one second later
+  CHECK(formatHttpDate(kMax) == "Fri, 31 Dec 9999 23:59:59 GMT");
+  CHECK(vietnamDay(kMax) == *parseDate("9999-12-31"));
+  CHECK(vietnamDay(kMin) == *parseDate("0001-01-01"));
+  CHECK(formatDate(kMax) == "9999-12-31");
+  CHECK(formatDate(kMin) == "0001-01-01");
+  // Within the span nothing changes.
+  CHECK(formatIsoVietnam(253402300799 - 7 * 3600) == "9999-12-31 23:59:59");
+  CHECK(formatIso8601(0) == "1970-01-01T00:00:00Z");
+}
