@@ -7,7 +7,7 @@
 
 #include "collector/audit/audit.h"
 #include "collector/auth/sessions.h"
-#include "collector/auth/source_group.h"
+#include "common/net/http_server.h"
 #include "common/util/json.h"
 
 namespace posture::collector::auth {
@@ -42,7 +42,7 @@ Logins::Logins(LoginLimits limits, Argon2Params dummyParams)
 std::variant<Logins::Attempt, LoginResult> Logins::admit(std::string_view name,
                                                          std::string_view address,
                                                          std::int64_t now) {
-  std::string group = sourceGroup(address);
+  std::string group = net::sourceGroup(address);
   if (auto v = throttle_.check(name, group, now); !v.free()) {
     failures_.add(name, group, address, "locked", now);
     return locked(v.retryAfter);

@@ -53,8 +53,8 @@ class Logins {
     std::string name, address, group;
     std::optional<Argon2Budget::Ticket> ticket;
   };
-  // `address` is the client's address (remoteAddress() of the request); it is grouped with
-  // sourceGroup().
+  // `address` is the client's address (net::remoteAddress() of the request); it is grouped
+  // with net::sourceGroup().
   std::variant<Attempt, LoginResult> admit(std::string_view name, std::string_view address,
                                            std::int64_t now);
   LoginResult authenticate(db::Connection& db, Attempt& attempt, std::string_view password,

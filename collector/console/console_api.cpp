@@ -17,7 +17,6 @@
 #include "collector/auth/sessions.h"
 #include "collector/auth/users.h"
 #include "collector/auth/login.h"
-#include "collector/auth/source_group.h"
 #include "collector/console/assets.h"
 #include "collector/console/db_pool.h"
 #include "collector/console/endpoint_history.h"
@@ -35,6 +34,7 @@
 #include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
+#include "common/net/http_server.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
 
@@ -662,7 +662,7 @@ struct ConsoleApi::Impl {
     call.body = request.message.body();
     call.token = auth::sessionTokenFromCookieHeader(request.message[http::field::cookie]);
     call.csrf = std::string(request.message["X-CSRF-Token"]);
-    call.ip = auth::remoteAddress(request.remote);
+    call.ip = net::remoteAddress(request.remote);
     call.userAgent = std::string(request.message[http::field::user_agent]);
     bool get = call.method == http::verb::get;
     bool post = call.method == http::verb::post;

@@ -4,10 +4,10 @@
 #include <string>
 
 #include "collector/auth/sessions.h"
-#include "collector/auth/source_group.h"
 #include "collector/console/http_util.h"
 #include "collector/console/request_checks.h"
 #include "common/log/log.h"
+#include "common/net/http_server.h"
 #include "common/util/time.h"
 
 namespace posture::collector::console {
@@ -73,7 +73,7 @@ boost::asio::awaitable<net::Response> postSession(net::Request& request, DbPool&
   if (auto r = stringMember(body, "password", true, auth::kMaxPasswordBytes, password))
     co_return *r;
 
-  auto admitted = logins.admit(name, auth::remoteAddress(request.remote), util::unixNow());
+  auto admitted = logins.admit(name, net::remoteAddress(request.remote), util::unixNow());
   if (auto* refused = std::get_if<auth::LoginResult>(&admitted)) co_return throttled(*refused);
   // Shared: a job must be copyable; the budget's place is given back when the last copy goes.
   auto attempt =

@@ -1,5 +1,7 @@
 #include "common/net/http_server.h"
 
+#include "common/net/http_framing.h"
+
 #include <openssl/bn.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -68,23 +70,22 @@ std::string sourceGroup(const asio::ip::address& a) {
   return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
-std::string sourceGroup(std::string_view text) {
-  std::string s(text);
-  if (!s.empty() && s.front() == '[') {
-    auto close = s.find(']');
-    if (close == std::string::npos) return {};
-    s = s.substr(1, close - 1);
-  }
+std::string sourceGroup(std::string_view address) {
+  if (address.empty() || address.size() > 63) return "invalid";  // 45 characters and a zone
+  std::string text(address.substr(0, address.find('%')));
   error_code ec;
-  auto a = asio::ip::make_address(s, ec);
-  if (ec) {
-    // "192.0.2.7:5000" (an IPv6 remote is given bracketed or bare, never with a port).
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos || s.find(':') != colon) return {};
-    a = asio::ip::make_address(s.substr(0, colon), ec);
-    if (ec) return {};
+  auto a = asio::ip::make_address(text, ec);
+  return ec ? std::string("invalid") : sourceGroup(a);
+}
+
+std::string remoteAddress(std::string_view remote) {
+  if (remote.starts_with('[')) {
+    auto close = remote.find(']');
+    return std::string(close == std::string_view::npos ? remote.substr(1)
+                                                       : remote.substr(1, close - 1));
   }
-  return sourceGroup(a);
+  auto colon = remote.rfind(':');
+  return std::string(colon == std::string_view::npos ? remote : remote.substr(0, colon));
 }
 
 std::size_t raiseDescriptorLimit() {
@@ -411,7 +412,11 @@ asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socke
   }
   if (base.peerVerified) presence.authenticated();
 
-  beast::flat_buffer buffer;
+  // Requests are read a piece at a time through a RequestCount into a bounded buffer
+  // (common/net/http_framing.h): Beast's own limits bound neither a head read over several
+  // steps nor chunked trailers, and its buffer would grow on a line that never ends.
+  const FramingLimits framing{limits.maxBodyBytes, limits.maxHeaderBytes};
+  beast::flat_buffer buffer(bufferLimit(framing));
   for (;;) {
     // Keep-alive: wait for the first byte of the next request.
     if (buffer.size() == 0) {
@@ -421,22 +426,25 @@ asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socke
       if (ec) break;
       buffer.commit(n);
     }
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.maxHeaderBytes));
+    RequestParser parser;
+    applyLimits(parser, framing);
     // The route's limit is known only after admission; until then Content-Length is
     // compared with it below, not by the parser (which would call it malformed).
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    RequestCount headCount(framing);
     lowest.expires_after(limits.headerTimeout);
-    co_await http::async_read_header(stream, buffer, parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
+    while (!ec && !parser.is_header_done()) {
+      std::size_t n = co_await http::async_read_some(stream, buffer, parser,
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) ec = headCount.add(n, true);
+    }
     if (ec) {
       if (clientLeft(ec)) break;
       // The request could not be read as HTTP: answer once and close, since the stream
       // position is no longer trustworthy.
-      Response r = ec == http::error::header_limit
-                       ? plain(431, "request headers exceed " +
-                                        std::to_string(limits.maxHeaderBytes) + " bytes\n")
-                       : plain(400, "malformed HTTP request: " + ec.message() + "\n");
+      auto refused = refusal(ec, framing);
+      if (!refused) break;
+      Response r = plain(refused->status, refused->body);
       st->failure(source, "bad request from ", remote, ": ", r.body.substr(0, r.body.size() - 1));
       co_await refuse(stream, std::move(r), true, limits);
       break;
@@ -473,16 +481,23 @@ asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socke
       }
       reservation.bytes = need;
       parser.body_limit(limit);
+      // The body with its chunked framing and trailers, to the route's limit.
+      const FramingLimits route{limit, limits.maxHeaderBytes};
+      RequestCount bodyCount(route);
       lowest.expires_after(limits.bodyTimeout);
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      while (!ec && !parser.is_done()) {
+        std::size_t n = co_await http::async_read_some(
+            stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) ec = bodyCount.add(n, false);
+      }
       if (ec) {
-        if (ec == http::error::body_limit) {
-          Response r = plain(413, "request body exceeds " + std::to_string(limit) + " bytes\n");
-          co_await refuse(stream, std::move(r), true, limits);
-        } else if (!clientLeft(ec)) {
-          st->failure(source, "bad request body from ", remote, ": ", ec.message());
-          Response r = plain(400, "malformed HTTP request: " + ec.message() + "\n");
-          co_await refuse(stream, std::move(r), true, limits);
+        if (!clientLeft(ec)) {
+          if (auto refused = refusal(ec, route)) {
+            if (refused->status != 413) {
+              st->failure(source, "bad request body from ", remote, ": ", ec.message());
+            }
+            co_await refuse(stream, plain(refused->status, refused->body), true, limits);
+          }
         }
         break;
       }

@@ -113,12 +113,21 @@ class HttpsServer {
 // Splits "HOST:PORT", "[V6]:PORT"; throws std::invalid_argument naming the text.
 std::pair<std::string, std::string> splitHostPort(const std::string& hostPort);
 
-// The group a client address is counted and throttled under: an IPv4 address as is
-// ("192.0.2.7"), an IPv6 address by its /64 ("2001:db8:1:2::/64"); an IPv4-mapped IPv6
-// address counts as its IPv4 address.
+// The group a client address is counted and throttled under, the one place that decides
+// it (the server's unauthenticated cap, the console's login throttle). Throttling by the
+// exact address would let one IPv6 host walk through its whole /64 (SLAAC and privacy
+// addresses give every host 2^64 addresses), so:
+//   "192.0.2.7"           IPv4: the address itself
+//   "2001:db8:1:2::/64"   IPv6: its /64, in the canonical text form
+//   "192.0.2.7"           IPv4-mapped IPv6 (::ffff:192.0.2.7): as IPv4
 std::string sourceGroup(const asio::ip::address& address);
-// The same from "address:port" or a bare address text ("" when unparsable).
-std::string sourceGroup(std::string_view addressOrRemote);
+// The same from an address's text. A zone ("fe80::1%eth0") is ignored; text that is no
+// address at all is one group, "invalid", so garbage cannot make up fresh groups.
+std::string sourceGroup(std::string_view address);
+// The address part of Request::remote: "192.0.2.9:51234" → "192.0.2.9",
+// "2001:db8::1:443" → "2001:db8::1" (the port is always the last ':' field),
+// "[2001:db8::1]:443" → "2001:db8::1". Text without any ':' is returned as is.
+std::string remoteAddress(std::string_view remote);
 
 // Raises this process's soft descriptor limit to its hard limit (a systemd service starts
 // with 1,024). Returns the soft limit in force afterwards.

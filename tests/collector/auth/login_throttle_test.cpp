@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "collector/auth/source_group.h"
+#include "common/net/http_server.h"
 
 using namespace posture::collector::auth;
 using Kind = LoginThrottle::Verdict::Kind;
@@ -66,16 +66,16 @@ TEST_CASE("IPv6: the whole /64 is one source, so walking through its addresses g
   // Each attempt from a fresh address of the same /64, as a host with privacy addresses can.
   for (int i = 0; i < 5; ++i) {
     std::string address = "2001:db8:1:2::" + std::to_string(1000 + i);
-    t.failed("admin", sourceGroup(address), 1000 + i);
+    t.failed("admin", posture::net::sourceGroup(address), 1000 + i);
   }
-  auto fresh = sourceGroup("2001:db8:1:2:abcd:ef01:2345:6789");
+  auto fresh = posture::net::sourceGroup("2001:db8:1:2:abcd:ef01:2345:6789");
   CHECK(t.check("admin", fresh, 1005).kind == Kind::NameLocked);
   // The neighbouring /64 is somebody else.
-  CHECK(t.check("admin", sourceGroup("2001:db8:1:3::1"), 1005).free());
+  CHECK(t.check("admin", posture::net::sourceGroup("2001:db8:1:3::1"), 1005).free());
   // Spraying names from many addresses of one /64 blocks the /64.
   for (int i = 0; i < 20; ++i)
-    t.failed("n" + std::to_string(i), sourceGroup("2001:db8:9:9::" + std::to_string(i + 1)), 2000);
-  CHECK(t.check("other", sourceGroup("2001:db8:9:9:ffff::1"), 2001).kind == Kind::SourceLocked);
+    t.failed("n" + std::to_string(i), posture::net::sourceGroup("2001:db8:9:9::" + std::to_string(i + 1)), 2000);
+  CHECK(t.check("other", posture::net::sourceGroup("2001:db8:9:9:ffff::1"), 2001).kind == Kind::SourceLocked);
 }
 
 TEST_CASE("memory is bounded: forgotten entries go first, then the oldest") {

@@ -1,10 +1,10 @@
 // Source groups: IPv4 per address, IPv6 per /64 (one host may use any address of its /64),
 // IPv4-mapped IPv6 as IPv4, garbage as one group; and the address part of "ADDR:PORT".
-#include "collector/auth/source_group.h"
+#include "common/net/http_server.h"
 
 #include <doctest/doctest.h>
 
-using namespace posture::collector::auth;
+using namespace posture::net;
 
 TEST_CASE("IPv4 addresses are their own group") {
   CHECK(sourceGroup("203.0.113.9") == "203.0.113.9");
