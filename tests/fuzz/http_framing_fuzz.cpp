@@ -74,9 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_CHECK(split.refusal.has_value() == whole.refusal.has_value());
   if (whole.refusal && split.refusal->status != whole.refusal->status) {
-    // A head both too large and malformed: which is seen first depends on the reads.
+    // A head too large and also malformed, or announcing a body over the limit: whether
+    // the head's size is seen first depends on the reads (the count is added after a read,
+    // and Beast may stop that read at the end of the head with its own error).
     auto a = split.refusal->status, b = whole.refusal->status;
-    FUZZ_CHECK((a == 400 && b == 431) || (a == 431 && b == 400));
+    FUZZ_CHECK(a == 431 || b == 431);
   }
   return 0;
 }
