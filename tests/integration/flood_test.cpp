@@ -151,7 +151,18 @@ TEST_CASE("1,100 idle connections from one address: a real agent still reports; 
   fs::remove_all(state);
 }
 
-TEST_CASE("out of descriptors: accepting backs off and logs once per interval; the agent gets in after") {
+// Not under the sanitizers: while every descriptor is taken, UBSan's vptr check cannot
+// open the pipe it probes memory with and reports a valid object as having an invalid
+// vptr ("<memory cannot be printed>"), then cannot print a stack either. The release
+// build runs it; the sanitizer build runs the flood above, which leaves descriptors free.
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST_CASE("out of descriptors: accepting backs off and logs once per interval; the agent gets in after" *
+          doctest::skip(kSanitized)) {
   test::TempDir dir("posture-flood-");
   std::string log = (dir.path() / "collector.log").string();
   test::Launch launch;
@@ -193,6 +204,8 @@ TEST_CASE("out of descriptors: accepting backs off and logs once per interval; t
   auto run = util::runProcess({POSTURE_AGENT_BIN, "run", "--state-dir", state, "--once"},
                               std::chrono::seconds(120));
   INFO(run.err);
+  auto after = util::readFile(log).value_or("");
+  INFO("collector log (end): " << after.substr(after.size() > 3000 ? after.size() - 3000 : 0));
   CHECK(run.exitCode == 0);
   fs::remove_all(state);
 }
