@@ -11,8 +11,15 @@
 
 namespace posture::collector {
 
-// Opens DIR/posture.db, applying pending migrations.
+// Opens DIR/posture.db, applying pending migrations; creates DIR (0700) and the database
+// when missing: for `serve` and the commands that set a collector up before its first
+// start (token create, user add, org import, unit add, layer set, system add).
 std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDir);
+// The same for the commands that read or change what a collector already holds (status,
+// export, alerts, agent and token lists, ...): a data directory without posture.db is
+// refused with a message naming it, instead of answering from a new empty database
+// (a mistyped --data-dir would otherwise show an empty fleet).
+std::unique_ptr<db::Connection> openExistingDatabase(const std::filesystem::path& dataDir);
 
 struct TokenInfo {
   std::string unitCode;
@@ -65,8 +72,6 @@ struct StoredEndpoint {
   std::string report;             // serialized posture.v1.Report
 };
 std::vector<StoredEndpoint> loadEndpoints(db::Connection& db);
-
-std::int64_t countReports(db::Connection& db);
 
 // One agent report as the ingest path stores it.
 struct ReportRecord {
