@@ -9,7 +9,6 @@
 #include "collector/alerts/delivery.h"
 #include "collector/alerts/outbox.h"
 #include "collector/console/console_api.h"
-#include "collector/evaluation/fleet.h"
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/history.h"
 #include "collector/ingest/ingest.h"

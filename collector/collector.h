@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "collector/evaluation/stale.h"
 #include "collector/policy/policy.h"
 
 namespace posture::collector {
@@ -27,7 +28,7 @@ struct ServeOptions {
   std::size_t maxUnauthenticatedPerSource = 64;
   std::chrono::milliseconds evaluateEvery{2000};  // stale sweep and milestone check
   std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
-  std::int64_t staleAfterSeconds = 7 * 86400;      // no report for longer: stale
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;      // no report for longer: stale
   int clientCertDays = 365;                        // validity of agent certificates
   std::filesystem::path caCert, caKey;  // an existing CA to use (first start); empty: own CA
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT

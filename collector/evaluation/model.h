@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "collector/evaluation/stale.h"
 #include "collector/alerts/alerts.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
@@ -30,7 +31,7 @@ class Report;
 namespace posture::collector {
 
 struct ModelOptions {
-  std::int64_t staleAfterSeconds = 7 * 86400;
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;
   // unit code → parent code ("" or absent: a root). Units seen only in reports are roots.
   // Taken from `org` when empty.
   std::map<std::string, std::string> parents;

@@ -3,6 +3,7 @@
 #include "collector/storage/storage.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 #include "posture/v1/enrol.pb.h"
 #include "posture/v1/report.pb.h"
 
@@ -139,7 +140,7 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     co_return errorResponse(400, "csr_invalid", "no certificate signing request (CSR)",
                             "thiếu yêu cầu cấp chứng thư (CSR)");
   }
-  std::string hostname = req.hostname().substr(0, 255);
+  std::string hostname = util::cutUtf8(req.hostname(), 255);
 
   auto response = std::make_shared<net::Response>();
   auto agent = std::make_shared<AgentRecord>();
@@ -346,7 +347,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   ReportRecord record;
   record.agentId = request.peerCommonName;
   record.unitCode = agent.unitCode;  // the certificate's unit, not the report's claim
-  record.hostname = report.identity().hostname().substr(0, 255);
+  record.hostname = util::cutUtf8(report.identity().hostname(), 255);
   record.sequence = report.sequence();
   record.collectedAt = report.collected_at().seconds();
   record.certSerial = request.peerSerial;
