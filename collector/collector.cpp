@@ -207,9 +207,10 @@ struct Collector::Impl {
     }
     AlertDelta all;
     for (const auto* r : records) {
+      // The report as ingest decoded it; the body is copied only for rows without one.
       StoredEndpoint s{r->agentId, r->unitCode, r->hostname, r->sequence, committedAt,
-                       r->collectedAt, r->body};
-      auto d = model->update(s, committedAt);
+                       r->collectedAt, r->decoded ? std::string() : r->body};
+      auto d = model->update(s, committedAt, r->decoded.get());
       for (auto& w : d.raise) all.raise.push_back(std::move(w));
       for (auto& c : d.clear) all.clear.push_back(std::move(c));
     }

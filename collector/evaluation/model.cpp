@@ -328,7 +328,8 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   return wanted;
 }
 
-AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
+AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
+                              const posture::v1::Report* decoded) {
   AlertDelta delta;
   auto it = index_.find(s.agentId);
   const bool isNew = it == index_.end();
@@ -355,7 +356,11 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
   e->lastSeen = s.lastSeen;
   unit(e->unitCode);
   std::vector<WantedAlert> failing;
-  evaluateEndpoint(*e, s.report, now, &failing);
+  if (decoded) {
+    evaluateEndpoint(*e, decoded, policy::factsFromReport(*decoded, now), now, &failing);
+  } else {
+    evaluateEndpoint(*e, s.report, now, &failing);
+  }
   addCounts(*e, +1);
   if (isNew || layer2Before != (e->protectedManaged && !e->stale) ||
       unitBefore != e->unitCode) {

@@ -358,6 +358,9 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   } else {
     record.body = std::move(request.message.body());
   }
+  const std::uint64_t sequence = record.sequence;
+  // Decoded once: the evaluation after the commit reads this, not the body again.
+  record.decoded = std::make_shared<const posture::v1::Report>(std::move(report));
 
   auto pending = ingest_.store(std::move(record));
   IngestOutcome outcome = co_await std::move(pending);
@@ -386,11 +389,11 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
     case IngestOutcome::Refusal::SequenceConflict: {
       auto r = errorResponse(
           409, "sequence_conflict",
-          "report " + std::to_string(report.sequence()) + " of agent " + id +
+          "report " + std::to_string(sequence) + " of agent " + id +
               " is already stored with other content (was the agent's spool lost?); the "
               "highest stored sequence is " + std::to_string(outcome.lastSequence) +
               ": number the reports after it and send them again",
-          "báo cáo số " + std::to_string(report.sequence()) + " của tác tử " + id +
+          "báo cáo số " + std::to_string(sequence) + " của tác tử " + id +
               " đã được lưu với nội dung khác (hàng đợi của tác tử bị mất?); số thứ tự lớn "
               "nhất đã lưu là " + std::to_string(outcome.lastSequence) +
               ": hãy đánh số các báo cáo sau số đó rồi gửi lại");
@@ -408,7 +411,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   }
   posture::v1::ReportAck ack;
   ack.set_agent_id(request.peerCommonName);
-  ack.set_sequence(report.sequence());
+  ack.set_sequence(sequence);
   ack.set_duplicate(outcome.duplicate);
   ack.mutable_committed_at()->set_seconds(outcome.committedAt);
   co_return net::Response{200, kProtobuf, ack.SerializeAsString()};

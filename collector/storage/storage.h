@@ -3,11 +3,16 @@
 // does every write during `serve`; CLI commands open their own connection.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/db/sqlite.h"
+
+namespace posture::v1 {
+class Report;
+}
 
 namespace posture::collector {
 
@@ -82,6 +87,9 @@ struct ReportRecord {
   // The serial of the client certificate it came with (lower-case hex); empty for rows
   // our own tools write (tests, benchmarks), which are not checked against the agents.
   std::string certSerial;
+  // `body` as ingest decoded it: the live evaluation reads this instead of decoding the
+  // body a second time. Null for rows our own tools write.
+  std::shared_ptr<const posture::v1::Report> decoded;
 };
 
 // Appends reports to the history and moves each endpoint's latest-state row forward.
