@@ -19,6 +19,7 @@
 #include "common/log/log.h"
 #include "common/net/http_server.h"
 #include "common/net/tls_context.h"
+#include "common/util/files.h"
 #include "common/util/time.h"
 
 #ifndef POSTURE_POLICY_DIR
@@ -32,6 +33,20 @@ fs::path defaultPolicyDir() {
   if (const char* env = std::getenv("POSTURE_POLICY_DIR"); env && *env) return env;
   if (fs::is_directory("/etc/posture/policies")) return "/etc/posture/policies";
   return POSTURE_POLICY_DIR;
+}
+
+void recordPolicyDir(const fs::path& dataDir, const fs::path& policyDir) {
+  util::writeFileAtomic(dataDir / kPolicyDirRecord, fs::absolute(policyDir).lexically_normal().string() + "\n",
+                        0600);
+}
+
+fs::path offlinePolicyDir(const fs::path& dataDir) {
+  if (auto text = util::readFile(dataDir / kPolicyDirRecord)) {
+    std::string path = *text;
+    while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+    if (!path.empty()) return path;
+  }
+  return defaultPolicyDir();
 }
 
 constexpr std::chrono::seconds kRebuildRetry{5};
@@ -239,6 +254,7 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->identity = loadOrCreateIdentity(impl_->options.dataDir, names, existing);
 
   auto db = openDatabase(impl_->options.dataDir);
+  recordPolicyDir(impl_->options.dataDir, impl_->options.policyDir);
   impl_->registry.load(*db);
   DeliveryOptions delivery;
   for (const auto& url : impl_->options.syslog) {

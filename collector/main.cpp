@@ -73,9 +73,12 @@ bool vietnamese(const util::Args& a) {
   return lang == "vi";
 }
 
+// --policies, else for a command on an existing data directory the policies its `serve`
+// loaded (recorded there), else the default location.
 fs::path policyDir(const util::Args& a) {
-  auto p = a.get("policies");
-  return p ? fs::path(*p) : defaultPolicyDir();
+  if (auto p = a.get("policies")) return *p;
+  if (auto d = a.get("data-dir")) return offlinePolicyDir(*d);
+  return defaultPolicyDir();
 }
 
 void setLogLevel(const util::Args& a) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "common/util/files.h"
 #include "common/util/process.h"
 #include "tests/integration/child_process.h"
 
@@ -96,4 +97,23 @@ TEST_CASE("a command that reads a collector's data refuses a data directory with
     CHECK_FALSE(fs::exists(missing));
   }
   fs::remove_all(parent);
+}
+
+TEST_CASE("status without --policies evaluates with the policies the collector on that data directory serves") {
+  // Only one policy of the shipped ones, so that the default location cannot pass for it.
+  std::string policies = test::makeTempDir("posture-policies-");
+  fs::copy_file(POSTURE_SOURCE_DIR "/policies/binh-son-2022.yaml", policies + "/binh-son-2022.yaml");
+  test::CollectorProcess collector({}, policies);
+  collector.stop();
+  auto recorded = util::readFile(fs::path(collector.dataDir) / "policy-dir");
+  REQUIRE(recorded);
+  CHECK(*recorded == fs::path(policies).lexically_normal().string() + "\n");
+  auto r = util::runProcess({POSTURE_COLLECTOR_BIN, "status", "--data-dir", collector.dataDir,
+                             "--lang", "en"},
+                            std::chrono::seconds(60));
+  INFO(r.err);
+  CHECK(r.exitCode == 0);
+  CHECK(r.out.find("Policy binh-son-2022") != std::string::npos);
+  CHECK(r.out.find("Policy an-khuong") == std::string::npos);
+  fs::remove_all(policies);
 }
