@@ -107,11 +107,14 @@ CycleResult runCycle(const CycleOptions& o, const std::atomic<bool>& stop) {
       log::warn("certificate renewal failed: ", e.what());
     }
     int renumbered = 0;
+    // The whole queue over one kept-alive connection, opened at the first report.
+    std::optional<ReportChannel> channel;
     while (!stop.load()) {
       auto next = spool.oldest();
       if (!next) return CycleResult::Drained;
       try {
-        auto ack = sendReport(state, next->body, next->sequence, o.timeout);
+        if (!channel) channel.emplace(state);
+        auto ack = channel->send(next->body, next->sequence, o.timeout);
         spool.remove(next->sequence);
         log::info("report ", next->sequence, " acknowledged",
                   ack.duplicate() ? " (already stored)" : "");

@@ -62,6 +62,9 @@ int collect(const std::vector<std::string>& argv) {
   if (!a.flag("json")) throw util::ArgsError("collect prints JSON: add --json");
   CollectOptions c;
   if (auto dir = a.get("state-dir")) {
+    // Its apt plan cache lives there: a new directory is made (0700) rather than every
+    // later run paying for an uncached plan.
+    util::ensurePrivateDirectory(*dir);
     if (isEnrolled(*dir)) c = collectOptionsFor(loadState(*dir));
     c.cacheDir = *dir;
   }

@@ -1,5 +1,10 @@
 #include "agent/uplink.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <optional>
+
 #include "common/net/http_server.h"
 #include "common/net/https_client.h"
 #include "common/net/tls_context.h"
@@ -25,36 +30,65 @@ constexpr std::int64_t kMaxClockSkew = 300;  // seconds
                     r.status >= 500);
 }
 
-// pinned: the outcome of a pinned context's handshake checks (enrolment), or null.
+std::pair<std::string, std::string> hostPort(const std::string& collector) {
+  try {
+    return net::splitHostPort(collector);
+  } catch (const std::invalid_argument& e) {
+    throw UplinkError(std::string("bad collector address: ") + e.what(), {}, false);
+  }
+}
+
+// The agent's mTLS context from its state.
+std::shared_ptr<boost::asio::ssl::context> agentTls(const AgentState& state) {
+  try {
+    return net::makeClientContext(state.caPem, state.certPem, state.keyPem);
+  } catch (const std::exception& e) {
+    throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
+                      {}, false);
+  }
+}
+
+// A network failure as IT staff should read it. pinned: the outcome of a pinned
+// context's handshake checks (enrolment), or null.
+[[noreturn]] void failNet(const net::NetError& e, const std::string& collector,
+                          const net::PinnedOutcome* pinned) {
+  std::string what = e.what();
+  if (pinned && !pinned->failure().empty()) {
+    // Resending cannot fix this: a person must check the address and the fingerprint.
+    throw UplinkError("máy chủ tại " + collector + " không chứng minh được là máy chủ thu thập: "
+                          "không gửi gì, kể cả mã đăng ký / the server at " + collector +
+                          " did not prove it is the collector: " + pinned->failure() +
+                          "; nothing was sent, not even the token (" + what + ")",
+                      "ca_mismatch", false);
+  }
+  // A certificate "not yet valid" or "expired" is most often this machine's clock.
+  if (what.find("not yet valid") != std::string::npos || what.find("has expired") != std::string::npos) {
+    what += " — kiểm tra đồng hồ của máy này / check this machine's clock (now " +
+            util::formatIso8601(util::unixNow()) + ")";
+  }
+  throw UplinkError(what);
+}
+
 net::ClientResponse post(std::shared_ptr<boost::asio::ssl::context> tls,
                          const std::string& collector, const std::string& target,
                          const std::string& body, std::chrono::milliseconds timeout,
                          const net::PinnedOutcome* pinned = nullptr) {
-  std::pair<std::string, std::string> hp;
-  try {
-    hp = net::splitHostPort(collector);
-  } catch (const std::invalid_argument& e) {
-    throw UplinkError(std::string("bad collector address: ") + e.what(), {}, false);
-  }
+  auto hp = hostPort(collector);
   try {
     return net::postBlocking(std::move(tls), hp.first, hp.second, target, kProtobuf, body, timeout);
   } catch (const net::NetError& e) {
-    std::string what = e.what();
-    if (pinned && !pinned->failure().empty()) {
-      // Resending cannot fix this: a person must check the address and the fingerprint.
-      throw UplinkError("máy chủ tại " + collector + " không chứng minh được là máy chủ thu thập: "
-                            "không gửi gì, kể cả mã đăng ký / the server at " + collector +
-                            " did not prove it is the collector: " + pinned->failure() +
-                            "; nothing was sent, not even the token (" + what + ")",
-                        "ca_mismatch", false);
-    }
-    // A certificate "not yet valid" or "expired" is most often this machine's clock.
-    if (what.find("not yet valid") != std::string::npos || what.find("has expired") != std::string::npos) {
-      what += " — kiểm tra đồng hồ của máy này / check this machine's clock (now " +
-              util::formatIso8601(util::unixNow()) + ")";
-    }
-    throw UplinkError(what);
+    failNet(e, collector, pinned);
   }
+}
+
+posture::v1::ReportAck ackOf(const net::ClientResponse& r, std::uint64_t sequence) {
+  if (r.status != 200) failWith(r);
+  posture::v1::ReportAck ack;
+  if (!ack.ParseFromString(r.body) || ack.sequence() != sequence) {
+    throw UplinkError("collector sent an acknowledgement that does not match report " +
+                      std::to_string(sequence));
+  }
+  return ack;
 }
 
 // The collector's Date against this machine's clock: certificates are issued from the
@@ -83,32 +117,52 @@ posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Re
 
 posture::v1::ReportAck sendReport(const AgentState& state, const std::string& body,
                                   std::uint64_t sequence, std::chrono::milliseconds timeout) {
-  std::shared_ptr<boost::asio::ssl::context> tls;
-  try {
-    tls = net::makeClientContext(state.caPem, state.certPem, state.keyPem);
-  } catch (const std::exception& e) {
-    throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
-                      {}, false);
+  return ackOf(post(agentTls(state), state.collector, "/v1/reports", body, timeout), sequence);
+}
+
+struct ReportChannel::Impl {
+  boost::asio::io_context io;
+  std::string collector;
+  std::unique_ptr<net::HttpsClient> client;
+};
+
+ReportChannel::ReportChannel(const AgentState& state) : impl_(std::make_unique<Impl>()) {
+  auto tls = agentTls(state);
+  auto hp = hostPort(state.collector);
+  impl_->collector = state.collector;
+  impl_->client = std::make_unique<net::HttpsClient>(impl_->io.get_executor(), std::move(tls),
+                                                     hp.first, hp.second);
+}
+
+ReportChannel::~ReportChannel() {
+  impl_->client->close();
+}
+
+posture::v1::ReportAck ReportChannel::send(const std::string& body, std::uint64_t sequence,
+                                           std::chrono::milliseconds timeout) {
+  std::optional<net::ClientResponse> result;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(
+      impl_->io,
+      [&]() -> boost::asio::awaitable<void> {
+        result = co_await impl_->client->post("/v1/reports", kProtobuf, body, timeout);
+      },
+      [&](std::exception_ptr e) { failure = e; });
+  impl_->io.restart();
+  impl_->io.run();
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const net::NetError& e) {
+      failNet(e, impl_->collector, nullptr);
+    }
   }
-  auto r = post(tls, state.collector, "/v1/reports", body, timeout);
-  if (r.status != 200) failWith(r);
-  posture::v1::ReportAck ack;
-  if (!ack.ParseFromString(r.body) || ack.sequence() != sequence) {
-    throw UplinkError("collector sent an acknowledgement that does not match report " +
-                      std::to_string(sequence));
-  }
-  return ack;
+  return ackOf(*result, sequence);
 }
 
 posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::string& csrPem,
                                        std::chrono::milliseconds timeout) {
-  std::shared_ptr<boost::asio::ssl::context> tls;
-  try {
-    tls = net::makeClientContext(state.caPem, state.certPem, state.keyPem);
-  } catch (const std::exception& e) {
-    throw UplinkError("agent credentials in " + state.dir.string() + " are unusable: " + e.what(),
-                      {}, false);
-  }
+  auto tls = agentTls(state);
   posture::v1::RenewRequest req;
   req.set_csr_pem(csrPem);
   auto r = post(tls, state.collector, "/v1/renew", req.SerializeAsString(), timeout);

@@ -3,6 +3,7 @@
 // over mTLS. Every failure throws UplinkError with a message meant for IT staff.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -30,8 +31,28 @@ class UplinkError : public std::runtime_error {
   std::uint64_t lastSequence_;
 };
 
-// Posts the report and returns the collector's acknowledgement, which it sends only after
-// the report is committed.
+// Reports over one kept-alive mTLS connection: the agent drains its spool with one
+// handshake, not one per report. The connection opens at the first send; when the
+// collector closed it while idle, the next send reconnects (once, before anything of it
+// was sent). Throws UplinkError (not retryable) when the agent's credentials are unusable.
+class ReportChannel {
+ public:
+  explicit ReportChannel(const AgentState& state);
+  ~ReportChannel();
+  ReportChannel(const ReportChannel&) = delete;
+  ReportChannel& operator=(const ReportChannel&) = delete;
+
+  // Posts a serialized report with that sequence number and returns the collector's
+  // acknowledgement, which it sends only after the report is committed.
+  posture::v1::ReportAck send(const std::string& body, std::uint64_t sequence,
+                              std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One report on a connection of its own (ReportChannel for several).
 posture::v1::ReportAck sendReport(const AgentState& state, const posture::v1::Report& report,
                                   std::chrono::milliseconds timeout);
 // The same for a report already serialized (from the spool) with that sequence number.

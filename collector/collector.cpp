@@ -9,7 +9,6 @@
 #include "collector/alerts/delivery.h"
 #include "collector/alerts/outbox.h"
 #include "collector/console/console_api.h"
-#include "collector/evaluation/fleet.h"
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/history.h"
 #include "collector/ingest/ingest.h"
@@ -20,6 +19,7 @@
 #include "common/log/log.h"
 #include "common/net/http_server.h"
 #include "common/net/tls_context.h"
+#include "common/util/files.h"
 #include "common/util/time.h"
 
 #ifndef POSTURE_POLICY_DIR
@@ -33,6 +33,20 @@ fs::path defaultPolicyDir() {
   if (const char* env = std::getenv("POSTURE_POLICY_DIR"); env && *env) return env;
   if (fs::is_directory("/etc/posture/policies")) return "/etc/posture/policies";
   return POSTURE_POLICY_DIR;
+}
+
+void recordPolicyDir(const fs::path& dataDir, const fs::path& policyDir) {
+  util::writeFileAtomic(dataDir / kPolicyDirRecord, fs::absolute(policyDir).lexically_normal().string() + "\n",
+                        0600);
+}
+
+fs::path offlinePolicyDir(const fs::path& dataDir) {
+  if (auto text = util::readFile(dataDir / kPolicyDirRecord)) {
+    std::string path = *text;
+    while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+    if (!path.empty()) return path;
+  }
+  return defaultPolicyDir();
 }
 
 constexpr std::chrono::seconds kRebuildRetry{5};
@@ -208,9 +222,10 @@ struct Collector::Impl {
     }
     AlertDelta all;
     for (const auto* r : records) {
+      // The report as ingest decoded it; the body is copied only for rows without one.
       StoredEndpoint s{r->agentId, r->unitCode, r->hostname, r->sequence, committedAt,
-                       r->collectedAt, r->body};
-      auto d = model->update(s, committedAt);
+                       r->collectedAt, r->decoded ? std::string() : r->body};
+      auto d = model->update(s, committedAt, r->decoded.get());
       for (auto& w : d.raise) all.raise.push_back(std::move(w));
       for (auto& c : d.clear) all.clear.push_back(std::move(c));
     }
@@ -239,6 +254,7 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->identity = loadOrCreateIdentity(impl_->options.dataDir, names, existing);
 
   auto db = openDatabase(impl_->options.dataDir);
+  recordPolicyDir(impl_->options.dataDir, impl_->options.policyDir);
   impl_->registry.load(*db);
   DeliveryOptions delivery;
   for (const auto& url : impl_->options.syslog) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "collector/evaluation/stale.h"
 #include "collector/policy/policy.h"
 
 namespace posture::collector {
@@ -27,7 +28,7 @@ struct ServeOptions {
   std::size_t maxUnauthenticatedPerSource = 64;
   std::chrono::milliseconds evaluateEvery{2000};  // stale sweep and milestone check
   std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
-  std::int64_t staleAfterSeconds = 7 * 86400;      // no report for longer: stale
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;      // no report for longer: stale
   int clientCertDays = 365;                        // validity of agent certificates
   std::filesystem::path caCert, caKey;  // an existing CA to use (first start); empty: own CA
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
@@ -37,6 +38,14 @@ struct ServeOptions {
 
 // Where policies are found when --policies is not given.
 std::filesystem::path defaultPolicyDir();
+
+// `serve` records the policy directory it loaded in DATA_DIR/policy-dir, so that offline
+// commands on the same data directory (status, export) evaluate with the policies the
+// collector serves, not whatever the default location holds.
+inline constexpr const char* kPolicyDirRecord = "policy-dir";
+void recordPolicyDir(const std::filesystem::path& dataDir, const std::filesystem::path& policyDir);
+// --policies absent: what serve recorded in dataDir, else defaultPolicyDir().
+std::filesystem::path offlinePolicyDir(const std::filesystem::path& dataDir);
 
 class Collector {
  public:

@@ -6,11 +6,11 @@
 #include <set>
 #include <iostream>
 
+#include "collector/evaluation/stale.h"
 #include "collector/alerts/alerts.h"
 #include "collector/audit/audit.h"
 #include "collector/auth/users.h"
 #include "collector/collector.h"
-#include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
 #include "collector/org/cli.h"
 #include "collector/enrolment/admin.h"
@@ -73,9 +73,12 @@ bool vietnamese(const util::Args& a) {
   return lang == "vi";
 }
 
+// --policies, else for a command on an existing data directory the policies its `serve`
+// loaded (recorded there), else the default location.
 fs::path policyDir(const util::Args& a) {
-  auto p = a.get("policies");
-  return p ? fs::path(*p) : defaultPolicyDir();
+  if (auto p = a.get("policies")) return *p;
+  if (auto d = a.get("data-dir")) return offlinePolicyDir(*d);
+  return defaultPolicyDir();
 }
 
 void setLogLevel(const util::Args& a) {
@@ -105,7 +108,7 @@ int serve(const std::vector<std::string>& argv) {
   auto every = util::parseDurationSeconds(a.getOr("evaluate-every", "2s"));
   if (!every) throw util::ArgsError("--evaluate-every must be a duration like 2s or 1m");
   o.evaluateEvery = std::chrono::seconds(std::max<long long>(1, *every));
-  auto stale = util::parseDurationSeconds(a.getOr("stale-after", "7d"));
+  auto stale = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter));
   if (!stale || *stale < 60) throw util::ArgsError("--stale-after must be a duration of at least 1m, like 7d");
   o.staleAfterSeconds = *stale;
   auto full = util::parseDurationSeconds(a.getOr("full-evaluate-every", "1h"));
@@ -201,7 +204,7 @@ std::string historyStatus(const std::string& key, bool vi) {
 int statusAsOf(const util::Args& a, bool vi) {
   auto day = util::parseDate(a.getOr("as-of", ""));
   if (!day) throw util::ArgsError("--as-of must be a date YYYY-MM-DD, got '" + a.getOr("as-of", "") + "'");
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   std::int64_t d = *day;
   auto rows = historyAsOf(*db, d);
   std::printf("%s %s\n", vi ? "Tình trạng tuân thủ theo số liệu đã ghi đến ngày" : "Compliance as recorded up to",
@@ -232,10 +235,10 @@ int status(const std::vector<std::string>& argv) {
   if (a.get("as-of")) return statusAsOf(a, vi);
   auto policies = std::make_shared<const std::vector<policy::Policy>>(
       policy::loadPolicyDirectory(policyDir(a)));
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   ModelOptions options;
   options.org = std::make_shared<const org::OrgModel>(org::loadOrg(*db));
-  options.staleAfterSeconds = util::parseDurationSeconds(a.getOr("stale-after", "7d")).value_or(7 * 86400);
+  options.staleAfterSeconds = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter)).value_or(kDefaultStaleAfterSeconds);
   FleetModel model(policies, options);
   std::int64_t now = util::unixNow();
   model.rebuild(loadEndpoints(*db), now);
@@ -264,7 +267,7 @@ int exportList(const std::vector<std::string>& argv) {
     throw util::ArgsError("unsupported --format '" + formatName + "' (csv, xlsx or json)");
   fs::path out = a.require("out");
   fs::path dataDir = a.require("data-dir");
-  auto staleAfter = util::parseDurationSeconds(a.getOr("stale-after", "7d"));
+  auto staleAfter = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter));
   if (!staleAfter || *staleAfter < 60)
     throw util::ArgsError("--stale-after must be a duration like 7d");
   filters.staleAfterSeconds = *staleAfter;
@@ -287,7 +290,7 @@ int exportList(const std::vector<std::string>& argv) {
   std::int64_t now = util::unixNow();
   // The signer first: without a CA there is nothing to sign with, and nothing is written.
   auto signer = loadOrCreateExportSigner(dataDir, now);
-  auto db = openDatabase(dataDir);
+  auto db = openExistingDatabase(dataDir);
   auto list = buildComplianceExport(*db, policies, filters,
                                     crypto::certificateFingerprint(signer.caCertPem), now);
   std::string bytes = renderExport(list, *format, a.flag("csv-metadata"));
@@ -368,7 +371,7 @@ int alertsList(const std::vector<std::string>& argv) {
   if (!f.severity.empty() && f.severity != "low" && f.severity != "medium" && f.severity != "high" &&
       f.severity != "critical")
     throw util::ArgsError("--severity must be low, medium, high or critical, got '" + f.severity + "'");
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   for (const auto& r : listAlerts(*db, f)) {
     std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(r.id),
                 statusName(r.status, vi).c_str(), r.severity.c_str(), r.unitCode.c_str(),
@@ -392,7 +395,7 @@ int alertsShow(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "lang"}, {});
   bool vi = vietnamese(a);
   std::int64_t id = alertId(a);
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   auto r = findAlert(*db, id);
   if (!r) throw AlertError("không có cảnh báo " + std::to_string(id) + " / no alert " + std::to_string(id));
   std::printf("%s %lld: %s\n", vi ? "Cảnh báo" : "Alert", static_cast<long long>(r->id),
@@ -431,7 +434,7 @@ int alertsAct(const std::vector<std::string>& argv, AlertAction action) {
     case AlertAction::Comment: text = a.require("text"); break;
     case AlertAction::Assign: text = a.require("to"); break;
   }
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   auto r = actOnAlert(*db, id, action, cliActor(), text, util::unixNow());
   std::printf("%s %lld: %s%s%s\n", vi ? "Cảnh báo" : "Alert", static_cast<long long>(r.id),
               statusName(r.status, vi).c_str(), r.assignee.empty() ? "" : ", ",
@@ -502,7 +505,7 @@ int userPasswd(const std::vector<std::string>& argv) {
   std::string name = userName(a);
   bool generated = false;
   std::string password = newPassword(a, name, generated);
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   try {
     auth::setPassword(*db, name, password, cliActor(), util::unixNow());
   } catch (const auth::AuthError& e) {
@@ -518,7 +521,7 @@ int userPasswd(const std::vector<std::string>& argv) {
 int userSetDisabled(const std::vector<std::string>& argv, bool disabled) {
   util::Args a(argv, {"data-dir", "name"}, {});
   std::string name = userName(a);
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   bool changed = auth::setDisabled(*db, name, disabled, cliActor(), util::unixNow());
   if (disabled) {
     std::printf(changed ? "Đã khoá người dùng %s. / User %s disabled.\n"
@@ -536,7 +539,7 @@ int userSetRole(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "name", "role"}, {});
   std::string name = userName(a);
   auth::Role role = userRole(a);
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   auth::setRole(*db, name, role, cliActor(), util::unixNow());
   std::string r(auth::roleName(role));
   std::printf("Người dùng %s: vai trò %s. / User %s: role %s.\n", name.c_str(), r.c_str(),
@@ -551,7 +554,7 @@ std::string padded(const std::string& text, std::size_t width) {
 int userList(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "lang"}, {});
   bool vi = vietnamese(a);
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   std::printf("%s%s%s%s\n", padded(vi ? "TÊN" : "NAME", 25).c_str(),
               padded(vi ? "VAI TRÒ" : "ROLE", 9).c_str(),
               padded(vi ? "TRẠNG THÁI" : "STATE", 36).c_str(), vi ? "ĐĂNG NHẬP GẦN NHẤT" : "LAST LOGIN");

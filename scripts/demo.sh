@@ -23,9 +23,12 @@ stop_demo() {
 }
 if [ "${1:-}" = stop ]; then stop_demo; exit 0; fi
 
-./scripts/install-deps.sh
-echo "== build (release) into build/"
-./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$root/build-demo.log" 2>&1 || {
+# What building and running need; the test toolchains (Wine, LibreOffice, Chromium, ...)
+# come with scripts/test.sh.
+./scripts/install-deps.sh --runtime
+echo "== build (release) into build/: the collector, the agent and the fleet simulator"
+POSTURE_TARGETS="posture-collector posture-agent posture-fleet-sim" \
+  ./scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$root/build-demo.log" 2>&1 || {
   tail -40 "$root/build-demo.log" >&2
   exit 1
 }

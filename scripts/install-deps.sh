@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# Installs what Posture needs to build, run and test, from Debian 12's packages only.
+# install-deps.sh [--runtime]: installs what Posture needs, from Debian 12's packages only.
+# --runtime: only what building and running the collector, the agent and the demo need
+# (scripts/demo.sh); without it, also what the tests run against (scripts/test.sh).
 set -euo pipefail
+runtime_only=0
+case "${1:-}" in
+  --runtime) runtime_only=1 ;;
+  "") ;;
+  *) echo "usage: install-deps.sh [--runtime]" >&2; exit 2 ;;
+esac
 if [ "$(id -u)" != 0 ]; then
   echo "install-deps.sh: run as root (it installs Debian packages)" >&2
   exit 1
@@ -10,7 +18,11 @@ packages=(
   libboost-dev libssl-dev openssl ca-certificates
   libsqlite3-dev sqlite3 libyaml-cpp-dev
   libprotobuf-dev protobuf-compiler doctest-dev
-  procps
+  procps iproute2
+  # the collector's XLSX exports, Argon2id password hashes of the console users
+  libxlsxwriter-dev zlib1g-dev libargon2-dev
+)
+[ "$runtime_only" = 1 ] || packages+=(
   # real software the probe tests run against (issue 3)
   clamav clamav-daemon clamav-freshclam
   nftables iptables iproute2 radvd dnsmasq-base
@@ -18,10 +30,8 @@ packages=(
   dpkg-dev fakeroot systemd adduser
   # a skewed clock for the enrolment test
   faketime
-  # the collector's XLSX exports; LibreOffice (headless) for the export round-trip test
-  libxlsxwriter-dev zlib1g-dev libreoffice-calc-nogui
-  # Argon2id password hashes of the console users (collector/auth/)
-  libargon2-dev
+  # LibreOffice (headless) for the export round-trip test
+  libreoffice-calc-nogui
   # the TLS audit of both listeners (tests/integration/testssl_test.cpp, issue 15)
   testssl.sh
   # the Windows agent (issue 6): mingw-w64 cross compiler (posix threads), Debian source
@@ -37,7 +47,7 @@ packages=(
 )
 # npm: Debian's package unless an npm is already there (NodeSource's nodejs bundles npm and
 # conflicts with Debian's npm package).
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+[ "$runtime_only" = 1 ] || command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,9 +24,11 @@ run_suite() {
   summary+=("$name: $(grep -E 'tests passed|tests failed' "$log" | tail -1)")
 }
 echo "== build (windows agent, mingw-w64)"
-./scripts/windows/build-agent.sh "$root/build-win"
-run_suite release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTURE_WINDOWS_AGENT_DIR="$root/build-win"
-run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_SANITIZE=ON
+# Warnings are errors in every build of the test command (POSTURE_WERROR).
+./scripts/windows/build-agent.sh "$root/build-win" -DPOSTURE_WERROR=ON
+run_suite release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTURE_WERROR=ON \
+  -DPOSTURE_WINDOWS_AGENT_DIR="$root/build-win"
+run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_SANITIZE=ON -DPOSTURE_WERROR=ON
 
 mkdir -p build-fuzz
 if ./scripts/fuzz.sh build-fuzz 240 2>&1 | tee build-fuzz/fuzz.log; then :; else status=1; fi

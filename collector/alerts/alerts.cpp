@@ -119,31 +119,6 @@ std::string describeTarget(const policy::TargetEvaluation& ev) {
   return detail;
 }
 
-std::vector<WantedAlert> wantedAlerts(const FleetEvaluation& fleet) {
-  std::vector<WantedAlert> wanted;
-  const auto& policies = *fleet.policies;
-  for (const auto& e : fleet.endpoints) {
-    for (std::size_t p = 0; p < e.checks.size(); ++p) {
-      for (std::size_t c = 0; c < e.checks[p].size(); ++c) {
-        policy::Tri result = e.checks[p][c];
-        if (result == policy::Tri::True) continue;
-        const policy::Check& check = policies[p].checks[c];
-        wanted.push_back({policies[p].id + "/" + check.id, "endpoint:" + e.agentId, e.unitCode,
-                          std::string(policy::severityName(check.severity)), check.title.vi,
-                          check.title.en, describeCheck(e.hostname, check, e.facts, result)});
-      }
-    }
-  }
-  for (const auto& t : fleet.targets) {
-    if (t.evaluation.status != policy::TargetStatus::Missed) continue;
-    wanted.push_back({t.policy->id + "/" + t.target->id,
-                      t.unitCode.empty() ? "fleet" : "unit:" + t.unitCode, t.unitCode,
-                      std::string(policy::severityName(t.target->severity)), t.target->title.vi,
-                      t.target->title.en, describeTarget(t.evaluation)});
-  }
-  return wanted;
-}
-
 AlertChange syncAlertSet(db::Connection& db, const std::vector<WantedAlert>& wanted,
                          std::int64_t now) {
   AlertChange change;
@@ -184,10 +159,6 @@ AlertChange applyAlertDelta(db::Connection& db, const std::vector<WantedAlert>& 
   }
   tx.commit();
   return change;
-}
-
-AlertChange syncAlerts(db::Connection& db, const FleetEvaluation& fleet) {
-  return syncAlertSet(db, wantedAlerts(fleet), fleet.now);
 }
 
 namespace {
@@ -246,12 +217,6 @@ std::int64_t countAlerts(db::Connection& db, const AlertFilter& f) {
   int i = 1;
   for (const auto& b : binds) st.bind(i++, b);
   return st.step() ? st.getInt(0) : 0;
-}
-
-std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly) {
-  AlertFilter f;
-  f.activeOnly = openOnly;
-  return listAlerts(db, f);
 }
 
 std::optional<AlertRow> findAlert(db::Connection& db, std::int64_t id) {

@@ -15,7 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "collector/evaluation/fleet.h"
+#include "collector/policy/evaluator.h"
+#include "collector/policy/policy.h"
 #include "common/db/sqlite.h"
 
 namespace posture::collector {
@@ -47,10 +48,6 @@ AlertChange syncAlertSet(db::Connection& db, const std::vector<WantedAlert>& wan
 AlertChange applyAlertDelta(db::Connection& db, const std::vector<WantedAlert>& raise,
                             const std::vector<std::pair<std::string, std::string>>& clear,
                             std::int64_t now);
-// Every alert a full evaluation implies (endpoint checks and targets).
-std::vector<WantedAlert> wantedAlerts(const FleetEvaluation& fleet);
-// syncAlertSet(db, wantedAlerts(fleet), fleet.now).
-AlertChange syncAlerts(db::Connection& db, const FleetEvaluation& fleet);
 
 // "host: fact=value, …" with the observed values a check read.
 std::string describeCheck(const std::string& hostname, const policy::Check& check,
@@ -78,7 +75,6 @@ struct AlertFilter {
   std::int64_t afterId = 0, beforeId = 0;
 };
 std::vector<AlertRow> listAlerts(db::Connection& db, const AlertFilter& filter);
-std::vector<AlertRow> listAlerts(db::Connection& db, bool openOnly);
 // How many alerts match the filter (limit and offset ignored).
 std::int64_t countAlerts(db::Connection& db, const AlertFilter& filter);
 std::optional<AlertRow> findAlert(db::Connection& db, std::int64_t id);

@@ -27,7 +27,6 @@
 #include "collector/console/login_api.h"
 #include "collector/console/org_api.h"
 #include "collector/console/request_checks.h"
-#include "collector/evaluation/fleet.h"
 #include "collector/evaluation/history.h"
 #include "collector/evaluation/model.h"
 #include "collector/export/json.h"
@@ -772,7 +771,7 @@ struct ConsoleApi::Impl {
       std::string agentId = seg[1];
       handler = [this, agentId](db::Connection& db, const Call& c, const auth::SessionInfo&) {
         auto policies = ctx.policies();
-        return endpointHistory(db, agentId, c.query, *policies, ctx.staleAfterSeconds);
+        return endpointHistory(db, agentId, c.query, *policies);
       };
     } else {
       bool known = seg.size() >= 1 && (seg[0] == "session" || seg[0] == "overview" || seg[0] == "history" ||

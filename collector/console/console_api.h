@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/evaluation/stale.h"
 #include "collector/ingest/ingest.h"
 #include "collector/policy/policy.h"
 #include "common/net/http_server.h"
@@ -31,7 +32,7 @@ namespace posture::collector::console {
 
 struct ConsoleContext {
   std::filesystem::path dataDir;
-  std::int64_t staleAfterSeconds = 7 * 86400;
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;
   std::string caFingerprint;
   std::function<std::shared_ptr<const std::vector<policy::Policy>>()> policies;
   Ingest* ingest = nullptr;

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "collector/evaluation/fleet.h"
+#include "collector/evaluation/endpoint.h"
 #include "collector/policy/facts.h"
 #include "common/util/time.h"
 #include "posture/v1/report.pb.h"
@@ -36,8 +36,7 @@ Json fromTo(const std::string& from, const std::string& to) {
 }  // namespace
 
 net::Response endpointHistory(db::Connection& db, const std::string& agentId, const Query& query,
-                              const std::vector<policy::Policy>& policies,
-                              std::int64_t staleAfterSeconds) {
+                              const std::vector<policy::Policy>& policies) {
   if (agentId.empty() || agentId.size() > 64 ||
       agentId.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos) {
     return notFound("thiết bị / endpoint");
@@ -69,14 +68,12 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
         "ORDER BY sequence DESC LIMIT ?");
     st.bind(1, agentId).bind(2, limit + 1);
     while (st.step()) {
-      StoredEndpoint stored{agentId, unit, hostname, static_cast<std::uint64_t>(st.getInt(0)),
-                            st.getInt(1), st.getInt(2), st.getBlob(3)};
-      auto fleet = evaluateFleet({stored}, policies, stored.lastSeen, staleAfterSeconds);
-      auto& ev = fleet.endpoints.front();
       Evaluated e;
-      e.sequence = stored.lastSequence;
-      e.receivedAt = stored.lastSeen;
-      e.collectedAt = stored.collectedAt;
+      e.sequence = static_cast<std::uint64_t>(st.getInt(0));
+      e.receivedAt = st.getInt(1);
+      e.collectedAt = st.getInt(2);
+      // Each report as of when it was received: its ages then, not now.
+      auto ev = evaluateReport(st.getBlob(3), policies, e.receivedAt);
       e.decoded = ev.decoded;
       e.hostname = ev.decoded ? ev.report.identity().hostname() : std::string();
       e.unit = ev.decoded && !ev.report.identity().unit_code().empty() ? ev.report.identity().unit_code()

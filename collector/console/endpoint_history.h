@@ -17,7 +17,6 @@ namespace posture::collector::console {
 // compared at one common instant, and report.age_hours (every report is newer) is not a
 // change. 404 for an agent without reports.
 net::Response endpointHistory(db::Connection& db, const std::string& agentId, const Query& query,
-                              const std::vector<policy::Policy>& policies,
-                              std::int64_t staleAfterSeconds);
+                              const std::vector<policy::Policy>& policies);
 
 }  // namespace posture::collector::console

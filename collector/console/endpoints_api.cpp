@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "collector/evaluation/fleet.h"
+#include "collector/evaluation/endpoint.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
 #include "common/util/time.h"
@@ -140,14 +140,10 @@ net::Response endpointDetail(db::Connection& db, const std::string& agentId,
   std::int64_t now = util::unixNow();
   std::string body;
   Json e = endpointRow(st, now, staleAfterSeconds, &body);
-  StoredEndpoint stored{
-      st.getText(0), st.getText(1), st.getText(2), static_cast<std::uint64_t>(st.getInt(6)),
-      st.getInt(3),  st.getInt(7),  body};
-  auto fleet = evaluateFleet({stored}, policies, now, staleAfterSeconds);
+  auto ev = evaluateReport(body, policies, now);
   Json checks = Json::array();
   Json report;
-  if (!fleet.endpoints.empty()) {
-    const auto& ev = fleet.endpoints.front();
+  {
     for (std::size_t p = 0; p < policies.size() && p < ev.checks.size(); ++p) {
       const auto& pol = policies[p];
       for (std::size_t c = 0; c < pol.checks.size() && c < ev.checks[p].size(); ++c) {

@@ -83,7 +83,7 @@ std::string single(const util::Args& a, const char* what) {
 
 int tokenList(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir"}, {"all"});
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   std::int64_t now = util::unixNow();
   std::printf("ID\tĐơn vị/Unit\tTạo lúc/Created\tHết hạn/Expires\tCòn lượt/Uses left\tTrạng thái/State\n");
   for (const auto& t : listTokens(*db)) {
@@ -102,7 +102,7 @@ int tokenList(const std::vector<std::string>& argv) {
 int tokenRevoke(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir"}, {});
   std::string id = single(a, "token ID");
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   revokeToken(*db, id, cliActor(), util::unixNow());
   std::printf("Đã thu hồi token %s. / Token %s revoked.\n", id.c_str(), id.c_str());
   return 0;
@@ -110,7 +110,7 @@ int tokenRevoke(const std::vector<std::string>& argv) {
 
 int agentList(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "unit"}, {});
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   std::string unit = a.getOr("unit", "");
   std::printf("ID\tĐơn vị/Unit\tTên máy/Host\tĐăng ký/Enrolled\tChứng thư đến/Cert until\tBáo cáo cuối/Last report\tTrạng thái/State\n");
   for (const auto& r : listAgents(*db)) {
@@ -126,7 +126,7 @@ int agentList(const std::vector<std::string>& argv) {
 int agentRevoke(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir"}, {});
   std::string id = single(a, "agent ID");
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   revokeAgent(*db, id, cliActor(), util::unixNow());
   std::printf("Đã thu hồi tác tử %s; máy chủ từ chối báo cáo tiếp theo của nó.\n"
               "Agent %s revoked; the collector refuses its next report.\n", id.c_str(), id.c_str());

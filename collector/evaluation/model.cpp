@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "collector/evaluation/endpoint.h"
 #include "collector/org/layers.h"
 #include "common/util/time.h"
 #include "posture/v1/report.pb.h"
@@ -87,9 +88,7 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
                                   std::vector<WantedAlert>* failing) {
   posture::v1::Report report;
   policy::Facts facts;
-  // An unreadable stored report leaves every fact unknown: failing, not skipped.
-  bool decoded = report.ParseFromString(body);
-  if (decoded) facts = policy::factsFromReport(report, now);
+  bool decoded = decodeReport(body, now, report, facts);
   evaluateEndpoint(e, decoded ? &report : nullptr, facts, now, failing);
 }
 
@@ -273,10 +272,7 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
       e.sequence = s.lastSequence;
       e.lastSeen = s.lastSeen;
       policy::Facts facts;
-      // An unreadable stored report leaves every fact unknown: failing, not skipped.
-      report.Clear();
-      bool decoded = report.ParseFromString(s.report);
-      if (decoded) facts = policy::factsFromReport(report, now);
+      bool decoded = decodeReport(s.report, now, report, facts);
       evaluateEndpoint(e, decoded ? &report : nullptr, facts, now,
                        how.wantAlerts ? &failing[k] : nullptr);
       if (how.onEndpoint) how.onEndpoint(i, decoded ? &report : nullptr, facts, e.checks);
@@ -332,7 +328,8 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   return wanted;
 }
 
-AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
+AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
+                              const posture::v1::Report* decoded) {
   AlertDelta delta;
   auto it = index_.find(s.agentId);
   const bool isNew = it == index_.end();
@@ -359,7 +356,11 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now) {
   e->lastSeen = s.lastSeen;
   unit(e->unitCode);
   std::vector<WantedAlert> failing;
-  evaluateEndpoint(*e, s.report, now, &failing);
+  if (decoded) {
+    evaluateEndpoint(*e, decoded, policy::factsFromReport(*decoded, now), now, &failing);
+  } else {
+    evaluateEndpoint(*e, s.report, now, &failing);
+  }
   addCounts(*e, +1);
   if (isNew || layer2Before != (e->protectedManaged && !e->stale) ||
       unitBefore != e->unitCode) {

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "collector/evaluation/stale.h"
 #include "collector/alerts/alerts.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
@@ -30,7 +31,7 @@ class Report;
 namespace posture::collector {
 
 struct ModelOptions {
-  std::int64_t staleAfterSeconds = 7 * 86400;
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;
   // unit code → parent code ("" or absent: a root). Units seen only in reports are roots.
   // Taken from `org` when empty.
   std::map<std::string, std::string> parents;
@@ -79,7 +80,10 @@ class FleetModel {
   std::vector<WantedAlert> rebuild(const std::vector<StoredEndpoint>& endpoints, std::int64_t now,
                                    const RebuildOptions& how = {});
   // One newly stored report (ignored when its sequence is not newer than the model's).
-  AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now);
+  // `decoded`: endpoint.report as ingest already decoded it, which is then not decoded
+  // again (endpoint.report may be left empty); null: decoded from endpoint.report.
+  AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now,
+                    const posture::v1::Report* decoded = nullptr);
   // Endpoints crossing the stale window since the last call, and milestone changes of
   // the day; cheap enough to call every few seconds.
   AlertDelta sweep(std::int64_t now);

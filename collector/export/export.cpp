@@ -10,6 +10,7 @@
 #include "collector/export/csv.h"
 #include "collector/export/xlsx.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 #include "posture/v1/report.pb.h"
 
 namespace posture::collector {
@@ -70,16 +71,6 @@ ExportEndpoint rowOf(const ComplianceExport& out, const StoredEndpoint& s, std::
     r.facts.push_back(v ? *v : policy::FactValue{});
   }
   r.checks = checks;
-  return r;
-}
-
-ExportEndpoint rowOf(const ComplianceExport& out, const EndpointEvaluation& e,
-                     const org::OrgModel* org) {
-  StoredEndpoint s{e.agentId, e.unitCode, e.hostname, 0, e.lastSeen, 0, {}};
-  std::vector<policy::Tri> checks;
-  for (const auto& p : e.checks) checks.insert(checks.end(), p.begin(), p.end());
-  ExportEndpoint r = rowOf(out, s, out.evaluatedAt, e.decoded ? &e.report : nullptr, e.facts, checks, org);
-  r.stale = e.stale;
   return r;
 }
 
@@ -288,7 +279,7 @@ std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t c
     // The name the machine had then, as the ingest path takes it.
     posture::v1::Report report;
     if (report.ParseFromString(s.report) && !report.identity().hostname().empty()) {
-      s.hostname = report.identity().hostname().substr(0, 255);
+      s.hostname = util::cutUtf8(report.identity().hostname(), 255);
     }
     out.push_back(std::move(s));
   }
@@ -405,15 +396,6 @@ ComplianceExport buildComplianceExport(db::Connection& db,
     src.endpoints = loadEndpoints(db);
   }
   return buildComplianceExport(src, f, generatedAt);
-}
-
-ComplianceExport exportFromFleet(const FleetEvaluation& fleet, bool vietnamese) {
-  ComplianceExport out;
-  out.generatedAt = out.evaluatedAt = fleet.now;
-  out.filters.vietnamese = vietnamese;
-  fillColumns(out, *fleet.policies);
-  for (const auto& e : fleet.endpoints) out.endpoints.push_back(rowOf(out, e, nullptr));
-  return out;
 }
 
 std::vector<std::string> endpointHeader(const ComplianceExport& e) {

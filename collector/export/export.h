@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "collector/evaluation/fleet.h"
+#include "collector/evaluation/stale.h"
 #include "collector/export/json.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
@@ -51,7 +51,7 @@ struct ExportFilters {
   std::string unitCode;                 // "": every unit; else this unit and its subtree
   std::optional<std::int64_t> asOfDay;  // days since the epoch (Vietnam); nullopt: now
   AsOfBasis asOfBasis = AsOfBasis::Received;
-  std::int64_t staleAfterSeconds = 7 * 86400;
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;
   bool vietnamese = true;  // the language of values (headers are always bilingual)
 };
 
@@ -140,10 +140,6 @@ ComplianceExport buildComplianceExport(db::Connection& db,
 // at or before `cutoff`; unit and hostname from the endpoint's record and that report.
 std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t cutoff,
                                               AsOfBasis basis);
-
-// The endpoint rows of a plain fleet evaluation (no organization, no metadata): what
-// complianceCsv() prints.
-ComplianceExport exportFromFleet(const FleetEvaluation& fleet, bool vietnamese);
 
 // Labels and cells, shared by the formats.
 std::string bilingual(std::string_view vi, std::string_view en);  // "vi / en"

@@ -66,7 +66,7 @@ int importCmd(const std::vector<std::string>& argv) {
 int showCmd(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "lang", "unit"}, {});
   bool vi = vietnamese(a);
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   auto model = loadOrg(*db);
   std::int64_t today = util::vietnamDay(util::unixNow());
   auto printUnit = [&](const std::string& code, int depth) {
@@ -278,14 +278,14 @@ int systemPut(const std::vector<std::string>& argv, bool create) {
 
 int systemRemove(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "code"}, {});
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   return report(removeSystem(*db, a.require("code"), cliActor(), util::unixNow()),
                 "system " + a.require("code"));
 }
 
 int auditList(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "object", "limit"}, {});
-  auto db = openDatabase(a.require("data-dir"));
+  auto db = openExistingDatabase(a.require("data-dir"));
   for (const auto& e : listAudit(*db, a.getOr("object", ""),
                                  static_cast<std::size_t>(a.number("limit", 100, 1, 1000000)))) {
     std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(e.id),

@@ -3,6 +3,7 @@
 #include "collector/storage/storage.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 #include "posture/v1/enrol.pb.h"
 #include "posture/v1/report.pb.h"
 
@@ -139,7 +140,7 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     co_return errorResponse(400, "csr_invalid", "no certificate signing request (CSR)",
                             "thiếu yêu cầu cấp chứng thư (CSR)");
   }
-  std::string hostname = req.hostname().substr(0, 255);
+  std::string hostname = util::cutUtf8(req.hostname(), 255);
 
   auto response = std::make_shared<net::Response>();
   auto agent = std::make_shared<AgentRecord>();
@@ -346,7 +347,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   ReportRecord record;
   record.agentId = request.peerCommonName;
   record.unitCode = agent.unitCode;  // the certificate's unit, not the report's claim
-  record.hostname = report.identity().hostname().substr(0, 255);
+  record.hostname = util::cutUtf8(report.identity().hostname(), 255);
   record.sequence = report.sequence();
   record.collectedAt = report.collected_at().seconds();
   record.certSerial = request.peerSerial;
@@ -357,6 +358,9 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   } else {
     record.body = std::move(request.message.body());
   }
+  const std::uint64_t sequence = record.sequence;
+  // Decoded once: the evaluation after the commit reads this, not the body again.
+  record.decoded = std::make_shared<const posture::v1::Report>(std::move(report));
 
   auto pending = ingest_.store(std::move(record));
   IngestOutcome outcome = co_await std::move(pending);
@@ -385,11 +389,11 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
     case IngestOutcome::Refusal::SequenceConflict: {
       auto r = errorResponse(
           409, "sequence_conflict",
-          "report " + std::to_string(report.sequence()) + " of agent " + id +
+          "report " + std::to_string(sequence) + " of agent " + id +
               " is already stored with other content (was the agent's spool lost?); the "
               "highest stored sequence is " + std::to_string(outcome.lastSequence) +
               ": number the reports after it and send them again",
-          "báo cáo số " + std::to_string(report.sequence()) + " của tác tử " + id +
+          "báo cáo số " + std::to_string(sequence) + " của tác tử " + id +
               " đã được lưu với nội dung khác (hàng đợi của tác tử bị mất?); số thứ tự lớn "
               "nhất đã lưu là " + std::to_string(outcome.lastSequence) +
               ": hãy đánh số các báo cáo sau số đó rồi gửi lại");
@@ -407,7 +411,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   }
   posture::v1::ReportAck ack;
   ack.set_agent_id(request.peerCommonName);
-  ack.set_sequence(report.sequence());
+  ack.set_sequence(sequence);
   ack.set_duplicate(outcome.duplicate);
   ack.mutable_committed_at()->set_seconds(outcome.committedAt);
   co_return net::Response{200, kProtobuf, ack.SerializeAsString()};

@@ -16,51 +16,6 @@ std::string pct(double v) {
 }
 }  // namespace
 
-std::string renderStatus(const FleetEvaluation& fleet,
-                         const std::map<std::string, std::int64_t>& openAlerts, bool vi) {
-  std::string out;
-  out += vi ? "Tình trạng tuân thủ lúc " + util::formatIsoVietnam(fleet.now) + " (giờ Việt Nam, UTC+7)\n"
-            : "Compliance status at " + util::formatIsoVietnam(fleet.now) + " (Vietnam time, UTC+7)\n";
-  out += (vi ? "Thiết bị đầu cuối: " : "Endpoints: ") + std::to_string(fleet.endpoints.size()) +
-         (vi ? " trong " : " in ") + std::to_string(fleet.units.size()) +
-         (vi ? " đơn vị\n" : " units\n");
-  auto alertsOf = [&](const std::string& unit) {
-    auto it = openAlerts.find(unit);
-    return it == openAlerts.end() ? std::int64_t{0} : it->second;
-  };
-  for (const auto& p : *fleet.policies) {
-    out += "\n" + std::string(vi ? "Chính sách " : "Policy ") + p.id + " v" +
-           std::to_string(p.version) + ": " + (vi ? p.title.vi : p.title.en) + "\n";
-    for (const auto& t : p.targets) {
-      out += std::string(vi ? "  Chỉ tiêu " : "  Target ") + t.id + ": " +
-             (vi ? t.title.vi : t.title.en) + "\n";
-      out += std::string(vi ? "  Nguồn: " : "  Source: ") + t.source.file + ":" +
-             std::to_string(t.source.line) + "\n";
-      out += "    " + pad(vi ? "Đơn vị" : "Unit", 16) + pad(vi ? "Đạt/Tổng" : "Met/Total", 12) +
-             pad(vi ? "Tỷ lệ" : "Value", 9) + pad(vi ? "Ngưỡng" : "Threshold", 26) +
-             pad(vi ? "Kết quả" : "Result", 18) + (vi ? "Cảnh báo mở" : "Open alerts") + "\n";
-      for (const auto& r : fleet.targets) {
-        if (r.target != &t) continue;
-        const auto& ev = r.evaluation;
-        std::string threshold = "-";
-        if (ev.inForce) {
-          threshold = "≥ " + pct(ev.inForce->atLeastPercent) + (vi ? " từ " : " since ") +
-                      util::formatDate(ev.inForce->byDay);
-        }
-        std::string name = r.unitCode.empty() ? (vi ? "TOÀN BỘ" : "ALL UNITS") : r.unitCode;
-        out += "    " + pad(name, 16) +
-               pad(std::to_string(ev.satisfied) + "/" + std::to_string(ev.total), 12) +
-               pad(pct(ev.percent), 9) + pad(threshold, 26) +
-               pad(std::string(policy::targetStatusName(ev.status, vi)), 18) +
-               std::to_string(alertsOf(r.unitCode)) + "\n";
-      }
-    }
-  }
-  out += std::string("\n") + (vi ? "Cảnh báo đang mở: " : "Open alerts: ") +
-         std::to_string(alertsOf("")) + "\n";
-  return out;
-}
-
 std::string renderModelStatus(const FleetModel& model, std::int64_t now,
                               const std::map<std::string, std::int64_t>& openAlerts, bool vi) {
   std::string out;

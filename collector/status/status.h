@@ -4,17 +4,13 @@
 #include <map>
 #include <string>
 
-#include "collector/evaluation/fleet.h"
 #include "collector/evaluation/model.h"
 
 namespace posture::collector {
 
+// From the live evaluation: every target of every policy (endpoints, systems, four
+// layers), each unit's value over its subtree in tree order, stale endpoints counted;
 // openAlerts: open alerts per unit code ("" = the total).
-std::string renderStatus(const FleetEvaluation& fleet,
-                         const std::map<std::string, std::int64_t>& openAlerts, bool vietnamese);
-
-// The same from the live evaluation: every target of every policy (endpoints, systems,
-// four layers), each unit's value over its subtree in tree order, stale endpoints counted.
 std::string renderModelStatus(const FleetModel& model, std::int64_t now,
                               const std::map<std::string, std::int64_t>& openAlerts,
                               bool vietnamese);

@@ -258,6 +258,16 @@ std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDi
   return db;
 }
 
+std::unique_ptr<db::Connection> openExistingDatabase(const std::filesystem::path& dataDir) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(dataDir / "posture.db", ec)) {
+    throw std::runtime_error("không có dữ liệu máy chủ thu thập trong " + dataDir.string() +
+                             " (thiếu posture.db): kiểm tra --data-dir / no collector data in " +
+                             dataDir.string() + " (posture.db is missing): check --data-dir");
+  }
+  return openDatabase(dataDir);
+}
+
 void insertToken(db::Connection& db, const std::string& token, const std::string& unitCode,
                  std::int64_t createdAt, std::int64_t expiresAt, int uses) {
   db.prepare("INSERT INTO enrolment_tokens(token_sha256, unit_code, created_at, expires_at, uses_left) "
@@ -353,12 +363,6 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
     return std::tie(a.unitCode, a.hostname, a.agentId) < std::tie(b.unitCode, b.hostname, b.agentId);
   });
   return out;
-}
-
-std::int64_t countReports(db::Connection& db) {
-  auto st = db.prepare("SELECT count(*) FROM reports");
-  st.step();
-  return st.getInt(0);
 }
 
 ReportWriter::ReportWriter(db::Connection& db)

@@ -3,16 +3,28 @@
 // does every write during `serve`; CLI commands open their own connection.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/db/sqlite.h"
 
+namespace posture::v1 {
+class Report;
+}
+
 namespace posture::collector {
 
-// Opens DIR/posture.db, applying pending migrations.
+// Opens DIR/posture.db, applying pending migrations; creates DIR (0700) and the database
+// when missing: for `serve` and the commands that set a collector up before its first
+// start (token create, user add, org import, unit add, layer set, system add).
 std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDir);
+// The same for the commands that read or change what a collector already holds (status,
+// export, alerts, agent and token lists, ...): a data directory without posture.db is
+// refused with a message naming it, instead of answering from a new empty database
+// (a mistyped --data-dir would otherwise show an empty fleet).
+std::unique_ptr<db::Connection> openExistingDatabase(const std::filesystem::path& dataDir);
 
 struct TokenInfo {
   std::string unitCode;
@@ -66,8 +78,6 @@ struct StoredEndpoint {
 };
 std::vector<StoredEndpoint> loadEndpoints(db::Connection& db);
 
-std::int64_t countReports(db::Connection& db);
-
 // One agent report as the ingest path stores it.
 struct ReportRecord {
   std::string agentId, unitCode, hostname;
@@ -77,6 +87,9 @@ struct ReportRecord {
   // The serial of the client certificate it came with (lower-case hex); empty for rows
   // our own tools write (tests, benchmarks), which are not checked against the agents.
   std::string certSerial;
+  // `body` as ingest decoded it: the live evaluation reads this instead of decoding the
+  // body a second time. Null for rows our own tools write.
+  std::shared_ptr<const posture::v1::Report> decoded;
 };
 
 // Appends reports to the history and moves each endpoint's latest-state row forward.

@@ -78,6 +78,10 @@ int runCommands(const char* program, const char* usage, int argc, char** argv,
     std::fputs(usage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("%s %s\n", program, POSTURE_VERSION);
+    return 0;
+  }
   const Command* match = nullptr;
   for (const auto& c : commands) {
     if (c.words.size() <= args.size() &&
@@ -92,6 +96,13 @@ int runCommands(const char* program, const char* usage, int argc, char** argv,
   }
   std::string name;
   for (const auto& w : match->words) name += (name.empty() ? "" : " ") + w;
+  for (auto i = args.begin() + static_cast<long>(match->words.size()); i != args.end(); ++i) {
+    if (*i == "--help" || *i == "-h") {
+      std::string lines = commandUsage(usage, program, match->words);
+      std::fputs((lines.empty() ? std::string(usage) : lines).c_str(), stdout);
+      return 0;
+    }
+  }
   try {
     return match->run({args.begin() + static_cast<long>(match->words.size()), args.end()});
   } catch (const ArgsError& e) {
@@ -101,6 +112,29 @@ int runCommands(const char* program, const char* usage, int argc, char** argv,
     std::fprintf(stderr, "%s %s: %s\n", program, name.c_str(), e.what());
     return 1;
   }
+}
+
+std::string commandUsage(const std::string& usage, const std::string& program,
+                         const std::vector<std::string>& words) {
+  std::string head = "  " + program;
+  for (const auto& w : words) head += " " + w;
+  std::string out;
+  bool in = false;
+  std::size_t at = 0;
+  while (at < usage.size()) {
+    std::size_t end = usage.find('\n', at);
+    if (end == std::string::npos) end = usage.size();
+    std::string line = usage.substr(at, end - at);
+    at = end + 1;
+    if (line.starts_with(head) &&
+        (line.size() == head.size() || line[head.size()] == ' ' || line[head.size()] == '|')) {
+      in = true;
+    } else if (in && !(line.starts_with("   ") && !line.starts_with("  " + program))) {
+      in = false;  // the next command, or a line that is not indented below this one
+    }
+    if (in) out += line + "\n";
+  }
+  return out;
 }
 
 std::optional<long long> parseDurationSeconds(const std::string& text) {

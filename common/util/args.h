@@ -46,10 +46,19 @@ struct Command {
 };
 
 // The command-line policy every Posture program shares: no arguments or --help prints the
-// usage; an unknown command or an ArgsError exits 2; any other exception exits 1; every
-// error is printed once as "PROGRAM COMMAND: cause".
+// usage; --version prints "PROGRAM VERSION"; "COMMAND --help" (or -h anywhere after the
+// command's words) prints that command's lines of the usage; an unknown command or an
+// ArgsError exits 2; any other exception exits 1; every error is printed once as
+// "PROGRAM COMMAND: cause".
 int runCommands(const char* program, const char* usage, int argc, char** argv,
                 const std::vector<Command>& commands);
+
+// The lines of `usage` about one command: each line that starts with "  PROGRAM WORDS"
+// (followed by a space, a "|" of alternatives or the end of the line) and the lines
+// indented deeper below it.
+// Empty when the usage has none.
+std::string commandUsage(const std::string& usage, const std::string& program,
+                         const std::vector<std::string>& words);
 
 // "30s", "5m", "2h", "7d" or plain seconds; nullopt when malformed.
 std::optional<long long> parseDurationSeconds(const std::string& text);

@@ -6,7 +6,7 @@
 #
 # Usage: tests/bench/run_ingest_bench.sh BUILD_DIR
 # Knobs (environment): ENDPOINTS=2000 CONCURRENCY=256 DURATION=20s UNITS=4
-#   COLLECTOR_THREADS=1 SIM_THREADS=1 EVALUATE_EVERY=60s SEED=1
+#   COLLECTOR_THREADS=1 SIM_THREADS=1 EVALUATE_EVERY=60s SEED=1 POLICIES=<repository>/policies
 set -euo pipefail
 
 if [[ $# -ne 1 || ! -d "$1" ]]; then
@@ -14,6 +14,7 @@ if [[ $# -ne 1 || ! -d "$1" ]]; then
   exit 2
 fi
 BUILD=$(cd "$1" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COLLECTOR="$BUILD/collector/posture-collector"
 SIM="$BUILD/tests/bench/posture-fleet-sim"
 for exe in "$COLLECTOR" "$SIM"; do
@@ -63,7 +64,7 @@ field() { sed -n "s/^$1: //p" "$2" | head -n 1; }
 
 # Port 0: the kernel picks a free port and the collector prints the one it got.
 "$COLLECTOR" serve --data-dir "$WORK/data" --listen 127.0.0.1:0 --threads "$COLLECTOR_THREADS" \
-  --evaluate-every "$EVALUATE_EVERY" --log-level warn >"$WORK/collector.out" 2>"$WORK/collector.err" &
+  --evaluate-every "$EVALUATE_EVERY" --policies "${POLICIES:-$ROOT/policies}" --log-level warn >"$WORK/collector.out" 2>"$WORK/collector.err" &
 COLLECTOR_PID=$!
 PORT=""
 for _ in $(seq 1 100); do

@@ -1,7 +1,8 @@
 // A report body as an agent sends it → posture.v1.Report → the endpoint's facts → every
 // shipped policy evaluated by the collector's live model (FleetModel: update, a second
-// report, the stale sweep), the full evaluation of `status`/`export` and its compliance
-// CSV. Whatever the bytes, nothing may crash, and the counts must stay consistent.
+// report, the stale sweep), the same engine's evaluation of one report (the console's
+// endpoint page), the compliance export in CSV and JSON, and the status text. Whatever
+// the bytes, nothing may crash, and the counts must stay consistent.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -9,13 +10,15 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include "collector/evaluation/fleet.h"
+#include "collector/evaluation/endpoint.h"
 #include "collector/evaluation/model.h"
-#include "collector/export/compliance.h"
+#include "collector/export/export.h"
 #include "collector/policy/evaluator.h"
 #include "collector/policy/facts.h"
 #include "collector/policy/policy.h"
+#include "collector/status/status.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 #include "posture/v1/report.pb.h"
 #include "tests/fuzz/invariant.h"
 
@@ -65,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   StoredEndpoint stored;
   stored.agentId = "fuzz-agent";
   stored.unitCode = "BS-VP";
-  stored.hostname = report.identity().hostname().substr(0, 255);
+  stored.hostname = util::cutUtf8(report.identity().hostname(), 255);
   stored.lastSequence = 1;
   stored.lastSeen = kNow;
   stored.collectedAt = report.collected_at().seconds();
@@ -85,10 +88,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_CHECK(model.staleCount() == 1);  // 30 days without a report
 
-  // The full evaluation behind `status` and `export`, and the auditors' CSV.
-  auto fleet = evaluateFleet({stored}, *policies, kNow + 3600);
-  FUZZ_CHECK(fleet.endpoints.size() == 1 && fleet.endpoints[0].decoded);
-  complianceCsv(fleet, true);
-  complianceCsv(fleet, false);
+  // The same endpoint's page in the console (one report through the same steps), and
+  // the auditors' export in every format built from it.
+  auto one = evaluateReport(body, *policies, kNow + 3600);
+  FUZZ_CHECK(one.decoded && one.checks.size() == policies->size());
+  ExportSource source{{stored}, policies, nullptr, "fuzz"};
+  for (bool vi : {true, false}) {
+    ExportFilters filters;
+    filters.vietnamese = vi;
+    auto e = buildComplianceExport(source, filters, kNow + 3600);
+    FUZZ_CHECK(e.endpoints.size() == 1);
+    for (auto format : {ExportFormat::Csv, ExportFormat::Json}) renderExport(e, format, true);
+  }
+  renderModelStatus(model, kNow + 30 * 86400, {}, true);
   return 0;
 }

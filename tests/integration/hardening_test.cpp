@@ -31,6 +31,7 @@
 #include "common/util/files.h"
 #include "common/util/process.h"
 #include "common/util/time.h"
+#include "common/util/utf8.h"
 #include "posture/v1/enrol.pb.h"
 #include "posture/v1/report.pb.h"
 #include "tests/integration/child_process.h"
@@ -415,4 +416,24 @@ TEST_CASE("a head or trailers over the limit, sent in small pieces, are refused 
   // The collector still serves.
   auto healthy = rawExchange(collector, "GET /healthz HTTP/1.1\r\nHost: c\r\nConnection: close\r\n\r\n", 4096);
   CHECK(healthy.starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("a host name over 255 bytes is cut on a character boundary, never inside one") {
+  test::CollectorProcess collector;
+  std::string state = enrolAgent(collector);
+  std::string id = agentIdOf(state);
+  std::string cert = *util::readFile(state + "/agent.crt"), key = *util::readFile(state + "/agent.key");
+  std::string host;  // 200 × 2 bytes: byte 255 is the first half of the 128th 'ă'
+  for (int i = 0; i < 200; ++i) host += "ă";
+  REQUIRE(call(collector, "/v1/reports", reportBody(id, 1, host), cert, key).status == 200);
+  collector.stop();
+  db::Connection db(fs::path(collector.dataDir) / "posture.db");
+  auto st = db.prepare("SELECT hostname FROM endpoints WHERE agent_id = ?");
+  st.bind(1, id);
+  REQUIRE(st.step());
+  std::string stored = st.getText(0);
+  CHECK(stored.size() == 254);
+  CHECK(util::validUtf8(stored));
+  CHECK(host.starts_with(stored));
+  fs::remove_all(state);
 }

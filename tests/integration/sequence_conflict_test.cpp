@@ -3,9 +3,9 @@
 // "sequence_conflict" with last_sequence (enrol.proto). The agent numbers its queue after
 // that, sends it again in order, and drops nothing.
 //
-// The collector here is a small fake over real mTLS that answers as enrol.proto says: the
-// real collector's side of sequence_conflict was not merged when this was written (with
-// it, the collector acknowledged such reports as duplicates and dropped them).
+// The collector here is a small fake over real mTLS that answers as enrol.proto says (the
+// real one is tested in hardening_test.cpp); it also counts the connections the agent
+// opened, to show that a queue is drained over one kept-alive connection.
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -15,10 +15,12 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "agent/agent.h"
 #include "agent/spool.h"
+#include "agent/uplink.h"
 #include "agent/state.h"
 #include "common/crypto/crypto.h"
 #include "common/net/http_server.h"
@@ -65,6 +67,11 @@ class FakeCollector {
     return stored_;
   }
   int conflicts() const { return conflicts_; }
+  // Distinct client connections (address:port) that sent a report.
+  std::size_t connections() {
+    std::lock_guard lock(mutex_);
+    return remotes_.size();
+  }
 
  private:
   net::Response handle(net::Request& r) {
@@ -72,6 +79,7 @@ class FakeCollector {
     posture::v1::Report report;
     if (!report.ParseFromString(r.message.body())) return {400, "text/plain", "bad"};
     std::lock_guard lock(mutex_);
+    remotes_.insert(r.remote);
     auto it = stored_.find(report.sequence());
     bool duplicate = it != stored_.end() && it->second == r.message.body();
     if (it != stored_.end() && !duplicate) {
@@ -98,6 +106,7 @@ class FakeCollector {
   std::mutex mutex_;
   std::map<std::uint64_t, std::string> stored_;
   std::optional<std::uint64_t> forcedLast_;
+  std::set<std::string> remotes_;
   std::atomic<int> conflicts_{0};
 };
 
@@ -155,6 +164,7 @@ TEST_CASE("after a sequence_conflict the agent renumbers its queue after the col
   }
   CHECK(sendQueued(state) == agent::CycleResult::Drained);
   CHECK(collector.conflicts() == 1);
+  CHECK(collector.connections() == 1);  // the refusal, then the renumbered queue: one connection
 
   auto stored = collector.stored();
   REQUIRE(stored.size() == 8);
@@ -193,5 +203,32 @@ TEST_CASE("a sequence_conflict whose last_sequence does not cover the report ren
   REQUIRE(spool.size() == 1);
   CHECK(spool.oldest()->sequence == 1);  // kept as it was, for the next cycle
   CHECK(collector.stored().size() == 1);
+  fs::remove_all(state.dir);
+}
+
+TEST_CASE("a queue of reports goes over one kept-alive connection; a one-off send uses its own") {
+  auto ca = crypto::createCertificateAuthority("Posture test CA", 30);
+  FakeCollector collector(ca);
+  auto state = enrolledAgent(ca, collector.address());
+  {
+    agent::Spool spool(state.dir);
+    for (int i = 1; i <= 20; ++i) {
+      auto r = reportNamed("queued-" + std::to_string(i));
+      spool.push([&](std::uint64_t seq) {
+        r.set_sequence(seq);
+        return r.SerializeAsString();
+      });
+    }
+  }
+  CHECK(sendQueued(state) == agent::CycleResult::Drained);
+  CHECK(collector.stored().size() == 20);
+  CHECK(collector.connections() == 1);
+  // sendReport (enrolment tools, tests) opens a connection per call.
+  for (std::uint64_t seq = 21; seq <= 22; ++seq) {
+    auto r = reportNamed("one-off");
+    r.set_sequence(seq);
+    CHECK(agent::sendReport(state, r, std::chrono::seconds(20)).sequence() == seq);
+  }
+  CHECK(collector.connections() == 3);
   fs::remove_all(state.dir);
 }

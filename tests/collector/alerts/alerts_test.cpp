@@ -5,7 +5,8 @@
 
 #include <filesystem>
 
-#include "collector/evaluation/fleet.h"
+#include "collector/evaluation/endpoint.h"
+#include "collector/evaluation/model.h"
 #include "collector/status/status.h"
 #include "collector/storage/storage.h"
 #include "common/util/time.h"
@@ -56,6 +57,22 @@ struct Fixture {
 };
 }  // namespace
 
+namespace {
+// The collector's live evaluation of a fixed set of stored endpoints.
+struct Live {
+  FleetModel model;
+  Live(const std::vector<policy::Policy>& policies)
+      : model(std::make_shared<const std::vector<policy::Policy>>(policies), ModelOptions{}) {}
+  std::size_t target(const std::string& id) const {
+    for (std::size_t t = 0; t < model.targets().size(); ++t) {
+      if (model.targets()[t].target->id == id) return t;
+    }
+    FAIL("no target " << id);
+    return 0;
+  }
+};
+}  // namespace
+
 TEST_CASE("an unprotected endpoint and the unit under target raise alerts that resolve and reopen") {
   Fixture f;
   std::int64_t now = util::unixNow();
@@ -65,30 +82,24 @@ TEST_CASE("an unprotected endpoint and the unit under target raise alerts that r
   std::vector<StoredEndpoint> fleetNow = {endpoint("a1", "BS-VP", true, now),
                                           endpoint("a2", "BS-VP", false, now),
                                           endpoint("a3", "BS-TCKH", true, now)};
-  auto fleet = evaluateFleet(fleetNow, f.policies, now);
+  Live live(f.policies);
+  auto wanted = live.model.rebuild(fleetNow, now);
 
   // By hand: BS-VP 1 of 2 protected (50%), BS-TCKH 1 of 1 (100%), overall 2 of 3; the
   // threshold in force since 2023-12-31 is 100%.
-  int checked = 0;
-  for (const auto& t : fleet.targets) {
-    if (t.unitCode == "BS-VP") {
-      CHECK(t.evaluation.satisfied == 1);
-      CHECK(t.evaluation.total == 2);
-      CHECK(t.evaluation.status == policy::TargetStatus::Missed);
-      ++checked;
-    } else if (t.unitCode == "BS-TCKH") {
-      CHECK(t.evaluation.status == policy::TargetStatus::Met);
-      ++checked;
-    } else {
-      CHECK(t.evaluation.satisfied == 2);
-      CHECK(t.evaluation.total == 3);
-      CHECK(t.evaluation.status == policy::TargetStatus::Missed);
-      ++checked;
-    }
-  }
-  CHECK(checked == 3);
+  std::size_t t = live.target("endpoints-protected-share");
+  std::int64_t today = util::vietnamDay(now);
+  auto vp = live.model.evaluate(t, "BS-VP", today);
+  CHECK(vp.satisfied == 1);
+  CHECK(vp.total == 2);
+  CHECK(vp.status == policy::TargetStatus::Missed);
+  CHECK(live.model.evaluate(t, "BS-TCKH", today).status == policy::TargetStatus::Met);
+  auto all = live.model.evaluate(t, "", today);
+  CHECK(all.satisfied == 2);
+  CHECK(all.total == 3);
+  CHECK(all.status == policy::TargetStatus::Missed);
 
-  auto change = syncAlerts(*f.db, fleet);
+  auto change = syncAlertSet(*f.db, wanted, now);
   CHECK(f.status(endpointRule, "endpoint:a2") == "open");
   CHECK(f.status(endpointRule, "endpoint:a1") == "absent");
   CHECK(f.status(targetRule, "unit:BS-VP") == "open");
@@ -97,20 +108,20 @@ TEST_CASE("an unprotected endpoint and the unit under target raise alerts that r
   CHECK(change.opened == change.open);
 
   // Syncing the same evaluation again changes nothing: deduplicated by (rule, subject).
-  auto again = syncAlerts(*f.db, fleet);
+  auto again = syncAlertSet(*f.db, wanted, now);
   CHECK(again.opened == 0);
   CHECK(again.resolved == 0);
   CHECK(countOpenAlerts(*f.db) == static_cast<std::int64_t>(change.open));
 
   std::map<std::string, std::int64_t> open{{"", countOpenAlerts(*f.db)},
                                            {"BS-VP", countOpenAlerts(*f.db, "BS-VP")}};
-  std::string text = renderStatus(fleet, open, true);
+  std::string text = renderModelStatus(live.model, now, open, true);
   CHECK(text.find("BS-VP           1/2         50.0%") != std::string::npos);
   CHECK(text.find("chưa đạt") != std::string::npos);
 
   // a2 gets real-time protection back: its alert and the unit's resolve by themselves.
   fleetNow[1] = endpoint("a2", "BS-VP", true, now);
-  auto fixed = syncAlerts(*f.db, evaluateFleet(fleetNow, f.policies, now + 60));
+  auto fixed = syncAlertSet(*f.db, live.model.rebuild(fleetNow, now + 60), now + 60);
   CHECK(fixed.resolved >= 3);
   CHECK(f.status(endpointRule, "endpoint:a2") == "resolved");
   CHECK(f.status(targetRule, "unit:BS-VP") == "resolved");
@@ -118,7 +129,7 @@ TEST_CASE("an unprotected endpoint and the unit under target raise alerts that r
 
   // And it recurs: the same alert reopens instead of a new one appearing.
   fleetNow[1] = endpoint("a2", "BS-VP", false, now);
-  auto recurred = syncAlerts(*f.db, evaluateFleet(fleetNow, f.policies, now + 120));
+  auto recurred = syncAlertSet(*f.db, live.model.rebuild(fleetNow, now + 120), now + 120);
   CHECK(recurred.reopened >= 3);
   CHECK(recurred.opened == 0);
   CHECK(f.status(endpointRule, "endpoint:a2") == "open");
@@ -131,10 +142,15 @@ TEST_CASE("an unreadable stored report counts as failing, not as missing") {
   std::int64_t now = util::unixNow();
   std::vector<StoredEndpoint> fleetNow = {endpoint("a1", "BS-VP", true, now)};
   fleetNow.push_back(StoredEndpoint{"bad", "BS-VP", "bad-host", 1, now, now, "\xff\xff\xff"});
-  auto fleet = evaluateFleet(fleetNow, f.policies, now);
-  REQUIRE(fleet.endpoints.size() == 2);
-  CHECK_FALSE(fleet.endpoints[1].decoded);
-  for (const auto& t : fleet.targets) {
-    if (t.unitCode == "BS-VP") CHECK(t.evaluation.total == 2);
-  }
+  Live live(f.policies);
+  auto wanted = live.model.rebuild(fleetNow, now);
+  CHECK(live.model.endpointCount() == 2);
+  auto ev = evaluateReport(fleetNow[1].report, f.policies, now);
+  CHECK_FALSE(ev.decoded);
+  auto vp = live.model.evaluate(live.target("endpoints-protected-share"), "BS-VP", util::vietnamDay(now));
+  CHECK(vp.total == 2);
+  CHECK(vp.satisfied == 1);
+  bool badFails = false;
+  for (const auto& w : wanted) badFails |= w.subject == "endpoint:bad";
+  CHECK(badFails);
 }

@@ -7,6 +7,7 @@
 
 #include "collector/storage/storage.h"
 #include "common/util/time.h"
+#include "posture/v1/report.pb.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posture;

@@ -7,6 +7,7 @@
 #include "collector/evaluation/model.h"
 #include "collector/policy/policy.h"
 #include "common/util/time.h"
+#include "posture/v1/report.pb.h"
 
 using namespace posture;
 using namespace posture::collector;

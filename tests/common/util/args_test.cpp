@@ -52,3 +52,47 @@ TEST_CASE("runCommands dispatches on the longest matching words and maps errors 
   CHECK(call({"nope"}) == 2);
   CHECK(call({}) == 2);
 }
+
+TEST_CASE("--version and a command's --help answer without running anything") {
+  bool ran = false;
+  std::vector<Command> commands = {{{"token", "create"}, [&](const std::vector<std::string>&) {
+                                      ran = true;
+                                      return 0;
+                                    }}};
+  auto call = [&](std::vector<std::string> words) {
+    std::vector<char*> argv{const_cast<char*>("prog")};
+    for (auto& w : words) argv.push_back(w.data());
+    return runCommands("prog", "usage\n", static_cast<int>(argv.size()), argv.data(), commands);
+  };
+  CHECK(call({"--version"}) == 0);
+  CHECK(call({"token", "create", "--help"}) == 0);
+  CHECK(call({"token", "create", "--unit", "X", "-h"}) == 0);
+  CHECK_FALSE(ran);
+  CHECK(call({"token", "create"}) == 0);
+  CHECK(ran);
+}
+
+TEST_CASE("commandUsage: a command's lines and the lines indented below them") {
+  const std::string usage =
+      "prog — a program\n"
+      "Usage:\n"
+      "  prog token create --unit CODE\n"
+      "                    [--ttl 24h]\n"
+      "      --unit CODE   the unit\n"
+      "  prog token list\n"
+      "  prog tokenize\n"
+      "Other:\n"
+      "   indented under Other\n";
+  CHECK(commandUsage(usage, "prog", {"token", "create"}) ==
+        "  prog token create --unit CODE\n"
+        "                    [--ttl 24h]\n"
+        "      --unit CODE   the unit\n");
+  CHECK(commandUsage(usage, "prog", {"token", "list"}) == "  prog token list\n");
+  // "token" names both token commands, not "tokenize".
+  CHECK(commandUsage(usage, "prog", {"token"}) ==
+        "  prog token create --unit CODE\n"
+        "                    [--ttl 24h]\n"
+        "      --unit CODE   the unit\n"
+        "  prog token list\n");
+  CHECK(commandUsage(usage, "prog", {"nothing"}).empty());
+}

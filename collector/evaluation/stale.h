@@ -1,0 +1,13 @@
+#pragma once
+// When an endpoint counts as stale: no report for longer than this (`serve --stale-after`,
+// 7 days unless set). A stale endpoint stays in every count as not compliant.
+#include <cstdint>
+
+#include "common/util/time.h"
+
+namespace posture::collector {
+
+inline constexpr std::int64_t kDefaultStaleAfterSeconds = 7 * util::kSecondsPerDay;
+inline constexpr const char* kDefaultStaleAfter = "7d";  // the same, as the option reads it
+
+}  // namespace posture::collector
