@@ -62,9 +62,12 @@ fail() {
 # key: value lookup in a simulator output file.
 field() { sed -n "s/^$1: //p" "$2" | head -n 1; }
 
-# Port 0: the kernel picks a free port and the collector prints the one it got.
+# Port 0: the kernel picks a free port and the collector prints the one it got. Every
+# simulated endpoint connects from 127.0.0.1, where a real fleet comes from as many
+# addresses: the cap on handshakes in progress per source address is raised to the fleet.
 "$COLLECTOR" serve --data-dir "$WORK/data" --listen 127.0.0.1:0 --threads "$COLLECTOR_THREADS" \
-  --evaluate-every "$EVALUATE_EVERY" --policies "${POLICIES:-$ROOT/policies}" --log-level warn >"$WORK/collector.out" 2>"$WORK/collector.err" &
+  --evaluate-every "$EVALUATE_EVERY" --policies "${POLICIES:-$ROOT/policies}" --log-level warn \
+  --max-unauthenticated-per-source "$((ENDPOINTS + 64))" >"$WORK/collector.out" 2>"$WORK/collector.err" &
 COLLECTOR_PID=$!
 PORT=""
 for _ in $(seq 1 100); do
