@@ -49,9 +49,13 @@ else
 fi
 echo "== collector: https://127.0.0.1:$port and https://[::1]:$port, data in $demo/collector"
 echo "== console: https://127.0.0.1:$console_port/"
+# The simulated fleet connects from 127.0.0.1 only, where a real one comes from as many
+# addresses: the cap on handshakes in progress per source address (64, against floods) is
+# raised to the fleet's size.
 "$bin/collector/posture-collector" serve --data-dir "$demo/collector" \
   --listen "127.0.0.1:$port" --listen "[::1]:$port" --policies "$root/policies" \
   --console-listen "127.0.0.1:$console_port" \
+  --max-unauthenticated-per-source "$((endpoints + 64))" \
   --evaluate-every 1s >"$demo/collector.out" 2>"$demo/collector.log" &
 echo $! >"$demo/collector.pid"
 for _ in $(seq 100); do
