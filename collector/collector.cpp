@@ -9,8 +9,7 @@
 #include "collector/alerts/delivery.h"
 #include "collector/alerts/outbox.h"
 #include "collector/console/console_api.h"
-#include "collector/evaluation/model.h"
-#include "collector/evaluation/history.h"
+#include "collector/evaluation/live.h"
 #include "collector/ingest/ingest.h"
 #include "collector/org/org.h"
 #include "collector/pki/authority.h"
@@ -49,8 +48,6 @@ fs::path offlinePolicyDir(const fs::path& dataDir) {
   return defaultPolicyDir();
 }
 
-constexpr std::chrono::seconds kRebuildRetry{5};
-
 struct Collector::Impl {
   ServeOptions options;
   std::mutex policyMutex;
@@ -86,151 +83,21 @@ struct Collector::Impl {
     }
   }
 
-  // Writer thread only (ingest hooks): the live evaluation.
-  std::unique_ptr<FleetModel> model;
-  std::shared_ptr<const std::vector<policy::Policy>> modelPolicies;
-  std::chrono::steady_clock::time_point lastRebuild, lastRebuildAttempt;
+  // The live evaluation (collector/evaluation/live.h), on the writer thread.
+  std::unique_ptr<LiveEvaluation> live;
+  // The agent changes the registry was loaded with: the CLI and the console announce
+  // revocations in storage's change counters.
+  std::int64_t agentsSeen = 0;
 
-  // The organization and agent changes the model and the registry were loaded with: the
-  // CLI and the console announce theirs in storage's change counters.
-  ChangeCounters changesSeen;
-  // When writing alert changes fails (a full disk, a busy database) the model is ahead of
-  // the alert table. The changes wait here, the latest per (rule, subject), and every tick
-  // writes them until it succeeds; a failed full evaluation is retried at the next tick.
-  std::map<std::pair<std::string, std::string>, std::optional<WantedAlert>> pendingAlerts;
-  bool alertsBehind = false;
-  // Moves whenever the model's figures or the alerts it raised may have changed; read by
-  // the console from other threads to know whether its cached overview is current.
-  std::atomic<std::uint64_t> generation{1};
-
-  ModelOptions modelOptions(db::Connection& db) {
-    ModelOptions m;
-    m.staleAfterSeconds = options.staleAfterSeconds;
-    m.org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
-    changesSeen.organization = readChangeCounters(db).organization;
-    return m;
-  }
-
-  // Writes the model's alert changes, with any that failed before; on failure they stay
-  // queued for the next tick, so nothing raised or cleared is lost.
-  void writeAlerts(const char* what, AlertDelta delta, std::int64_t now, std::size_t endpoints) {
-    for (auto& w : delta.raise) {
-      auto key = std::make_pair(w.rule, w.subject);
-      pendingAlerts[key] = std::move(w);
-    }
-    for (auto& c : delta.clear) pendingAlerts[c] = std::nullopt;
-    flushAlerts(what, now, endpoints);
-  }
-
-  void flushAlerts(const char* what, std::int64_t now, std::size_t endpoints) {
-    if (pendingAlerts.empty()) return;
-    std::vector<WantedAlert> raise;
-    std::vector<std::pair<std::string, std::string>> clear;
-    for (const auto& [key, wanted] : pendingAlerts) {
-      if (wanted) raise.push_back(*wanted);
-      else clear.push_back(key);
-    }
-    try {
-      logChange(what, applyAlertDelta(db(), raise, clear, now), endpoints);
-      pendingAlerts.clear();
-    } catch (const std::exception& e) {
-      log::error("cannot write ", pendingAlerts.size(), " alert change(s) (", what,
-                 "); they are kept and written again at the next tick: ", e.what());
-    }
-  }
-
-  db::Connection* writer = nullptr;  // the writer's connection, set on its first call
-  db::Connection& db() { return *writer; }
-
-  void logChange(const char* what, const AlertChange& change, std::size_t endpoints) {
-    if (change.opened || change.reopened || change.resolved) {
-      log::info(what, " ", endpoints, " endpoints: ", change.opened, " alert(s) opened, ",
-                change.reopened, " reopened, ", change.resolved, " resolved");
-    }
-  }
-
-  void rebuild(db::Connection& db) {
-    auto start = std::chrono::steady_clock::now();
-    lastRebuildAttempt = start;
-    modelPolicies = currentPolicies();
-    model = std::make_unique<FleetModel>(modelPolicies, modelOptions(db));
-    std::int64_t now = util::unixNow();
-    RebuildOptions how;
-    how.threads = 0;  // every core: the writer waits for this
-    auto wanted = model->rebuild(loadEndpoints(db), now, how);
-    ++generation;
-    // A failure here leaves alertsBehind set, and the caller's next tick tries again. The
-    // full set replaces whatever was queued.
-    auto change = syncAlertSet(db, wanted, now);
-    alertsBehind = false;
-    pendingAlerts.clear();
-    recordHistory(db, *model, now);
-    lastRebuild = start;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
-    log::info("full evaluation of ", model->endpointCount(), " endpoints in ", ms.count(),
-              " ms: ", countOpenAlerts(db), " open alert(s), ", model->staleCount(), " stale");
-    logChange("evaluated", change, model->endpointCount());
-  }
-
+  // Writer thread, every evaluation interval.
   void periodic(db::Connection& db) {
-    writer = &db;
-    evaluatePeriodically(db);
-    deliver(db);
-  }
-
-  void evaluatePeriodically(db::Connection& db) {
-    // Changes the CLI or the console made: agents (revocations) reload the registry, the
-    // organization rebuilds the model.
-    auto changes = readChangeCounters(db);
-    if (changes.agents != changesSeen.agents) {
+    if (auto agents = readChangeCounters(db).agents; agents != agentsSeen) {
       registry.load(db);
-      changesSeen.agents = changes.agents;
+      agentsSeen = agents;
     }
-    // A full evaluation that failed (its alerts could not be written) is retried, but not
-    // on every tick: at 100,000 endpoints one takes seconds.
-    if (alertsBehind && std::chrono::steady_clock::now() - lastRebuildAttempt < kRebuildRetry) {
-      return;
-    }
-    if (!model || alertsBehind || modelPolicies != currentPolicies() ||
-        changes.organization != changesSeen.organization ||
-        std::chrono::steady_clock::now() - lastRebuild >= options.fullEvaluateEvery) {
-      alertsBehind = true;  // until rebuild() has written every alert
-      rebuild(db);
-      return;
-    }
-    auto before = model->generation();
-    std::int64_t now = util::unixNow();
-    auto delta = model->sweep(now);
-    if (!delta.empty() || model->generation() != before) ++generation;
-    writeAlerts("swept", std::move(delta), now, model->endpointCount());
-  }
-
-  void onReports(db::Connection& db, const std::vector<const ReportRecord*>& records,
-                 std::int64_t committedAt) {
-    writer = &db;
-    // (With alertsBehind the model is current and only its alerts wait: updates go on,
-    // and the periodic tick retries writing them.)
-    if (!model || modelPolicies != currentPolicies()) {
-      alertsBehind = true;
-      try {
-        rebuild(db);
-      } catch (const std::exception& e) {
-        log::error("full evaluation failed (retried at the next tick): ", e.what());
-      }
-      return;
-    }
-    AlertDelta all;
-    for (const auto* r : records) {
-      // The report as ingest decoded it; the body is copied only for rows without one.
-      StoredEndpoint s{r->agentId, r->unitCode, r->hostname, r->sequence, committedAt,
-                       r->collectedAt, r->decoded ? std::string() : r->body};
-      auto d = model->update(s, committedAt, r->decoded.get());
-      for (auto& w : d.raise) all.raise.push_back(std::move(w));
-      for (auto& c : d.clear) all.clear.push_back(std::move(c));
-    }
-    ++generation;
-    writeAlerts("re-evaluated", std::move(all), committedAt, records.size());
+    live->tick(db);
+    // Alert events written by another process (the CLI) are delivered here.
+    deliver(db);
   }
 };
 
@@ -255,6 +122,7 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
 
   auto db = openDatabase(impl_->options.dataDir);
   recordPolicyDir(impl_->options.dataDir, impl_->options.policyDir);
+  impl_->agentsSeen = readChangeCounters(*db).agents;
   impl_->registry.load(*db);
   DeliveryOptions delivery;
   for (const auto& url : impl_->options.syslog) {
@@ -273,12 +141,20 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
     for (const auto& t : delivery.targets) log::info("alerts are delivered to ", deliveryTargetUrl(t));
     impl_->delivery = std::make_unique<AlertDelivery>(std::move(delivery));
   }
+  Impl* impl = impl_.get();
+  LiveOptions live;
+  live.staleAfterSeconds = impl_->options.staleAfterSeconds;
+  live.fullEvaluateEvery = impl_->options.fullEvaluateEvery;
+  live.policies = [impl] { return impl->currentPolicies(); };
+  // The evaluator's alert events go out as soon as they are written.
+  live.afterAlertsWritten = [impl](db::Connection& c) { impl->deliver(c); };
+  impl_->live = std::make_unique<LiveEvaluation>(std::move(live));
   IngestOptions io;
-  io.afterCommit = [impl = impl_.get()](db::Connection& c) { impl->periodic(c); };
+  io.afterCommit = [impl](db::Connection& c) { impl->periodic(c); };
   io.afterCommitInterval = impl_->options.evaluateEvery;
-  io.onCommitted = [impl = impl_.get()](db::Connection& c,
-                                        const std::vector<const ReportRecord*>& records,
-                                        std::int64_t at) { impl->onReports(c, records, at); };
+  io.onCommitted = [impl](db::Connection& c, const std::vector<const ReportRecord*>& records,
+                          std::int64_t at) { impl->live->onReports(c, records, at); };
+  io.afterJobs = [impl](db::Connection& c) { impl->deliver(c); };
   impl_->ingest = std::make_unique<Ingest>(std::move(db), std::move(io));
   AgentApiLimits apiLimits;
   apiLimits.maxReportBytes = impl_->options.maxBodyBytes;
@@ -324,8 +200,8 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
     Impl* impl = impl_.get();
     cc.policies = [impl] { return impl->currentPolicies(); };
     cc.ingest = impl_->ingest.get();
-    cc.model = [impl]() -> const FleetModel* { return impl->model.get(); };
-    cc.generation = [impl] { return impl->generation.load(); };
+    cc.model = [impl]() -> const FleetModel* { return impl->live->model(); };
+    cc.generation = [impl] { return impl->live->generation(); };
     impl_->console = std::make_unique<console::ConsoleApi>(std::move(cc));
     console::ConsoleApi* consoleApi = impl_->console.get();
     net::ServerLimits consoleLimits;

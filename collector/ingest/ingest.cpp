@@ -97,6 +97,7 @@ void Ingest::loop() {
 void Ingest::commitBatch(std::deque<Item>& batch) {
   // Jobs run one by one in their own transactions so one failing job cannot undo reports.
   std::vector<Item*> reports;
+  bool ranJobs = false;
   for (auto& item : batch) {
     if (!item.job) {
       reports.push_back(&item);
@@ -111,6 +112,14 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
       failure = std::current_exception();
     }
     item.jobDone(failure);
+    ranJobs = true;
+  }
+  if (ranJobs && options_.afterJobs) {
+    try {
+      options_.afterJobs(*db_);
+    } catch (const std::exception& e) {
+      log::error("after console changes: ", e.what());
+    }
   }
   if (reports.empty()) return;
 

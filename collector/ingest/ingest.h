@@ -48,6 +48,10 @@ struct IngestOptions {
   // evaluation. committedAt is the batch's commit time.
   std::function<void(db::Connection&, const std::vector<const ReportRecord*>&, std::int64_t)>
       onCommitted;
+  // Called on the writer connection, outside any transaction, after the jobs of a batch
+  // (console changes) ran: the alert events they wrote are delivered without waiting for
+  // the next interval.
+  std::function<void(db::Connection&)> afterJobs;
 };
 
 class Ingest {

@@ -1,0 +1,92 @@
+#pragma once
+// The live evaluation: the fleet model the collector keeps current while it serves, and the
+// alerts it raises and clears. It runs on the writer thread only (collector/ingest/), called
+// at two points:
+//   - onReports(): after each committed batch, with the reports that were new (decoded once
+//     at ingest, and handed on as they are);
+//   - tick(): every evaluation interval, for the stale sweep, the periodic full evaluation
+//     and whatever changed outside the writer.
+// What changes the model is announced, not searched for: new policies come through the
+// policy provider (a new set is a new pointer), and organization changes through storage's
+// change counters, which the CLI and the console move in the same transaction as the change.
+//
+// Alert changes are written in the writer's transaction after the model moved. If writing
+// fails (a full disk, a busy database) they are kept, the latest per (rule, subject), and
+// written again at the next tick; nothing raised or cleared is lost. After every successful
+// write `afterAlertsWritten` runs (delivery reads the new alert events right away).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collector/alerts/alerts.h"
+#include "collector/evaluation/model.h"
+#include "collector/evaluation/stale.h"
+#include "collector/policy/policy.h"
+#include "collector/storage/storage.h"
+#include "common/db/sqlite.h"
+
+namespace posture::collector {
+
+using PolicySet = std::shared_ptr<const std::vector<policy::Policy>>;
+
+struct LiveOptions {
+  std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;
+  std::chrono::seconds fullEvaluateEvery{3600};  // ages grow with time
+  // A failed full evaluation is retried, but not on every tick: at 100,000 endpoints one
+  // takes seconds.
+  std::chrono::seconds rebuildRetry{5};
+  // The policies in force; a different pointer means a new set (a reload).
+  std::function<PolicySet()> policies;
+  // Unix time; tests pin it.
+  std::function<std::int64_t()> now;
+  // After alert changes were written (writer thread, outside any transaction).
+  std::function<void(db::Connection&)> afterAlertsWritten;
+  // Threads of a full evaluation; 0: every core (the writer waits for it).
+  unsigned rebuildThreads = 0;
+};
+
+class LiveEvaluation {
+ public:
+  explicit LiveEvaluation(LiveOptions options);
+
+  // Writer thread: reports that were new in the batch committed at committedAt.
+  void onReports(db::Connection& db, const std::vector<const ReportRecord*>& records,
+                 std::int64_t committedAt);
+  // Writer thread: the periodic step (see the top of this file).
+  void tick(db::Connection& db);
+
+  // Any thread. Moves whenever the model's figures or the alerts it raised may have changed:
+  // the console's cached overview is current while it holds still.
+  std::uint64_t generation() const { return generation_.load(); }
+  // The model (null before the first full evaluation). Writer thread only: the console
+  // reads it inside an Ingest job.
+  const FleetModel* model() const { return model_.get(); }
+  // Alert changes waiting to be written again (0 when the alert table is current).
+  std::size_t pendingAlertChanges() const { return pending_.size(); }
+
+ private:
+  void rebuild(db::Connection& db);
+  void writeAlerts(db::Connection& db, const char* what, AlertDelta delta, std::int64_t now,
+                   std::size_t endpoints);
+  void flushAlerts(db::Connection& db, const char* what, std::int64_t now,
+                   std::size_t endpoints);
+  bool needsRebuild(db::Connection& db) const;
+
+  LiveOptions options_;
+  std::unique_ptr<FleetModel> model_;
+  PolicySet modelPolicies_;
+  std::int64_t organizationSeen_ = 0;  // storage's change counter the model was built at
+  std::chrono::steady_clock::time_point lastRebuild_, lastRebuildAttempt_;
+  std::map<std::pair<std::string, std::string>, std::optional<WantedAlert>> pending_;
+  bool alertsBehind_ = false;  // a full evaluation's alerts are not all written
+  std::atomic<std::uint64_t> generation_{1};
+};
+
+}  // namespace posture::collector
