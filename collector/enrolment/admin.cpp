@@ -3,14 +3,17 @@
 #include <cstdio>
 
 #include "collector/audit/audit.h"
+#include "collector/pki/authority.h"
 #include "collector/storage/storage.h"
 #include "common/crypto/crypto.h"
 #include "common/util/json.h"
 #include "common/util/time.h"
 
 namespace posture::collector {
+namespace fs = std::filesystem;
 
-const char* const kEnrolmentUsage = R"(  posture-collector token list --data-dir DIR [--all]
+const char* const kEnrolmentUsage = R"(  posture-collector token create --data-dir DIR --unit CODE [--uses N] [--ttl 24h]
+  posture-collector token list --data-dir DIR [--all]
   posture-collector token revoke ID --data-dir DIR
   posture-collector agent list --data-dir DIR [--unit CODE]
   posture-collector agent revoke ID --data-dir DIR
@@ -81,6 +84,36 @@ std::string single(const util::Args& a, const char* what) {
   return a.positional()[0];
 }
 
+int tokenCreate(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "unit", "uses", "ttl"}, {});
+  fs::path dataDir = a.require("data-dir");
+  std::string unit = a.require("unit");
+  bool valid = !unit.empty() && unit.size() <= 64 &&
+               unit.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789._-") == std::string::npos;
+  if (!valid) {
+    throw util::ArgsError("unit code '" + unit + "' must be 1-64 letters, digits, '.', '_' or '-'");
+  }
+  int uses = static_cast<int>(a.number("uses", 1, 1, 1000000));
+  auto ttl = util::parseDurationSeconds(a.getOr("ttl", "24h"));
+  if (!ttl || *ttl <= 0) throw util::ArgsError("--ttl must be a duration like 24h or 7d");
+  auto ca = loadCa(dataDir);
+  auto db = openDatabase(dataDir);
+  std::string token = crypto::randomHex(20);
+  std::int64_t now = util::unixNow();
+  insertToken(*db, token, unit, now, now + *ttl, uses);
+  std::printf("%s\n", token.c_str());
+  std::fprintf(stderr,
+               "Mã đăng ký (ID %s) cho đơn vị %s, dùng được %d lần, hết hạn %s.\n"
+               "Enrolment token (ID %s) for unit %s, %d use(s), expires %s.\n"
+               "CA fingerprint (SHA-256): %s\n",
+               tokenId(token).c_str(), unit.c_str(), uses,
+               util::formatRfc3339Vietnam(now + *ttl).c_str(), tokenId(token).c_str(),
+               unit.c_str(), uses, util::formatRfc3339Vietnam(now + *ttl).c_str(),
+               crypto::certificateFingerprint(ca.certPem).c_str());
+  return 0;
+}
+
 int tokenList(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir"}, {"all"});
   auto db = openExistingDatabase(a.require("data-dir"));
@@ -135,7 +168,8 @@ int agentRevoke(const std::vector<std::string>& argv) {
 }  // namespace
 
 std::vector<util::Command> enrolmentCommands() {
-  return {{{"token", "list"}, tokenList},
+  return {{{"token", "create"}, tokenCreate},
+          {{"token", "list"}, tokenList},
           {{"token", "revoke"}, tokenRevoke},
           {{"agent", "list"}, agentList},
           {{"agent", "revoke"}, agentRevoke}};

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "collector/audit/audit.h"
+#include "collector/cli/options.h"
 #include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
@@ -40,11 +41,7 @@ std::optional<std::int64_t> dateOption(const util::Args& a, const std::string& n
   return d;
 }
 
-bool vietnamese(const util::Args& a) {
-  std::string lang = a.getOr("lang", "vi");
-  if (lang != "vi" && lang != "en") throw util::ArgsError("--lang must be vi or en, got '" + lang + "'");
-  return lang == "vi";
-}
+using cli::vietnamese;
 
 int report(bool changed, const std::string& what) {
   std::printf("%s: %s\n", what.c_str(), changed ? "đã ghi / saved" : "không thay đổi / unchanged");

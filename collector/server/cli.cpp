@@ -1,0 +1,114 @@
+// `serve`: the collector process until SIGTERM or SIGINT; SIGHUP reloads the policies.
+#include "collector/server/cli.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "collector/cli/options.h"
+#include "collector/collector.h"
+#include "collector/evaluation/stale.h"
+#include "common/log/log.h"
+#include "common/util/args.h"
+#include "common/util/time.h"
+
+namespace posture::collector {
+namespace fs = std::filesystem;
+using cli::policyDir;
+using cli::setLogLevel;
+
+const char* const kServeUsage = R"(  posture-collector serve --data-dir DIR --listen HOST:PORT [--listen ...] [--policies DIR]
+                          [--san NAME] [--threads N] [--evaluate-every 2s] [--log-level info]
+                          [--stale-after 7d] [--full-evaluate-every 1h] [--client-cert-days 365]
+                          [--ca-cert FILE --ca-key FILE]   (an existing CA, taken at first start)
+                          [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
+                          [--console-listen HOST:PORT ...]   (the SOC console, e.g. 127.0.0.1:8444)
+                          [--max-body 1048576] [--max-unauthenticated-per-source 64]
+)";
+
+namespace {
+int serve(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "listen", "policies", "san", "threads", "evaluate-every",
+                      "log-level", "max-body", "stale-after", "full-evaluate-every", "syslog",
+                      "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen",
+                      "max-unauthenticated-per-source"},
+               {});
+  setLogLevel(a);
+  ServeOptions o;
+  o.dataDir = a.require("data-dir");
+  o.listen = a.all("listen");
+  if (o.listen.empty()) throw util::ArgsError("missing required option --listen");
+  o.policyDir = policyDir(a);
+  o.extraNames = a.all("san");
+  o.threads = static_cast<unsigned>(a.number("threads", 2, 1, 64));
+  o.maxBodyBytes = static_cast<std::size_t>(a.number("max-body", 1 << 20, 1024, 64 << 20));
+  o.maxUnauthenticatedPerSource =
+      static_cast<std::size_t>(a.number("max-unauthenticated-per-source", 64, 1, 100000));
+  auto every = util::parseDurationSeconds(a.getOr("evaluate-every", "2s"));
+  if (!every) throw util::ArgsError("--evaluate-every must be a duration like 2s or 1m");
+  o.evaluateEvery = std::chrono::seconds(std::max<long long>(1, *every));
+  auto stale = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter));
+  if (!stale || *stale < 60) throw util::ArgsError("--stale-after must be a duration of at least 1m, like 7d");
+  o.staleAfterSeconds = *stale;
+  auto full = util::parseDurationSeconds(a.getOr("full-evaluate-every", "1h"));
+  if (!full || *full < 10) throw util::ArgsError("--full-evaluate-every must be a duration of at least 10s, like 1h");
+  o.fullEvaluateEvery = std::chrono::seconds(*full);
+  o.clientCertDays = static_cast<int>(a.number("client-cert-days", 365, 1, 3650));
+  o.caCert = a.getOr("ca-cert", "");
+  o.caKey = a.getOr("ca-key", "");
+  o.syslog = a.all("syslog");
+  o.webhooks = a.all("webhook");
+  o.consoleListen = a.all("console-listen");
+
+  // Signals are taken synchronously by this thread; the I/O threads never see them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Collector collector(o);
+  auto bound = collector.start();
+  for (const auto& ep : bound) {
+    std::string host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::printf("posture-collector: listening on https://%s:%u\n", host.c_str(), ep.port());
+  }
+  for (const auto& ep : collector.consoleEndpoints()) {
+    std::string host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::printf("posture-collector: console: https://%s:%u/\n", host.c_str(), ep.port());
+  }
+  std::printf("posture-collector: CA fingerprint (SHA-256) %s\n", collector.caFingerprint().c_str());
+  std::fflush(stdout);
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig == SIGHUP) {
+      std::string error;
+      if (collector.reloadPolicies(&error)) {
+        log::info("policies reloaded");
+      } else {
+        log::error("policy reload failed, keeping the previous policies: ", error);
+      }
+      continue;
+    }
+    log::info("stopping on signal ", sig);
+    break;
+  }
+  collector.stop();
+  return 0;
+}
+}  // namespace
+
+std::vector<util::Command> serveCommands() {
+  return {{{"serve"}, serve}};
+}
+
+}  // namespace posture::collector

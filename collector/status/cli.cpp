@@ -1,0 +1,93 @@
+// `status`: the per-unit summary now (the live engine over the stored reports) or as recorded on a past day.
+#include "collector/status/cli.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "collector/alerts/alerts.h"
+#include "collector/cli/options.h"
+#include "collector/evaluation/history.h"
+#include "collector/evaluation/model.h"
+#include "collector/evaluation/stale.h"
+#include "collector/org/org.h"
+#include "collector/policy/policy.h"
+#include "collector/status/status.h"
+#include "collector/storage/storage.h"
+#include "common/util/args.h"
+#include "common/util/time.h"
+
+namespace posture::collector {
+namespace fs = std::filesystem;
+using cli::policyDir;
+using cli::vietnamese;
+
+const char* const kStatusUsage = R"(  posture-collector status --data-dir DIR [--policies DIR] [--lang vi|en] [--as-of YYYY-MM-DD] [--stale-after 7d]
+)";
+
+namespace {
+std::string historyStatus(const std::string& key, bool vi) {
+  if (key == "met") return vi ? "đạt" : "met";
+  if (key == "at-risk") return vi ? "có nguy cơ" : "at risk";
+  if (key == "missed") return vi ? "chưa đạt" : "missed";
+  return vi ? "không có dữ liệu" : "no data";
+}
+
+// The recorded value of every target per unit on a past day (compliance_history).
+int statusAsOf(const util::Args& a, bool vi) {
+  auto day = util::parseDate(a.getOr("as-of", ""));
+  if (!day) throw util::ArgsError("--as-of must be a date YYYY-MM-DD, got '" + a.getOr("as-of", "") + "'");
+  auto db = openExistingDatabase(a.require("data-dir"));
+  std::int64_t d = *day;
+  auto rows = historyAsOf(*db, d);
+  std::printf("%s %s\n", vi ? "Tình trạng tuân thủ theo số liệu đã ghi đến ngày" : "Compliance as recorded up to",
+              util::formatDate(d).c_str());
+  if (rows.empty()) {
+    std::printf("%s\n", vi ? "Không có số liệu nào được ghi trước ngày này." : "Nothing was recorded before that day.");
+    return 0;
+  }
+  std::string last;
+  for (const auto& r : rows) {
+    std::string key = r.policyId + "/" + r.targetId;
+    if (key != last) {
+      std::printf("\n%s %s\n", vi ? "Chỉ tiêu" : "Target", key.c_str());
+      last = key;
+    }
+    double pct = r.total ? 100.0 * r.satisfied / r.total : 0.0;
+    std::printf("  %-16s %u/%u  %5.1f%%  %s  (%s %s)\n",
+                r.unitCode.empty() ? (vi ? "TOÀN BỘ" : "ALL UNITS") : r.unitCode.c_str(),
+                r.satisfied, r.total, pct, historyStatus(r.status, vi).c_str(),
+                vi ? "ngày" : "day", util::formatDate(r.day).c_str());
+  }
+  return 0;
+}
+
+int status(const std::vector<std::string>& argv) {
+  util::Args a(argv, {"data-dir", "policies", "lang", "as-of", "stale-after"}, {});
+  bool vi = vietnamese(a);
+  if (a.get("as-of")) return statusAsOf(a, vi);
+  auto policies = std::make_shared<const std::vector<policy::Policy>>(
+      policy::loadPolicyDirectory(policyDir(a)));
+  auto db = openExistingDatabase(a.require("data-dir"));
+  ModelOptions options;
+  options.org = std::make_shared<const org::OrgModel>(org::loadOrg(*db));
+  options.staleAfterSeconds = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter)).value_or(kDefaultStaleAfterSeconds);
+  FleetModel model(policies, options);
+  std::int64_t now = util::unixNow();
+  model.rebuild(loadEndpoints(*db), now);
+  std::map<std::string, std::int64_t> open;
+  open[""] = countOpenAlerts(*db);
+  for (const auto& u : model.units()) open[u] = countOpenAlerts(*db, u);
+  std::fputs(renderModelStatus(model, now, open, vi).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<util::Command> statusCommands() {
+  return {{{"status"}, status}};
+}
+
+}  // namespace posture::collector
