@@ -10,6 +10,7 @@
 using namespace posture;
 using namespace posture::collector::console;
 namespace http = boost::beast::http;
+namespace auth = posture::collector::auth;
 
 namespace {
 
