@@ -61,7 +61,4 @@ class ConsoleApi {
   std::unique_ptr<Impl> impl_;
 };
 
-// Security headers every console response carries.
-void addSecurityHeaders(net::Response& response, bool api);
-
 }  // namespace posture::collector::console

@@ -4,6 +4,7 @@
 
 #include "collector/evaluation/endpoint.h"
 #include "collector/policy/facts.h"
+#include "collector/storage/console_queries.h"
 #include "common/util/time.h"
 #include "posture/v1/report.pb.h"
 
@@ -37,27 +38,15 @@ Json fromTo(const std::string& from, const std::string& to) {
 
 net::Response endpointHistory(db::Connection& db, const std::string& agentId, const Query& query,
                               const std::vector<policy::Policy>& policies) {
-  if (agentId.empty() || agentId.size() > 64 ||
-      agentId.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos) {
-    return notFound("thiết bị / endpoint");
-  }
+  if (!isAgentId(agentId)) return notFound("thiết bị / endpoint");
   std::int64_t limit = 20;
   if (auto r = numberParam(query, "limit", 20, 1, 100, limit)) return *r;
 
-  std::string unit, hostname;
-  {
-    auto st = db.prepare("SELECT unit_code, hostname FROM endpoints WHERE agent_id = ?");
-    st.bind(1, agentId);
-    if (!st.step()) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
-    unit = st.getText(0);
-    hostname = st.getText(1);
-  }
-  std::int64_t total = 0;
-  {
-    auto st = db.prepare("SELECT count(*) FROM reports WHERE agent_id = ?");
-    st.bind(1, agentId);
-    if (st.step()) total = st.getInt(0);
-  }
+  auto place = findEndpointPlace(db, agentId);
+  if (!place) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
+  const std::string& unit = place->unitCode;
+  const std::string& hostname = place->hostname;
+  std::int64_t total = countReports(db, agentId);
 
   // One more than shown: the report before the oldest shown one, to compare it with.
   std::int64_t now = util::unixNow();

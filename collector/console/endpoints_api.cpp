@@ -6,6 +6,7 @@
 
 #include "collector/evaluation/endpoint.h"
 #include "collector/org/org.h"
+#include "collector/storage/console_queries.h"
 #include "collector/storage/storage.h"
 #include "common/util/time.h"
 #include "posture/v1/report.pb.h"
@@ -15,12 +16,6 @@ namespace posture::collector::console {
 namespace {
 
 constexpr const char* kStaleRule = "posture/endpoint-stale";
-
-// Agent ids are UUIDs; the same characters as the detail page accepts.
-bool isAgentId(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
-         s.find_first_not_of("0123456789abcdefABCDEF-") == std::string::npos;
-}
 
 // Columns: agent_id, unit_code, hostname, last_seen, report body, open alerts, last
 // sequence, collected_at.
@@ -64,12 +59,11 @@ Refusal cursorParam(db::Connection& db, const Query& q, const std::string& name,
     return badRequest(name, "cần mã thiết bị (agent_id) của một dòng trong danh sách",
                       "expected the agent_id of a row of the list");
   }
-  auto st = db.prepare("SELECT unit_code, hostname FROM endpoints WHERE agent_id = ?");
-  st.bind(1, it->second);
-  if (!st.step()) {
+  auto place = findEndpointPlace(db, it->second);
+  if (!place) {
     return badRequest(name, "không có thiết bị " + it->second, "no endpoint " + it->second);
   }
-  out = Cursor{st.getText(0), st.getText(1), it->second};
+  out = Cursor{place->unitCode, place->hostname, it->second};
   return std::nullopt;
 }
 

@@ -33,6 +33,75 @@ bool isUnitCode(const std::string& s) {
              std::string::npos;
 }
 
+bool isAgentId(const std::string& s) {
+  return !s.empty() && s.size() <= 64 &&
+         s.find_first_not_of("0123456789abcdefABCDEF-") == std::string::npos;
+}
+
+std::optional<std::int64_t> parseId(std::string_view s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::stoll(std::string(s));
+}
+
+namespace {
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> percentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      int hi = hexValue(in[i + 1]), lo = hexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool parseQuery(std::string_view text, Query& out) {
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    auto name = percentDecode(part.substr(0, eq));
+    auto value = percentDecode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
+    if (!name || !value) return false;
+    out[*name] = *value;
+  }
+  return true;
+}
+
+Refusal jsonObjectBody(std::string_view body, Json& out, bool optional) {
+  if (body.empty() && optional) {
+    out = Json::object();
+    return std::nullopt;
+  }
+  try {
+    out = parseJson(body);
+  } catch (const JsonError& e) {
+    return badRequest("body", "không phải JSON", std::string("not JSON: ") + e.what());
+  }
+  if (!out.isObject()) return badRequest("body", "cần một đối tượng JSON", "expected a JSON object");
+  return std::nullopt;
+}
+
 Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
                     std::int64_t max, std::int64_t& out) {
   out = def;
@@ -130,6 +199,11 @@ Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::st
 }
 
 Json nullable(const std::string& s) { return s.empty() ? Json() : Json(s); }
+
+Json fraction(std::uint32_t satisfied, std::uint32_t total) {
+  if (total == 0) return Json();
+  return Json(static_cast<double>(satisfied) / static_cast<double>(total));
+}
 
 std::string_view resultKey(policy::Tri t) {
   switch (t) {

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to collector/console/: the JSON responses, error bodies and request checks
-// shared by the API's handler files (console_api.cpp, org_api.cpp, endpoint_history.cpp).
+// Internal to collector/console/: the JSON responses and error bodies of every handler
+// file, and the one place where requests are decoded and checked: the query string, JSON
+// bodies and their members, query parameters, ids in the path.
 // Errors are {"error":{"code","message_vi","message_en"}} (collector/console/README.md).
 #include <cstdint>
 #include <map>
@@ -32,9 +33,24 @@ net::Response notFound(const std::string& what);
 
 // A unit (or system) code: 1-64 letters, digits, '.', '_' or '-'.
 bool isUnitCode(const std::string& s);
+// An agent id (a UUID): 1-64 hexadecimal digits or '-'.
+bool isAgentId(const std::string& s);
+// A numeric id in a path ("/alerts/42"): 1-18 decimal digits; else nullopt.
+std::optional<std::int64_t> parseId(std::string_view s);
 
 // A check of a parameter or body member: the refusal, or nullopt when fine.
 using Refusal = std::optional<net::Response>;
+
+// ---- decoding ----
+
+// %XX and '+' decoded; nullopt for a broken escape.
+std::optional<std::string> percentDecode(std::string_view in);
+// name=value pairs separated by '&', each percent-decoded (the last of a repeated name
+// wins); false for a broken escape.
+bool parseQuery(std::string_view text, Query& out);
+// A JSON object body: 400 "body" when it is not JSON or not an object. With `optional`, an
+// empty body is the empty object.
+Refusal jsonObjectBody(std::string_view body, Json& out, bool optional = false);
 
 // An integer query parameter in [min, max]; def when absent.
 Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
@@ -61,6 +77,8 @@ Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::st
               std::string& out);
 
 Json nullable(const std::string& s);  // "" → null
+// satisfied / total, or null without data (total 0).
+Json fraction(std::uint32_t satisfied, std::uint32_t total);
 
 std::string_view resultKey(policy::Tri t);  // "pass", "fail", "unknown"
 // A check named in an answer: {"policy", "id", "title_vi", "title_en", "severity"}.

@@ -61,13 +61,7 @@ boost::asio::awaitable<net::Response> postSession(net::Request& request, DbPool&
   if (auto r = requireJsonBody(request)) co_return *r;
   if (auto r = requireSameOrigin(request)) co_return *r;
   Json body;
-  try {
-    body = parseJson(request.message.body());
-  } catch (const JsonError& e) {
-    co_return badRequest("body", "không phải JSON", std::string("not JSON: ") + e.what());
-  }
-  if (!body.isObject())
-    co_return badRequest("body", "cần một đối tượng JSON", "expected a JSON object");
+  if (auto r = jsonObjectBody(request.message.body(), body)) co_return *r;
   std::string name, password;
   if (auto r = stringMember(body, "name", true, 256, name)) co_return *r;
   if (auto r = stringMember(body, "password", true, auth::kMaxPasswordBytes, password))
@@ -90,6 +84,21 @@ boost::asio::awaitable<net::Response> postSession(net::Request& request, DbPool&
     co_return throttled({auth::LoginResult::Outcome::Busy, 1, {}, auth::Role::Auditor});
   }
   co_return r;
+}
+
+net::Response sessionInfo(const auth::SessionInfo& session) {
+  Json out = Json::object();
+  out.set("user", session.user);
+  out.set("role", std::string(auth::roleName(session.role)));
+  out.set("csrf", session.csrfToken);
+  return jsonResponse(200, out);
+}
+
+net::Response logoutSession(db::Connection& db, const std::string& token) {
+  auth::logout(db, token);
+  net::Response r{204, kJson, "", {}};
+  r.headers.emplace_back("Set-Cookie", auth::clearSessionCookie());
+  return r;
 }
 
 }  // namespace posture::collector::console

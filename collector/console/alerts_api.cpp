@@ -1,0 +1,165 @@
+#include "collector/console/alerts_api.h"
+
+#include <vector>
+
+#include "collector/alerts/alerts.h"
+#include "collector/auth/users.h"
+#include "collector/org/org.h"
+#include "common/util/time.h"
+
+namespace posture::collector::console {
+
+namespace {
+
+Json alertJson(const AlertRow& r) {
+  Json a = Json::object();
+  a.set("id", r.id);
+  a.set("rule", r.rule);
+  a.set("subject", r.subject);
+  a.set("unit", r.unitCode);
+  a.set("severity", r.severity);
+  a.set("status", r.status);
+  a.set("title_vi", r.titleVi);
+  a.set("title_en", r.titleEn);
+  a.set("detail", r.detail);
+  a.set("first_seen", r.firstSeen);
+  a.set("last_seen", r.lastSeen);
+  a.set("assignee", nullable(r.assignee));
+  a.set("resolved_at", r.resolvedAt ? Json(*r.resolvedAt) : Json());
+  return a;
+}
+
+Json alertWithEvents(db::Connection& db, const AlertRow& r) {
+  Json a = alertJson(r);
+  Json events = Json::array();
+  for (const auto& e : alertEvents(db, r.id)) {
+    Json j = Json::object();
+    j.set("event", e.event);
+    j.set("actor", e.actor);
+    j.set("at", e.at);
+    j.set("text", e.detail);
+    events.push(std::move(j));
+  }
+  a.set("events", std::move(events));
+  return a;
+}
+
+net::Response noSuchAlert(std::int64_t id) {
+  return notFound("cảnh báo " + std::to_string(id) + " / alert " + std::to_string(id));
+}
+
+}  // namespace
+
+net::Response alertList(db::Connection& db, const Query& query) {
+  AlertFilter f;
+  std::int64_t limit = 50, offset = 0;
+  if (auto r = unitParam(query, "unit", false, f.unitCode)) return *r;
+  if (auto r = oneOf(query, "severity", {"low", "medium", "high", "critical"}, f.severity)) return *r;
+  if (auto r = oneOf(query, "status", {"open", "acknowledged", "resolved", "active", "all"}, f.status)) return *r;
+  if (auto r = textParam(query, "rule", 200, f.rulePrefix)) return *r;
+  if (auto r = pageParams(query, 50, limit, offset)) return *r;
+  if (auto r = numberParam(query, "after_id", 0, 0, 999999999, f.afterId)) return *r;
+  if (auto r = numberParam(query, "before_id", 0, 0, 999999999, f.beforeId)) return *r;
+  if (f.afterId && f.beforeId) return badRequest("before_id", "không dùng cùng after_id", "not with after_id");
+  f.activeOnly = f.status.empty() || f.status == "active";
+  if (f.status == "active" || f.status == "all") f.status.clear();
+  f.limit = static_cast<std::size_t>(limit);
+  f.offset = static_cast<std::size_t>(offset);
+  // A unit means its whole subtree (a district's alerts include its communes').
+  if (!f.unitCode.empty()) {
+    auto sub = org::loadOrg(db).subtree(f.unitCode);
+    if (sub.size() > 1) {
+      f.unitCodes = std::move(sub);
+      f.unitCode.clear();
+    }
+  }
+  Json list = Json::array();
+  for (const auto& a : listAlerts(db, f)) list.push(alertJson(a));
+  Json out = Json::object();
+  out.set("total", countAlerts(db, f));
+  out.set("alerts", std::move(list));
+  return jsonResponse(200, out);
+}
+
+net::Response alertDetail(db::Connection& db, std::int64_t id) {
+  auto a = findAlert(db, id);
+  if (!a) return noSuchAlert(id);
+  return jsonResponse(200, alertWithEvents(db, *a));
+}
+
+net::Response alertAction(db::Connection& db, std::int64_t id, std::string_view verb,
+                          std::string_view bodyText, const std::string& actor,
+                          const AlertsChanged& changed) {
+  Json body;
+  if (auto r = jsonObjectBody(bodyText, body, verb == "ack" || verb == "resolve")) return *r;
+  AlertAction action = AlertAction::Acknowledge;
+  std::string text;
+  if (verb == "ack" || verb == "resolve") {
+    action = verb == "ack" ? AlertAction::Acknowledge : AlertAction::Resolve;
+    if (auto r = stringMember(body, "comment", false, 10000, text)) return *r;
+  } else if (verb == "comment") {
+    action = AlertAction::Comment;
+    if (auto r = stringMember(body, "text", true, 10000, text)) return *r;
+  } else {
+    action = AlertAction::Assign;
+    if (auto r = stringMember(body, "assignee", true, 64, text)) return *r;
+    if (auth::checkUserName(text)) {
+      return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
+    }
+  }
+  if (!validUtf8(text)) return badRequest(verb == "assign" ? "assignee" : "text", "không phải UTF-8", "not UTF-8");
+  if (!findAlert(db, id)) return noSuchAlert(id);
+  try {
+    auto row = actOnAlert(db, id, action, actor, text, util::unixNow());
+    if (changed) changed();
+    return jsonResponse(200, alertWithEvents(db, row));
+  } catch (const AlertError& e) {
+    return apiError(409, "conflict", e.what(), e.what());
+  }
+}
+
+net::Response alertBulk(db::Connection& db, std::string_view bodyText, const std::string& actor,
+                        const AlertsChanged& changed) {
+  Json body;
+  if (auto r = jsonObjectBody(bodyText, body)) return *r;
+  std::string verb, assignee;
+  if (auto r = stringMember(body, "action", true, 16, verb)) return *r;
+  if (verb != "ack" && verb != "resolve" && verb != "assign")
+    return badRequest("action", "phải là ack, resolve hoặc assign", "must be ack, resolve or assign");
+  if (auto r = stringMember(body, "assignee", verb == "assign", 64, assignee)) return *r;
+  if (verb == "assign" && auth::checkUserName(assignee))
+    return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
+  const Json* ids = body.find("ids");
+  if (!ids || !ids->isArray() || ids->size() == 0 || ids->size() > static_cast<std::size_t>(kMaxLimit))
+    return badRequest("ids", "cần 1-500 mã cảnh báo", "expected 1-500 alert ids");
+  std::vector<std::int64_t> list;
+  for (const auto& v : ids->items()) {
+    std::int64_t id = 0;
+    try {
+      id = v.asInt();
+    } catch (const JsonError&) {
+      return badRequest("ids", "mã cảnh báo là số nguyên dương", "alert ids are positive integers");
+    }
+    if (id <= 0) return badRequest("ids", "mã cảnh báo là số nguyên dương", "alert ids are positive integers");
+    list.push_back(id);
+  }
+  AlertAction action = verb == "ack" ? AlertAction::Acknowledge
+                       : verb == "resolve" ? AlertAction::Resolve
+                                           : AlertAction::Assign;
+  std::int64_t updated = 0;
+  std::int64_t now = util::unixNow();
+  for (auto id : list) {
+    try {
+      actOnAlert(db, id, action, actor, verb == "assign" ? assignee : std::string(), now);
+      ++updated;
+    } catch (const AlertError&) {
+      // unknown, or already in that state: skipped
+    }
+  }
+  if (updated && changed) changed();
+  Json out = Json::object();
+  out.set("updated", updated);
+  return jsonResponse(200, out);
+}
+
+}  // namespace posture::collector::console
