@@ -9,7 +9,9 @@
 #
 # Environment: POSTURE_FUZZ_TARGETS="json_fuzz ..." runs only those; POSTURE_FUZZ_KEEP=DIR
 # keeps the grown corpora, logs and crash inputs in DIR (tests/fuzz/README.md: merging);
-# POSTURE_JOBS build jobs (2).
+# POSTURE_JOBS build jobs (2); POSTURE_FUZZ_SEED=N starts every target from libFuzzer seed N
+# (the test command passes 1, so that the same commit explores the same inputs on every
+# machine and a failure reproduces; unset, each run draws its own seed, as campaigns should).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -ne 2 ] || ! [ "$2" -gt 0 ] 2>/dev/null; then
@@ -71,7 +73,7 @@ for t in "${targets[@]}"; do
   before=$(find "$out/corpus" -type f | wc -l)
   rc=0
   {
-    time "$bin" -max_total_time="$share" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    time "$bin" ${POSTURE_FUZZ_SEED:+-seed="$POSTURE_FUZZ_SEED"} -max_total_time="$share" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$out/artifacts/" "$out/corpus" "${extra[@]}" >"$out/fuzz.log" 2>&1
   } 2>"$out/cpu" || rc=$?
   after=$(find "$out/corpus" -type f | wc -l)

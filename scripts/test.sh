@@ -2,7 +2,8 @@
 # Installs dependencies, cross-builds the Windows agent and its MSI (build-win/), builds
 # Posture twice (optimised, then with AddressSanitizer and UndefinedBehaviorSanitizer) and
 # runs every test in both builds; the optimised one also runs the Windows agent under Wine.
-# Last, the libFuzzer targets (tests/fuzz/) run for 160 s in all under ASan+UBSan.
+# Last, the libFuzzer targets (tests/fuzz/) run for 160 s in all under ASan+UBSan, from a
+# fixed libFuzzer seed (reproducible; longer campaigns draw their own: tests/fuzz/README.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,7 +37,7 @@ run_suite "asan+ubsan" build-asan "-LE testssl" -DCMAKE_BUILD_TYPE=Debug -DPOSTU
   -DPOSTURE_WERROR=ON
 
 mkdir -p build-fuzz
-if ./scripts/fuzz.sh build-fuzz 160 2>&1 | tee build-fuzz/fuzz.log; then :; else status=1; fi
+if POSTURE_FUZZ_SEED=1 ./scripts/fuzz.sh build-fuzz 160 2>&1 | tee build-fuzz/fuzz.log; then :; else status=1; fi
 summary+=("$(grep -E '^fuzz summary:' build-fuzz/fuzz.log | tail -1 || echo 'fuzz summary: FAILED before running (see build-fuzz/fuzz.log)')")
 
 echo "== summary"
