@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/log/log.h"
+#include "common/util/time.h"
 
 namespace posture::agent::windows {
 namespace {
@@ -159,7 +160,7 @@ std::string applyRecoverySettings() {
                           {SC_ACTION_RESTART, 60 * 1000},
                           {SC_ACTION_RESTART, 5 * 60 * 1000}};
   SERVICE_FAILURE_ACTIONSW failure{};
-  failure.dwResetPeriod = 24 * 3600;
+  failure.dwResetPeriod = static_cast<DWORD>(util::kSecondsPerDay);
   failure.cActions = 3;
   failure.lpsaActions = actions;
   SERVICE_FAILURE_ACTIONS_FLAG flag{};

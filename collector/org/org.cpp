@@ -18,49 +18,10 @@ namespace posture::collector::org {
 
 // --- calendar ---------------------------------------------------------------------------
 
-namespace {
-// Howard Hinnant's civil-from-days and days-from-civil.
-void civil(std::int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yy + (m <= 2));
-}
-
-std::int64_t days(int y, int m, int d) {
-  y -= m <= 2;
-  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = static_cast<unsigned>(y - era * 400);
-  unsigned doy = (153 * static_cast<unsigned>(m > 2 ? m - 3 : m + 9) + 2) / 5 + static_cast<unsigned>(d) - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-}  // namespace
-
-std::int64_t addMonths(std::int64_t day, int months) {
-  int y, m, d;
-  civil(day, y, m, d);
-  int total = y * 12 + (m - 1) + months;
-  y = total / 12;
-  m = total % 12 + 1;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int last = kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
-  return days(y, m, std::min(d, last));
-}
-
 std::string formatDayVi(std::int64_t day) {
-  int y, m, d;
-  civil(day, y, m, d);
+  util::CivilDate c = util::civilFromDays(day);
   char buf[40];  // room for any int, so -Wformat-truncation is satisfied
-  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
+  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", c.day, c.month, c.year);
   return buf;
 }
 

@@ -205,7 +205,7 @@ std::optional<AptPlan> computeAptPlan(Clock::time_point deadline, PatchesResult&
 }
 
 // A cached plan is reused for a day at most, even with every input unchanged.
-constexpr std::int64_t kPlanMaxAge = 24 * 3600;
+constexpr std::int64_t kPlanMaxAge = util::kSecondsPerDay;
 
 void probeApt(const ProbeContext& context, Clock::time_point deadline, PatchesResult& r) {
   r.source = "apt-get -s dist-upgrade";
