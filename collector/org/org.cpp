@@ -9,6 +9,7 @@
 #include <set>
 
 #include "collector/audit/audit.h"
+#include "collector/org/unit_code.h"
 #include "collector/storage/storage.h"
 #include "common/util/files.h"
 #include "common/util/json.h"
@@ -179,14 +180,8 @@ InfoSystem readSystemRow(db::Statement& st) {
   return s;
 }
 
-bool validCode(const std::string& code) {
-  return !code.empty() && code.size() <= 64 &&
-         code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-             std::string::npos;
-}
-
 void validate(const Unit& u) {
-  if (!validCode(u.code)) throw OrgError("unit code '" + u.code + "' must be 1-64 letters, digits, '.', '_' or '-'");
+  if (!validCode(u.code)) throw OrgError(invalidCodeMessage("unit code", u.code));
   if (u.nameVi.empty()) throw OrgError("unit " + u.code + " needs a Vietnamese name (name_vi)");
   if (u.parent == u.code) throw OrgError("unit " + u.code + " cannot be its own parent");
 }
@@ -196,7 +191,7 @@ void validate(const LayerRecord& l) {
   if (l.periodMonths < 1 || l.periodMonths > 120) throw OrgError("period_months must be 1..120");
 }
 void validate(const InfoSystem& s) {
-  if (!validCode(s.code)) throw OrgError("system code '" + s.code + "' must be 1-64 letters, digits, '.', '_' or '-'");
+  if (!validCode(s.code)) throw OrgError(invalidCodeMessage("system code", s.code));
   if (s.level < 1 || s.level > 5) throw OrgError("system " + s.code + ": level must be 1..5, got " + std::to_string(s.level));
   if (s.nameVi.empty()) throw OrgError("system " + s.code + " needs a Vietnamese name (name_vi)");
   if (s.assessmentPeriodMonths < 1 || s.assessmentPeriodMonths > 120) throw OrgError("assessment_period_months must be 1..120");
@@ -449,7 +444,7 @@ class Importer {
   }
   std::string code(const Entry& e, const char* what) const {
     std::string c = text(e);
-    if (!validCode(c)) fail(e.second, std::string(what) + " '" + c + "' must be 1-64 letters, digits, '.', '_' or '-'");
+    if (!validCode(c)) fail(e.second, invalidCodeMessage(what, c));
     return c;
   }
 
