@@ -10,19 +10,10 @@
 
 #include "common/log/log.h"
 #include "common/util/time.h"
+#include "common/util/utf16.h"
 
 namespace posture::agent::windows {
 namespace {
-
-std::string narrow(const std::wstring& w) {
-  if (w.empty()) return {};
-  int n = ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), nullptr, 0,
-                                nullptr, nullptr);
-  std::string out(static_cast<std::size_t>(n), '\0');
-  ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), out.data(), n, nullptr,
-                        nullptr);
-  return out;
-}
 
 std::string trim(std::string v) {
   v.erase(0, v.find_first_not_of(" \t\r\n"));
@@ -129,7 +120,7 @@ std::map<std::string, std::string> readRegistryDeployment() {
     }
     text.resize(bytes / sizeof(wchar_t));
     while (!text.empty() && text.back() == L'\0') text.pop_back();
-    if (auto v = trim(narrow(text)); !v.empty()) out[name] = v;
+    if (auto v = trim(util::toUtf8(text)); !v.empty()) out[name] = v;
   }
   ::RegCloseKey(key);
   return out;
