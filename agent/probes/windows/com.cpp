@@ -380,9 +380,4 @@ std::optional<ServiceState> serviceState(const wchar_t* name) {
   return out;
 }
 
-std::chrono::milliseconds remaining(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
 }  // namespace posture::agent::win

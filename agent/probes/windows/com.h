@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/util/deadline.h"
 #include "common/util/utf16.h"
 
 namespace posture::agent::win {
@@ -209,6 +210,7 @@ struct ServiceState {
 std::optional<ServiceState> serviceState(const wchar_t* name);
 
 // ---- Time ----
-std::chrono::milliseconds remaining(Clock::time_point deadline);
+// What is left of a deadline (common/util/deadline.h).
+using util::remaining;
 
 }  // namespace posture::agent::win
