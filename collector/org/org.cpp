@@ -10,6 +10,7 @@
 
 #include "collector/audit/audit.h"
 #include "collector/org/unit_code.h"
+#include "collector/policy/strict_yaml.h"
 #include "collector/storage/storage.h"
 #include "common/util/files.h"
 #include "common/util/json.h"
@@ -338,9 +339,15 @@ bool removeSystem(db::Connection& db, const std::string& code, const std::string
 // --- YAML import ------------------------------------------------------------------------
 
 namespace {
-class Importer {
+// The org file's map rules: its messages predate the policy loader's richer ones.
+constexpr policy::MapRules kOrgMapRules{.describeNonMap = false,
+                                        .plainKeys = false,
+                                        .duplicateFirstLine = false,
+                                        .valueRequired = false};
+
+class Importer : public policy::StrictYamlReader {
  public:
-  Importer(std::string file) : file_(std::move(file)) {}
+  explicit Importer(std::string file) : StrictYamlReader(kOrgMapRules), file_(std::move(file)) {}
 
   struct Parsed {
     std::vector<Unit> units;
@@ -350,101 +357,71 @@ class Importer {
   };
 
   Parsed parse(std::string_view text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      fail(e.mark, "YAML syntax error: " + e.msg);
-    }
+    YAML::Node root = loadDocument(text);
     if (!root.IsDefined() || root.IsNull()) fail(YAML::Mark(), "the file is empty");
     Parsed p;
     auto top = map(root, "the file", {"units", "systems"}, {});
     std::set<std::string> codes;
     if (auto* units = get(top, "units")) {
-      if (!units->second.IsSequence()) fail(units->second, "units must be a list");
-      for (const auto& n : units->second) unit(n, p, codes);
+      if (!units->value.IsSequence()) fail(units->value, "units must be a list");
+      for (const auto& n : units->value) unit(n, p, codes);
     }
     std::set<std::string> systemCodes;
     if (auto* systems = get(top, "systems")) {
-      if (!systems->second.IsSequence()) fail(systems->second, "systems must be a list");
-      for (const auto& n : systems->second) system(n, p, systemCodes);
+      if (!systems->value.IsSequence()) fail(systems->value, "systems must be a list");
+      for (const auto& n : systems->value) system(n, p, systemCodes);
     }
     return p;
   }
 
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
-    int line = mark.line >= 0 ? mark.line + 1 : 1;
-    int column = mark.column >= 0 ? mark.column + 1 : 1;
-    throw OrgError(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message);
-  }
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    fail(node.Mark(), message);
+  using StrictYamlReader::fail;
+  [[noreturn]] void fail(policy::Location at, const std::string& message) const override {
+    throw OrgError(file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + message);
   }
 
  private:
-  using Entry = std::pair<YAML::Node, YAML::Node>;
-  using Map = std::vector<Entry>;
+  using Field = policy::Field;
+  using Fields = policy::Fields;
 
-  Map map(const YAML::Node& node, const std::string& what, const std::vector<std::string>& allowed,
-          const std::vector<std::string>& required) const {
-    if (!node.IsMap()) fail(node, what + " must be a map");
-    Map out;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(it->first, "unknown key '" + key + "' in " + what + " (allowed: " + list + ")");
-      }
-      for (const auto& e : out) {
-        if (e.first.Scalar() == key) fail(it->first, "duplicate key '" + key + "' in " + what);
-      }
-      out.push_back({it->first, it->second});
-    }
-    for (const auto& r : required) {
-      if (!get(out, r)) fail(node, what + " is missing required key '" + r + "'");
-    }
-    return out;
+  Fields map(const YAML::Node& node, const std::string& what,
+             const std::vector<std::string_view>& allowed,
+             const std::vector<std::string_view>& required) const {
+    return fields(node, what, allowed, required);
   }
-  static const Entry* get(const Map& m, const std::string& key) {
-    for (const auto& e : m) {
-      if (e.first.Scalar() == key) return &e;
-    }
-    return nullptr;
+  static const Field* get(const Fields& m, std::string_view key) { return policy::find(m, key); }
+  std::string text(const Field& e) const {
+    if (!e.value.IsScalar()) fail(e.value, "'" + e.key + "' must be text");
+    return e.value.Scalar();
   }
-  std::string text(const Entry& e) const {
-    if (!e.second.IsScalar()) fail(e.second, "'" + e.first.Scalar() + "' must be text");
-    return e.second.Scalar();
-  }
-  std::string textOr(const Map& m, const std::string& key) const {
+  std::string textOr(const Fields& m, const std::string& key) const {
     auto* e = get(m, key);
     return e ? text(*e) : std::string();
   }
-  std::optional<std::int64_t> dateOr(const Map& m, const std::string& key) const {
+  std::optional<std::int64_t> dateOr(const Fields& m, const std::string& key) const {
     auto* e = get(m, key);
     if (!e) return std::nullopt;
-    auto d = e->second.IsScalar() ? util::parseDate(e->second.Scalar()) : std::nullopt;
-    if (!d) fail(e->second, "'" + key + "' must be a real date written YYYY-MM-DD");
+    auto d = e->value.IsScalar() ? util::parseDate(e->value.Scalar()) : std::nullopt;
+    if (!d) fail(e->value, "'" + key + "' must be a real date written YYYY-MM-DD");
     return d;
   }
-  int intIn(const Entry& e, int lo, int hi) const {
-    std::string s = e.second.IsScalar() ? e.second.Scalar() : std::string();
+  int intIn(const Field& e, int lo, int hi) const {
+    std::string s = e.value.IsScalar() ? e.value.Scalar() : std::string();
     char* end = nullptr;
     long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v < lo || v > hi || e.second.Tag() == "!") {
-      fail(e.second, "'" + e.first.Scalar() + "' must be a whole number from " + std::to_string(lo) +
+    if (s.empty() || *end != '\0' || v < lo || v > hi || e.value.Tag() == "!") {
+      fail(e.value, "'" + e.key + "' must be a whole number from " + std::to_string(lo) +
                          " to " + std::to_string(hi) + ", got '" + s + "'");
     }
     return static_cast<int>(v);
   }
-  bool boolean(const Entry& e) const {
-    std::string s = e.second.IsScalar() ? e.second.Scalar() : std::string();
-    if ((s == "true" || s == "false") && e.second.Tag() != "!") return s == "true";
-    fail(e.second, "'" + e.first.Scalar() + "' must be true or false, got '" + s + "'");
+  bool boolean(const Field& e) const {
+    std::string s = e.value.IsScalar() ? e.value.Scalar() : std::string();
+    if ((s == "true" || s == "false") && e.value.Tag() != "!") return s == "true";
+    fail(e.value, "'" + e.key + "' must be true or false, got '" + s + "'");
   }
-  std::string code(const Entry& e, const char* what) const {
+  std::string code(const Field& e, const char* what) const {
     std::string c = text(e);
-    if (!validCode(c)) fail(e.second, invalidCodeMessage(what, c));
+    if (!validCode(c)) fail(e.value, invalidCodeMessage(what, c));
     return c;
   }
 
@@ -453,25 +430,25 @@ class Importer {
                  {"code", "kind", "name_vi"});
     Unit u;
     u.code = code(*get(m, "code"), "unit code");
-    if (!codes.insert(u.code).second) fail(get(m, "code")->second, "unit '" + u.code + "' is listed twice");
+    if (!codes.insert(u.code).second) fail(get(m, "code")->value, "unit '" + u.code + "' is listed twice");
     u.parent = textOr(m, "parent");
     auto kind = parseUnitKind(text(*get(m, "kind")));
-    if (!kind) fail(get(m, "kind")->second, "kind must be province, district, commune or department");
+    if (!kind) fail(get(m, "kind")->value, "kind must be province, district, commune or department");
     u.kind = *kind;
     u.nameVi = text(*get(m, "name_vi"));
-    if (u.nameVi.empty()) fail(get(m, "name_vi")->second, "name_vi must not be empty");
+    if (u.nameVi.empty()) fail(get(m, "name_vi")->value, "name_vi must not be empty");
     u.nameEn = textOr(m, "name_en");
     if (auto* ls = get(m, "layers")) {
-      auto lm = map(ls->second, "layers", {"1", "2", "3", "4"}, {});
+      auto lm = map(ls->value, "layers", {"1", "2", "3", "4"}, {});
       for (const auto& e : lm) {
-        int layer = std::stoi(e.first.Scalar());
-        static const std::vector<std::vector<std::string>> kKeys = {
+        int layer = std::stoi(e.key);
+        static const std::vector<std::vector<std::string_view>> kKeys = {
             {"officer", "decision", "date"},
             {"provider", "contract", "until"},
             {"assessor", "report", "date", "period_months"},
             {"reference", "date", "until"}};
         static const char* kRef[] = {"officer", "provider", "assessor", "reference"};
-        auto rm = map(e.second, "layer " + e.first.Scalar(), kKeys[static_cast<std::size_t>(layer - 1)], {kRef[layer - 1]});
+        auto rm = map(e.value, "layer " + e.key, kKeys[static_cast<std::size_t>(layer - 1)], {kRef[layer - 1]});
         LayerRecord r;
         r.unitCode = u.code;
         r.layer = layer;
@@ -480,10 +457,10 @@ class Importer {
         r.date = dateOr(rm, "date").value_or(0);
         r.validUntil = dateOr(rm, "until");
         if (auto* pm = get(rm, "period_months")) r.periodMonths = intIn(*pm, 1, 120);
-        if ((layer == 1 || layer == 3 || layer == 4) && !get(rm, "date")) fail(e.second, "layer " + e.first.Scalar() + " needs a date");
-        if (layer == 2 && !r.validUntil) fail(e.second, "layer 2 needs 'until' (the contract's end)");
+        if ((layer == 1 || layer == 3 || layer == 4) && !get(rm, "date")) fail(e.value, "layer " + e.key + " needs a date");
+        if (layer == 2 && !r.validUntil) fail(e.value, "layer 2 needs 'until' (the contract's end)");
         p.layers.push_back(r);
-        p.layerMarks.push_back(e.second.Mark());
+        p.layerMarks.push_back(e.value.Mark());
       }
     }
     p.units.push_back(u);
@@ -497,7 +474,7 @@ class Importer {
                  {"code", "unit", "name_vi", "level"});
     InfoSystem s;
     s.code = code(*get(m, "code"), "system code");
-    if (!codes.insert(s.code).second) fail(get(m, "code")->second, "system '" + s.code + "' is listed twice");
+    if (!codes.insert(s.code).second) fail(get(m, "code")->value, "system '" + s.code + "' is listed twice");
     s.unitCode = text(*get(m, "unit"));
     s.nameVi = text(*get(m, "name_vi"));
     s.nameEn = textOr(m, "name_en");
