@@ -21,6 +21,7 @@
 #include "common/net/http_server.h"
 #include "common/crypto/crypto.h"
 #include "common/util/time.h"
+#include "common/util/utf16.h"
 
 #ifndef _WIN32
 extern char** environ;
@@ -183,14 +184,6 @@ CycleResult cycleResultOf(long code) {
 }
 
 #ifdef _WIN32
-std::wstring widen(const std::string& s) {
-  if (s.empty()) return {};
-  int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring out(static_cast<std::size_t>(n), L'\0');
-  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), out.data(), n);
-  return out;
-}
-
 // Quotes one argument the way the C runtime's argv parser reads it back.
 std::wstring quoteArgument(const std::wstring& arg) {
   if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) return arg;
@@ -254,7 +247,7 @@ CycleResult runWorker(const std::wstring& exe, const RunOptions& o, bool collect
   args.push_back("--stop-event");
   args.push_back(std::to_string(reinterpret_cast<std::uintptr_t>(stopEvent)));
   std::wstring cmdline = quoteArgument(exe);
-  for (const auto& a : args) cmdline += L" " + quoteArgument(widen(a));
+  for (const auto& a : args) cmdline += L" " + quoteArgument(util::toWide(a));
   // The worker logs where the supervisor does: its console or pipe when run by hand (a
   // service has none and both log to --log-file).
   STARTUPINFOW si{};

@@ -18,12 +18,15 @@
 
 namespace posture::agent {
 
+// How long before its expiry the certificate is renewed, by default.
+inline constexpr std::chrono::seconds kRenewBefore = std::chrono::days{30};
+
 struct CycleOptions {
   std::filesystem::path stateDir;
   bool collect = true;  // false: only send what the spool holds
   std::chrono::milliseconds timeout{30000};
   // The certificate is renewed (new key, /v1/renew) when it expires within this.
-  std::chrono::seconds renewBefore{30 * 86400};
+  std::chrono::seconds renewBefore = kRenewBefore;
   SpoolLimits spool;
 };
 
@@ -49,14 +52,14 @@ CycleResult runCycle(const CycleOptions& options, const std::atomic<bool>& stop)
 struct RunOptions {
   std::filesystem::path stateDir;
   bool once = false;
-  std::chrono::seconds interval{3600};
+  std::chrono::seconds interval = std::chrono::hours{1};
   std::chrono::milliseconds timeout{30000};
   std::chrono::milliseconds firstBackoff{1000};
   std::chrono::seconds maxBackoff{600};
   SpoolLimits spool;
   std::string logLevel = "info";  // passed on to the workers
   std::string logFile;            // passed on to the workers; empty: stderr only
-  std::chrono::seconds renewBefore{30 * 86400};
+  std::chrono::seconds renewBefore = kRenewBefore;
 };
 
 // Collection options for an enrolled agent (its id, unit and collector for the IPv6 checks).

@@ -9,19 +9,11 @@
 #include <vector>
 
 #include "common/log/log.h"
+#include "common/util/time.h"
+#include "common/util/utf16.h"
 
 namespace posture::agent::windows {
 namespace {
-
-std::string narrow(const std::wstring& w) {
-  if (w.empty()) return {};
-  int n = ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), nullptr, 0,
-                                nullptr, nullptr);
-  std::string out(static_cast<std::size_t>(n), '\0');
-  ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), out.data(), n, nullptr,
-                        nullptr);
-  return out;
-}
 
 std::string trim(std::string v) {
   v.erase(0, v.find_first_not_of(" \t\r\n"));
@@ -128,7 +120,7 @@ std::map<std::string, std::string> readRegistryDeployment() {
     }
     text.resize(bytes / sizeof(wchar_t));
     while (!text.empty() && text.back() == L'\0') text.pop_back();
-    if (auto v = trim(narrow(text)); !v.empty()) out[name] = v;
+    if (auto v = trim(util::toUtf8(text)); !v.empty()) out[name] = v;
   }
   ::RegCloseKey(key);
   return out;
@@ -159,7 +151,7 @@ std::string applyRecoverySettings() {
                           {SC_ACTION_RESTART, 60 * 1000},
                           {SC_ACTION_RESTART, 5 * 60 * 1000}};
   SERVICE_FAILURE_ACTIONSW failure{};
-  failure.dwResetPeriod = 24 * 3600;
+  failure.dwResetPeriod = static_cast<DWORD>(util::kSecondsPerDay);
   failure.cActions = 3;
   failure.lpsaActions = actions;
   SERVICE_FAILURE_ACTIONS_FLAG flag{};

@@ -13,6 +13,7 @@
 
 #include "collector/evaluation/stale.h"
 #include "collector/policy/policy.h"
+#include "common/util/time.h"
 
 namespace posture::collector {
 
@@ -27,7 +28,7 @@ struct ServeOptions {
   // browsers) per IPv4 address or IPv6 /64.
   std::size_t maxUnauthenticatedPerSource = 64;
   std::chrono::milliseconds evaluateEvery{2000};  // stale sweep and milestone check
-  std::chrono::seconds fullEvaluateEvery{3600};    // full re-evaluation (ages grow with time)
+  std::chrono::seconds fullEvaluateEvery{util::kSecondsPerHour};    // full re-evaluation (ages grow with time)
   std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;      // no report for longer: stale
   int clientCertDays = 365;                        // validity of agent certificates
   std::filesystem::path caCert, caKey;  // an existing CA to use (first start); empty: own CA

@@ -10,6 +10,7 @@
 
 #include "agent/probes/antivirus.h"
 #include "agent/probes/parsers/clamav.h"
+#include "common/util/time.h"
 
 namespace posture::agent {
 
@@ -26,7 +27,7 @@ struct ClamavDatabases {
 };
 
 // Signatures older than this are out of date (freshclam checks many times a day).
-constexpr std::int64_t kClamavMaxAgeSeconds = 7 * 86400;
+constexpr std::int64_t kClamavMaxAgeSeconds = util::kSecondsPerWeek;
 
 ClamavDatabases readClamavDatabases(const std::filesystem::path& dir);
 

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/util/time.h"
+
 namespace posture::collector::auth {
 
 struct ThrottleLimits {
@@ -23,7 +25,7 @@ struct ThrottleLimits {
   int freeFailures = 5;
   std::int64_t firstLock = 30;
   std::int64_t maxLock = 15 * 60;
-  std::int64_t failureMemory = 24 * 60 * 60;
+  std::int64_t failureMemory = util::kSecondsPerDay;
   // Per source group, across names: sourceMaxFailures failures within sourceWindow seconds
   // block the group until the window ends (password spraying from one place).
   int sourceMaxFailures = 20;

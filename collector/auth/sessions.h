@@ -9,11 +9,12 @@
 
 #include "collector/auth/users.h"
 #include "common/db/sqlite.h"
+#include "common/util/time.h"
 
 namespace posture::collector::auth {
 
 inline constexpr std::int64_t kSessionIdleTimeout = 30 * 60;
-inline constexpr std::int64_t kSessionLifetime = 12 * 60 * 60;
+inline constexpr std::int64_t kSessionLifetime = 12 * util::kSecondsPerHour;
 // The __Host- prefix makes the browser keep the cookie only when it is Secure, has Path=/
 // and no Domain, and was set by this very host over HTTPS: a sibling host or a plain-http
 // answer cannot plant or overwrite it (session fixation).

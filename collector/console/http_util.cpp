@@ -1,5 +1,7 @@
 #include "collector/console/http_util.h"
 
+#include "collector/org/unit_code.h"
+
 namespace posture::collector::console {
 
 net::Response jsonResponse(unsigned status, const Json& body) {
@@ -27,11 +29,7 @@ net::Response notFound(const std::string& what) {
   return apiError(404, "not_found", "Không tìm thấy " + what, "not found: " + what);
 }
 
-bool isUnitCode(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
-         s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-             std::string::npos;
-}
+bool isUnitCode(const std::string& s) { return org::validCode(s); }
 
 bool isAgentId(const std::string& s) {
   return !s.empty() && s.size() <= 64 &&

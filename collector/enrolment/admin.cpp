@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "collector/audit/audit.h"
+#include "collector/org/unit_code.h"
 #include "collector/pki/authority.h"
 #include "collector/storage/storage.h"
 #include "common/crypto/crypto.h"
@@ -88,12 +89,7 @@ int tokenCreate(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "unit", "uses", "ttl"}, {});
   fs::path dataDir = a.require("data-dir");
   std::string unit = a.require("unit");
-  bool valid = !unit.empty() && unit.size() <= 64 &&
-               unit.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                      "0123456789._-") == std::string::npos;
-  if (!valid) {
-    throw util::ArgsError("unit code '" + unit + "' must be 1-64 letters, digits, '.', '_' or '-'");
-  }
+  if (!org::validCode(unit)) throw util::ArgsError(org::invalidCodeMessage("unit code", unit));
   int uses = static_cast<int>(a.number("uses", 1, 1, 1000000));
   auto ttl = util::parseDurationSeconds(a.getOr("ttl", "24h"));
   if (!ttl || *ttl <= 0) throw util::ArgsError("--ttl must be a duration like 24h or 7d");

@@ -29,6 +29,7 @@
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/stale.h"
 #include "collector/policy/policy.h"
+#include "common/util/time.h"
 #include "collector/storage/storage.h"
 #include "common/db/sqlite.h"
 
@@ -38,7 +39,7 @@ using PolicySet = std::shared_ptr<const std::vector<policy::Policy>>;
 
 struct LiveOptions {
   std::int64_t staleAfterSeconds = kDefaultStaleAfterSeconds;
-  std::chrono::seconds fullEvaluateEvery{3600};  // ages grow with time
+  std::chrono::seconds fullEvaluateEvery{util::kSecondsPerHour};  // ages grow with time
   // A failed full evaluation is retried, but not on every tick: at 100,000 endpoints one
   // takes seconds.
   std::chrono::seconds rebuildRetry{5};

@@ -141,8 +141,8 @@ WantedAlert FleetModel::staleAlert(const Endpoint& e) const {
   std::int64_t s = options_.staleAfterSeconds;
   auto span = [s](const char* day, const char* hour, const char* minute) {
     if (s >= util::kSecondsPerDay) return std::to_string(s / util::kSecondsPerDay) + day;
-    if (s >= 3600) return std::to_string(s / 3600) + hour;
-    return std::to_string(std::max<std::int64_t>(1, s / 60)) + minute;
+    if (s >= util::kSecondsPerHour) return std::to_string(s / util::kSecondsPerHour) + hour;
+    return std::to_string(std::max<std::int64_t>(1, s / util::kSecondsPerMinute)) + minute;
   };
   return {kStaleRule, "endpoint:" + e.agentId, e.unitCode, "medium",
           "Thiết bị đầu cuối không gửi báo cáo quá " + span(" ngày", " giờ", " phút"),

@@ -18,8 +18,8 @@ namespace {
 std::string duration(std::int64_t s, bool vi) {
   auto n = [](std::int64_t v) { return std::to_string(v); };
   if (s % util::kSecondsPerDay == 0) return n(s / util::kSecondsPerDay) + (vi ? " ngày" : " days");
-  if (s % 3600 == 0) return n(s / 3600) + (vi ? " giờ" : " hours");
-  if (s % 60 == 0) return n(s / 60) + (vi ? " phút" : " minutes");
+  if (s % util::kSecondsPerHour == 0) return n(s / util::kSecondsPerHour) + (vi ? " giờ" : " hours");
+  if (s % util::kSecondsPerMinute == 0) return n(s / util::kSecondsPerMinute) + (vi ? " phút" : " minutes");
   return n(s) + (vi ? " giây" : " seconds");
 }
 

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr std::size_t kMaxManifestBytes = 4 * 1024 * 1024;
 constexpr int kSignerValidDays = 730;
-constexpr std::int64_t kRenewBeforeSeconds = 30 * 86400;
+constexpr std::int64_t kRenewBeforeSeconds = 30 * util::kSecondsPerDay;
 
 std::string normalizeFingerprint(std::string fp) {
   fp.erase(std::remove(fp.begin(), fp.end(), ':'), fp.end());

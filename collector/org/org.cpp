@@ -9,6 +9,8 @@
 #include <set>
 
 #include "collector/audit/audit.h"
+#include "collector/org/unit_code.h"
+#include "collector/policy/strict_yaml.h"
 #include "collector/storage/storage.h"
 #include "common/util/files.h"
 #include "common/util/json.h"
@@ -18,49 +20,10 @@ namespace posture::collector::org {
 
 // --- calendar ---------------------------------------------------------------------------
 
-namespace {
-// Howard Hinnant's civil-from-days and days-from-civil.
-void civil(std::int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yy + (m <= 2));
-}
-
-std::int64_t days(int y, int m, int d) {
-  y -= m <= 2;
-  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = static_cast<unsigned>(y - era * 400);
-  unsigned doy = (153 * static_cast<unsigned>(m > 2 ? m - 3 : m + 9) + 2) / 5 + static_cast<unsigned>(d) - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-}  // namespace
-
-std::int64_t addMonths(std::int64_t day, int months) {
-  int y, m, d;
-  civil(day, y, m, d);
-  int total = y * 12 + (m - 1) + months;
-  y = total / 12;
-  m = total % 12 + 1;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int last = kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
-  return days(y, m, std::min(d, last));
-}
-
 std::string formatDayVi(std::int64_t day) {
-  int y, m, d;
-  civil(day, y, m, d);
+  util::CivilDate c = util::civilFromDays(day);
   char buf[40];  // room for any int, so -Wformat-truncation is satisfied
-  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
+  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", c.day, c.month, c.year);
   return buf;
 }
 
@@ -218,14 +181,8 @@ InfoSystem readSystemRow(db::Statement& st) {
   return s;
 }
 
-bool validCode(const std::string& code) {
-  return !code.empty() && code.size() <= 64 &&
-         code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-             std::string::npos;
-}
-
 void validate(const Unit& u) {
-  if (!validCode(u.code)) throw OrgError("unit code '" + u.code + "' must be 1-64 letters, digits, '.', '_' or '-'");
+  if (!validCode(u.code)) throw OrgError(invalidCodeMessage("unit code", u.code));
   if (u.nameVi.empty()) throw OrgError("unit " + u.code + " needs a Vietnamese name (name_vi)");
   if (u.parent == u.code) throw OrgError("unit " + u.code + " cannot be its own parent");
 }
@@ -235,7 +192,7 @@ void validate(const LayerRecord& l) {
   if (l.periodMonths < 1 || l.periodMonths > 120) throw OrgError("period_months must be 1..120");
 }
 void validate(const InfoSystem& s) {
-  if (!validCode(s.code)) throw OrgError("system code '" + s.code + "' must be 1-64 letters, digits, '.', '_' or '-'");
+  if (!validCode(s.code)) throw OrgError(invalidCodeMessage("system code", s.code));
   if (s.level < 1 || s.level > 5) throw OrgError("system " + s.code + ": level must be 1..5, got " + std::to_string(s.level));
   if (s.nameVi.empty()) throw OrgError("system " + s.code + " needs a Vietnamese name (name_vi)");
   if (s.assessmentPeriodMonths < 1 || s.assessmentPeriodMonths > 120) throw OrgError("assessment_period_months must be 1..120");
@@ -382,9 +339,15 @@ bool removeSystem(db::Connection& db, const std::string& code, const std::string
 // --- YAML import ------------------------------------------------------------------------
 
 namespace {
-class Importer {
+// The org file's map rules: its messages predate the policy loader's richer ones.
+constexpr policy::MapRules kOrgMapRules{.describeNonMap = false,
+                                        .plainKeys = false,
+                                        .duplicateFirstLine = false,
+                                        .valueRequired = false};
+
+class Importer : public policy::StrictYamlReader {
  public:
-  Importer(std::string file) : file_(std::move(file)) {}
+  explicit Importer(std::string file) : StrictYamlReader(kOrgMapRules), file_(std::move(file)) {}
 
   struct Parsed {
     std::vector<Unit> units;
@@ -394,101 +357,71 @@ class Importer {
   };
 
   Parsed parse(std::string_view text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      fail(e.mark, "YAML syntax error: " + e.msg);
-    }
+    YAML::Node root = loadDocument(text);
     if (!root.IsDefined() || root.IsNull()) fail(YAML::Mark(), "the file is empty");
     Parsed p;
     auto top = map(root, "the file", {"units", "systems"}, {});
     std::set<std::string> codes;
     if (auto* units = get(top, "units")) {
-      if (!units->second.IsSequence()) fail(units->second, "units must be a list");
-      for (const auto& n : units->second) unit(n, p, codes);
+      if (!units->value.IsSequence()) fail(units->value, "units must be a list");
+      for (const auto& n : units->value) unit(n, p, codes);
     }
     std::set<std::string> systemCodes;
     if (auto* systems = get(top, "systems")) {
-      if (!systems->second.IsSequence()) fail(systems->second, "systems must be a list");
-      for (const auto& n : systems->second) system(n, p, systemCodes);
+      if (!systems->value.IsSequence()) fail(systems->value, "systems must be a list");
+      for (const auto& n : systems->value) system(n, p, systemCodes);
     }
     return p;
   }
 
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
-    int line = mark.line >= 0 ? mark.line + 1 : 1;
-    int column = mark.column >= 0 ? mark.column + 1 : 1;
-    throw OrgError(file_ + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message);
-  }
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    fail(node.Mark(), message);
+  using StrictYamlReader::fail;
+  [[noreturn]] void fail(policy::Location at, const std::string& message) const override {
+    throw OrgError(file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + message);
   }
 
  private:
-  using Entry = std::pair<YAML::Node, YAML::Node>;
-  using Map = std::vector<Entry>;
+  using Field = policy::Field;
+  using Fields = policy::Fields;
 
-  Map map(const YAML::Node& node, const std::string& what, const std::vector<std::string>& allowed,
-          const std::vector<std::string>& required) const {
-    if (!node.IsMap()) fail(node, what + " must be a map");
-    Map out;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(it->first, "unknown key '" + key + "' in " + what + " (allowed: " + list + ")");
-      }
-      for (const auto& e : out) {
-        if (e.first.Scalar() == key) fail(it->first, "duplicate key '" + key + "' in " + what);
-      }
-      out.push_back({it->first, it->second});
-    }
-    for (const auto& r : required) {
-      if (!get(out, r)) fail(node, what + " is missing required key '" + r + "'");
-    }
-    return out;
+  Fields map(const YAML::Node& node, const std::string& what,
+             const std::vector<std::string_view>& allowed,
+             const std::vector<std::string_view>& required) const {
+    return fields(node, what, allowed, required);
   }
-  static const Entry* get(const Map& m, const std::string& key) {
-    for (const auto& e : m) {
-      if (e.first.Scalar() == key) return &e;
-    }
-    return nullptr;
+  static const Field* get(const Fields& m, std::string_view key) { return policy::find(m, key); }
+  std::string text(const Field& e) const {
+    if (!e.value.IsScalar()) fail(e.value, "'" + e.key + "' must be text");
+    return e.value.Scalar();
   }
-  std::string text(const Entry& e) const {
-    if (!e.second.IsScalar()) fail(e.second, "'" + e.first.Scalar() + "' must be text");
-    return e.second.Scalar();
-  }
-  std::string textOr(const Map& m, const std::string& key) const {
+  std::string textOr(const Fields& m, const std::string& key) const {
     auto* e = get(m, key);
     return e ? text(*e) : std::string();
   }
-  std::optional<std::int64_t> dateOr(const Map& m, const std::string& key) const {
+  std::optional<std::int64_t> dateOr(const Fields& m, const std::string& key) const {
     auto* e = get(m, key);
     if (!e) return std::nullopt;
-    auto d = e->second.IsScalar() ? util::parseDate(e->second.Scalar()) : std::nullopt;
-    if (!d) fail(e->second, "'" + key + "' must be a real date written YYYY-MM-DD");
+    auto d = e->value.IsScalar() ? util::parseDate(e->value.Scalar()) : std::nullopt;
+    if (!d) fail(e->value, "'" + key + "' must be a real date written YYYY-MM-DD");
     return d;
   }
-  int intIn(const Entry& e, int lo, int hi) const {
-    std::string s = e.second.IsScalar() ? e.second.Scalar() : std::string();
+  int intIn(const Field& e, int lo, int hi) const {
+    std::string s = e.value.IsScalar() ? e.value.Scalar() : std::string();
     char* end = nullptr;
     long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v < lo || v > hi || e.second.Tag() == "!") {
-      fail(e.second, "'" + e.first.Scalar() + "' must be a whole number from " + std::to_string(lo) +
+    if (s.empty() || *end != '\0' || v < lo || v > hi || e.value.Tag() == "!") {
+      fail(e.value, "'" + e.key + "' must be a whole number from " + std::to_string(lo) +
                          " to " + std::to_string(hi) + ", got '" + s + "'");
     }
     return static_cast<int>(v);
   }
-  bool boolean(const Entry& e) const {
-    std::string s = e.second.IsScalar() ? e.second.Scalar() : std::string();
-    if ((s == "true" || s == "false") && e.second.Tag() != "!") return s == "true";
-    fail(e.second, "'" + e.first.Scalar() + "' must be true or false, got '" + s + "'");
+  bool boolean(const Field& e) const {
+    std::string s = e.value.IsScalar() ? e.value.Scalar() : std::string();
+    if ((s == "true" || s == "false") && e.value.Tag() != "!") return s == "true";
+    fail(e.value, "'" + e.key + "' must be true or false, got '" + s + "'");
   }
-  std::string code(const Entry& e, const char* what) const {
+  std::string code(const Field& e, const char* what) const {
     std::string c = text(e);
-    if (!validCode(c)) fail(e.second, std::string(what) + " '" + c + "' must be 1-64 letters, digits, '.', '_' or '-'");
+    if (!validCode(c)) fail(e.value, invalidCodeMessage(what, c));
     return c;
   }
 
@@ -497,25 +430,25 @@ class Importer {
                  {"code", "kind", "name_vi"});
     Unit u;
     u.code = code(*get(m, "code"), "unit code");
-    if (!codes.insert(u.code).second) fail(get(m, "code")->second, "unit '" + u.code + "' is listed twice");
+    if (!codes.insert(u.code).second) fail(get(m, "code")->value, "unit '" + u.code + "' is listed twice");
     u.parent = textOr(m, "parent");
     auto kind = parseUnitKind(text(*get(m, "kind")));
-    if (!kind) fail(get(m, "kind")->second, "kind must be province, district, commune or department");
+    if (!kind) fail(get(m, "kind")->value, "kind must be province, district, commune or department");
     u.kind = *kind;
     u.nameVi = text(*get(m, "name_vi"));
-    if (u.nameVi.empty()) fail(get(m, "name_vi")->second, "name_vi must not be empty");
+    if (u.nameVi.empty()) fail(get(m, "name_vi")->value, "name_vi must not be empty");
     u.nameEn = textOr(m, "name_en");
     if (auto* ls = get(m, "layers")) {
-      auto lm = map(ls->second, "layers", {"1", "2", "3", "4"}, {});
+      auto lm = map(ls->value, "layers", {"1", "2", "3", "4"}, {});
       for (const auto& e : lm) {
-        int layer = std::stoi(e.first.Scalar());
-        static const std::vector<std::vector<std::string>> kKeys = {
+        int layer = std::stoi(e.key);
+        static const std::vector<std::vector<std::string_view>> kKeys = {
             {"officer", "decision", "date"},
             {"provider", "contract", "until"},
             {"assessor", "report", "date", "period_months"},
             {"reference", "date", "until"}};
         static const char* kRef[] = {"officer", "provider", "assessor", "reference"};
-        auto rm = map(e.second, "layer " + e.first.Scalar(), kKeys[static_cast<std::size_t>(layer - 1)], {kRef[layer - 1]});
+        auto rm = map(e.value, "layer " + e.key, kKeys[static_cast<std::size_t>(layer - 1)], {kRef[layer - 1]});
         LayerRecord r;
         r.unitCode = u.code;
         r.layer = layer;
@@ -524,10 +457,10 @@ class Importer {
         r.date = dateOr(rm, "date").value_or(0);
         r.validUntil = dateOr(rm, "until");
         if (auto* pm = get(rm, "period_months")) r.periodMonths = intIn(*pm, 1, 120);
-        if ((layer == 1 || layer == 3 || layer == 4) && !get(rm, "date")) fail(e.second, "layer " + e.first.Scalar() + " needs a date");
-        if (layer == 2 && !r.validUntil) fail(e.second, "layer 2 needs 'until' (the contract's end)");
+        if ((layer == 1 || layer == 3 || layer == 4) && !get(rm, "date")) fail(e.value, "layer " + e.key + " needs a date");
+        if (layer == 2 && !r.validUntil) fail(e.value, "layer 2 needs 'until' (the contract's end)");
         p.layers.push_back(r);
-        p.layerMarks.push_back(e.second.Mark());
+        p.layerMarks.push_back(e.value.Mark());
       }
     }
     p.units.push_back(u);
@@ -541,7 +474,7 @@ class Importer {
                  {"code", "unit", "name_vi", "level"});
     InfoSystem s;
     s.code = code(*get(m, "code"), "system code");
-    if (!codes.insert(s.code).second) fail(get(m, "code")->second, "system '" + s.code + "' is listed twice");
+    if (!codes.insert(s.code).second) fail(get(m, "code")->value, "system '" + s.code + "' is listed twice");
     s.unitCode = text(*get(m, "unit"));
     s.nameVi = text(*get(m, "name_vi"));
     s.nameEn = textOr(m, "name_en");

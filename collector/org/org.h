@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/db/sqlite.h"
+#include "common/util/time.h"
 
 namespace posture::collector::org {
 
@@ -97,8 +98,8 @@ ImportResult importOrgFile(db::Connection& db, const std::filesystem::path& file
 ImportResult importOrgText(db::Connection& db, std::string_view yaml, const std::string& fileName,
                            const std::string& actor, std::int64_t now);
 
-// Calendar helpers on days since the epoch.
-std::int64_t addMonths(std::int64_t day, int months);
+// Calendar helpers on days since the epoch (the arithmetic is common/util/time.h's).
+using util::addMonths;
 std::string formatDayVi(std::int64_t day);  // "dd/mm/yyyy"
 
 }  // namespace posture::collector::org

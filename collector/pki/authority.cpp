@@ -10,6 +10,7 @@
 
 #include "common/log/log.h"
 #include "common/util/files.h"
+#include "common/util/time.h"
 
 namespace posture::collector {
 namespace fs = std::filesystem;
@@ -151,7 +152,7 @@ ServerIdentity loadOrCreateIdentity(const fs::path& dataDir,
     }
     if (!crypto::verifyCertificate(id.serverCertPem, id.ca.certPem, &why)) reissue = true;
     // Renew well before expiry.
-    if (info.notAfter - 30 * 86400 < static_cast<std::int64_t>(::time(nullptr))) reissue = true;
+    if (info.notAfter - 30 * util::kSecondsPerDay < util::unixNow()) reissue = true;
     // Issued for longer than we issue now (825 days before the TLS audit): replaced.
     if (info.notAfter - info.notBefore > kServerCertificateSeconds) reissue = true;
   }

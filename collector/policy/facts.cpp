@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "common/util/time.h"
 #include "posture/v1/report.pb.h"
 
 namespace posture::policy {
@@ -12,8 +13,8 @@ namespace {
 
 namespace v1 = posture::v1;
 
-constexpr double kSecondsPerHour = 3600.0;
-constexpr double kSecondsPerDay = 86400.0;
+constexpr auto kSecondsPerHour = static_cast<double>(util::kSecondsPerHour);
+constexpr auto kSecondsPerDay = static_cast<double>(util::kSecondsPerDay);
 
 const std::vector<FactInfo> kCatalogue = {
     {"endpoint.hostname", FactType::String, "Tên máy", "Host name"},

@@ -1,7 +1,6 @@
 // Strict policy loading: every mistake an IT officer can make in a policy file is reported
 // with FILE:LINE:COLUMN and what was expected, because a silently ignored key or a typo in a
 // fact name would quietly change what the collector calls compliant.
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "collector/policy/policy.h"
+#include "collector/policy/strict_yaml.h"
 #include "common/util/time.h"
 
 namespace posture::policy {
@@ -27,172 +27,22 @@ constexpr std::size_t kMaxPredicateSize = 1000;    // nodes of one predicate, na
 constexpr std::size_t kMaxPredicateNodes = 20000;  // nodes built for the file (aliases copied)
 constexpr std::size_t kMaxIdLength = 64;
 
-std::string joined(const std::vector<std::string_view>& items) {
-  std::string out;
-  for (auto item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-// A plain (unquoted) scalar: only these may be numbers or booleans, so that "7" in quotes
-// stays text and a reader sees the type the loader sees.
-bool isPlain(const YAML::Node& node) { return node.Tag() == "?"; }
-
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return (isPlain(node) ? "'" : "quoted text '") + node.Scalar() + "'";
-    case YAML::NodeType::Sequence: return node.size() == 0 ? "an empty list" : "a list";
-    case YAML::NodeType::Map: return "a map";
-    default: return "nothing";
-  }
-}
-
-Location locationOf(const YAML::Mark& mark) {
-  // A null mark (-1) happens for nodes yaml-cpp synthesises; point at the file's start.
-  return Location{mark.line < 0 ? 1 : mark.line + 1, mark.column < 0 ? 1 : mark.column + 1};
-}
-
-struct Field {
-  std::string key;
-  YAML::Node keyNode;
-  YAML::Node value;
-};
-using Fields = std::vector<Field>;
-
-const Field* find(const Fields& fields, std::string_view key) {
-  for (const auto& f : fields) {
-    if (f.key == key) return &f;
-  }
-  return nullptr;
-}
-
-// Where each document of a YAML stream starts and where its root node is, from yaml-cpp's
-// parser events.
-class DocumentMarks : public YAML::EventHandler {
-public:
-  struct Document {
-    YAML::Mark start, root;
-    bool hasRoot = false;
-  };
-  std::vector<Document> documents;
-
-  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, mark}); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    node(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    node(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    node(mark);
-  }
-  void OnMapEnd() override {}
-
-private:
-  void node(const YAML::Mark& mark) {
-    if (!documents.empty() && !documents.back().hasRoot) {
-      documents.back().root = mark;
-      documents.back().hasRoot = true;
-    }
-  }
-};
-
-class Loader {
+class Loader : public StrictYamlReader {
 public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   Policy load(std::string_view text) {
-    std::string yaml(text);
-    YAML::Node doc;
-    try {
-      requireOneDocument(yaml);
-      doc = YAML::Load(yaml);
-    } catch (const YAML::Exception& e) {
-      fail(e.mark, "YAML syntax error: " + e.msg);
-    }
+    YAML::Node doc = loadDocument(text, "a policy file");
     if (!doc.IsDefined() || doc.IsNull()) fail(Location{1, 1}, "the policy file is empty");
     return policy(doc);
   }
 
-private:
-  // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops in it forever, allocating, when a
-  // stray ',' is left at the top level (jbeder/yaml-cpp#1040; found by
-  // tests/fuzz/policy_loader_fuzz). Its parser then starts document after document at
-  // that ','; reading at most three shows it.
-  void requireOneDocument(const std::string& yaml) const {
-    std::istringstream in(yaml);
-    YAML::Parser parser(in);
-    DocumentMarks marks;
-    for (int i = 0; i < 3 && parser.HandleNextDocument(marks); ++i) {
-    }
-    const auto& docs = marks.documents;
-    for (std::size_t i = 1; i < docs.size(); ++i) {
-      if (docs[i].start.pos == docs[i - 1].start.pos) {
-        auto at = static_cast<std::size_t>(docs[i].start.pos);
-        fail(docs[i].start, "YAML syntax error: unexpected '" +
-                                (at < yaml.size() ? yaml.substr(at, 1) : std::string()) + "'");
-      }
-    }
-    if (docs.size() > 1) fail(docs[1].root, "a policy file holds one YAML document, found more");
-  }
-
-  [[noreturn]] void fail(Location at, const std::string& message) const {
+  using StrictYamlReader::fail;
+  [[noreturn]] void fail(Location at, const std::string& message) const override {
     throw PolicyError(file_, at.line, at.column, message);
   }
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
-    fail(locationOf(mark), message);
-  }
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    fail(node.Mark(), message);
-  }
 
-  // The entries of a map, with duplicate keys rejected: yaml-cpp keeps both silently.
-  Fields entries(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsMap()) fail(node, what + " must be a map, got " + describe(node));
-    Fields fields;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (!it->first.IsScalar()) fail(it->first, "keys of " + what + " must be plain names");
-      std::string key = it->first.Scalar();
-      if (const Field* prev = find(fields, key)) {
-        fail(it->first, "duplicate key '" + key + "' in " + what + " (first at line " +
-                            std::to_string(locationOf(prev->keyNode.Mark()).line) + ")");
-      }
-      // Every key of the format needs a value; pointing at the key beats pointing at
-      // whatever line happens to follow the empty value.
-      if (it->second.IsNull()) fail(it->first, "'" + key + "' has no value");
-      fields.push_back(Field{key, it->first, it->second});
-    }
-    return fields;
-  }
-
-  Fields fields(const YAML::Node& node, const std::string& what,
-                const std::vector<std::string_view>& allowed,
-                const std::vector<std::string_view>& required) const {
-    Fields fs = entries(node, what);
-    for (const auto& f : fs) {
-      if (std::find(allowed.begin(), allowed.end(), f.key) == allowed.end()) {
-        fail(f.keyNode,
-             "unknown key '" + f.key + "' in " + what + " (allowed: " + joined(allowed) + ")");
-      }
-    }
-    for (auto key : required) {
-      if (find(fs, key) == nullptr) {
-        fail(node, what + " is missing required key '" + std::string(key) + "'");
-      }
-    }
-    return fs;
-  }
-
+private:
   std::string text(const YAML::Node& node, const std::string& what) const {
     if (!node.IsScalar()) fail(node, what + " must be text, got " + describe(node));
     if (node.Scalar().empty()) fail(node, what + " must not be empty");

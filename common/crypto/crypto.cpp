@@ -18,6 +18,8 @@
 #include <memory>
 #include <utility>
 
+#include "common/util/time.h"
+
 namespace posture::crypto {
 namespace {
 
@@ -353,7 +355,7 @@ std::int64_t toUnix(const ASN1_TIME* time) {
   if (!epoch || ASN1_TIME_diff(&days, &seconds, epoch.get(), time) != 1) {
     fail("certificate validity time cannot be read");
   }
-  return static_cast<std::int64_t>(days) * 86400 + seconds;
+  return static_cast<std::int64_t>(days) * util::kSecondsPerDay + seconds;
 }
 
 // RFC 5952 text: lowercase, no leading zeros, the longest run (>= 2) of zero

@@ -1,5 +1,7 @@
 #include "common/util/args.h"
 
+#include "common/util/time.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -143,15 +145,15 @@ std::optional<long long> parseDurationSeconds(const std::string& text) {
   std::string digits = text;
   switch (text.back()) {
     case 's': mult = 1; digits.pop_back(); break;
-    case 'm': mult = 60; digits.pop_back(); break;
-    case 'h': mult = 3600; digits.pop_back(); break;
-    case 'd': mult = 86400; digits.pop_back(); break;
+    case 'm': mult = kSecondsPerMinute; digits.pop_back(); break;
+    case 'h': mult = kSecondsPerHour; digits.pop_back(); break;
+    case 'd': mult = kSecondsPerDay; digits.pop_back(); break;
     default: break;
   }
   long long n = 0;
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
   if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || n < 0 ||
-      n > 100LL * 365 * 86400) {
+      n > 100LL * 365 * kSecondsPerDay) {
     return std::nullopt;
   }
   return n * mult;

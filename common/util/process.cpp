@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "common/util/deadline.h"
+
 extern char** environ;
 
 namespace posture::util {
@@ -118,14 +120,13 @@ ProcessResult runProcess(const std::vector<std::string>& argv, std::chrono::mill
   }
   result.started = true;
 
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = deadlineIn(timeout);
   pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open = 2;
   char buf[65536];
   while (open > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    auto left = remaining(deadline);
     if (left.count() <= 0) {
       result.timedOut = true;
       break;

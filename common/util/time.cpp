@@ -31,6 +31,51 @@ std::string formatUtcFields(std::int64_t unixSeconds, std::int64_t offsetSeconds
 }
 }  // namespace
 
+std::optional<std::int64_t> daysFromCivil(std::int64_t year, std::int64_t month, std::int64_t day) {
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(year)},
+                                  std::chrono::month{static_cast<unsigned>(month)},
+                                  std::chrono::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return std::chrono::sys_days{ymd}.time_since_epoch().count();
+}
+
+std::optional<std::int64_t> unixFromCivil(std::int64_t year, std::int64_t month, std::int64_t day,
+                                          std::int64_t hour, std::int64_t minute,
+                                          std::int64_t second) {
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
+  auto days = daysFromCivil(year, month, day);
+  if (!days) return std::nullopt;
+  return *days * kSecondsPerDay + hour * kSecondsPerHour + minute * kSecondsPerMinute + second;
+}
+
+namespace {
+// The date of a day, clamped to years 1-9999 so that std::chrono's arithmetic cannot
+// overflow whatever day it is given.
+std::chrono::year_month_day ymdOf(std::int64_t daysSinceEpoch) {
+  daysSinceEpoch = std::clamp(daysSinceEpoch, kFirstWritable / kSecondsPerDay,
+                              kLastWritable / kSecondsPerDay);
+  return std::chrono::year_month_day{
+      std::chrono::sys_days{std::chrono::days{static_cast<std::chrono::days::rep>(daysSinceEpoch)}}};
+}
+}  // namespace
+
+CivilDate civilFromDays(std::int64_t daysSinceEpoch) {
+  std::chrono::year_month_day ymd = ymdOf(daysSinceEpoch);
+  return CivilDate{static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+                   static_cast<int>(static_cast<unsigned>(ymd.day()))};
+}
+
+std::int64_t addMonths(std::int64_t daysSinceEpoch, int months) {
+  std::chrono::year_month_day ymd = ymdOf(daysSinceEpoch);
+  std::chrono::year_month ym = ymd.year() / ymd.month() + std::chrono::months{months};
+  std::chrono::day last = std::chrono::year_month_day_last{ym.year(), std::chrono::month_day_last{ym.month()}}.day();
+  std::chrono::year_month_day out{ym.year(), ym.month(), std::min(ymd.day(), last)};
+  return std::chrono::sys_days{out}.time_since_epoch().count();
+}
+
 void utcTime(std::time_t t, std::tm& out) {
 #ifdef _WIN32
   ::gmtime_s(&out, &t);
@@ -83,11 +128,11 @@ std::optional<std::int64_t> parseRfc3339(std::string_view s) {
   } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
     int oh = two(at + 1), om = two(at + 4);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
-    offset = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    offset = (zone[0] == '-' ? -1 : 1) * (oh * kSecondsPerHour + om * kSecondsPerMinute);
   } else {
     return std::nullopt;
   }
-  return *day * kSecondsPerDay + h * 3600 + mi * 60 + se - offset;
+  return *day * kSecondsPerDay + h * kSecondsPerHour + mi * kSecondsPerMinute + se - offset;
 }
 
 std::optional<std::int64_t> parseDate(std::string_view text) {
@@ -102,10 +147,7 @@ std::optional<std::int64_t> parseDate(std::string_view text) {
   };
   int y = 0, m = 0, d = 0;
   if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
-                                  std::chrono::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  return std::chrono::sys_days{ymd}.time_since_epoch().count();
+  return daysFromCivil(y, m, d);
 }
 
 std::int64_t vietnamDay(std::int64_t unixSeconds) {
@@ -114,12 +156,9 @@ std::int64_t vietnamDay(std::int64_t unixSeconds) {
 }
 
 std::string formatDate(std::int64_t daysSinceEpoch) {
-  daysSinceEpoch = std::clamp(daysSinceEpoch, kFirstWritable / kSecondsPerDay,
-                              kLastWritable / kSecondsPerDay);
-  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{daysSinceEpoch}}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  CivilDate c = civilFromDays(daysSinceEpoch);
+  char buf[40];  // room for any int, so -Wformat-truncation is satisfied
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.year, c.month, c.day);
   return buf;
 }
 
@@ -131,15 +170,15 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 std::string formatHttpDate(std::int64_t t) {
   t = writable(t);
-  std::int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  std::int64_t secs = t - day * 86400;
+  std::int64_t day = t >= 0 ? t / kSecondsPerDay : (t - (kSecondsPerDay - 1)) / kSecondsPerDay;
+  std::int64_t secs = t - day * kSecondsPerDay;
   std::string iso = formatDate(day);  // YYYY-MM-DD
   int month = std::stoi(iso.substr(5, 2));
   char buf[64];
   std::snprintf(buf, sizeof buf, "%s, %s %s %s %02d:%02d:%02d GMT",
                 kDays[((day % 7) + 7) % 7], iso.substr(8, 2).c_str(), kMonths[month - 1],
-                iso.substr(0, 4).c_str(), static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+                iso.substr(0, 4).c_str(), static_cast<int>(secs / kSecondsPerHour),
+                static_cast<int>(secs / kSecondsPerMinute % 60), static_cast<int>(secs % 60));
   return buf;
 }
 
@@ -161,7 +200,7 @@ std::optional<std::int64_t> parseHttpDate(std::string_view s) {
   };
   int h = num(17), mi = num(20), se = num(23);
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[19] != ':' || s[22] != ':') return std::nullopt;
-  return *day * 86400 + h * 3600 + mi * 60 + se;
+  return *day * kSecondsPerDay + h * kSecondsPerHour + mi * kSecondsPerMinute + se;
 }
 
 }  // namespace posture::util

@@ -10,9 +10,36 @@ namespace posture::util {
 
 using Clock = std::chrono::system_clock;
 
+inline constexpr std::int64_t kSecondsPerMinute = 60;
+inline constexpr std::int64_t kSecondsPerHour = 60 * kSecondsPerMinute;
+inline constexpr std::int64_t kSecondsPerDay = 24 * kSecondsPerHour;
+inline constexpr std::int64_t kSecondsPerWeek = 7 * kSecondsPerDay;
 // Vietnam has one time zone, UTC+7, and no daylight saving.
-inline constexpr std::int64_t kVietnamOffsetSeconds = 7 * 3600;
-inline constexpr std::int64_t kSecondsPerDay = 86400;
+inline constexpr std::int64_t kVietnamOffsetSeconds = 7 * kSecondsPerHour;
+
+// Calendar arithmetic, all on std::chrono::year_month_day (proleptic Gregorian), for years
+// 1 to 9999 — the span the writers below can write.
+// Days since 1970-01-01 of a date; nullopt when it does not exist (2023-02-29, 31 April,
+// month 13, year 0 or 10000).
+std::optional<std::int64_t> daysFromCivil(std::int64_t year, std::int64_t month, std::int64_t day);
+// Unix seconds of a date and a time of day read as UTC (the caller applies any offset);
+// nullopt when the date does not exist or the time is out of range (hour 0-23, minute
+// 0-59, second 0-60: a leap second counts as the next minute's first).
+std::optional<std::int64_t> unixFromCivil(std::int64_t year, std::int64_t month, std::int64_t day,
+                                          std::int64_t hour = 0, std::int64_t minute = 0,
+                                          std::int64_t second = 0);
+struct CivilDate {
+  int year = 1970;
+  int month = 1;  // 1-12
+  int day = 1;    // 1-31
+};
+// The date of a day counted from 1970-01-01; days outside years 1-9999 count as the
+// nearest bound, like the writers below.
+CivilDate civilFromDays(std::int64_t daysSinceEpoch);
+// The same day `months` months later (earlier when negative), on the month's last day
+// when it is shorter: 2024-01-31 + 1 month is 2024-02-29. `months` is expected within
+// a few thousand years' worth.
+std::int64_t addMonths(std::int64_t daysSinceEpoch, int months);
 
 // Seconds since the Unix epoch.
 std::int64_t unixNow();

@@ -18,6 +18,7 @@
 #include "agent/probes/parsers/windows_firewall.h"
 #include "agent/probes/parsers/windows_network.h"
 #include "agent/probes/parsers/windows_time.h"
+#include "common/util/time.h"
 #include "agent/probes/parsers/windows_updates.h"
 #include "agent/probes/parsers/windows_version.h"
 #include "tests/fuzz/invariant.h"
@@ -49,8 +50,8 @@ void fileTime(FuzzedDataProvider& in) { fileTimeToUnix(in.ConsumeIntegral<std::u
 // Consecutive days of one month are consecutive numbers.
 void civilDays(FuzzedDataProvider& in) {
   int y = in.ConsumeIntegral<int>(), m = in.ConsumeIntegral<int>(), d = in.ConsumeIntegral<int>();
-  auto day = civilDaysFromDate(y, m, d);
-  auto next = d < INT32_MAX ? civilDaysFromDate(y, m, d + 1) : std::nullopt;
+  auto day = posture::util::daysFromCivil(y, m, d);
+  auto next = d < INT32_MAX ? posture::util::daysFromCivil(y, m, d + 1) : std::nullopt;
   if (day && next) FUZZ_CHECK(*next == *day + 1);
 }
 void qfeInstalledOn(FuzzedDataProvider& in) {

@@ -13,6 +13,7 @@
 #include "agent/probes/parsers/av_mdatp.h"
 #include "agent/probes/parsers/clamav.h"
 #include "agent/probes/parsers/text.h"
+#include "common/util/deadline.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
 #include "common/util/time.h"
@@ -74,18 +75,13 @@ Tristate fromBool(std::optional<bool> b) {
   return *b ? Tristate::On : Tristate::Off;
 }
 
-std::chrono::milliseconds remaining(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
 // Runs a vendor status command within what is left of the probe budget. On failure,
 // returns nullopt and notes why, naming the command.
 std::optional<std::string> runStatus(const std::vector<std::string>& argv, Clock::time_point deadline,
                                      ProbeOutcome& outcome) {
   std::string shown;
   for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
-  auto left = remaining(deadline);
+  auto left = util::remaining(deadline);
   if (left.count() == 0) {
     outcome.note("time budget spent before " + shown);
     return std::nullopt;
@@ -337,7 +333,7 @@ AntivirusResult probeAntivirus(const ProbeContext& context) {
 
 AntivirusResult probeAntivirus(const ProbeContext& context, const AntivirusOptions& options) {
   AntivirusResult r;
-  auto deadline = Clock::now() + context.budget;
+  auto deadline = util::deadlineIn(context.budget);
   std::map<std::string, std::string> packages;
   if (auto status = util::readFile(options.dpkgStatus, 64 * 1024 * 1024)) {
     packages = parsers::dpkgInstalledPackages(*status);

@@ -5,6 +5,7 @@
 #include "agent/probes/parsers/firewall_rules.h"
 #include "agent/probes/parsers/key_value.h"
 #include "agent/probes/parsers/text.h"
+#include "common/util/deadline.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
 
@@ -15,11 +16,6 @@ using util::failureReason;
 using util::succeeded;
 
 using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds left(Clock::time_point deadline) {
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-}
 
 void noteMalformed(const parsers::RulesetSummary& s, const std::string& tool, FirewallResult& r) {
   if (!s.malformed.empty()) {
@@ -46,7 +42,7 @@ struct KernelState {
 // iptables-save and ip6tables-save (or their -legacy variants): one address family each.
 bool readIptables(const std::string& v4Tool, const std::string& v6Tool, Clock::time_point deadline,
                   FirewallResult& r, KernelState& k) {
-  auto p = util::runProcess({v4Tool}, left(deadline));
+  auto p = util::runProcess({v4Tool}, util::remaining(deadline));
   if (!succeeded(p)) {
     r.outcome.fail(ProbeStatus::Error, v4Tool + " failed (root is required): " + failureReason(p));
     return false;
@@ -55,7 +51,7 @@ bool readIptables(const std::string& v4Tool, const std::string& v6Tool, Clock::t
   noteMalformed(v4, v4Tool, r);
   k = {true, v4.ruleCount, v4.defaultDenyInput, false};
   if (util::findExecutable(v6Tool).empty()) return true;
-  auto p6 = util::runProcess({v6Tool}, left(deadline));
+  auto p6 = util::runProcess({v6Tool}, util::remaining(deadline));
   if (succeeded(p6)) {
     auto v6 = parsers::parseIptablesSave(p6.out);
     noteMalformed(v6, v6Tool, r);
@@ -73,7 +69,7 @@ KernelState readKernel(Clock::time_point deadline, FirewallResult& r) {
   KernelState k;
   if (!util::findExecutable("nft").empty()) {
     r.backend = "nftables";
-    auto p = util::runProcess({"nft", "list", "ruleset"}, left(deadline));
+    auto p = util::runProcess({"nft", "list", "ruleset"}, util::remaining(deadline));
     if (!succeeded(p)) {
       r.outcome.fail(ProbeStatus::Error,
                      "nft list ruleset failed (root is required): " + failureReason(p));
@@ -117,16 +113,16 @@ Firewalld readFirewalld(Clock::time_point deadline, FirewallResult& r) {
   Firewalld f;
   if (util::findExecutable("firewall-cmd").empty()) return f;
   // --state prints "running" and exits 0, or "not running" and exits 252.
-  auto state = util::runProcess({"firewall-cmd", "--state"}, left(deadline));
+  auto state = util::runProcess({"firewall-cmd", "--state"}, util::remaining(deadline));
   f.running = succeeded(state) && parsers::trim(state.out) == "running";
   if (!f.running) return f;
-  auto zone = util::runProcess({"firewall-cmd", "--get-default-zone"}, left(deadline));
+  auto zone = util::runProcess({"firewall-cmd", "--get-default-zone"}, util::remaining(deadline));
   if (!succeeded(zone)) {
     r.outcome.note("firewalld default zone unknown: " + failureReason(zone));
     return f;
   }
   f.zone = std::string(parsers::trim(zone.out));
-  auto info = util::runProcess({"firewall-cmd", "--info-zone=" + f.zone}, left(deadline));
+  auto info = util::runProcess({"firewall-cmd", "--info-zone=" + f.zone}, util::remaining(deadline));
   if (succeeded(info)) f.target = parsers::parseFirewalldZoneTarget(info.out);
   if (!f.target) r.outcome.note("firewalld zone " + f.zone + " target unknown");
   return f;
@@ -136,7 +132,7 @@ Firewalld readFirewalld(Clock::time_point deadline, FirewallResult& r) {
 
 FirewallResult probeFirewall(const ProbeContext& context) {
   FirewallResult r;
-  auto deadline = Clock::now() + context.budget;
+  auto deadline = util::deadlineIn(context.budget);
 
   bool ufwConfigured = false;
   if (auto conf = util::readFile("/etc/ufw/ufw.conf", 64 * 1024)) {
@@ -178,7 +174,7 @@ FirewallResult probeFirewall(const ProbeContext& context) {
     r.outcome.note("ufw is enabled; rules read through " +
                    (tables.empty() ? std::string("no backend") : tables));
     if (!util::findExecutable("ufw").empty()) {
-      auto p = util::runProcess({"ufw", "status", "verbose"}, left(deadline));
+      auto p = util::runProcess({"ufw", "status", "verbose"}, util::remaining(deadline));
       if (succeeded(p)) {
         auto st = parsers::parseUfwStatus(p.out);
         if (st.active && !*st.active)

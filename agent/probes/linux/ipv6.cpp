@@ -16,6 +16,7 @@
 #include <map>
 #include <system_error>
 
+#include "common/util/deadline.h"
 #include "common/util/files.h"
 #include "agent/probes/linux/netlink.h"
 #include "agent/probes/parsers/ipv6_readiness.h"
@@ -253,15 +254,13 @@ void readResolvers(Ipv6Result& r) {
   }
 }
 
-std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return std::max(left, std::chrono::milliseconds{100});
-}
+// Each connection attempt gets at least this, even with the budget spent.
+constexpr std::chrono::milliseconds kShortestAttempt{100};
 
 }  // namespace
 
 Ipv6Result probeIpv6(const ProbeContext& context) {
-  const auto deadline = std::chrono::steady_clock::now() + context.budget;
+  const auto deadline = util::deadlineIn(context.budget);
   Ipv6Result r;
   auto inet6 = util::readFile("/proc/net/if_inet6", kProcLimit);
   auto disabled = util::readFile("/proc/sys/net/ipv6/conf/all/disable_ipv6", 64);
@@ -283,7 +282,7 @@ Ipv6Result probeIpv6(const ProbeContext& context) {
   }
 
   std::string netlinkError;
-  if (readNetlink(r, std::min(kConnectTimeout, remaining(deadline)), netlinkError)) {
+  if (readNetlink(r, std::min(kConnectTimeout, util::remaining(deadline, kShortestAttempt)), netlinkError)) {
     r.source = "netlink";
   } else {
     r.outcome.note("netlink unavailable (" + netlinkError + "); read /proc");
@@ -314,7 +313,7 @@ Ipv6Result probeIpv6(const ProbeContext& context) {
       for (std::size_t i = 0; i < targets.size(); ++i) {
         LookupCheck attempt;
         connectCheck(targets[i], context.collectorPort, r.collectorAaaa.addresses[i],
-                     std::min(kConnectTimeout, remaining(deadline)), attempt);
+                     std::min(kConnectTimeout, util::remaining(deadline, kShortestAttempt)), attempt);
         if (i == 0 || attempt.status == ProbeStatus::Ok) r.collectorConnect = attempt;
         if (attempt.status == ProbeStatus::Ok || std::chrono::steady_clock::now() >= deadline) break;
       }

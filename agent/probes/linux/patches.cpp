@@ -13,6 +13,7 @@
 #include "agent/probes/parsers/kernel_release.h"
 #include "agent/probes/parsers/key_value.h"
 #include "agent/probes/parsers/text.h"
+#include "common/util/deadline.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
 #include "common/util/time.h"
@@ -29,11 +30,6 @@ constexpr std::size_t kLogTail = 4 * 1024 * 1024;
 constexpr std::size_t kReleaseHead = 16 * 1024;
 
 using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds left(Clock::time_point deadline) {
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-}
 
 std::optional<std::int64_t> localToUnix(const parsers::LocalDateTime& t) {
   std::tm tm{};
@@ -157,7 +153,7 @@ std::optional<AptPlan> computeAptPlan(Clock::time_point deadline, PatchesResult&
   // linux-image-<abi> packages, which `upgrade` keeps back. A simulation never changes the
   // system, and NoLocking lets it run beside a running apt and without root.
   auto sim = util::runProcess({"apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgrade"},
-                              left(deadline));
+                              util::remaining(deadline));
   if (!sim.started || sim.timedOut || sim.exitCode != 0) {
     r.outcome.fail(ProbeStatus::Error, "apt-get -s dist-upgrade failed: " + failureReason(sim));
     return std::nullopt;
@@ -185,7 +181,7 @@ std::optional<AptPlan> computeAptPlan(Clock::time_point deadline, PatchesResult&
     }
   }
 
-  auto remaining = left(deadline);
+  auto remaining = util::remaining(deadline);
   if (remaining.count() <= 0) {
     plan.notes.push_back("automatic updates unknown: time budget spent before apt-config dump");
     return plan;
@@ -205,7 +201,7 @@ std::optional<AptPlan> computeAptPlan(Clock::time_point deadline, PatchesResult&
 }
 
 // A cached plan is reused for a day at most, even with every input unchanged.
-constexpr std::int64_t kPlanMaxAge = 24 * 3600;
+constexpr std::int64_t kPlanMaxAge = util::kSecondsPerDay;
 
 void probeApt(const ProbeContext& context, Clock::time_point deadline, PatchesResult& r) {
   r.source = "apt-get -s dist-upgrade";
@@ -252,7 +248,7 @@ void probeApt(const ProbeContext& context, Clock::time_point deadline, PatchesRe
 void probeDnf(Clock::time_point deadline, PatchesResult& r) {
   // -C (cache only): like apt-get -s, read what the last metadata refresh knew, offline.
   r.source = "dnf -C check-update";
-  auto check = util::runProcess({"dnf", "-q", "-C", "check-update"}, left(deadline));
+  auto check = util::runProcess({"dnf", "-q", "-C", "check-update"}, util::remaining(deadline));
   // check-update exits 100 when updates are available, 0 when none, 1 on error.
   if (!check.started || check.timedOut || (check.exitCode != 0 && check.exitCode != 100)) {
     r.outcome.fail(ProbeStatus::Error, "dnf check-update failed: " + failureReason(check));
@@ -263,7 +259,7 @@ void probeDnf(Clock::time_point deadline, PatchesResult& r) {
       r.outcome.note("unrecognised dnf check-update line '" + list.malformed.front() + "'");
     }
     auto sec =
-        util::runProcess({"dnf", "-q", "-C", "updateinfo", "list", "--security"}, left(deadline));
+        util::runProcess({"dnf", "-q", "-C", "updateinfo", "list", "--security"}, util::remaining(deadline));
     if (!sec.started || sec.timedOut || sec.exitCode != 0) {
       r.outcome.note("security updates not counted: dnf updateinfo failed: " + failureReason(sec));
     } else {
@@ -289,7 +285,7 @@ void probeDnf(Clock::time_point deadline, PatchesResult& r) {
 
 PatchesResult probePatches(const ProbeContext& context) {
   PatchesResult r;
-  auto deadline = Clock::now() + context.budget;
+  auto deadline = util::deadlineIn(context.budget);
   if (!util::findExecutable("apt-get").empty()) {
     probeApt(context, deadline, r);
   } else if (!util::findExecutable("dnf").empty()) {

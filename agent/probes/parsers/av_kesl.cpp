@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 
 #include "agent/probes/parsers/text.h"
+#include "common/util/time.h"
 
 namespace posture::agent::parsers {
 namespace {
@@ -93,13 +93,10 @@ std::optional<std::int64_t> parseKeslCivilTime(std::string_view text) {
   auto hh = parseUnsigned(t.substr(0, 2));
   auto mm = parseUnsigned(t.substr(3, 2));
   auto ss = parseUnsigned(t.substr(6, 2));
-  if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60 || *m < 1 || *m > 12) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(*y)},
-                                  std::chrono::month{static_cast<unsigned>(*m)},
-                                  std::chrono::day{static_cast<unsigned>(*d)}};
-  if (!ymd.ok()) return std::nullopt;
-  std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
-  return days * 86400 + static_cast<std::int64_t>(*hh * 3600 + *mm * 60 + *ss);
+  if (!hh || !mm || !ss) return std::nullopt;
+  return util::unixFromCivil(static_cast<std::int64_t>(*y), static_cast<std::int64_t>(*m),
+                             static_cast<std::int64_t>(*d), static_cast<std::int64_t>(*hh),
+                             static_cast<std::int64_t>(*mm), static_cast<std::int64_t>(*ss));
 }
 
 }  // namespace posture::agent::parsers

@@ -1,10 +1,10 @@
 #include "agent/probes/parsers/clamav.h"
 
 #include <array>
-#include <chrono>
 #include <vector>
 
 #include "agent/probes/parsers/text.h"
+#include "common/util/time.h"
 
 namespace posture::agent::parsers {
 namespace {
@@ -44,13 +44,14 @@ std::optional<std::int64_t> parseCvdBuildTime(std::string_view text) {
   auto tzh = parseUnsigned(tz.substr(1, 2));
   auto tzm = parseUnsigned(tz.substr(3, 2));
   if (!tzh || !tzm || *tzh > 14 || *tzm > 59) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(*year)},
-                                  std::chrono::month{month},
-                                  std::chrono::day{static_cast<unsigned>(*day)}};
-  if (!ymd.ok()) return std::nullopt;
-  std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
-  std::int64_t offset = static_cast<std::int64_t>(*tzh * 3600 + *tzm * 60) * (tz[0] == '-' ? -1 : 1);
-  return days * 86400 + static_cast<std::int64_t>(*hh * 3600 + *mm * 60) - offset;
+  auto local = util::unixFromCivil(static_cast<std::int64_t>(*year), month,
+                                   static_cast<std::int64_t>(*day), static_cast<std::int64_t>(*hh),
+                                   static_cast<std::int64_t>(*mm));
+  if (!local) return std::nullopt;
+  std::int64_t offset = (static_cast<std::int64_t>(*tzh) * util::kSecondsPerHour +
+                         static_cast<std::int64_t>(*tzm) * util::kSecondsPerMinute) *
+                        (tz[0] == '-' ? -1 : 1);
+  return *local - offset;
 }
 
 std::optional<CvdHeader> parseCvdHeader(std::string_view header, std::string* error) {

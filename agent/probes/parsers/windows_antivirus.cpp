@@ -6,6 +6,7 @@
 
 #include "agent/probes/parsers/text.h"
 #include "agent/probes/parsers/windows_time.h"
+#include "common/util/time.h"
 
 namespace posture::agent::parsers {
 namespace {
@@ -128,7 +129,8 @@ DefenderRunningMode decodeRunningMode(std::string_view mode) {
 
 Tristate signaturesFresh(std::optional<std::int64_t> signatureTime, std::int64_t now) {
   if (!signatureTime) return Tristate::Unknown;
-  return now - *signatureTime <= kSignatureMaxAgeDays * 86400 ? Tristate::On : Tristate::Off;
+  return now - *signatureTime <= kSignatureMaxAgeDays * util::kSecondsPerDay ? Tristate::On
+                                                                              : Tristate::Off;
 }
 
 AntivirusProduct defenderProduct(const DefenderStatus& s, std::int64_t now,
@@ -199,10 +201,8 @@ std::optional<EsetScannerVersion> parseEsetScannerVersion(std::string_view text)
       auto m = parseUnsigned(date.substr(4, 2));
       auto d = parseUnsigned(date.substr(6, 2));
       if (y && m && d) {
-        if (auto days = civilDaysFromDate(static_cast<int>(*y), static_cast<int>(*m),
-                                          static_cast<int>(*d))) {
-          out.date = *days * 86400;
-        }
+        out.date = util::unixFromCivil(static_cast<std::int64_t>(*y), static_cast<std::int64_t>(*m),
+                                       static_cast<std::int64_t>(*d));
       }
     }
   }

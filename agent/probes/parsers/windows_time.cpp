@@ -3,16 +3,10 @@
 #include <cmath>
 
 #include "agent/probes/parsers/text.h"
+#include "common/util/time.h"
 
 namespace posture::agent::parsers {
 namespace {
-
-bool isLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int daysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && isLeap(y) ? 29 : kDays[m - 1];
-}
 
 std::optional<int> digits(std::string_view s) {
   auto v = parseUnsigned(s, 10);
@@ -21,17 +15,6 @@ std::optional<int> digits(std::string_view s) {
 }
 
 }  // namespace
-
-std::optional<std::int64_t> civilDaysFromDate(int y, int m, int d) {
-  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return std::nullopt;
-  // Howard Hinnant's days_from_civil.
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 std::optional<std::int64_t> parseCimDateTime(std::string_view t) {
   if (t.size() != 25 || t[14] != '.' || (t[21] != '+' && t[21] != '-')) return std::nullopt;
@@ -44,20 +27,21 @@ std::optional<std::int64_t> parseCimDateTime(std::string_view t) {
   auto offset = digits(t.substr(22, 3));
   // Microseconds may be asterisks ("******") when the provider does not know them.
   if (!year || !month || !day || !hour || !minute || !second || !offset) return std::nullopt;
-  if (*hour > 23 || *minute > 59 || *second > 60 || *offset > 24 * 60) return std::nullopt;
-  auto days = civilDaysFromDate(*year, *month, *day);
-  if (!days) return std::nullopt;
-  std::int64_t local = *days * 86400 + *hour * 3600 + *minute * 60 + *second;
-  std::int64_t offsetSeconds = static_cast<std::int64_t>(*offset) * 60;
-  return t[21] == '+' ? local - offsetSeconds : local + offsetSeconds;
+  if (*offset > 24 * 60) return std::nullopt;
+  auto local = util::unixFromCivil(*year, *month, *day, *hour, *minute, *second);
+  if (!local) return std::nullopt;
+  std::int64_t offsetSeconds = static_cast<std::int64_t>(*offset) * util::kSecondsPerMinute;
+  return t[21] == '+' ? *local - offsetSeconds : *local + offsetSeconds;
 }
 
 std::optional<std::int64_t> oleDateToUnix(double date) {
-  // 25569 days from 1899-12-30 to 1970-01-01; DATE covers years 100 to 9999.
+  // DATE covers years 100 to 9999.
   if (!std::isfinite(date) || date < -657434.0 || date > 2958466.0) return std::nullopt;
+  constexpr double kOleEpochDays = -25569.0;  // 1899-12-30, in days since 1970-01-01
+  constexpr auto kDay = static_cast<double>(util::kSecondsPerDay);
   double whole = std::trunc(date);
   double fraction = std::fabs(date - whole);
-  double seconds = (whole - 25569.0) * 86400.0 + fraction * 86400.0;
+  double seconds = (whole + kOleEpochDays) * kDay + fraction * kDay;
   return static_cast<std::int64_t>(std::llround(seconds));
 }
 

@@ -26,8 +26,4 @@ std::optional<std::int64_t> oleDateToUnix(double date);
 // FILETIME: 100-nanosecond intervals since 1601-01-01 UTC. nullopt for 0 (unset).
 std::optional<std::int64_t> fileTimeToUnix(std::uint64_t fileTime);
 
-// Days since 1970-01-01 of a proleptic Gregorian date; nullopt when the date does not
-// exist (2023-02-29, month 13, ...).
-std::optional<std::int64_t> civilDaysFromDate(int year, int month, int day);
-
 }  // namespace posture::agent::parsers

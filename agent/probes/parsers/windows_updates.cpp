@@ -5,6 +5,7 @@
 
 #include "agent/probes/parsers/text.h"
 #include "agent/probes/parsers/windows_time.h"
+#include "common/util/time.h"
 
 namespace posture::agent::parsers {
 namespace {
@@ -24,9 +25,8 @@ bool allDigits(std::string_view s) {
 std::optional<std::int64_t> dateAt(std::optional<std::uint64_t> y, std::optional<std::uint64_t> m,
                                    std::optional<std::uint64_t> d) {
   if (!y || !m || !d || *y > 9999 || *m > 12 || *d > 31) return std::nullopt;
-  auto days = civilDaysFromDate(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d));
-  if (!days) return std::nullopt;
-  return *days * 86400;
+  return util::unixFromCivil(static_cast<std::int64_t>(*y), static_cast<std::int64_t>(*m),
+                             static_cast<std::int64_t>(*d));
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {

@@ -9,26 +9,6 @@ namespace posture::agent::win {
 
 // ---- Text ----
 
-std::string toUtf8(std::wstring_view s) {
-  if (s.empty()) return {};
-  int n = ::WideCharToMultiByte(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0,
-                                nullptr, nullptr);
-  if (n <= 0) return {};
-  std::string out(static_cast<std::size_t>(n), '\0');
-  ::WideCharToMultiByte(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), out.data(), n, nullptr,
-                        nullptr);
-  return out;
-}
-
-std::wstring toWide(std::string_view s) {
-  if (s.empty()) return {};
-  int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  if (n <= 0) return {};
-  std::wstring out(static_cast<std::size_t>(n), L'\0');
-  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), out.data(), n);
-  return out;
-}
-
 std::string hex(HRESULT hr) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08lX",
@@ -398,11 +378,6 @@ std::optional<ServiceState> serviceState(const wchar_t* name) {
   }
   ::CloseServiceHandle(scm);
   return out;
-}
-
-std::chrono::milliseconds remaining(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return std::max(left, std::chrono::milliseconds(0));
 }
 
 }  // namespace posture::agent::win

@@ -21,13 +21,17 @@
 #include <string_view>
 #include <vector>
 
+#include "common/util/deadline.h"
+#include "common/util/utf16.h"
+
 namespace posture::agent::win {
 
 using Clock = std::chrono::steady_clock;
 
 // ---- Text ----
-std::string toUtf8(std::wstring_view s);
-std::wstring toWide(std::string_view s);
+// UTF-8 <-> UTF-16 (common/util/utf16.h).
+using util::toUtf8;
+using util::toWide;
 // "0x8004100E"
 std::string hex(HRESULT hr);
 // "0x8004100E (WBEM_E_INVALID_NAMESPACE)" for the codes the probes meet, else the system
@@ -206,6 +210,7 @@ struct ServiceState {
 std::optional<ServiceState> serviceState(const wchar_t* name);
 
 // ---- Time ----
-std::chrono::milliseconds remaining(Clock::time_point deadline);
+// What is left of a deadline (common/util/deadline.h).
+using util::remaining;
 
 }  // namespace posture::agent::win

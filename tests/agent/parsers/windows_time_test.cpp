@@ -46,12 +46,3 @@ TEST_CASE("fileTimeToUnix counts from 1601") {
   CHECK(fileTimeToUnix(0x01d9ff0a1b2c3d4eULL) == 1697334685);  // 2023-10-15 01:51:25 UTC
   CHECK_FALSE(fileTimeToUnix(0));
 }
-
-TEST_CASE("civilDaysFromDate") {
-  CHECK(civilDaysFromDate(1970, 1, 1) == 0);
-  CHECK(civilDaysFromDate(2000, 3, 1) == 11017);
-  CHECK(civilDaysFromDate(1899, 12, 30) == -25569);
-  CHECK_FALSE(civilDaysFromDate(2023, 2, 29));
-  CHECK_FALSE(civilDaysFromDate(2023, 4, 31));
-  CHECK_FALSE(civilDaysFromDate(2023, 0, 1));
-}

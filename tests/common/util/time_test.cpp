@@ -86,3 +86,68 @@ TEST_CASE("times from a broken clock are written as the nearest writable date, n
   CHECK(formatIsoVietnam(253402300799 - 7 * 3600) == "9999-12-31 23:59:59");
   CHECK(formatIso8601(0) == "1970-01-01T00:00:00Z");
 }
+
+TEST_CASE("daysFromCivil: days since 1970-01-01 of dates that exist, in years 1-9999") {
+  // Moved from the Windows parsers' civilDaysFromDate, which this replaces.
+  CHECK(daysFromCivil(1970, 1, 1) == 0);
+  CHECK(daysFromCivil(2000, 3, 1) == 11017);
+  CHECK(daysFromCivil(1899, 12, 30) == -25569);  // the OLE Automation epoch
+  CHECK(daysFromCivil(2024, 2, 29) == 19782);
+  CHECK(daysFromCivil(2000, 2, 29).has_value());  // divisible by 400: leap
+  CHECK_FALSE(daysFromCivil(1900, 2, 29));        // divisible by 100 only: not leap
+  CHECK_FALSE(daysFromCivil(2023, 2, 29));
+  CHECK_FALSE(daysFromCivil(2024, 2, 30));
+  CHECK_FALSE(daysFromCivil(2023, 2, 31));
+  CHECK_FALSE(daysFromCivil(2023, 4, 31));
+  CHECK_FALSE(daysFromCivil(2023, 0, 1));
+  CHECK_FALSE(daysFromCivil(2023, 13, 1));
+  CHECK_FALSE(daysFromCivil(2023, 1, 0));
+  CHECK_FALSE(daysFromCivil(2023, 1, 32));
+  CHECK(daysFromCivil(1, 1, 1) == -719162);
+  CHECK(daysFromCivil(9999, 12, 31) == 2932896);
+  CHECK_FALSE(daysFromCivil(0, 1, 1));
+  CHECK_FALSE(daysFromCivil(10000, 1, 1));
+  // Values that would wrap if narrowed to int or unsigned first.
+  CHECK_FALSE(daysFromCivil(2024, 1, 4294967297LL));
+  CHECK_FALSE(daysFromCivil(4294969320LL, 1, 1));
+  CHECK_FALSE(daysFromCivil(2024, -4294967295LL, 1));
+  CHECK_FALSE(parseDate("0000-01-01"));  // parseDate uses the same rule
+}
+
+TEST_CASE("unixFromCivil: a date and a UTC time of day, refused when either is impossible") {
+  CHECK(unixFromCivil(1970, 1, 1) == 0);
+  CHECK(unixFromCivil(2026, 11, 23, 18, 10, 12) == parseRfc3339("2026-11-23T18:10:12Z"));
+  CHECK(unixFromCivil(2024, 2, 29, 23, 59, 59) == 1709251199);
+  CHECK(unixFromCivil(2016, 12, 31, 23, 59, 60) == 1483228800);  // a leap second
+  CHECK(unixFromCivil(1969, 12, 31, 23, 59, 59) == -1);
+  CHECK_FALSE(unixFromCivil(2023, 2, 29));
+  CHECK_FALSE(unixFromCivil(2023, 2, 31, 12, 0, 0));
+  CHECK_FALSE(unixFromCivil(2024, 1, 1, 24, 0, 0));
+  CHECK_FALSE(unixFromCivil(2024, 1, 1, 0, 60, 0));
+  CHECK_FALSE(unixFromCivil(2024, 1, 1, 0, 0, 61));
+  CHECK_FALSE(unixFromCivil(2024, 1, 1, -1, 0, 0));
+}
+
+TEST_CASE("civilFromDays and addMonths") {
+  auto c = civilFromDays(19782);
+  CHECK(c.year == 2024);
+  CHECK(c.month == 2);
+  CHECK(c.day == 29);
+  c = civilFromDays(-719162);
+  CHECK(c.year == 1);
+  CHECK(c.month == 1);
+  CHECK(c.day == 1);
+  CHECK(addMonths(*parseDate("2025-06-01"), 12) == parseDate("2026-06-01"));
+  CHECK(addMonths(*parseDate("2024-01-31"), 1) == parseDate("2024-02-29"));
+  CHECK(addMonths(*parseDate("2023-01-31"), 1) == parseDate("2023-02-28"));
+  CHECK(addMonths(*parseDate("2025-11-30"), 3) == parseDate("2026-02-28"));
+  CHECK(addMonths(*parseDate("2024-03-31"), -1) == parseDate("2024-02-29"));
+  CHECK(addMonths(*parseDate("2024-05-15"), 0) == parseDate("2024-05-15"));
+}
+
+TEST_CASE("named durations") {
+  CHECK(kSecondsPerHour == 3600);
+  CHECK(kSecondsPerDay == 86400);
+  CHECK(kSecondsPerWeek == 604800);
+  CHECK(kVietnamOffsetSeconds == 25200);
+}
