@@ -58,6 +58,19 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   check(/script-src 'self'/.test(headers['content-security-policy'] || ''), 'index.html carries the Content-Security-Policy');
   await page.waitForSelector('#login-form');
   check((await title()) === 'Đăng nhập bảng điều khiển', 'the login page is in Vietnamese by default');
+  // The console is ES modules (app.js imports the rest from /assets/): one module script,
+  // no classic script, nothing published on window for other scripts to extend.
+  const loaded = await page.evaluate(() => ({
+    scripts: [...document.scripts].map((s) => `${s.type || 'classic'} ${new URL(s.src, location.href).pathname}`),
+    global: typeof window.PostureConsole,
+    modules: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js')),
+  }));
+  check(loaded.scripts.length === 1 && loaded.scripts[0] === 'module /assets/app.js', 'index.html loads app.js as its only script, a module: ' + loaded.scripts.join(', '));
+  check(loaded.global === 'undefined', 'no window.PostureConsole global, got ' + loaded.global);
+  for (const m of ['i18n.js', 'strings-vi.js', 'strings-en.js', 'api.js', 'router.js', 'sections.js', 'org.js']) {
+    check(loaded.modules.includes('/assets/' + m), `the module ${m} was loaded through an import: ` + loaded.modules.join(', '));
+  }
+  ok(`the console loaded as ${loaded.modules.length} ES modules, no window.PostureConsole`);
   await page.fill('#login-name', `admin'--<script>window.__xss=6</script>`);
   await page.fill('#login-password', `' OR '1'='1`);
   await page.click('#login-submit');

@@ -1,251 +1,215 @@
 // Posture console: the four-layer records and the information-system registry on the
 // overview page, with admin editing (PUT /api/v1/layers/{unit}/{layer},
-// PUT and DELETE /api/v1/systems/{code}). Loaded after app.js, through whose
-// window.PostureConsole it renders; text is inserted as text only (no innerHTML), events
-// by addEventListener (the CSP forbids inline handlers).
-'use strict';
+// PUT and DELETE /api/v1/systems/{code}). Registers its renderers with sections.js (app.js
+// imports this module); its strings (org_*) are in strings-vi.js and strings-en.js. Text
+// is inserted as text only (no innerHTML), events by addEventListener (the CSP forbids
+// inline handlers).
+import { el, clear } from './dom.js';
+import { t, pick } from './i18n.js';
+import { fmtDay, fmtTime } from './format.js';
+import { api, ApiError, session } from './api.js';
+import { flash, showError, table } from './ui.js';
+import { unitNameOf } from './units.js';
+import { registerSection } from './sections.js';
 
-(() => {
-  const P = window.PostureConsole;
-  if (!P) return;
-  const { el, clear, t, table, fmtDay, fmtTime, api, ApiError, flash } = P;
+const isAdmin = () => !!session && session.role === 'admin';
+const dateOrNull = (input) => (input.value ? input.value : null);
+const input = (attrs) => el('input', attrs);
+const field = (label, control) => el('label', null, label, control);
+const yesNo = (v) => (v ? t('yes') : t('no'));
 
-  P.addStrings({
-    vi: {
-      org_edit: 'Sửa', org_cancel: 'Huỷ', org_save: 'Lưu', org_delete: 'Xoá', org_confirmDelete: 'Xác nhận xoá?',
-      org_saved: 'Đã lưu.', org_unchanged: 'Không có gì thay đổi.', org_deleted: 'Đã xoá hệ thống {c}.',
-      org_addLayer: 'Ghi nhận một lớp', org_addSystem: 'Thêm hệ thống thông tin',
-      org_layer: 'Lớp', org_unit: 'Đơn vị', org_code: 'Mã hệ thống', org_nameVi: 'Tên (tiếng Việt)', org_nameEn: 'Tên (tiếng Anh)',
-      org_level: 'Cấp độ', org_shared: 'Dùng chung', org_dossierDecision: 'Quyết định phê duyệt cấp độ',
-      org_dossierApproved: 'Ngày phê duyệt hồ sơ', org_planImplemented: 'Ngày triển khai phương án',
-      org_lastAssessment: 'Đánh giá độc lập gần nhất', org_assessor: 'Đơn vị đánh giá', org_assessmentPeriod: 'Chu kỳ đánh giá (tháng)',
-      org_reference: 'Tham chiếu', org_document: 'Văn bản', org_date: 'Ngày', org_validUntil: 'Hiệu lực đến', org_period: 'Chu kỳ (tháng)',
-      org_recorded: 'Ghi nhận', org_actions: 'Thao tác',
-      org_l1: 'Lực lượng tại chỗ', org_l2: 'Giám sát, bảo vệ chuyên nghiệp', org_l3: 'Kiểm tra, đánh giá độc lập định kỳ',
-      org_l4: 'Kết nối với hệ thống giám sát quốc gia',
-      org_ref1: 'Cán bộ phụ trách', org_doc1: 'Quyết định phân công', org_date1: 'Ngày quyết định',
-      org_ref2: 'Đơn vị cung cấp dịch vụ', org_doc2: 'Hợp đồng', org_until2: 'Hợp đồng hết hạn',
-      org_ref3: 'Đơn vị đánh giá', org_doc3: 'Báo cáo đánh giá', org_date3: 'Ngày đánh giá',
-      org_ref4: 'Kết nối (ví dụ SOC tỉnh)', org_date4: 'Kết nối từ ngày', org_until4: 'Hiệu lực đến (tuỳ chọn)',
-    },
-    en: {
-      org_edit: 'Edit', org_cancel: 'Cancel', org_save: 'Save', org_delete: 'Delete', org_confirmDelete: 'Confirm delete?',
-      org_saved: 'Saved.', org_unchanged: 'Nothing changed.', org_deleted: 'System {c} deleted.',
-      org_addLayer: 'Record a layer', org_addSystem: 'Add an information system',
-      org_layer: 'Layer', org_unit: 'Unit', org_code: 'System code', org_nameVi: 'Name (Vietnamese)', org_nameEn: 'Name (English)',
-      org_level: 'Level', org_shared: 'Shared', org_dossierDecision: 'Level approval decision',
-      org_dossierApproved: 'Dossier approved', org_planImplemented: 'Plan implemented',
-      org_lastAssessment: 'Last independent assessment', org_assessor: 'Assessor', org_assessmentPeriod: 'Assessment period (months)',
-      org_reference: 'Reference', org_document: 'Document', org_date: 'Date', org_validUntil: 'Valid until', org_period: 'Period (months)',
-      org_recorded: 'Recorded', org_actions: 'Actions',
-      org_l1: 'On-site security staff', org_l2: 'Professional monitoring and protection', org_l3: 'Periodic independent assessment',
-      org_l4: 'Connection to the national monitoring system',
-      org_ref1: 'Officer', org_doc1: 'Appointment decision', org_date1: 'Decision date',
-      org_ref2: 'Provider', org_doc2: 'Contract', org_until2: 'Contract ends',
-      org_ref3: 'Assessor', org_doc3: 'Assessment report', org_date3: 'Assessed on',
-      org_ref4: 'Connection (e.g. provincial SOC)', org_date4: 'Connected since', org_until4: 'Valid until (optional)',
-    },
-  });
-
-  const isAdmin = () => { const s = P.session(); return !!s && s.role === 'admin'; };
-  const dateOrNull = (input) => (input.value ? input.value : null);
-  const input = (attrs) => el('input', attrs);
-  const field = (label, control) => el('label', null, label, control);
-  const yesNo = (v) => (v ? t('yes') : t('no'));
-
-  // Saves with the session's CSRF token (api() adds it to every non-GET request); errors
-  // are shown in the form, as text.
-  async function save(form, method, path, body, done) {
-    const msg = form.querySelector('.form-error');
-    msg.hidden = true;
-    const buttons = [...form.querySelectorAll('button')];
-    buttons.forEach((b) => { b.disabled = true; });
-    try {
-      const r = await api(method, path, body);
-      flash(r && r.changed === false ? t('org_unchanged') : t('org_saved'), 'ok');
-      await done();
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return;
-      msg.textContent = err instanceof ApiError ? err.text() : String(err && err.message || err);
-      msg.hidden = false;
-    } finally {
-      buttons.forEach((b) => { b.disabled = false; });
-    }
+// Saves with the session's CSRF token (api() adds it to every non-GET request); errors
+// are shown in the form, as text.
+async function save(form, method, path, body, done) {
+  const msg = form.querySelector('.form-error');
+  msg.hidden = true;
+  const buttons = [...form.querySelectorAll('button')];
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    const r = await api(method, path, body);
+    flash(r && r.changed === false ? t('org_unchanged') : t('org_saved'), 'ok');
+    await done();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    msg.textContent = err instanceof ApiError ? err.text() : String(err && err.message || err);
+    msg.hidden = false;
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
   }
-  const errorLine = () => el('p', { class: 'error form-error', role: 'alert', hidden: true });
+}
+const errorLine = () => el('p', { class: 'error form-error', role: 'alert', hidden: true });
 
-  // ---- four-layer records --------------------------------------------------------------
-  // Which members each layer has (as the API and `posture-collector layer set` accept).
-  const LAYER_FIELDS = {
-    1: { document: true, date: true, until: false, period: false },
-    2: { document: true, date: false, until: true, period: false },
-    3: { document: true, date: true, until: false, period: true },
-    4: { document: false, date: true, until: true, period: false },
+// ---- four-layer records --------------------------------------------------------------
+// Which members each layer has (as the API and `posture-collector layer set` accept).
+const LAYER_FIELDS = {
+  1: { document: true, date: true, until: false, period: false },
+  2: { document: true, date: false, until: true, period: false },
+  3: { document: true, date: true, until: false, period: true },
+  4: { document: false, date: true, until: true, period: false },
+};
+const label = (key, layer, fallback) => { const k = `org_${key}${layer}`; return t(k) === k ? t(fallback) : t(k); };
+
+// The form of one record: `record` prefilled (edit) or null (a new one: pick unit and layer).
+function layerForm(record, units, reload, onCancel) {
+  const unitSel = el('select', { 'data-testid': 'layer-form-unit', disabled: !!record },
+    [...units].sort().map((c) => el('option', { value: c, selected: record ? record.unit === c : false }, `${c} — ${unitNameOf(c)}`)));
+  const layerSel = el('select', { 'data-testid': 'layer-form-layer', disabled: !!record },
+    [1, 2, 3, 4].map((n) => el('option', { value: String(n), selected: record ? record.layer === n : false }, `${n}. ${t('org_l' + n)}`)));
+  const reference = input({ 'data-testid': 'layer-form-reference', maxlength: 500, required: true, value: record ? record.reference : '' });
+  const documentIn = input({ 'data-testid': 'layer-form-document', maxlength: 500, value: record ? record.document : '' });
+  const date = input({ type: 'date', 'data-testid': 'layer-form-date', value: record && record.date ? record.date : '' });
+  const until = input({ type: 'date', 'data-testid': 'layer-form-until', value: record && record.valid_until ? record.valid_until : '' });
+  const period = input({ type: 'number', min: 1, max: 120, 'data-testid': 'layer-form-period', value: record ? record.period_months : 12 });
+  const labels = {};
+  const wrap = (key, control) => { labels[key] = el('span', null); return el('label', { 'data-field': key }, labels[key], control); };
+  const fields = el('div', { class: 'row' }, field(t('org_unit'), unitSel), field(t('org_layer'), layerSel),
+    wrap('reference', reference), wrap('document', documentIn), wrap('date', date), wrap('until', until), wrap('period', period));
+  const sync = () => {  // show the members of the chosen layer, named as that layer names them
+    const n = Number(layerSel.value), f = LAYER_FIELDS[n];
+    labels.reference.textContent = label('ref', n, 'org_reference');
+    labels.document.textContent = label('doc', n, 'org_document');
+    labels.date.textContent = label('date', n, 'org_date');
+    labels.until.textContent = label('until', n, 'org_validUntil');
+    labels.period.textContent = t('org_period');
+    fields.querySelector('[data-field="document"]').hidden = !f.document;
+    fields.querySelector('[data-field="date"]').hidden = !f.date;
+    fields.querySelector('[data-field="until"]').hidden = !f.until;
+    fields.querySelector('[data-field="period"]').hidden = !f.period;
   };
-  const label = (key, layer, fallback) => { const k = `org_${key}${layer}`; return t(k) === k ? t(fallback) : t(k); };
+  layerSel.addEventListener('change', sync);
+  sync();
+  const form = el('form', { class: 'org-form', 'data-testid': record ? 'layer-edit-form' : 'layer-add-form' }, fields,
+    el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', 'data-testid': 'layer-form-save' }, t('org_save')),
+      onCancel ? el('button', { type: 'button', onclick: onCancel }, t('org_cancel')) : null),
+    errorLine());
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const n = Number(layerSel.value), f = LAYER_FIELDS[n];
+    const body = { reference: reference.value.trim() };
+    if (f.document) body.document = documentIn.value.trim();
+    if (f.date) body.date = dateOrNull(date);
+    if (f.until) body.valid_until = dateOrNull(until);
+    if (f.period) body.period_months = Number(period.value) || 12;
+    save(form, 'PUT', `/api/v1/layers/${encodeURIComponent(unitSel.value)}/${n}`, body, reload);
+  });
+  return form;
+}
 
-  // The form of one record: `record` prefilled (edit) or null (a new one: pick unit and layer).
-  function layerForm(record, units, reload, onCancel) {
-    const unitSel = el('select', { 'data-testid': 'layer-form-unit', disabled: !!record },
-      [...units].sort().map((c) => el('option', { value: c, selected: record ? record.unit === c : false }, `${c} — ${P.unitName(c)}`)));
-    const layerSel = el('select', { 'data-testid': 'layer-form-layer', disabled: !!record },
-      [1, 2, 3, 4].map((n) => el('option', { value: String(n), selected: record ? record.layer === n : false }, `${n}. ${t('org_l' + n)}`)));
-    const reference = input({ 'data-testid': 'layer-form-reference', maxlength: 500, required: true, value: record ? record.reference : '' });
-    const documentIn = input({ 'data-testid': 'layer-form-document', maxlength: 500, value: record ? record.document : '' });
-    const date = input({ type: 'date', 'data-testid': 'layer-form-date', value: record && record.date ? record.date : '' });
-    const until = input({ type: 'date', 'data-testid': 'layer-form-until', value: record && record.valid_until ? record.valid_until : '' });
-    const period = input({ type: 'number', min: 1, max: 120, 'data-testid': 'layer-form-period', value: record ? record.period_months : 12 });
-    const labels = {};
-    const wrap = (key, control) => { labels[key] = el('span', null); return el('label', { 'data-field': key }, labels[key], control); };
-    const fields = el('div', { class: 'row' }, field(t('org_unit'), unitSel), field(t('org_layer'), layerSel),
-      wrap('reference', reference), wrap('document', documentIn), wrap('date', date), wrap('until', until), wrap('period', period));
-    const sync = () => {  // show the members of the chosen layer, named as that layer names them
-      const n = Number(layerSel.value), f = LAYER_FIELDS[n];
-      labels.reference.textContent = label('ref', n, 'org_reference');
-      labels.document.textContent = label('doc', n, 'org_document');
-      labels.date.textContent = label('date', n, 'org_date');
-      labels.until.textContent = label('until', n, 'org_validUntil');
-      labels.period.textContent = t('org_period');
-      fields.querySelector('[data-field="document"]').hidden = !f.document;
-      fields.querySelector('[data-field="date"]').hidden = !f.date;
-      fields.querySelector('[data-field="until"]').hidden = !f.until;
-      fields.querySelector('[data-field="period"]').hidden = !f.period;
+registerSection('layers', (data, ctx) => {
+  const list = ((data && data.layers) || []).filter((l) => ctx.units.has(l.unit));
+  const admin = isAdmin();
+  const out = el('div', null);
+  const headers = [t('org_unit'), t('org_layer'), t('org_reference'), t('org_document'), t('org_date'), t('org_validUntil'),
+    t('org_period'), t('org_recorded')];
+  if (admin) headers.push(t('org_actions'));
+  const rows = [];
+  for (const l of list) {
+    const row = el('tr', { 'data-testid': 'layer-row', 'data-unit': l.unit, 'data-layer': l.layer },
+      el('td', null, l.unit), el('td', null, `${l.layer}. ${t('org_l' + l.layer)}`), el('td', null, l.reference || '—'),
+      el('td', null, l.document || '—'), el('td', null, fmtDay(l.date)), el('td', null, fmtDay(l.valid_until)),
+      el('td', { class: 'num' }, l.layer === 3 ? l.period_months : '—'),
+      el('td', { class: 'small' }, l.recorded_by || '—', el('br'), fmtTime(l.recorded_at)));
+    rows.push(row);
+    if (admin) {
+      const editRow = el('tr', { class: 'edit-row', hidden: true }, el('td', { colspan: headers.length }));
+      const close = () => { editRow.hidden = true; clear(editRow.firstChild); };
+      row.append(el('td', null, el('button', { type: 'button', 'data-testid': 'layer-edit', onclick: () => {
+        clear(editRow.firstChild).append(layerForm(l, ctx.units, ctx.reload, close));
+        editRow.hidden = false;
+      } }, t('org_edit'))));
+      rows.push(editRow);
+    }
+  }
+  out.append(list.length ? table('layers-table', headers, rows) : el('p', { class: 'muted' }, t('none')));
+  if (admin) out.append(el('h3', null, t('org_addLayer')), layerForm(null, ctx.units, ctx.reload, null));
+  return out;
+});
+
+// ---- information systems -------------------------------------------------------------
+function systemForm(system, units, reload, onCancel) {
+  const s = system || { unit: [...units][0], level: 1, shared: false, assessment_period_months: 12 };
+  const code = input({ 'data-testid': 'system-form-code', maxlength: 64, required: true, pattern: '[A-Za-z0-9._\\-]{1,64}',
+    value: system ? system.code : '', disabled: !!system });
+  const unitSel = el('select', { 'data-testid': 'system-form-unit' },
+    [...new Set([...units, s.unit])].filter(Boolean).sort().map((c) => el('option', { value: c, selected: s.unit === c }, `${c} — ${unitNameOf(c)}`)));
+  const nameVi = input({ 'data-testid': 'system-form-name-vi', maxlength: 500, required: true, value: s.name_vi || '' });
+  const nameEn = input({ 'data-testid': 'system-form-name-en', maxlength: 500, value: s.name_en || '' });
+  const level = el('select', { 'data-testid': 'system-form-level' },
+    [1, 2, 3, 4, 5].map((n) => el('option', { value: String(n), selected: s.level === n }, String(n))));
+  const shared = input({ type: 'checkbox', 'data-testid': 'system-form-shared', checked: !!s.shared });
+  const decision = input({ 'data-testid': 'system-form-decision', maxlength: 500, value: s.dossier_decision || '' });
+  const approved = input({ type: 'date', 'data-testid': 'system-form-approved', value: s.dossier_approved || '' });
+  const plan = input({ type: 'date', 'data-testid': 'system-form-plan', value: s.plan_implemented || '' });
+  const assessed = input({ type: 'date', 'data-testid': 'system-form-assessed', value: s.last_assessment || '' });
+  const assessor = input({ 'data-testid': 'system-form-assessor', maxlength: 500, value: s.assessor || '' });
+  const period = input({ type: 'number', min: 1, max: 120, 'data-testid': 'system-form-period', value: s.assessment_period_months || 12 });
+  const form = el('form', { class: 'org-form', 'data-testid': system ? 'system-edit-form' : 'system-add-form' },
+    el('div', { class: 'row' }, field(t('org_code'), code), field(t('org_unit'), unitSel), field(t('org_nameVi'), nameVi),
+      field(t('org_nameEn'), nameEn), field(t('org_level'), level), el('label', { class: 'inline' }, shared, t('org_shared'))),
+    el('div', { class: 'row' }, field(t('org_dossierDecision'), decision), field(t('org_dossierApproved'), approved),
+      field(t('org_planImplemented'), plan), field(t('org_lastAssessment'), assessed), field(t('org_assessor'), assessor),
+      field(t('org_assessmentPeriod'), period)),
+    el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', 'data-testid': 'system-form-save' }, t('org_save')),
+      onCancel ? el('button', { type: 'button', onclick: onCancel }, t('org_cancel')) : null),
+    errorLine());
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body = {
+      unit: unitSel.value, name_vi: nameVi.value.trim(), name_en: nameEn.value.trim(), level: Number(level.value),
+      shared: shared.checked, dossier_decision: decision.value.trim(), dossier_approved: dateOrNull(approved),
+      plan_implemented: dateOrNull(plan), last_assessment: dateOrNull(assessed), assessor: assessor.value.trim(),
+      assessment_period_months: Number(period.value) || 12,
     };
-    layerSel.addEventListener('change', sync);
-    sync();
-    const form = el('form', { class: 'org-form', 'data-testid': record ? 'layer-edit-form' : 'layer-add-form' }, fields,
-      el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', 'data-testid': 'layer-form-save' }, t('org_save')),
-        onCancel ? el('button', { type: 'button', onclick: onCancel }, t('org_cancel')) : null),
-      errorLine());
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const n = Number(layerSel.value), f = LAYER_FIELDS[n];
-      const body = { reference: reference.value.trim() };
-      if (f.document) body.document = documentIn.value.trim();
-      if (f.date) body.date = dateOrNull(date);
-      if (f.until) body.valid_until = dateOrNull(until);
-      if (f.period) body.period_months = Number(period.value) || 12;
-      save(form, 'PUT', `/api/v1/layers/${encodeURIComponent(unitSel.value)}/${n}`, body, reload);
-    });
-    return form;
-  }
+    save(form, 'PUT', '/api/v1/systems/' + encodeURIComponent(code.value.trim()), body, reload);
+  });
+  return form;
+}
 
-  P.addSectionView('layers', (data, ctx) => {
-    const list = ((data && data.layers) || []).filter((l) => ctx.units.has(l.unit));
-    const admin = isAdmin();
-    const out = el('div', null);
-    const headers = [t('org_unit'), t('org_layer'), t('org_reference'), t('org_document'), t('org_date'), t('org_validUntil'),
-      t('org_period'), t('org_recorded')];
-    if (admin) headers.push(t('org_actions'));
-    const rows = [];
-    for (const l of list) {
-      const row = el('tr', { 'data-testid': 'layer-row', 'data-unit': l.unit, 'data-layer': l.layer },
-        el('td', null, l.unit), el('td', null, `${l.layer}. ${t('org_l' + l.layer)}`), el('td', null, l.reference || '—'),
-        el('td', null, l.document || '—'), el('td', null, fmtDay(l.date)), el('td', null, fmtDay(l.valid_until)),
-        el('td', { class: 'num' }, l.layer === 3 ? l.period_months : '—'),
-        el('td', { class: 'small' }, l.recorded_by || '—', el('br'), fmtTime(l.recorded_at)));
-      rows.push(row);
-      if (admin) {
-        const editRow = el('tr', { class: 'edit-row', hidden: true }, el('td', { colspan: headers.length }));
-        const close = () => { editRow.hidden = true; clear(editRow.firstChild); };
-        row.append(el('td', null, el('button', { type: 'button', 'data-testid': 'layer-edit', onclick: () => {
-          clear(editRow.firstChild).append(layerForm(l, ctx.units, ctx.reload, close));
+// Delete in two clicks (no dialog): the first arms the button, the second deletes.
+function deleteButton(system, reload) {
+  let armed = false;
+  const b = el('button', { type: 'button', class: 'danger', 'data-testid': 'system-delete' }, t('org_delete'));
+  b.addEventListener('click', async () => {
+    if (!armed) { armed = true; b.textContent = t('org_confirmDelete'); return; }
+    b.disabled = true;
+    try {
+      await api('DELETE', '/api/v1/systems/' + encodeURIComponent(system.code));
+      flash(t('org_deleted', { c: system.code }), 'ok');
+      await reload();
+    } catch (err) {
+      showError(err);
+      b.disabled = false; armed = false; b.textContent = t('org_delete');
+    }
+  });
+  return b;
+}
+
+registerSection('systems', (data, ctx) => {
+  const list = ((data && data.systems) || []).filter((s) => ctx.units.has(s.unit));
+  const admin = isAdmin();
+  const out = el('div', null);
+  const headers = [t('org_code'), t('org_unit'), t('name'), t('org_level'), t('org_shared'), t('org_dossierDecision'),
+    t('org_dossierApproved'), t('org_planImplemented'), t('org_lastAssessment'), t('org_assessor')];
+  if (admin) headers.push(t('org_actions'));
+  const rows = [];
+  for (const s of list) {
+    const row = el('tr', { 'data-testid': 'system-row', 'data-code': s.code },
+      el('td', null, s.code), el('td', null, s.unit), el('td', null, pick(s, 'name') || '—'), el('td', { class: 'num' }, s.level),
+      el('td', null, yesNo(s.shared)), el('td', null, s.dossier_decision || '—'), el('td', null, fmtDay(s.dossier_approved)),
+      el('td', null, fmtDay(s.plan_implemented)), el('td', null, fmtDay(s.last_assessment)), el('td', null, s.assessor || '—'));
+    rows.push(row);
+    if (admin) {
+      const editRow = el('tr', { class: 'edit-row', hidden: true }, el('td', { colspan: headers.length }));
+      const close = () => { editRow.hidden = true; clear(editRow.firstChild); };
+      row.append(el('td', { class: 'actions' },
+        el('button', { type: 'button', 'data-testid': 'system-edit', onclick: () => {
+          clear(editRow.firstChild).append(systemForm(s, ctx.units, ctx.reload, close));
           editRow.hidden = false;
-        } }, t('org_edit'))));
-        rows.push(editRow);
-      }
+        } }, t('org_edit')), ' ', deleteButton(s, ctx.reload)));
+      rows.push(editRow);
     }
-    out.append(list.length ? table('layers-table', headers, rows) : el('p', { class: 'muted' }, t('none')));
-    if (admin) out.append(el('h3', null, t('org_addLayer')), layerForm(null, ctx.units, ctx.reload, null));
-    return out;
-  });
-
-  // ---- information systems -------------------------------------------------------------
-  function systemForm(system, units, reload, onCancel) {
-    const s = system || { unit: [...units][0], level: 1, shared: false, assessment_period_months: 12 };
-    const code = input({ 'data-testid': 'system-form-code', maxlength: 64, required: true, pattern: '[A-Za-z0-9._\\-]{1,64}',
-      value: system ? system.code : '', disabled: !!system });
-    const unitSel = el('select', { 'data-testid': 'system-form-unit' },
-      [...new Set([...units, s.unit])].filter(Boolean).sort().map((c) => el('option', { value: c, selected: s.unit === c }, `${c} — ${P.unitName(c)}`)));
-    const nameVi = input({ 'data-testid': 'system-form-name-vi', maxlength: 500, required: true, value: s.name_vi || '' });
-    const nameEn = input({ 'data-testid': 'system-form-name-en', maxlength: 500, value: s.name_en || '' });
-    const level = el('select', { 'data-testid': 'system-form-level' },
-      [1, 2, 3, 4, 5].map((n) => el('option', { value: String(n), selected: s.level === n }, String(n))));
-    const shared = input({ type: 'checkbox', 'data-testid': 'system-form-shared', checked: !!s.shared });
-    const decision = input({ 'data-testid': 'system-form-decision', maxlength: 500, value: s.dossier_decision || '' });
-    const approved = input({ type: 'date', 'data-testid': 'system-form-approved', value: s.dossier_approved || '' });
-    const plan = input({ type: 'date', 'data-testid': 'system-form-plan', value: s.plan_implemented || '' });
-    const assessed = input({ type: 'date', 'data-testid': 'system-form-assessed', value: s.last_assessment || '' });
-    const assessor = input({ 'data-testid': 'system-form-assessor', maxlength: 500, value: s.assessor || '' });
-    const period = input({ type: 'number', min: 1, max: 120, 'data-testid': 'system-form-period', value: s.assessment_period_months || 12 });
-    const form = el('form', { class: 'org-form', 'data-testid': system ? 'system-edit-form' : 'system-add-form' },
-      el('div', { class: 'row' }, field(t('org_code'), code), field(t('org_unit'), unitSel), field(t('org_nameVi'), nameVi),
-        field(t('org_nameEn'), nameEn), field(t('org_level'), level), el('label', { class: 'inline' }, shared, t('org_shared'))),
-      el('div', { class: 'row' }, field(t('org_dossierDecision'), decision), field(t('org_dossierApproved'), approved),
-        field(t('org_planImplemented'), plan), field(t('org_lastAssessment'), assessed), field(t('org_assessor'), assessor),
-        field(t('org_assessmentPeriod'), period)),
-      el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary', 'data-testid': 'system-form-save' }, t('org_save')),
-        onCancel ? el('button', { type: 'button', onclick: onCancel }, t('org_cancel')) : null),
-      errorLine());
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const body = {
-        unit: unitSel.value, name_vi: nameVi.value.trim(), name_en: nameEn.value.trim(), level: Number(level.value),
-        shared: shared.checked, dossier_decision: decision.value.trim(), dossier_approved: dateOrNull(approved),
-        plan_implemented: dateOrNull(plan), last_assessment: dateOrNull(assessed), assessor: assessor.value.trim(),
-        assessment_period_months: Number(period.value) || 12,
-      };
-      save(form, 'PUT', '/api/v1/systems/' + encodeURIComponent(code.value.trim()), body, reload);
-    });
-    return form;
   }
-
-  // Delete in two clicks (no dialog): the first arms the button, the second deletes.
-  function deleteButton(system, reload) {
-    let armed = false;
-    const b = el('button', { type: 'button', class: 'danger', 'data-testid': 'system-delete' }, t('org_delete'));
-    b.addEventListener('click', async () => {
-      if (!armed) { armed = true; b.textContent = t('org_confirmDelete'); return; }
-      b.disabled = true;
-      try {
-        await api('DELETE', '/api/v1/systems/' + encodeURIComponent(system.code));
-        flash(t('org_deleted', { c: system.code }), 'ok');
-        await reload();
-      } catch (err) {
-        P.showError(err);
-        b.disabled = false; armed = false; b.textContent = t('org_delete');
-      }
-    });
-    return b;
-  }
-
-  P.addSectionView('systems', (data, ctx) => {
-    const list = ((data && data.systems) || []).filter((s) => ctx.units.has(s.unit));
-    const admin = isAdmin();
-    const out = el('div', null);
-    const headers = [t('org_code'), t('org_unit'), t('name'), t('org_level'), t('org_shared'), t('org_dossierDecision'),
-      t('org_dossierApproved'), t('org_planImplemented'), t('org_lastAssessment'), t('org_assessor')];
-    if (admin) headers.push(t('org_actions'));
-    const rows = [];
-    for (const s of list) {
-      const row = el('tr', { 'data-testid': 'system-row', 'data-code': s.code },
-        el('td', null, s.code), el('td', null, s.unit), el('td', null, P.pick(s, 'name') || '—'), el('td', { class: 'num' }, s.level),
-        el('td', null, yesNo(s.shared)), el('td', null, s.dossier_decision || '—'), el('td', null, fmtDay(s.dossier_approved)),
-        el('td', null, fmtDay(s.plan_implemented)), el('td', null, fmtDay(s.last_assessment)), el('td', null, s.assessor || '—'));
-      rows.push(row);
-      if (admin) {
-        const editRow = el('tr', { class: 'edit-row', hidden: true }, el('td', { colspan: headers.length }));
-        const close = () => { editRow.hidden = true; clear(editRow.firstChild); };
-        row.append(el('td', { class: 'actions' },
-          el('button', { type: 'button', 'data-testid': 'system-edit', onclick: () => {
-            clear(editRow.firstChild).append(systemForm(s, ctx.units, ctx.reload, close));
-            editRow.hidden = false;
-          } }, t('org_edit')), ' ', deleteButton(s, ctx.reload)));
-        rows.push(editRow);
-      }
-    }
-    out.append(list.length ? table('systems-table', headers, rows) : el('p', { class: 'muted' }, t('none')));
-    if (admin) out.append(el('h3', null, t('org_addSystem')), systemForm(null, ctx.units, ctx.reload, null));
-    return out;
-  });
-})();
+  out.append(list.length ? table('systems-table', headers, rows) : el('p', { class: 'muted' }, t('none')));
+  if (admin) out.append(el('h3', null, t('org_addSystem')), systemForm(null, ctx.units, ctx.reload, null));
+  return out;
+});
