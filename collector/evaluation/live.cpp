@@ -86,14 +86,18 @@ void LiveEvaluation::onReports(db::Connection& db, const std::vector<const Repor
     return;
   }
   AlertDelta all;
+  auto add = [&all](AlertDelta d) {
+    for (auto& w : d.raise) all.raise.push_back(std::move(w));
+    for (auto& c : d.clear) all.clear.push_back(std::move(c));
+  };
+  std::vector<std::string> touched;  // units whose targets are evaluated once, after the batch
   for (const auto* r : records) {
     // The report as ingest decoded it; the body is copied only for rows without one.
     StoredEndpoint s{r->agentId, r->unitCode, r->hostname, r->sequence, committedAt,
                      r->collectedAt, r->decoded ? std::string() : r->body};
-    auto d = model_->update(s, committedAt, r->decoded.get());
-    for (auto& w : d.raise) all.raise.push_back(std::move(w));
-    for (auto& c : d.clear) all.clear.push_back(std::move(c));
+    add(model_->update(s, committedAt, r->decoded.get(), &touched));
   }
+  add(model_->targetChanges(touched, committedAt));
   ++generation_;
   writeAlerts(db, "re-evaluated", std::move(all), committedAt, records.size());
 }

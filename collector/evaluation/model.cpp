@@ -329,7 +329,8 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
 }
 
 AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
-                              const posture::v1::Report* decoded) {
+                              const posture::v1::Report* decoded,
+                              std::vector<std::string>* touchedOut) {
   AlertDelta delta;
   auto it = index_.find(s.agentId);
   const bool isNew = it == index_.end();
@@ -382,8 +383,23 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
   for (const auto& code : chain(e->unitCode)) {
     if (std::find(touched.begin(), touched.end(), code) == touched.end()) touched.push_back(code);
   }
+  if (touchedOut) {
+    for (auto& code : touched) {
+      if (std::find(touchedOut->begin(), touchedOut->end(), code) == touchedOut->end())
+        touchedOut->push_back(std::move(code));
+    }
+    return delta;
+  }
+  auto targets = targetChanges(touched, now);
+  for (auto& w : targets.raise) delta.raise.push_back(std::move(w));
+  for (auto& c : targets.clear) delta.clear.push_back(std::move(c));
+  return delta;
+}
+
+AlertDelta FleetModel::targetChanges(const std::vector<std::string>& units, std::int64_t now) {
+  AlertDelta delta;
   std::int64_t today = util::vietnamDay(now);
-  for (const auto& code : touched) targetAlerts(code, today, delta);
+  for (const auto& code : units) targetAlerts(code, today, delta);
   targetAlerts("", today, delta);
   return delta;
 }

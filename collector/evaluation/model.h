@@ -82,8 +82,15 @@ class FleetModel {
   // One newly stored report (ignored when its sequence is not newer than the model's).
   // `decoded`: endpoint.report as ingest already decoded it, which is then not decoded
   // again (endpoint.report may be left empty); null: decoded from endpoint.report.
+  // `touched` null: the delta includes the unit and fleet target alerts. Otherwise they are
+  // left out and the units whose counts moved are added to *touched (once each), for one
+  // targetChanges() call after a batch of reports: one target evaluation per unit and batch
+  // instead of one per report.
   AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now,
-                    const posture::v1::Report* decoded = nullptr);
+                    const posture::v1::Report* decoded = nullptr,
+                    std::vector<std::string>* touched = nullptr);
+  // The target alerts of these units and of the fleet (what update() left out).
+  AlertDelta targetChanges(const std::vector<std::string>& units, std::int64_t now);
   // Endpoints crossing the stale window since the last call, and milestone changes of
   // the day; cheap enough to call every few seconds.
   AlertDelta sweep(std::int64_t now);

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <filesystem>
 #include <random>
 
@@ -231,4 +233,40 @@ TEST_CASE("a stale endpoint counts as not compliant, is listed, alerts, and reco
     cleared |= rule == "posture/endpoint-stale" && subject == "endpoint:quiet";
   }
   CHECK(cleared);
+}
+
+TEST_CASE("a batch of updates with its targets evaluated once ends where report-by-report updates end") {
+  // The live evaluation updates a committed batch with `touched` and evaluates the unit and
+  // fleet targets once (targetChanges); the alerts it ends up wanting are those of updating
+  // report by report, the latest per (rule, subject).
+  std::int64_t now = util::unixNow();
+  std::vector<StoredEndpoint> first, second;
+  for (int i = 0; i < 6; ++i) {
+    std::string id = "e" + std::to_string(i);
+    std::string unit = i % 2 ? "BS-VP" : "BS-BT";
+    first.push_back(endpoint(id, unit, true, 1, now));
+    second.push_back(endpoint(id, unit, i >= 3, 2, now + 60));  // three turn unprotected
+  }
+  FleetModel single(binhSon(), tree()), batch(binhSon(), tree());
+  single.rebuild(first, now);
+  batch.rebuild(first, now);
+  using Wanted = std::map<std::pair<std::string, std::string>, std::optional<std::string>>;
+  auto apply = [](Wanted& w, const AlertDelta& d) {
+    for (const auto& r : d.raise) w[{r.rule, r.subject}] = r.detail;
+    for (const auto& c : d.clear) w[c] = std::nullopt;
+  };
+  Wanted bySingle, byBatch;
+  for (const auto& s : second) apply(bySingle, single.update(s, now + 60));
+  std::vector<std::string> touched;
+  for (const auto& s : second) apply(byBatch, batch.update(s, now + 60, nullptr, &touched));
+  CHECK(touched.size() == 4);  // BS-VP, BS-BT, BS, QNG: each once
+  apply(byBatch, batch.targetChanges(touched, now + 60));
+  // Report by report, the district's target alert was raised and refreshed; the batch raises
+  // it once with the final figures.
+  CHECK(byBatch == bySingle);
+  bool unitTargetRaised = false;
+  for (const auto& [key, detail] : byBatch) unitTargetRaised |= key.second == "unit:BS" && detail;
+  CHECK(unitTargetRaised);
+  auto i = targetIndex(batch, "endpoints-protected-share");
+  CHECK(batch.count(i, "BS").satisfied == single.count(i, "BS").satisfied);
 }
