@@ -1,5 +1,9 @@
 #include "collector/evaluation/live.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "collector/evaluation/history.h"
 #include "collector/org/org.h"
 #include "common/log/log.h"
@@ -54,6 +58,12 @@ void LiveEvaluation::rebuild(db::Connection& db) {
   log::info("full evaluation of ", model_->endpointCount(), " endpoints in ", ms.count(),
             " ms: ", countOpenAlerts(db), " open alert(s), ", model_->staleCount(), " stale");
   logChange("evaluated", change, model_->endpointCount());
+#if defined(__GLIBC__)
+  // A full evaluation allocates and frees hundreds of megabytes at 100,000 endpoints (every
+  // report decoded, the wanted alerts, the stored ones); glibc keeps what was freed unless
+  // asked. Measured after a restart at 100,000 endpoints: 572 MB resident before, 332 MB after.
+  malloc_trim(0);
+#endif
   if (options_.afterAlertsWritten) options_.afterAlertsWritten(db);
 }
 
