@@ -1,184 +1,26 @@
+// Alert delivery, the queue: AlertDelivery's bounded queue (drop-oldest), per-target order,
+// exponential back-off, stats, the worker thread and a bounded shutdown. The formats are in
+// delivery_format, the target URLs in delivery_target, the network in delivery_transport.
 #include "collector/alerts/delivery.h"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <condition_variable>
 #include <deque>
-#include <functional>
-#include <limits>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
-#include <string_view>
 #include <thread>
-#include <type_traits>
 
+#include "collector/alerts/delivery_transport.h"
 #include "common/log/log.h"
-#include "common/util/time.h"
-#include "common/util/utf8.h"
 
 namespace posture::collector {
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using udp = asio::ip::udp;
-using boost::system::error_code;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::chrono::milliseconds kNetworkTimeout{5000};
 constexpr std::chrono::milliseconds kShutdownGrace{2000};
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // …
-using util::cutUtf8;
-using util::sanitizeUtf8;
-constexpr std::string_view kAppName = "posture-collector";
-
-// ---------------------------------------------------------------- text helpers
-
-// RFC 5424 header fields: PRINTUSASCII (33..126), at most maxLen, NILVALUE when empty.
-std::string headerField(std::string_view in, std::size_t maxLen) {
-  std::string out;
-  for (char ch : in) {
-    if (out.size() >= maxLen) break;
-    auto c = static_cast<unsigned char>(ch);
-    out += (c >= 33 && c <= 126) ? ch : '_';
-  }
-  return out.empty() ? std::string("-") : out;
-}
-
-// RFC 5424 §6.3.3: '"', '\' and ']' are escaped with a backslash.
-std::string sdEscape(const std::string& value) {
-  std::string out;
-  out.reserve(value.size() + 8);
-  for (char c : value) {
-    if (c == '"' || c == '\\' || c == ']') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-int syslogSeverity(const std::string& severity) {
-  if (severity == "critical") return 2;  // crit
-  if (severity == "high") return 3;      // err
-  if (severity == "medium") return 4;    // warning
-  if (severity == "low") return 5;       // notice
-  return 4;
-}
-
-std::string messageText(const AlertNotice& n) {
-  const std::string& title = n.titleVi.empty() ? n.titleEn : n.titleVi;
-  if (title.empty()) return sanitizeUtf8(n.detail);
-  if (n.detail.empty()) return sanitizeUtf8(title);
-  return sanitizeUtf8(title + " \xE2\x80\x94 " + n.detail);  // " — "
-}
-
-// "<PRI>1 TIMESTAMP HOSTNAME APP PROCID MSGID [SD]"; valueCap > 0 shortens each SD value.
-std::string syslogPrefix(const AlertNotice& n, const std::string& hostname, std::size_t valueCap) {
-  std::string out = "<" + std::to_string(kSyslogFacility * 8 + syslogSeverity(n.severity)) + ">1 ";
-  out += n.at > 0 ? util::formatIso8601(n.at) : std::string("-");
-  out += ' ';
-  out += headerField(hostname, 255);
-  out += ' ';
-  out += kAppName;
-  out += ' ';
-  out += std::to_string(static_cast<long long>(::getpid()));
-  out += ' ';
-  out += headerField(n.event, 32);
-  out += " [";
-  out += kSyslogSdId;
-  auto param = [&](const char* name, const std::string& raw) {
-    std::string value = sanitizeUtf8(raw);
-    if (valueCap > 0) value = cutUtf8(value, valueCap);
-    out += ' ';
-    out += name;
-    out += "=\"";
-    out += sdEscape(value);
-    out += '"';
-  };
-  param("alertId", std::to_string(n.alertId));
-  param("rule", n.rule);
-  param("subject", n.subject);
-  param("unit", n.unitCode);
-  param("severity", n.severity);
-  param("status", n.status);
-  param("event", n.event);
-  param("actor", n.actor);
-  out += ']';
-  return out;
-}
-
-void jsonString(std::string& out, const std::string& raw) {
-  static const char* hex = "0123456789abcdef";
-  out += '"';
-  for (char ch : sanitizeUtf8(raw)) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
-std::string hostForUrl(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
 
 std::string defaultHostname() {
   char buf[256] = {};
@@ -187,163 +29,6 @@ std::string defaultHostname() {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------- formats
-
-std::string formatSyslog5424(const AlertNotice& n, const std::string& hostname,
-                             std::size_t maxBytes) {
-  std::string text = messageText(n);
-  if (maxBytes == 0) return syslogPrefix(n, hostname, 0) + " " + std::string(kBom) + text;
-  // Fixed part first; shorten SD values only when even an empty MSG would not fit.
-  std::string prefix;
-  for (std::size_t cap : {std::size_t{0}, std::size_t{256}, std::size_t{64}, std::size_t{16}}) {
-    prefix = syslogPrefix(n, hostname, cap);
-    if (prefix.size() + 1 + kBom.size() + kEllipsis.size() <= maxBytes) break;
-  }
-  std::size_t fixed = prefix.size() + 1 + kBom.size();
-  if (fixed > maxBytes) return cutUtf8(prefix, maxBytes);  // absurdly small maxBytes
-  std::size_t room = maxBytes - fixed;
-  if (text.size() > room) {
-    text = room >= kEllipsis.size()
-               ? cutUtf8(text, room - kEllipsis.size()) + std::string(kEllipsis)
-               : std::string();
-  }
-  return prefix + " " + std::string(kBom) + text;
-}
-
-std::string frameOctetCounted(const std::string& message) {
-  return std::to_string(message.size()) + " " + message;
-}
-
-std::string formatWebhookJson(const AlertNotice& n) {
-  std::string out = "{\"alertId\":" + std::to_string(n.alertId);
-  auto field = [&](const char* name, const std::string& value) {
-    out += ",\"";
-    out += name;
-    out += "\":";
-    jsonString(out, value);
-  };
-  field("event", n.event);
-  field("rule", n.rule);
-  field("subject", n.subject);
-  field("unitCode", n.unitCode);
-  field("severity", n.severity);
-  field("status", n.status);
-  field("titleVi", n.titleVi);
-  field("titleEn", n.titleEn);
-  field("detail", n.detail);
-  field("actor", n.actor);
-  out += ",\"at\":" + std::to_string(n.at);
-  out += ",\"time\":";
-  if (n.at > 0) {
-    jsonString(out, util::formatIso8601(n.at));
-  } else {
-    out += "null";
-  }
-  out += ",\"source\":\"posture-collector\"}";
-  return out;
-}
-
-// ---------------------------------------------------------------- targets
-
-DeliveryTarget parseDeliveryTarget(const std::string& url) {
-  auto bad = [&](const std::string& why) -> void {
-    throw std::invalid_argument("delivery target \"" + sanitizeUtf8(url) + "\": " + why);
-  };
-  if (url.empty()) bad("empty");
-  for (char ch : url) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c == 0x7F) bad("contains a space or control character");
-  }
-  auto sep = url.find("://");
-  if (sep == std::string::npos) bad("no scheme (expected udp://, tcp://, http:// or https://)");
-  DeliveryTarget t;
-  std::string scheme = lower(url.substr(0, sep));
-  std::uint16_t defaultPort = 0;
-  if (scheme == "udp") {
-    t.kind = DeliveryTarget::Kind::SyslogUdp;
-    defaultPort = 514;
-  } else if (scheme == "tcp") {
-    t.kind = DeliveryTarget::Kind::SyslogTcp;
-    defaultPort = 514;
-  } else if (scheme == "http") {
-    t.kind = DeliveryTarget::Kind::Webhook;
-    defaultPort = 80;
-  } else if (scheme == "https") {
-    t.kind = DeliveryTarget::Kind::Webhook;
-    t.tls = true;
-    defaultPort = 443;
-  } else {
-    bad("unknown scheme \"" + scheme + "\" (expected udp, tcp, http or https)");
-  }
-  std::string rest = url.substr(sep + 3);
-  auto authorityEnd = rest.find_first_of("/?#");
-  std::string authority = rest.substr(0, authorityEnd);
-  std::string tail = authorityEnd == std::string::npos ? std::string() : rest.substr(authorityEnd);
-  if (authority.empty()) bad("no host");
-  if (authority.find('@') != std::string::npos)
-    bad("user information (user@host) is not supported");
-
-  std::string portText;
-  bool hasPort = false;
-  if (authority[0] == '[') {
-    auto close = authority.find(']');
-    if (close == std::string::npos) bad("unterminated '[' in an IPv6 address");
-    t.host = authority.substr(1, close - 1);
-    error_code ec;
-    asio::ip::make_address_v6(t.host, ec);
-    if (t.host.empty() || ec) bad("\"" + t.host + "\" is not an IPv6 address");
-    std::string after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') bad("unexpected \"" + after + "\" after the IPv6 address");
-      hasPort = true;
-      portText = after.substr(1);
-    }
-  } else {
-    auto colon = authority.find(':');
-    if (colon != std::string::npos && authority.find(':', colon + 1) != std::string::npos) {
-      bad("an IPv6 address must be in brackets, e.g. [::1]:514");
-    }
-    t.host = authority.substr(0, colon);
-    if (colon != std::string::npos) {
-      hasPort = true;
-      portText = authority.substr(colon + 1);
-    }
-    if (t.host.empty()) bad("no host");
-    for (char c : t.host) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '-' || c == '_';
-      if (!ok) bad(std::string("invalid character '") + c + "' in host \"" + t.host + "\"");
-    }
-  }
-  if (hasPort) {
-    if (portText.empty()) bad("empty port");
-    bool digits = portText.size() <= 5 && std::all_of(portText.begin(), portText.end(),
-                                                      [](char c) { return c >= '0' && c <= '9'; });
-    long port = digits ? std::stol(portText) : 0;
-    if (!digits || port < 1 || port > 65535) bad("port \"" + portText + "\" is not 1-65535");
-    t.port = static_cast<std::uint16_t>(port);
-  } else {
-    t.port = defaultPort;
-  }
-  if (tail.find('#') != std::string::npos) bad("a fragment (#...) is not allowed");
-  if (t.kind == DeliveryTarget::Kind::Webhook) {
-    t.path = tail.empty() ? "/" : (tail[0] == '?' ? "/" + tail : tail);
-  } else if (!tail.empty() && tail != "/") {
-    bad("a syslog target takes no path (\"" + tail + "\")");
-  }
-  return t;
-}
-
-std::string deliveryTargetUrl(const DeliveryTarget& t) {
-  std::string scheme = t.kind == DeliveryTarget::Kind::SyslogUdp   ? "udp"
-                       : t.kind == DeliveryTarget::Kind::SyslogTcp ? "tcp"
-                       : t.tls                                     ? "https"
-                                                                   : "http";
-  std::string out = scheme + "://" + hostForUrl(t.host) + ":" + std::to_string(t.port);
-  if (t.kind == DeliveryTarget::Kind::Webhook) out += t.path.empty() ? "/" : t.path;
-  return out;
-}
 
 // ---------------------------------------------------------------- delivery
 
@@ -361,15 +46,9 @@ struct AlertDelivery::Impl {
     std::chrono::milliseconds delay{0};  // the next back-off
     bool failing = false;
     std::uint64_t failedAttempts = 0;  // in the current failing spell
-    // Worker only:
-    std::optional<udp::socket> udpSocket;
-    std::optional<udp::endpoint> udpEndpoint;
-    std::optional<tcp::socket> tcpSocket;
   };
 
   DeliveryOptions options;
-  std::shared_ptr<asio::ssl::context> tls;
-  asio::io_context io;
 
   mutable std::mutex mu;
   std::condition_variable wake;  // worker: new notice or stop
@@ -382,13 +61,8 @@ struct AlertDelivery::Impl {
   bool overflowing = false;
   std::uint64_t droppedThisSpell = 0;
   SteadyClock::time_point stopDeadline = SteadyClock::time_point::max();
-  // Read by the worker without the lock while a network operation runs.
-  std::atomic<SteadyClock::rep> hardStop{SteadyClock::time_point::max().time_since_epoch().count()};
+  std::unique_ptr<DeliveryTransport> transport;  // the worker's alone
   std::thread worker;
-
-  SteadyClock::time_point hardStopAt() const {
-    return SteadyClock::time_point(SteadyClock::duration(hardStop.load()));
-  }
 
   // ------------------------------------------------------------ queue (mu held)
 
@@ -419,273 +93,6 @@ struct AlertDelivery::Impl {
       droppedThisSpell = 0;
     }
     if (queue.empty()) idle.notify_all();
-  }
-
-  // ------------------------------------------------------------ network (worker, no lock)
-
-  // Runs the io_context until `done`. Past `deadline` or the shutdown cut-off it calls
-  // cancel() (which closes the socket) and lets the aborted operation finish; false then.
-  bool await(const bool& done, SteadyClock::time_point deadline,
-             const std::function<void()>& cancel) {
-    while (!done) {
-      auto limit = std::min(deadline, hardStopAt());
-      auto now = SteadyClock::now();
-      if (now >= limit) {
-        cancel();
-        while (!done) {
-          if (io.stopped()) io.restart();
-          io.run_one_for(std::chrono::milliseconds(100));
-        }
-        return false;
-      }
-      if (io.stopped()) io.restart();
-      io.run_one_for(std::min<SteadyClock::duration>(limit - now, std::chrono::milliseconds(100)));
-    }
-    return true;
-  }
-
-  template <class Protocol>
-  bool resolve(const Target& t, typename Protocol::resolver::results_type& out,
-               std::string& error) {
-    typename Protocol::resolver resolver(io);
-    bool done = false;
-    error_code ec;
-    resolver.async_resolve(t.target.host, std::to_string(t.target.port),
-                           [&](const error_code& e, typename Protocol::resolver::results_type r) {
-                             ec = e;
-                             out = std::move(r);
-                             done = true;
-                           });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] { resolver.cancel(); })) {
-      ec = asio::error::timed_out;
-    }
-    if (!ec && out.empty()) ec = asio::error::host_not_found;
-    if (ec) error = "cannot resolve " + t.target.host + ": " + ec.message();
-    return !ec;
-  }
-
-  template <class Socket>
-  bool connect(Socket& socket, const tcp::resolver::results_type& endpoints, std::string& error) {
-    bool done = false;
-    error_code ec;
-    auto handler = [&](const error_code& e, const tcp::endpoint&) {
-      ec = e;
-      done = true;
-    };
-    if constexpr (std::is_same_v<Socket, beast::tcp_stream>) {
-      socket.async_connect(endpoints, handler);
-    } else {
-      asio::async_connect(socket, endpoints, handler);
-    }
-    auto cancel = [&] {
-      if constexpr (std::is_same_v<Socket, beast::tcp_stream>) {
-        socket.close();
-      } else {
-        error_code ignored;
-        socket.close(ignored);
-      }
-    };
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) {
-      ec = asio::error::timed_out;
-    }
-    if (ec) error = "cannot connect: " + ec.message();
-    return !ec;
-  }
-
-  bool sendUdp(Target& t, const AlertNotice& n, std::string& error) {
-    if (!t.udpEndpoint) {
-      udp::resolver::results_type results;
-      if (!resolve<udp>(t, results, error)) return false;
-      t.udpEndpoint = results.begin()->endpoint();
-      t.udpSocket.reset();
-    }
-    error_code ec;
-    if (!t.udpSocket) {
-      t.udpSocket.emplace(io);
-      t.udpSocket->open(t.udpEndpoint->protocol(), ec);
-      if (ec) {
-        t.udpSocket.reset();
-        error = "cannot open a UDP socket: " + ec.message();
-        return false;
-      }
-    }
-    std::string message = formatSyslog5424(n, options.hostname, kSyslogUdpMaxBytes);
-    t.udpSocket->send_to(asio::buffer(message), *t.udpEndpoint, 0, ec);
-    if (ec) {
-      t.udpSocket.reset();
-      t.udpEndpoint.reset();  // resolve again next time
-      error = "cannot send: " + ec.message();
-      return false;
-    }
-    return true;
-  }
-
-  // True when the receiver closed (or broke) the kept connection while it was idle.
-  // Anything it sent (syslog receivers send nothing) is read and ignored.
-  static bool peerGone(tcp::socket& socket) {
-    char buf[512];
-    for (;;) {
-      ssize_t got = ::recv(socket.native_handle(), buf, sizeof buf, MSG_DONTWAIT);
-      if (got == 0) return true;
-      if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    }
-  }
-
-  bool sendTcp(Target& t, const AlertNotice& n, std::string& error) {
-    if (t.tcpSocket && peerGone(*t.tcpSocket)) t.tcpSocket.reset();
-    if (!t.tcpSocket) {
-      tcp::resolver::results_type results;
-      if (!resolve<tcp>(t, results, error)) return false;
-      t.tcpSocket.emplace(io);
-      if (!connect(*t.tcpSocket, results, error)) {
-        t.tcpSocket.reset();
-        return false;
-      }
-      error_code ignored;
-      t.tcpSocket->set_option(tcp::no_delay(true), ignored);
-    }
-    std::string frame =
-        frameOctetCounted(formatSyslog5424(n, options.hostname, kSyslogTcpMaxBytes));
-    bool done = false;
-    error_code ec;
-    asio::async_write(*t.tcpSocket, asio::buffer(frame), [&](const error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] {
-          error_code ignored;
-          t.tcpSocket->close(ignored);
-        })) {
-      ec = asio::error::timed_out;
-    }
-    if (ec) {
-      t.tcpSocket.reset();
-      error = "cannot send: " + ec.message();
-      return false;
-    }
-    return true;
-  }
-
-  template <class Stream>
-  bool exchange(Stream& stream, beast::tcp_stream& lowest, http::request<http::string_body>& req,
-                std::string& error) {
-    auto cancel = [&] { lowest.close(); };
-    bool done = false;
-    error_code ec;
-    http::async_write(stream, req, [&](const error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) ec = asio::error::timed_out;
-    if (ec) {
-      error = "cannot send the request: " + ec.message();
-      return false;
-    }
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20);
-    done = false;
-    http::async_read(stream, buffer, parser, [&](const error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) ec = asio::error::timed_out;
-    if (ec) {
-      error = "no answer: " + ec.message();
-      return false;
-    }
-    unsigned status = parser.get().result_int();
-    if (status < 200 || status > 299) {
-      std::string body = sanitizeUtf8(cutUtf8(sanitizeUtf8(parser.get().body()), 200));
-      for (char& c : body) {
-        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-      }
-      error = "answered " + std::to_string(status) + " " + std::string(parser.get().reason()) +
-              (body.empty() ? "" : ": " + body);
-      return false;
-    }
-    return true;
-  }
-
-  bool sendWebhook(Target& t, const AlertNotice& n, std::string& error) {
-    tcp::resolver::results_type results;
-    if (!resolve<tcp>(t, results, error)) return false;
-
-    http::request<http::string_body> req{http::verb::post, t.target.path, 11};
-    std::string host = hostForUrl(t.target.host);
-    if (t.target.port != (t.target.tls ? 443 : 80)) host += ":" + std::to_string(t.target.port);
-    req.set(http::field::host, host);
-    req.set(http::field::user_agent, "posture-collector");
-    req.set(http::field::content_type, "application/json; charset=utf-8");
-    req.set(http::field::accept, "*/*");
-    req.keep_alive(false);
-    req.body() = formatWebhookJson(n);
-    req.prepare_payload();
-
-    if (!t.target.tls) {
-      beast::tcp_stream stream(io);
-      if (!connect(stream, results, error)) return false;
-      bool ok = exchange(stream, stream, req, error);
-      error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      return ok;
-    }
-
-    beast::ssl_stream<beast::tcp_stream> stream(io, *tls);
-    SSL* ssl = stream.native_handle();
-    error_code addrEc;
-    asio::ip::make_address(t.target.host, addrEc);
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    if (addrEc) {
-      SSL_set_tlsext_host_name(ssl, t.target.host.c_str());  // SNI is for names only
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      X509_VERIFY_PARAM_set1_host(param, t.target.host.c_str(), 0);
-    } else {
-      X509_VERIFY_PARAM_set1_ip_asc(param, t.target.host.c_str());
-    }
-    auto& lowest = beast::get_lowest_layer(stream);
-    if (!connect(lowest, results, error)) return false;
-    bool done = false;
-    error_code ec;
-    stream.async_handshake(asio::ssl::stream_base::client, [&](const error_code& e) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] { lowest.close(); })) {
-      ec = asio::error::timed_out;
-    }
-    if (ec) {
-      error = "TLS handshake failed: " + ec.message();
-      long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK)
-        error += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
-      return false;
-    }
-    bool ok = exchange(stream, lowest, req, error);
-    lowest.close();
-    return ok;
-  }
-
-  bool send(Target& t, const AlertNotice& n, std::string& error) {
-    try {
-      switch (t.target.kind) {
-        case DeliveryTarget::Kind::SyslogUdp:
-          return sendUdp(t, n, error);
-        case DeliveryTarget::Kind::SyslogTcp:
-          return sendTcp(t, n, error);
-        case DeliveryTarget::Kind::Webhook:
-          return sendWebhook(t, n, error);
-      }
-      error = "unknown target kind";
-    } catch (const std::exception& e) {
-      error = e.what();
-    } catch (...) {
-      error = "unknown error";
-    }
-    t.tcpSocket.reset();
-    t.udpSocket.reset();
-    t.udpEndpoint.reset();
-    return false;
   }
 
   // ------------------------------------------------------------ worker
@@ -729,7 +136,7 @@ struct AlertDelivery::Impl {
       AlertNotice notice = queue[static_cast<std::size_t>(seq - queue.front().seq)].notice;
       lock.unlock();
       std::string error;
-      bool ok = send(t, notice, error);
+      bool ok = transport->send(*pick, notice, error);
       lock.lock();
       bool stillWanted = t.next == seq;  // else an overflow dropped it meanwhile
       if (ok) {
@@ -772,32 +179,15 @@ AlertDelivery::AlertDelivery(DeliveryOptions options) : impl_(std::make_unique<I
   if (d.options.firstRetry.count() <= 0) d.options.firstRetry = std::chrono::milliseconds(1);
   if (d.options.maxRetry < d.options.firstRetry) d.options.maxRetry = d.options.firstRetry;
   if (d.options.hostname.empty()) d.options.hostname = defaultHostname();
-  bool needTls = false;
   for (const auto& target : d.options.targets) {
     Impl::Target t;
     t.target = target;
     t.url = deliveryTargetUrl(target);
     t.delay = d.options.firstRetry;
-    needTls = needTls || (target.kind == DeliveryTarget::Kind::Webhook && target.tls);
     d.targets.push_back(std::move(t));
   }
-  if (needTls) {
-    d.tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    d.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_compression);
-    SSL_CTX_set_min_proto_version(d.tls->native_handle(), TLS1_2_VERSION);
-    error_code ec;
-    d.tls->set_default_verify_paths(ec);
-    if (ec) log::warn("alert delivery: cannot load the system CA certificates: ", ec.message());
-    if (!d.options.caFile.empty()) {
-      d.tls->load_verify_file(d.options.caFile, ec);
-      if (ec) {
-        throw std::invalid_argument("alert delivery: cannot load CA file " + d.options.caFile +
-                                    ": " + ec.message());
-      }
-    }
-    d.tls->set_verify_mode(asio::ssl::verify_peer);
-  }
+  d.transport =
+      std::make_unique<DeliveryTransport>(d.options.targets, d.options.hostname, d.options.caFile);
   d.worker = std::thread([&d] { d.run(); });
 }
 
@@ -806,7 +196,7 @@ AlertDelivery::~AlertDelivery() {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
     impl_->stopDeadline = SteadyClock::now() + kShutdownGrace;
-    impl_->hardStop.store(impl_->stopDeadline.time_since_epoch().count());
+    impl_->transport->setHardStop(impl_->stopDeadline);
   }
   impl_->wake.notify_all();
   if (impl_->worker.joinable()) impl_->worker.join();

@@ -15,33 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "collector/alerts/delivery_format.h"  // AlertNotice, the formats
+#include "collector/alerts/delivery_target.h"  // DeliveryTarget, parseDeliveryTarget
+
 namespace posture::collector {
-
-struct AlertNotice {
-  std::int64_t alertId = 0;
-  std::string event;  // "opened", "reopened", "acknowledged", "assigned", "commented", "resolved"
-  std::string rule, subject, unitCode;
-  std::string severity;  // low | medium | high | critical
-  std::string status;
-  std::string titleVi, titleEn, detail, actor;
-  std::int64_t at = 0;  // Unix seconds
-};
-
-struct DeliveryTarget {
-  enum class Kind { SyslogUdp, SyslogTcp, Webhook };
-  Kind kind = Kind::SyslogUdp;
-  std::string host;  // without brackets for IPv6
-  std::uint16_t port = 0;
-  std::string path;  // webhook only: "/..." (may carry a query)
-  bool tls = false;  // webhook over https
-};
-
-// Parses "udp://HOST:PORT", "tcp://HOST:PORT", "http://HOST:PORT/PATH" and
-// "https://HOST:PORT/PATH" (IPv6 as [::1]). Without a port: 514 for udp/tcp, 80 for http,
-// 443 for https. Throws std::invalid_argument naming what is wrong.
-DeliveryTarget parseDeliveryTarget(const std::string& url);
-// "tcp://[::1]:6514", "https://soc.example:443/hook": for log lines.
-std::string deliveryTargetUrl(const DeliveryTarget& target);
 
 struct DeliveryOptions {
   std::vector<DeliveryTarget> targets;
@@ -80,28 +57,5 @@ class AlertDelivery {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Syslog facility of every message: local4 (20), the one SIEM rules for security
-// appliances usually listen on. PRI = 20 * 8 + severity (critical 2, high 3, medium 4,
-// low 5; anything else 4).
-inline constexpr int kSyslogFacility = 20;
-// Structured-data ID: "posture@32473" (32473 is the private enterprise number RFC 5612
-// reserves for documentation and examples).
-inline constexpr const char* kSyslogSdId = "posture@32473";
-// Largest UDP datagram we send (RFC 5424 §6.1: receivers SHOULD accept 2048 octets).
-inline constexpr std::size_t kSyslogUdpMaxBytes = 2048;
-// Largest message we frame over TCP (rsyslog's default maxMessageSize is 8 KiB).
-inline constexpr std::size_t kSyslogTcpMaxBytes = 8192;
-
-// One RFC 5424 message without framing:
-// <PRI>1 TIMESTAMP HOSTNAME posture-collector PROCID MSGID [posture@32473 ...] BOM MSG
-// With maxBytes > 0 the result is at most maxBytes long: MSG is cut on a UTF-8 boundary
-// (with "…" appended), and if that is not enough the SD-PARAM values are shortened too.
-std::string formatSyslog5424(const AlertNotice& n, const std::string& hostname,
-                             std::size_t maxBytes = 0);
-// RFC 6587 §3.4.1 octet counting: "LEN SP MSG".
-std::string frameOctetCounted(const std::string& message);
-// The webhook body: one JSON object with every field of the notice.
-std::string formatWebhookJson(const AlertNotice& n);
 
 }  // namespace posture::collector

@@ -1,0 +1,377 @@
+// Alert delivery, the transports: UDP and TCP syslog, HTTP(S) webhook, with deadlines.
+#include "collector/alerts/delivery_transport.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+
+#include "common/log/log.h"
+#include "common/util/utf8.h"
+
+namespace posture::collector {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
+using boost::system::error_code;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::chrono::milliseconds kNetworkTimeout{5000};
+using util::cutUtf8;
+using util::sanitizeUtf8;
+
+}  // namespace
+
+struct DeliveryTransport::Impl {
+  struct Target {
+    DeliveryTarget target;
+    std::optional<udp::socket> udpSocket;
+    std::optional<udp::endpoint> udpEndpoint;
+    std::optional<tcp::socket> tcpSocket;
+  };
+
+  std::string hostname;
+  std::shared_ptr<asio::ssl::context> tls;
+  asio::io_context io;
+  std::vector<Target> targets;
+  // Read without a lock while a network operation runs; set from another thread.
+  std::atomic<SteadyClock::rep> hardStop{SteadyClock::time_point::max().time_since_epoch().count()};
+
+  Impl(const std::vector<DeliveryTarget>& list, std::string host, const std::string& caFile)
+      : hostname(std::move(host)) {
+    bool needTls = false;
+    for (const auto& target : list) {
+      Target t;
+      t.target = target;
+      needTls = needTls || (target.kind == DeliveryTarget::Kind::Webhook && target.tls);
+      targets.push_back(std::move(t));
+    }
+    if (needTls) {
+      tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_compression);
+      SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
+      error_code ec;
+      tls->set_default_verify_paths(ec);
+      if (ec) log::warn("alert delivery: cannot load the system CA certificates: ", ec.message());
+      if (!caFile.empty()) {
+        tls->load_verify_file(caFile, ec);
+        if (ec) {
+          throw std::invalid_argument("alert delivery: cannot load CA file " + caFile +
+                                      ": " + ec.message());
+        }
+      }
+      tls->set_verify_mode(asio::ssl::verify_peer);
+    }
+  }
+
+  SteadyClock::time_point hardStopAt() const {
+    return SteadyClock::time_point(SteadyClock::duration(hardStop.load()));
+  }
+
+  // Runs the io_context until `done`. Past `deadline` or the shutdown cut-off it calls
+  // cancel() (which closes the socket) and lets the aborted operation finish; false then.
+  bool await(const bool& done, SteadyClock::time_point deadline,
+             const std::function<void()>& cancel) {
+    while (!done) {
+      auto limit = std::min(deadline, hardStopAt());
+      auto now = SteadyClock::now();
+      if (now >= limit) {
+        cancel();
+        while (!done) {
+          if (io.stopped()) io.restart();
+          io.run_one_for(std::chrono::milliseconds(100));
+        }
+        return false;
+      }
+      if (io.stopped()) io.restart();
+      io.run_one_for(std::min<SteadyClock::duration>(limit - now, std::chrono::milliseconds(100)));
+    }
+    return true;
+  }
+
+  template <class Protocol>
+  bool resolve(const Target& t, typename Protocol::resolver::results_type& out,
+               std::string& error) {
+    typename Protocol::resolver resolver(io);
+    bool done = false;
+    error_code ec;
+    resolver.async_resolve(t.target.host, std::to_string(t.target.port),
+                           [&](const error_code& e, typename Protocol::resolver::results_type r) {
+                             ec = e;
+                             out = std::move(r);
+                             done = true;
+                           });
+    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] { resolver.cancel(); })) {
+      ec = asio::error::timed_out;
+    }
+    if (!ec && out.empty()) ec = asio::error::host_not_found;
+    if (ec) error = "cannot resolve " + t.target.host + ": " + ec.message();
+    return !ec;
+  }
+
+  template <class Socket>
+  bool connect(Socket& socket, const tcp::resolver::results_type& endpoints, std::string& error) {
+    bool done = false;
+    error_code ec;
+    auto handler = [&](const error_code& e, const tcp::endpoint&) {
+      ec = e;
+      done = true;
+    };
+    if constexpr (std::is_same_v<Socket, beast::tcp_stream>) {
+      socket.async_connect(endpoints, handler);
+    } else {
+      asio::async_connect(socket, endpoints, handler);
+    }
+    auto cancel = [&] {
+      if constexpr (std::is_same_v<Socket, beast::tcp_stream>) {
+        socket.close();
+      } else {
+        error_code ignored;
+        socket.close(ignored);
+      }
+    };
+    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) {
+      ec = asio::error::timed_out;
+    }
+    if (ec) error = "cannot connect: " + ec.message();
+    return !ec;
+  }
+
+  bool sendUdp(Target& t, const AlertNotice& n, std::string& error) {
+    if (!t.udpEndpoint) {
+      udp::resolver::results_type results;
+      if (!resolve<udp>(t, results, error)) return false;
+      t.udpEndpoint = results.begin()->endpoint();
+      t.udpSocket.reset();
+    }
+    error_code ec;
+    if (!t.udpSocket) {
+      t.udpSocket.emplace(io);
+      t.udpSocket->open(t.udpEndpoint->protocol(), ec);
+      if (ec) {
+        t.udpSocket.reset();
+        error = "cannot open a UDP socket: " + ec.message();
+        return false;
+      }
+    }
+    std::string message = formatSyslog5424(n, hostname, kSyslogUdpMaxBytes);
+    t.udpSocket->send_to(asio::buffer(message), *t.udpEndpoint, 0, ec);
+    if (ec) {
+      t.udpSocket.reset();
+      t.udpEndpoint.reset();  // resolve again next time
+      error = "cannot send: " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  // True when the receiver closed (or broke) the kept connection while it was idle.
+  // Anything it sent (syslog receivers send nothing) is read and ignored.
+  static bool peerGone(tcp::socket& socket) {
+    char buf[512];
+    for (;;) {
+      ssize_t got = ::recv(socket.native_handle(), buf, sizeof buf, MSG_DONTWAIT);
+      if (got == 0) return true;
+      if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    }
+  }
+
+  bool sendTcp(Target& t, const AlertNotice& n, std::string& error) {
+    if (t.tcpSocket && peerGone(*t.tcpSocket)) t.tcpSocket.reset();
+    if (!t.tcpSocket) {
+      tcp::resolver::results_type results;
+      if (!resolve<tcp>(t, results, error)) return false;
+      t.tcpSocket.emplace(io);
+      if (!connect(*t.tcpSocket, results, error)) {
+        t.tcpSocket.reset();
+        return false;
+      }
+      error_code ignored;
+      t.tcpSocket->set_option(tcp::no_delay(true), ignored);
+    }
+    std::string frame =
+        frameOctetCounted(formatSyslog5424(n, hostname, kSyslogTcpMaxBytes));
+    bool done = false;
+    error_code ec;
+    asio::async_write(*t.tcpSocket, asio::buffer(frame), [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] {
+          error_code ignored;
+          t.tcpSocket->close(ignored);
+        })) {
+      ec = asio::error::timed_out;
+    }
+    if (ec) {
+      t.tcpSocket.reset();
+      error = "cannot send: " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  template <class Stream>
+  bool exchange(Stream& stream, beast::tcp_stream& lowest, http::request<http::string_body>& req,
+                std::string& error) {
+    auto cancel = [&] { lowest.close(); };
+    bool done = false;
+    error_code ec;
+    http::async_write(stream, req, [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) ec = asio::error::timed_out;
+    if (ec) {
+      error = "cannot send the request: " + ec.message();
+      return false;
+    }
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 20);
+    done = false;
+    http::async_read(stream, buffer, parser, [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) ec = asio::error::timed_out;
+    if (ec) {
+      error = "no answer: " + ec.message();
+      return false;
+    }
+    unsigned status = parser.get().result_int();
+    if (status < 200 || status > 299) {
+      std::string body = sanitizeUtf8(cutUtf8(sanitizeUtf8(parser.get().body()), 200));
+      for (char& c : body) {
+        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+      }
+      error = "answered " + std::to_string(status) + " " + std::string(parser.get().reason()) +
+              (body.empty() ? "" : ": " + body);
+      return false;
+    }
+    return true;
+  }
+
+  bool sendWebhook(Target& t, const AlertNotice& n, std::string& error) {
+    tcp::resolver::results_type results;
+    if (!resolve<tcp>(t, results, error)) return false;
+
+    http::request<http::string_body> req{http::verb::post, t.target.path, 11};
+    std::string host = hostForUrl(t.target.host);
+    if (t.target.port != (t.target.tls ? 443 : 80)) host += ":" + std::to_string(t.target.port);
+    req.set(http::field::host, host);
+    req.set(http::field::user_agent, "posture-collector");
+    req.set(http::field::content_type, "application/json; charset=utf-8");
+    req.set(http::field::accept, "*/*");
+    req.keep_alive(false);
+    req.body() = formatWebhookJson(n);
+    req.prepare_payload();
+
+    if (!t.target.tls) {
+      beast::tcp_stream stream(io);
+      if (!connect(stream, results, error)) return false;
+      bool ok = exchange(stream, stream, req, error);
+      error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return ok;
+    }
+
+    beast::ssl_stream<beast::tcp_stream> stream(io, *tls);
+    SSL* ssl = stream.native_handle();
+    error_code addrEc;
+    asio::ip::make_address(t.target.host, addrEc);
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (addrEc) {
+      SSL_set_tlsext_host_name(ssl, t.target.host.c_str());  // SNI is for names only
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      X509_VERIFY_PARAM_set1_host(param, t.target.host.c_str(), 0);
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(param, t.target.host.c_str());
+    }
+    auto& lowest = beast::get_lowest_layer(stream);
+    if (!connect(lowest, results, error)) return false;
+    bool done = false;
+    error_code ec;
+    stream.async_handshake(asio::ssl::stream_base::client, [&](const error_code& e) {
+      ec = e;
+      done = true;
+    });
+    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] { lowest.close(); })) {
+      ec = asio::error::timed_out;
+    }
+    if (ec) {
+      error = "TLS handshake failed: " + ec.message();
+      long verify = SSL_get_verify_result(ssl);
+      if (verify != X509_V_OK)
+        error += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+      return false;
+    }
+    bool ok = exchange(stream, lowest, req, error);
+    lowest.close();
+    return ok;
+  }
+
+  bool send(Target& t, const AlertNotice& n, std::string& error) {
+    try {
+      switch (t.target.kind) {
+        case DeliveryTarget::Kind::SyslogUdp:
+          return sendUdp(t, n, error);
+        case DeliveryTarget::Kind::SyslogTcp:
+          return sendTcp(t, n, error);
+        case DeliveryTarget::Kind::Webhook:
+          return sendWebhook(t, n, error);
+      }
+      error = "unknown target kind";
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown error";
+    }
+    t.tcpSocket.reset();
+    t.udpSocket.reset();
+    t.udpEndpoint.reset();
+    return false;
+  }
+};
+
+DeliveryTransport::DeliveryTransport(const std::vector<DeliveryTarget>& targets,
+                                     std::string hostname, const std::string& caFile)
+    : impl_(std::make_unique<Impl>(targets, std::move(hostname), caFile)) {}
+
+DeliveryTransport::~DeliveryTransport() = default;
+
+void DeliveryTransport::setHardStop(SteadyClock::time_point at) {
+  impl_->hardStop.store(at.time_since_epoch().count());
+}
+
+bool DeliveryTransport::send(std::size_t index, const AlertNotice& notice, std::string& error) {
+  return impl_->send(impl_->targets[index], notice, error);
+}
+
+}  // namespace posture::collector
