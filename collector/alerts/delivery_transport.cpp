@@ -2,38 +2,29 @@
 #include "collector/alerts/delivery_transport.h"
 
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cerrno>
 #include <functional>
 #include <optional>
 #include <stdexcept>
-#include <type_traits>
 
 #include "common/log/log.h"
+#include "common/net/https_client.h"
 #include "common/util/utf8.h"
 
 namespace posture::collector {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using udp = asio::ip::udp;
 using boost::system::error_code;
@@ -42,6 +33,8 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::chrono::milliseconds kNetworkTimeout{5000};
+// A webhook attempt: resolve, connect, handshake, write and read, twice at worst.
+constexpr std::chrono::milliseconds kWebhookAttempt{30000};
 using util::cutUtf8;
 using util::sanitizeUtf8;
 
@@ -53,6 +46,7 @@ struct DeliveryTransport::Impl {
     std::optional<udp::socket> udpSocket;
     std::optional<udp::endpoint> udpEndpoint;
     std::optional<tcp::socket> tcpSocket;
+    std::unique_ptr<net::HttpsClient> web;
   };
 
   std::string hostname;
@@ -135,26 +129,17 @@ struct DeliveryTransport::Impl {
     return !ec;
   }
 
-  template <class Socket>
-  bool connect(Socket& socket, const tcp::resolver::results_type& endpoints, std::string& error) {
+  bool connect(tcp::socket& socket, const tcp::resolver::results_type& endpoints,
+               std::string& error) {
     bool done = false;
     error_code ec;
-    auto handler = [&](const error_code& e, const tcp::endpoint&) {
+    asio::async_connect(socket, endpoints, [&](const error_code& e, const tcp::endpoint&) {
       ec = e;
       done = true;
-    };
-    if constexpr (std::is_same_v<Socket, beast::tcp_stream>) {
-      socket.async_connect(endpoints, handler);
-    } else {
-      asio::async_connect(socket, endpoints, handler);
-    }
+    });
     auto cancel = [&] {
-      if constexpr (std::is_same_v<Socket, beast::tcp_stream>) {
-        socket.close();
-      } else {
-        error_code ignored;
-        socket.close(ignored);
-      }
+      error_code ignored;
+      socket.close(ignored);
     };
     if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) {
       ec = asio::error::timed_out;
@@ -237,104 +222,61 @@ struct DeliveryTransport::Impl {
     return true;
   }
 
-  template <class Stream>
-  bool exchange(Stream& stream, beast::tcp_stream& lowest, http::request<http::string_body>& req,
-                std::string& error) {
-    auto cancel = [&] { lowest.close(); };
+  // The webhook: the shared client (common/net/https_client.h), kept alive per target.
+  // Each of its steps has its own deadline; this bounds the whole attempt (a retry on a
+  // kept-alive connection the receiver had closed included) and the shutdown cut-off.
+  bool sendWebhook(Target& t, const AlertNotice& n, std::string& error) {
+    if (!t.web) {
+      net::ClientOptions options;
+      options.peer = "webhook";
+      options.userAgent = "posture-collector";
+      options.headers = {{"Accept", "*/*"}};
+      options.bodyLimit = 1 << 20;
+      t.web = std::make_unique<net::HttpsClient>(io.get_executor(), t.target.tls ? tls : nullptr,
+                                                 t.target.host, std::to_string(t.target.port),
+                                                 std::move(options));
+    }
     bool done = false;
-    error_code ec;
-    http::async_write(stream, req, [&](const error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) ec = asio::error::timed_out;
-    if (ec) {
-      error = "cannot send the request: " + ec.message();
+    std::optional<net::ClientResponse> response;
+    std::string failure;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          response = co_await t.web->post(t.target.path, "application/json; charset=utf-8",
+                                          formatWebhookJson(n), kNetworkTimeout);
+        },
+        [&](std::exception_ptr e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+              failure = x.what();
+            } catch (...) {
+              failure = "unknown error";
+            }
+          }
+          done = true;
+        });
+    bool inTime = await(done, SteadyClock::now() + kWebhookAttempt, [&] { t.web->cancel(); });
+    if (!inTime) {
+      error = "no answer within " + std::to_string(kWebhookAttempt.count() / 1000) +
+              " s or stopped at shutdown (" + failure + ")";
       return false;
     }
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20);
-    done = false;
-    http::async_read(stream, buffer, parser, [&](const error_code& e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, cancel)) ec = asio::error::timed_out;
-    if (ec) {
-      error = "no answer: " + ec.message();
+    if (!response) {
+      error = failure;
       return false;
     }
-    unsigned status = parser.get().result_int();
-    if (status < 200 || status > 299) {
-      std::string body = sanitizeUtf8(cutUtf8(sanitizeUtf8(parser.get().body()), 200));
+    if (response->status < 200 || response->status > 299) {
+      std::string body = sanitizeUtf8(cutUtf8(sanitizeUtf8(response->body), 200));
       for (char& c : body) {
         if (static_cast<unsigned char>(c) < 0x20) c = ' ';
       }
-      error = "answered " + std::to_string(status) + " " + std::string(parser.get().reason()) +
+      error = "answered " + std::to_string(response->status) + " " + response->reason +
               (body.empty() ? "" : ": " + body);
       return false;
     }
     return true;
-  }
-
-  bool sendWebhook(Target& t, const AlertNotice& n, std::string& error) {
-    tcp::resolver::results_type results;
-    if (!resolve<tcp>(t, results, error)) return false;
-
-    http::request<http::string_body> req{http::verb::post, t.target.path, 11};
-    std::string host = hostForUrl(t.target.host);
-    if (t.target.port != (t.target.tls ? 443 : 80)) host += ":" + std::to_string(t.target.port);
-    req.set(http::field::host, host);
-    req.set(http::field::user_agent, "posture-collector");
-    req.set(http::field::content_type, "application/json; charset=utf-8");
-    req.set(http::field::accept, "*/*");
-    req.keep_alive(false);
-    req.body() = formatWebhookJson(n);
-    req.prepare_payload();
-
-    if (!t.target.tls) {
-      beast::tcp_stream stream(io);
-      if (!connect(stream, results, error)) return false;
-      bool ok = exchange(stream, stream, req, error);
-      error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      return ok;
-    }
-
-    beast::ssl_stream<beast::tcp_stream> stream(io, *tls);
-    SSL* ssl = stream.native_handle();
-    error_code addrEc;
-    asio::ip::make_address(t.target.host, addrEc);
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    if (addrEc) {
-      SSL_set_tlsext_host_name(ssl, t.target.host.c_str());  // SNI is for names only
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      X509_VERIFY_PARAM_set1_host(param, t.target.host.c_str(), 0);
-    } else {
-      X509_VERIFY_PARAM_set1_ip_asc(param, t.target.host.c_str());
-    }
-    auto& lowest = beast::get_lowest_layer(stream);
-    if (!connect(lowest, results, error)) return false;
-    bool done = false;
-    error_code ec;
-    stream.async_handshake(asio::ssl::stream_base::client, [&](const error_code& e) {
-      ec = e;
-      done = true;
-    });
-    if (!await(done, SteadyClock::now() + kNetworkTimeout, [&] { lowest.close(); })) {
-      ec = asio::error::timed_out;
-    }
-    if (ec) {
-      error = "TLS handshake failed: " + ec.message();
-      long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK)
-        error += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
-      return false;
-    }
-    bool ok = exchange(stream, lowest, req, error);
-    lowest.close();
-    return ok;
   }
 
   bool send(Target& t, const AlertNotice& n, std::string& error) {
@@ -356,6 +298,7 @@ struct DeliveryTransport::Impl {
     t.tcpSocket.reset();
     t.udpSocket.reset();
     t.udpEndpoint.reset();
+    t.web.reset();
     return false;
   }
 };

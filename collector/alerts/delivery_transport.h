@@ -2,7 +2,8 @@
 // Alert delivery, the transports: one attempt to send one notice to one target. Syslog over
 // UDP (one datagram, at most 2048 bytes) or TCP (octet counting on one kept-alive
 // connection, at most 8192 bytes), or the JSON webhook as an HTTP/1.1 POST over HTTP or
-// HTTPS (TLS 1.2 minimum, SNI, certificate checked against the system CAs plus caFile).
+// HTTPS (TLS 1.2 minimum, SNI, certificate checked against the system CAs plus caFile),
+// through the shared client of common/net/https_client.h on a kept-alive connection.
 // Resolve, connect, TLS handshake, write and read each time out after 5 s, and all stop
 // at the shutdown cut-off. Only AlertDelivery's worker thread calls send().
 #include <chrono>
