@@ -5,7 +5,7 @@
 #include "collector/export/cli.h"
 #include "collector/org/cli.h"
 #include "collector/policy/cli.h"
-#include "collector/server/cli.h"
+#include "collector/serve/cli.h"
 #include "collector/status/cli.h"
 #include "common/util/args.h"
 

@@ -1,6 +1,6 @@
 #include "collector/cli/options.h"
 
-#include "collector/collector.h"
+#include "collector/cli/policy_dir.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
 

@@ -1,5 +1,5 @@
 // `serve`: the collector process until SIGTERM or SIGINT; SIGHUP reloads the policies.
-#include "collector/server/cli.h"
+#include "collector/serve/cli.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "collector/cli/options.h"
-#include "collector/collector.h"
 #include "collector/evaluation/stale.h"
+#include "collector/serve/collector.h"
 #include "common/log/log.h"
 #include "common/util/args.h"
 #include "common/util/time.h"

@@ -37,17 +37,6 @@ struct ServeOptions {
   std::vector<std::string> consoleListen;  // "HOST:PORT" of the SOC console (collector/console/)
 };
 
-// Where policies are found when --policies is not given.
-std::filesystem::path defaultPolicyDir();
-
-// `serve` records the policy directory it loaded in DATA_DIR/policy-dir, so that offline
-// commands on the same data directory (status, export) evaluate with the policies the
-// collector serves, not whatever the default location holds.
-inline constexpr const char* kPolicyDirRecord = "policy-dir";
-void recordPolicyDir(const std::filesystem::path& dataDir, const std::filesystem::path& policyDir);
-// --policies absent: what serve recorded in dataDir, else defaultPolicyDir().
-std::filesystem::path offlinePolicyDir(const std::filesystem::path& dataDir);
-
 class Collector {
  public:
   // Loads policies (PolicyError on a bad file), the CA and the database.

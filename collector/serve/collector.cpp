@@ -1,4 +1,4 @@
-#include "collector/collector.h"
+#include "collector/serve/collector.h"
 
 #include <atomic>
 #include <map>
@@ -8,6 +8,7 @@
 #include "collector/alerts/alerts.h"
 #include "collector/alerts/delivery.h"
 #include "collector/alerts/outbox.h"
+#include "collector/cli/policy_dir.h"
 #include "collector/console/console_api.h"
 #include "collector/evaluation/live.h"
 #include "collector/ingest/ingest.h"
@@ -21,32 +22,8 @@
 #include "common/util/files.h"
 #include "common/util/time.h"
 
-#ifndef POSTURE_POLICY_DIR
-#define POSTURE_POLICY_DIR "/usr/share/posture/policies"
-#endif
-
 namespace posture::collector {
 namespace fs = std::filesystem;
-
-fs::path defaultPolicyDir() {
-  if (const char* env = std::getenv("POSTURE_POLICY_DIR"); env && *env) return env;
-  if (fs::is_directory("/etc/posture/policies")) return "/etc/posture/policies";
-  return POSTURE_POLICY_DIR;
-}
-
-void recordPolicyDir(const fs::path& dataDir, const fs::path& policyDir) {
-  util::writeFileAtomic(dataDir / kPolicyDirRecord, fs::absolute(policyDir).lexically_normal().string() + "\n",
-                        0600);
-}
-
-fs::path offlinePolicyDir(const fs::path& dataDir) {
-  if (auto text = util::readFile(dataDir / kPolicyDirRecord)) {
-    std::string path = *text;
-    while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
-    if (!path.empty()) return path;
-  }
-  return defaultPolicyDir();
-}
 
 struct Collector::Impl {
   ServeOptions options;
