@@ -22,16 +22,18 @@ void Ingest::stop() {
 }
 
 void Ingest::submit(ReportRecord record, std::function<void(IngestOutcome)> done) {
+  bool stopping;
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_ && queue_.size() < options_.maxQueue) {
+    stopping = stopping_;  // read under the lock: stop() may be setting it
+    if (!stopping && queue_.size() < options_.maxQueue) {
       queue_.push_back(Item{std::move(record), std::move(done), {}, {}});
       wake_.notify_one();
       return;
     }
   }
   done(IngestOutcome{false, false, 0,
-                     stopping_ ? "collector is shutting down" : "collector ingest queue is full"});
+                     stopping ? "collector is shutting down" : "collector ingest queue is full"});
 }
 
 void Ingest::submitJob(Job job, std::function<void(std::exception_ptr)> done) {
