@@ -11,8 +11,8 @@ namespace posture::collector::console {
 
 namespace {
 
-Json alertJson(const AlertRow& r) {
-  Json a = Json::object();
+util::Json alertJson(const AlertRow& r) {
+  util::Json a = util::Json::object();
   a.set("id", r.id);
   a.set("rule", r.rule);
   a.set("subject", r.subject);
@@ -25,15 +25,15 @@ Json alertJson(const AlertRow& r) {
   a.set("first_seen", r.firstSeen);
   a.set("last_seen", r.lastSeen);
   a.set("assignee", nullable(r.assignee));
-  a.set("resolved_at", r.resolvedAt ? Json(*r.resolvedAt) : Json());
+  a.set("resolved_at", r.resolvedAt ? util::Json(*r.resolvedAt) : util::Json());
   return a;
 }
 
-Json alertWithEvents(db::Connection& db, const AlertRow& r) {
-  Json a = alertJson(r);
-  Json events = Json::array();
+util::Json alertWithEvents(db::Connection& db, const AlertRow& r) {
+  util::Json a = alertJson(r);
+  util::Json events = util::Json::array();
   for (const auto& e : alertEvents(db, r.id)) {
-    Json j = Json::object();
+    util::Json j = util::Json::object();
     j.set("event", e.event);
     j.set("actor", e.actor);
     j.set("at", e.at);
@@ -73,9 +73,9 @@ net::Response alertList(db::Connection& db, const Query& query) {
       f.unitCode.clear();
     }
   }
-  Json list = Json::array();
+  util::Json list = util::Json::array();
   for (const auto& a : listAlerts(db, f)) list.push(alertJson(a));
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("total", countAlerts(db, f));
   out.set("alerts", std::move(list));
   return jsonResponse(200, out);
@@ -90,7 +90,7 @@ net::Response alertDetail(db::Connection& db, std::int64_t id) {
 net::Response alertAction(db::Connection& db, std::int64_t id, std::string_view verb,
                           std::string_view bodyText, const std::string& actor,
                           const AlertsChanged& changed) {
-  Json body;
+  util::Json body;
   if (auto r = jsonObjectBody(bodyText, body, verb == "ack" || verb == "resolve")) return *r;
   AlertAction action = AlertAction::Acknowledge;
   std::string text;
@@ -120,7 +120,7 @@ net::Response alertAction(db::Connection& db, std::int64_t id, std::string_view 
 
 net::Response alertBulk(db::Connection& db, std::string_view bodyText, const std::string& actor,
                         const AlertsChanged& changed) {
-  Json body;
+  util::Json body;
   if (auto r = jsonObjectBody(bodyText, body)) return *r;
   std::string verb, assignee;
   if (auto r = stringMember(body, "action", true, 16, verb)) return *r;
@@ -129,7 +129,7 @@ net::Response alertBulk(db::Connection& db, std::string_view bodyText, const std
   if (auto r = stringMember(body, "assignee", verb == "assign", 64, assignee)) return *r;
   if (verb == "assign" && auth::checkUserName(assignee))
     return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
-  const Json* ids = body.find("ids");
+  const util::Json* ids = body.find("ids");
   if (!ids || !ids->isArray() || ids->size() == 0 || ids->size() > static_cast<std::size_t>(kMaxLimit))
     return badRequest("ids", "cần 1-500 mã cảnh báo", "expected 1-500 alert ids");
   std::vector<std::int64_t> list;
@@ -137,7 +137,7 @@ net::Response alertBulk(db::Connection& db, std::string_view bodyText, const std
     std::int64_t id = 0;
     try {
       id = v.asInt();
-    } catch (const JsonError&) {
+    } catch (const util::JsonError&) {
       return badRequest("ids", "mã cảnh báo là số nguyên dương", "alert ids are positive integers");
     }
     if (id <= 0) return badRequest("ids", "mã cảnh báo là số nguyên dương", "alert ids are positive integers");
@@ -157,7 +157,7 @@ net::Response alertBulk(db::Connection& db, std::string_view bodyText, const std
     }
   }
   if (updated && changed) changed();
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("updated", updated);
   return jsonResponse(200, out);
 }

@@ -7,9 +7,9 @@ namespace posture::collector::console {
 net::Response auditList(db::Connection& db, const Query& query) {
   std::int64_t limit = 100;
   if (auto r = numberParam(query, "limit", 100, 1, kMaxLimit, limit)) return *r;
-  Json list = Json::array();
+  util::Json list = util::Json::array();
   for (const auto& a : listAudit(db, "", static_cast<std::size_t>(limit))) {
-    Json j = Json::object();
+    util::Json j = util::Json::object();
     j.set("id", a.id);
     j.set("at", a.at);
     j.set("actor", a.actor);
@@ -19,7 +19,7 @@ net::Response auditList(db::Connection& db, const Query& query) {
     j.set("after", nullable(a.after));
     list.push(std::move(j));
   }
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("entries", std::move(list));
   return jsonResponse(200, out);
 }

@@ -160,7 +160,7 @@ struct ConsoleApi::Impl {
                }));
     routes.add(V::put, "/api/v1/layers/{unit}/{layer}", kOrgEdit,
                inSession([](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
-                 Json body;
+                 util::Json body;
                  if (auto r = jsonObjectBody(c.body, body)) return *r;
                  return putLayerRecord(db, c.params.text("unit"), c.params.text("layer"), body, s.user);
                }));
@@ -170,7 +170,7 @@ struct ConsoleApi::Impl {
                }));
     routes.add(V::put, "/api/v1/systems/{code}", kOrgEdit,
                inSession([](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
-                 Json body;
+                 util::Json body;
                  if (auto r = jsonObjectBody(c.body, body)) return *r;
                  return putInfoSystem(db, c.params.text("code"), body, s.user);
                }));

@@ -27,8 +27,8 @@ struct Evaluated {
   std::vector<std::vector<policy::Tri>> checks;
 };
 
-Json fromTo(const std::string& from, const std::string& to) {
-  Json j = Json::object();
+util::Json fromTo(const std::string& from, const std::string& to) {
+  util::Json j = util::Json::object();
   j.set("from", from);
   j.set("to", to);
   return j;
@@ -74,12 +74,12 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
     }
   }
 
-  Json rows = Json::array();
+  util::Json rows = util::Json::array();
   std::size_t shown = std::min(list.size(), static_cast<std::size_t>(limit));
   for (std::size_t i = 0; i < shown; ++i) {
     const Evaluated& cur = list[i];
     const Evaluated* prev = i + 1 < list.size() ? &list[i + 1] : nullptr;
-    Json row = Json::object();
+    util::Json row = util::Json::object();
     row.set("sequence", static_cast<std::int64_t>(cur.sequence));
     row.set("received_at", cur.receivedAt);
     row.set("collected_at", cur.collectedAt);
@@ -91,7 +91,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
       for (auto t : p) failing += t == policy::Tri::False;
     row.set("failing", failing);
     row.set("first", prev == nullptr);
-    Json changes = Json::object();
+    util::Json changes = util::Json::object();
     bool changed = false;
     if (prev) {
       if (prev->hostname != cur.hostname) {
@@ -102,7 +102,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
         changes.set("unit", fromTo(prev->unit, cur.unit));
         changed = true;
       }
-      Json facts = Json::array();
+      util::Json facts = util::Json::array();
       auto before = prev->reference.values();
       auto beforeShown = prev->facts.values();
       auto nowShown = cur.facts.values();
@@ -114,7 +114,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
         // Shown as of each report's arrival (a fact missing there is unknown).
         auto oldShown = beforeShown.count(name) ? beforeShown.at(name) : policy::FactValue{};
         auto newShown = nowShown.count(name) ? nowShown.at(name) : policy::FactValue{};
-        Json f = Json::object();
+        util::Json f = util::Json::object();
         f.set("name", name);
         const auto* info = policy::findFact(name);
         f.set("title_vi", info ? std::string(info->vi) : name);
@@ -125,13 +125,13 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
         f.set("to_en", policy::formatFact(newShown, false));
         facts.push(std::move(f));
       }
-      Json checks = Json::array();
+      util::Json checks = util::Json::array();
       for (std::size_t p = 0; p < policies.size() && p < cur.checks.size() && p < prev->checks.size(); ++p) {
         const auto& pol = policies[p];
         for (std::size_t c = 0; c < pol.checks.size() && c < cur.checks[p].size() && c < prev->checks[p].size();
              ++c) {
           if (cur.checks[p][c] == prev->checks[p][c]) continue;
-          Json j = checkJson(pol, pol.checks[c]);
+          util::Json j = checkJson(pol, pol.checks[c]);
           j.set("from", std::string(resultKey(prev->checks[p][c])));
           j.set("to", std::string(resultKey(cur.checks[p][c])));
           checks.push(std::move(j));
@@ -145,7 +145,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
     if (changed) row.set("changes", std::move(changes));
     rows.push(std::move(row));
   }
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("agent_id", agentId);
   out.set("hostname", hostname);
   out.set("unit", unit);

@@ -1,6 +1,6 @@
 #include "collector/console/export_api.h"
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/export/manifest.h"
 #include "common/crypto/crypto.h"
 #include "common/util/time.h"
@@ -90,7 +90,7 @@ net::Response ExportService::build(db::Connection& db, const ExportRequest& r, s
                    r.formatName;
   entry.mediaType = std::string(exportMediaType(r.format));
   entry.bytes = renderExport(list, r.format);
-  entry.manifest = writeJson(signManifest(entry.fileName, entry.bytes, r.formatName,
+  entry.manifest = util::writeJson(signManifest(entry.fileName, entry.bytes, r.formatName,
                                           entry.mediaType, metadataJson(list), signer, now));
   net::Response response = answer(entry, r.manifest);
   std::lock_guard lock(cacheMutex_);

@@ -28,9 +28,9 @@ net::Response targetHistory(db::Connection& db, const Query& query,
     if (policyId.empty()) return badRequest("target", "không có chỉ tiêu này", "no such target");
   }
   std::int64_t today = util::vietnamDay(util::unixNow());
-  Json points = Json::array();
+  util::Json points = util::Json::array();
   for (const auto& h : historyTrend(db, unit, policyId, target, today - days + 1, today)) {
-    Json p = Json::object();
+    util::Json p = util::Json::object();
     p.set("day", util::formatDate(h.day));
     p.set("value", fraction(h.satisfied, h.total));
     p.set("passing", h.satisfied);
@@ -39,7 +39,7 @@ net::Response targetHistory(db::Connection& db, const Query& query,
     p.set("status", h.status);
     points.push(std::move(p));
   }
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("unit", nullable(unit));
   out.set("policy", policyId);
   out.set("target", target);

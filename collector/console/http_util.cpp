@@ -4,17 +4,17 @@
 
 namespace posture::collector::console {
 
-net::Response jsonResponse(unsigned status, const Json& body) {
-  return net::Response{status, kJson, writeJson(body, false), {}};
+net::Response jsonResponse(unsigned status, const util::Json& body) {
+  return net::Response{status, kJson, util::writeJson(body, false), {}};
 }
 
 net::Response apiError(unsigned status, const std::string& code, const std::string& vi,
                        const std::string& en) {
-  Json e = Json::object();
+  util::Json e = util::Json::object();
   e.set("code", code);
   e.set("message_vi", vi);
   e.set("message_en", en);
-  Json body = Json::object();
+  util::Json body = util::Json::object();
   body.set("error", std::move(e));
   return jsonResponse(status, body);
 }
@@ -86,14 +86,14 @@ bool parseQuery(std::string_view text, Query& out) {
   return true;
 }
 
-Refusal jsonObjectBody(std::string_view body, Json& out, bool optional) {
+Refusal jsonObjectBody(std::string_view body, util::Json& out, bool optional) {
   if (body.empty() && optional) {
-    out = Json::object();
+    out = util::Json::object();
     return std::nullopt;
   }
   try {
-    out = parseJson(body);
-  } catch (const JsonError& e) {
+    out = util::parseJson(body);
+  } catch (const util::JsonError& e) {
     return badRequest("body", "không phải JSON", std::string("not JSON: ") + e.what());
   }
   if (!out.isObject()) return badRequest("body", "cần một đối tượng JSON", "expected a JSON object");
@@ -136,10 +136,10 @@ Refusal pageParams(const Query& q, std::int64_t defaultLimit, std::int64_t& limi
   return std::nullopt;
 }
 
-Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
+Refusal stringMember(const util::Json& body, const std::string& name, bool required, std::size_t maxBytes,
                      std::string& out) {
   out.clear();
-  const Json* v = body.find(name);
+  const util::Json* v = body.find(name);
   if (!v || v->isNull()) {
     if (required) return badRequest(name, "bắt buộc", "required");
     return std::nullopt;
@@ -196,11 +196,11 @@ Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::st
   return badRequest(name, "phải là " + list, "must be " + list);
 }
 
-Json nullable(const std::string& s) { return s.empty() ? Json() : Json(s); }
+util::Json nullable(const std::string& s) { return s.empty() ? util::Json() : util::Json(s); }
 
-Json fraction(std::uint32_t satisfied, std::uint32_t total) {
-  if (total == 0) return Json();
-  return Json(static_cast<double>(satisfied) / static_cast<double>(total));
+util::Json fraction(std::uint32_t satisfied, std::uint32_t total) {
+  if (total == 0) return util::Json();
+  return util::Json(static_cast<double>(satisfied) / static_cast<double>(total));
 }
 
 std::string_view resultKey(policy::Tri t) {
@@ -212,8 +212,8 @@ std::string_view resultKey(policy::Tri t) {
   return "unknown";
 }
 
-Json checkJson(const policy::Policy& policy, const policy::Check& check) {
-  Json j = Json::object();
+util::Json checkJson(const policy::Policy& policy, const policy::Check& check) {
+  util::Json j = util::Json::object();
   j.set("policy", policy.id);
   j.set("id", check.id);
   j.set("title_vi", check.title.vi);

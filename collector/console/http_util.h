@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/policy/policy.h"
 #include "common/net/http_server.h"
 #include "common/util/utf8.h"  // validUtf8: the console checks text with the common rule
@@ -22,7 +22,7 @@ using util::validUtf8;
 
 inline constexpr const char* kJson = "application/json; charset=utf-8";
 
-net::Response jsonResponse(unsigned status, const Json& body);
+net::Response jsonResponse(unsigned status, const util::Json& body);
 net::Response apiError(unsigned status, const std::string& code, const std::string& vi,
                        const std::string& en);
 // 400 bad_request naming the parameter (or body member).
@@ -50,7 +50,7 @@ std::optional<std::string> percentDecode(std::string_view in);
 bool parseQuery(std::string_view text, Query& out);
 // A JSON object body: 400 "body" when it is not JSON or not an object. With `optional`, an
 // empty body is the empty object.
-Refusal jsonObjectBody(std::string_view body, Json& out, bool optional = false);
+Refusal jsonObjectBody(std::string_view body, util::Json& out, bool optional = false);
 
 // An integer query parameter in [min, max]; def when absent.
 Refusal numberParam(const Query& q, const std::string& name, std::int64_t def, std::int64_t min,
@@ -65,7 +65,7 @@ inline constexpr std::int64_t kMaxOffset = 10000;
 Refusal pageParams(const Query& q, std::int64_t defaultLimit, std::int64_t& limit, std::int64_t& offset);
 
 // A string member: absent → "" (or the refusal when required), else checked.
-Refusal stringMember(const Json& body, const std::string& name, bool required, std::size_t maxBytes,
+Refusal stringMember(const util::Json& body, const std::string& name, bool required, std::size_t maxBytes,
                      std::string& out);
 
 // A unit code parameter ("" when absent and not required).
@@ -76,12 +76,12 @@ Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes,
 Refusal oneOf(const Query& q, const std::string& name, const std::vector<std::string>& allowed,
               std::string& out);
 
-Json nullable(const std::string& s);  // "" → null
+util::Json nullable(const std::string& s);  // "" → null
 // satisfied / total, or null without data (total 0).
-Json fraction(std::uint32_t satisfied, std::uint32_t total);
+util::Json fraction(std::uint32_t satisfied, std::uint32_t total);
 
 std::string_view resultKey(policy::Tri t);  // "pass", "fail", "unknown"
 // A check named in an answer: {"policy", "id", "title_vi", "title_en", "severity"}.
-Json checkJson(const policy::Policy& policy, const policy::Check& check);
+util::Json checkJson(const policy::Policy& policy, const policy::Check& check);
 
 }  // namespace posture::collector::console

@@ -44,7 +44,7 @@ net::Response finish(db::Connection& db, auth::Logins& logins, auth::Logins::Att
                     "wrong user name or password");
   }
   auto session = auth::createSession(db, result.user, attempt.address, userAgent, now);
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("user", result.user);
   out.set("role", std::string(auth::roleName(result.role)));
   out.set("csrf", session.csrfToken);
@@ -60,7 +60,7 @@ boost::asio::awaitable<net::Response> postSession(net::Request& request, DbPool&
                                                   auth::Logins& logins) {
   if (auto r = requireJsonBody(request)) co_return *r;
   if (auto r = requireSameOrigin(request)) co_return *r;
-  Json body;
+  util::Json body;
   if (auto r = jsonObjectBody(request.message.body(), body)) co_return *r;
   std::string name, password;
   if (auto r = stringMember(body, "name", true, 256, name)) co_return *r;
@@ -87,7 +87,7 @@ boost::asio::awaitable<net::Response> postSession(net::Request& request, DbPool&
 }
 
 net::Response sessionInfo(const auth::SessionInfo& session) {
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("user", session.user);
   out.set("role", std::string(auth::roleName(session.role)));
   out.set("csrf", session.csrfToken);

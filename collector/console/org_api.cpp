@@ -15,16 +15,16 @@ constexpr std::size_t kMaxText = 500;  // bytes of a name, reference, document o
 constexpr const char* kFirstDay = "1980-01-01";
 constexpr const char* kLastDay = "2199-12-31";
 
-Json day(const std::optional<std::int64_t>& d) { return d ? Json(util::formatDate(*d)) : Json(); }
+util::Json day(const std::optional<std::int64_t>& d) { return d ? util::Json(util::formatDate(*d)) : util::Json(); }
 
-Json layerJson(const org::LayerRecord& l) {
-  Json j = Json::object();
+util::Json layerJson(const org::LayerRecord& l) {
+  util::Json j = util::Json::object();
   j.set("unit", l.unitCode);
   j.set("layer", l.layer);
   j.set("reference", l.reference);
   j.set("document", l.document);
   // Layer 2 (a contract) has only an end date: no date is null, not 1970-01-01.
-  j.set("date", l.date ? Json(util::formatDate(l.date)) : Json());
+  j.set("date", l.date ? util::Json(util::formatDate(l.date)) : util::Json());
   j.set("valid_until", day(l.validUntil));
   j.set("period_months", l.periodMonths);
   j.set("recorded_by", l.recordedBy);
@@ -32,8 +32,8 @@ Json layerJson(const org::LayerRecord& l) {
   return j;
 }
 
-Json systemJson(const org::InfoSystem& s) {
-  Json j = Json::object();
+util::Json systemJson(const org::InfoSystem& s) {
+  util::Json j = util::Json::object();
   j.set("code", s.code);
   j.set("unit", s.unitCode);
   j.set("name_vi", s.nameVi);
@@ -55,7 +55,7 @@ net::Response unknownUnit(const std::string& unit) {
 
 // Members outside `allowed` are refused by name, so a misspelt field is never dropped
 // silently.
-Refusal onlyMembers(const Json& body, const std::set<std::string>& allowed) {
+Refusal onlyMembers(const util::Json& body, const std::set<std::string>& allowed) {
   for (const auto& [name, value] : body.members()) {
     if (!allowed.count(name)) {
       std::string shown = validUtf8(name) && name.size() <= 64 ? name : "?";
@@ -66,8 +66,8 @@ Refusal onlyMembers(const Json& body, const std::set<std::string>& allowed) {
 }
 
 // A member that repeats the path (unit, layer, code) must agree with it.
-Refusal samePath(const Json& body, const std::string& name, const Json& expected) {
-  const Json* v = body.find(name);
+Refusal samePath(const util::Json& body, const std::string& name, const util::Json& expected) {
+  const util::Json* v = body.find(name);
   if (v && !v->isNull() && !(*v == expected)) {
     return badRequest(name, "khác với giá trị trong đường dẫn", "differs from the value in the path");
   }
@@ -75,7 +75,7 @@ Refusal samePath(const Json& body, const std::string& name, const Json& expected
 }
 
 // Text shown in the console and exports: UTF-8, no control characters.
-Refusal textMember(const Json& body, const std::string& name, bool required, std::string& out) {
+Refusal textMember(const util::Json& body, const std::string& name, bool required, std::string& out) {
   if (auto r = stringMember(body, name, required, kMaxText, out)) return r;
   if (!validUtf8(out)) return badRequest(name, "không phải UTF-8", "not UTF-8");
   for (char c : out) {
@@ -88,10 +88,10 @@ Refusal textMember(const Json& body, const std::string& name, bool required, std
 }
 
 // "YYYY-MM-DD" or null/absent (nullopt).
-Refusal dateMember(const Json& body, const std::string& name, bool required,
+Refusal dateMember(const util::Json& body, const std::string& name, bool required,
                    std::optional<std::int64_t>& out) {
   out.reset();
-  const Json* v = body.find(name);
+  const util::Json* v = body.find(name);
   if (!v || v->isNull()) {
     if (required) return badRequest(name, "bắt buộc (ngày YYYY-MM-DD)", "required (a date YYYY-MM-DD)");
     return std::nullopt;
@@ -108,10 +108,10 @@ Refusal dateMember(const Json& body, const std::string& name, bool required,
 }
 
 // An integer in [min, max]; `def` when null/absent.
-Refusal intMember(const Json& body, const std::string& name, bool required, int def, int min, int max,
+Refusal intMember(const util::Json& body, const std::string& name, bool required, int def, int min, int max,
                   int& out) {
   out = def;
-  const Json* v = body.find(name);
+  const util::Json* v = body.find(name);
   if (!v || v->isNull()) {
     if (required) return badRequest(name, "bắt buộc", "required");
     return std::nullopt;
@@ -120,7 +120,7 @@ Refusal intMember(const Json& body, const std::string& name, bool required, int 
   std::int64_t n = 0;
   try {
     n = v->asInt();
-  } catch (const JsonError&) {
+  } catch (const util::JsonError&) {
     return badRequest(name, "cần một số nguyên " + range, "expected an integer " + range);
   }
   if (n < min || n > max) {
@@ -139,24 +139,24 @@ net::Response refusedByLibrary(const org::OrgError& e) {
 
 net::Response listLayers(db::Connection& db) {
   auto org = org::loadOrg(db);
-  Json list = Json::array();
+  util::Json list = util::Json::array();
   for (const auto& l : org.layers) list.push(layerJson(l));
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("layers", std::move(list));
   return jsonResponse(200, out);
 }
 
 net::Response listSystems(db::Connection& db) {
   auto org = org::loadOrg(db);
-  Json list = Json::array();
+  util::Json list = util::Json::array();
   for (const auto& s : org.systems) list.push(systemJson(s));
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("systems", std::move(list));
   return jsonResponse(200, out);
 }
 
 net::Response putLayerRecord(db::Connection& db, const std::string& unit, const std::string& layerText,
-                             const Json& body, const std::string& actor) {
+                             const util::Json& body, const std::string& actor) {
   if (layerText.size() != 1 || layerText[0] < '1' || layerText[0] > '4') {
     return badRequest("layer", "lớp phải là 1, 2, 3 hoặc 4", "the layer must be 1, 2, 3 or 4");
   }
@@ -168,8 +168,8 @@ net::Response putLayerRecord(db::Connection& db, const std::string& unit, const 
   if (auto r = onlyMembers(body, {"unit", "layer", "reference", "document", "date", "valid_until",
                                   "period_months", "recorded_by", "recorded_at"}))
     return *r;
-  if (auto r = samePath(body, "unit", Json(unit))) return *r;
-  if (auto r = samePath(body, "layer", Json(layer))) return *r;
+  if (auto r = samePath(body, "unit", util::Json(unit))) return *r;
+  if (auto r = samePath(body, "layer", util::Json(layer))) return *r;
   org::LayerRecord rec;
   rec.unitCode = unit;
   rec.layer = layer;
@@ -215,13 +215,13 @@ net::Response putLayerRecord(db::Connection& db, const std::string& unit, const 
   }
   auto after = org::loadOrg(db);
   const auto* stored = after.findLayer(unit, layer);
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("changed", changed);
-  out.set("layer", stored ? layerJson(*stored) : Json());
+  out.set("layer", stored ? layerJson(*stored) : util::Json());
   return jsonResponse(200, out);
 }
 
-net::Response putInfoSystem(db::Connection& db, const std::string& code, const Json& body,
+net::Response putInfoSystem(db::Connection& db, const std::string& code, const util::Json& body,
                             const std::string& actor) {
   if (!isUnitCode(code)) {
     return badRequest("code", "mã hệ thống gồm 1-64 chữ, số, '.', '_' hoặc '-'",
@@ -231,7 +231,7 @@ net::Response putInfoSystem(db::Connection& db, const std::string& code, const J
                                   "dossier_decision", "dossier_approved", "plan_implemented",
                                   "last_assessment", "assessor", "assessment_period_months"}))
     return *r;
-  if (auto r = samePath(body, "code", Json(code))) return *r;
+  if (auto r = samePath(body, "code", util::Json(code))) return *r;
   org::InfoSystem s;
   s.code = code;
   if (auto r = stringMember(body, "unit", true, 64, s.unitCode)) return *r;
@@ -242,7 +242,7 @@ net::Response putInfoSystem(db::Connection& db, const std::string& code, const J
   if (auto r = textMember(body, "name_vi", true, s.nameVi)) return *r;
   if (auto r = textMember(body, "name_en", false, s.nameEn)) return *r;
   if (auto r = intMember(body, "level", true, 1, 1, 5, s.level)) return *r;
-  if (const Json* v = body.find("shared"); v && !v->isNull()) {
+  if (const util::Json* v = body.find("shared"); v && !v->isNull()) {
     if (!v->isBool()) return badRequest("shared", "cần true hoặc false", "expected true or false");
     s.shared = v->asBool();
   }
@@ -265,11 +265,11 @@ net::Response putInfoSystem(db::Connection& db, const std::string& code, const J
   } catch (const org::OrgError& e) {
     return refusedByLibrary(e);
   }
-  Json stored;
+  util::Json stored;
   auto after = org::loadOrg(db);
   for (const auto& x : after.systems)
     if (x.code == code) stored = systemJson(x);
-  Json out = Json::object();
+  util::Json out = util::Json::object();
   out.set("changed", changed);
   out.set("created", !existed);
   out.set("system", std::move(stored));

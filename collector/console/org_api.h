@@ -6,7 +6,7 @@
 // writes nothing. The routing, session, CSRF and role checks are in console_api.cpp.
 #include <string>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "common/db/sqlite.h"
 #include "common/net/http_server.h"
 
@@ -19,10 +19,10 @@ net::Response listSystems(db::Connection& db);
 // PUT /api/v1/layers/{unit}/{layer}: replaces the record (members as in listLayers; dates
 // "YYYY-MM-DD" or null). 404 for an unknown unit, 400 for anything that does not validate.
 net::Response putLayerRecord(db::Connection& db, const std::string& unit, const std::string& layer,
-                             const Json& body, const std::string& actor);
+                             const util::Json& body, const std::string& actor);
 
 // PUT /api/v1/systems/{code}: creates (201) or replaces (200) the system.
-net::Response putInfoSystem(db::Connection& db, const std::string& code, const Json& body,
+net::Response putInfoSystem(db::Connection& db, const std::string& code, const util::Json& body,
                             const std::string& actor);
 
 // DELETE /api/v1/systems/{code}: 204, or 404 when there is no such system.

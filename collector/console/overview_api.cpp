@@ -62,20 +62,20 @@ std::shared_ptr<const OverviewSnapshot> buildOverview(db::Connection& db, const 
     auto tally = model->tally(code);
     OverviewUnit ou;
     ou.parent = parent;
-    ou.brief = Json::object();
+    ou.brief = util::Json::object();
     ou.brief.set("code", code);
     ou.brief.set("name", u ? u->nameVi : code);
     ou.brief.set("name_en", u ? u->nameEn : code);
-    ou.brief.set("kind", u ? Json(std::string(org::unitKindName(u->kind))) : Json());
+    ou.brief.set("kind", u ? util::Json(std::string(org::unitKindName(u->kind))) : util::Json());
     ou.brief.set("parent", nullable(parent));
     ou.brief.set("endpoints", tally.endpoints);
     ou.brief.set("stale", tally.stale);
     auto o = open.find(code);
     ou.brief.set("open_alerts", o == open.end() ? 0 : o->second);
-    ou.targets = Json::array();
+    ou.targets = util::Json::array();
     for (std::size_t t = 0; t < targets.size(); ++t) {
       auto ev = model->evaluate(t, code, today);
-      Json tj = Json::object();
+      util::Json tj = util::Json::object();
       tj.set("policy", targets[t].policy->id);
       tj.set("id", targets[t].target->id);
       tj.set("title_vi", targets[t].target->title.vi);
@@ -83,16 +83,16 @@ std::shared_ptr<const OverviewSnapshot> buildOverview(db::Connection& db, const 
       tj.set("value", fraction(ev.satisfied, ev.total));
       tj.set("passing", ev.satisfied);
       tj.set("total", ev.total);
-      tj.set("threshold", ev.inForce ? Json(ev.inForce->atLeastPercent / 100.0) : Json());
-      tj.set("by", ev.inForce ? Json(util::formatDate(ev.inForce->byDay)) : Json());
+      tj.set("threshold", ev.inForce ? util::Json(ev.inForce->atLeastPercent / 100.0) : util::Json());
+      tj.set("by", ev.inForce ? util::Json(util::formatDate(ev.inForce->byDay)) : util::Json());
       tj.set("status", statusKey(ev.status));
       ou.targets.push(std::move(tj));
     }
     auto l2 = model->layer2(code);
-    ou.layers = Json::array();
+    ou.layers = util::Json::array();
     for (const auto& v : org::evaluateLayers(*org, code, today,
                                              {l2.satisfied, l2.total, ModelOptions{}.layer2RequiredPercent})) {
-      Json lj = Json::object();
+      util::Json lj = util::Json::object();
       lj.set("layer", v.layer);
       lj.set("pass", v.pass);
       lj.set("evidence_vi", v.evidenceVi);
@@ -103,7 +103,7 @@ std::shared_ptr<const OverviewSnapshot> buildOverview(db::Connection& db, const 
   }
 
   // The navigation tree, depth-first from each root.
-  Json tree = Json::array();
+  util::Json tree = util::Json::array();
   std::set<std::string> seen;
   std::vector<std::string> stack(snap->roots.rbegin(), snap->roots.rend());
   while (!stack.empty()) {
@@ -114,7 +114,7 @@ std::shared_ptr<const OverviewSnapshot> buildOverview(db::Connection& db, const 
     auto c = snap->children.find(code);
     if (c != snap->children.end()) stack.insert(stack.end(), c->second.rbegin(), c->second.rend());
   }
-  snap->treeJson = writeJson(tree, false);
+  snap->treeJson = util::writeJson(tree, false);
   return snap;
 }
 
@@ -131,17 +131,17 @@ net::Response renderOverview(const OverviewSnapshot& snap, const std::string& un
     if (!snap.units.count(unit)) return notFound("đơn vị " + unit + " / unit " + unit);
     withChildren(unit);
   }
-  Json units = Json::array();
+  util::Json units = util::Json::array();
   for (const auto& code : show) {
     const auto& u = snap.units.at(code);
-    Json j = u.brief;
+    util::Json j = u.brief;
     j.set("targets", u.targets);
     j.set("layers", u.layers);
     units.push(std::move(j));
   }
   std::string body = "{\"generated_at\":" + std::to_string(snap.generatedAt) +
-                     ",\"unit\":" + writeJson(nullable(unit), false) +
-                     ",\"units\":" + writeJson(units, false) + ",\"tree\":" + snap.treeJson + "}";
+                     ",\"unit\":" + util::writeJson(nullable(unit), false) +
+                     ",\"units\":" + util::writeJson(units, false) + ",\"tree\":" + snap.treeJson + "}";
   return net::Response{200, kJson, std::move(body), {}};
 }
 

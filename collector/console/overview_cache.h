@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 
 namespace posture::collector::console {
 
@@ -28,9 +28,9 @@ using OverviewGeneration = std::pair<std::uint64_t, std::uint64_t>;  // collecto
 
 struct OverviewUnit {
   std::string parent;  // "" for a root
-  Json brief;          // code, names, kind, parent, endpoints, stale, open_alerts
-  Json targets;        // each target's figures over the unit's subtree
-  Json layers;         // the four layers' verdicts with their evidence
+  util::Json brief;          // code, names, kind, parent, endpoints, stale, open_alerts
+  util::Json targets;        // each target's figures over the unit's subtree
+  util::Json layers;         // the four layers' verdicts with their evidence
 };
 
 struct OverviewSnapshot {

@@ -12,7 +12,6 @@
 
 namespace posture::collector {
 namespace {
-constexpr const char* kStaleRule = "posture/endpoint-stale";
 
 bool countsTowardShare(policy::Tri t) { return t == policy::Tri::True; }
 

@@ -9,5 +9,7 @@ namespace posture::collector {
 
 inline constexpr std::int64_t kDefaultStaleAfterSeconds = 7 * util::kSecondsPerDay;
 inline constexpr const char* kDefaultStaleAfter = "7d";  // the same, as the option reads it
+// The rule of the alert a stale endpoint raises.
+inline constexpr const char* kStaleRule = "posture/endpoint-stale";
 
 }  // namespace posture::collector

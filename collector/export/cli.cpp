@@ -82,7 +82,7 @@ int exportList(const std::vector<std::string>& argv) {
       signManifest(out.filename().string(), bytes, std::string(exportFormatName(*format)),
                    std::string(exportMediaType(*format)), metadataJson(list), signer, now);
   util::writeFileAtomic(out, bytes, 0644);
-  util::writeFileAtomic(manifestPathFor(out), writeJson(manifest), 0644);
+  util::writeFileAtomic(manifestPathFor(out), util::writeJson(manifest), 0644);
   bool vi = filters.vietnamese;
   std::fprintf(stderr, "%s %zu %s: %s\n%s: %s\n", vi ? "Đã xuất" : "Exported",
                list.endpoints.size(), vi ? "thiết bị đầu cuối" : "endpoints", out.c_str(),

@@ -92,21 +92,27 @@ std::vector<std::string> treeOrder(const org::OrgModel* org, const std::set<std:
   return out;
 }
 
-Json localized(const std::string& vi, const std::string& en) {
-  Json j = Json::object();
-  j.set("vi", vi);
-  j.set("en", en);
-  return j;
+ExportTargetRow targetRow(const FleetModel& model, std::size_t t, const std::string& unit,
+                          std::int64_t today, const org::OrgModel* org) {
+  ExportTargetRow row;
+  row.unitCode = unit;
+  if (unit.empty()) {
+    row.unitNameVi = "Toàn bộ";
+    row.unitNameEn = "All units";
+  } else if (const auto* u = org ? org->findUnit(unit) : nullptr) {
+    row.unitNameVi = u->nameVi;
+    row.unitNameEn = u->nameEn;
+  }
+  auto ev = model.evaluate(t, unit, today);
+  row.satisfied = ev.satisfied;
+  row.total = ev.total;
+  row.percent = ev.percent;
+  if (ev.inForce) row.inForce = *ev.inForce;
+  if (ev.next) row.next = *ev.next;
+  row.status = ev.status;
+  return row;
 }
-
-Json factJson(const policy::FactValue& v) {
-  if (const bool* b = std::get_if<bool>(&v)) return Json(*b);
-  if (const double* d = std::get_if<double>(&v)) return std::isfinite(*d) ? Json(*d) : Json();
-  if (const std::string* s = std::get_if<std::string>(&v)) return Json(*s);
-  return Json();
-}
-
-double round2(double v) { return std::round(v * 100.0) / 100.0; }
+}  // namespace
 
 std::string selectionText(const ComplianceExport& e, bool vi) {
   const auto& f = e.filters;
@@ -132,28 +138,6 @@ std::string selectionText(const ComplianceExport& e, bool vi) {
          "(signature and patch ages and staleness measured then); information systems and "
          "four-layer records as currently stored, judged on that day";
 }
-
-ExportTargetRow targetRow(const FleetModel& model, std::size_t t, const std::string& unit,
-                          std::int64_t today, const org::OrgModel* org) {
-  ExportTargetRow row;
-  row.unitCode = unit;
-  if (unit.empty()) {
-    row.unitNameVi = "Toàn bộ";
-    row.unitNameEn = "All units";
-  } else if (const auto* u = org ? org->findUnit(unit) : nullptr) {
-    row.unitNameVi = u->nameVi;
-    row.unitNameEn = u->nameEn;
-  }
-  auto ev = model.evaluate(t, unit, today);
-  row.satisfied = ev.satisfied;
-  row.total = ev.total;
-  row.percent = ev.percent;
-  if (ev.inForce) row.inForce = *ev.inForce;
-  if (ev.next) row.next = *ev.next;
-  row.status = ev.status;
-  return row;
-}
-}  // namespace
 
 std::optional<ExportFormat> parseExportFormat(std::string_view name) {
   if (name == "csv") return ExportFormat::Csv;
@@ -485,43 +469,6 @@ std::vector<MetadataLine> metadataLines(const ComplianceExport& e) {
   return lines;
 }
 
-Json metadataJson(const ComplianceExport& e) {
-  const auto& f = e.filters;
-  Json meta = Json::object();
-  meta.set("title", localized("Danh sách tuân thủ an toàn thông tin", "Security compliance list"));
-  Json policies = Json::array();
-  for (const auto& p : e.policies) {
-    Json j = Json::object();
-    j.set("id", p.id);
-    j.set("version", p.version);
-    j.set("title", localized(p.title.vi, p.title.en));
-    policies.push(std::move(j));
-  }
-  meta.set("policies", std::move(policies));
-  meta.set("generated_at", util::formatIso8601(e.generatedAt));
-  // The *_vi members: the same instant in Vietnam time, RFC 3339 with its +07:00 offset
-  // (before 2026-12 they were "dd/mm/yyyy hh:mm", which a month-first reader misreads).
-  meta.set("generated_at_vi", util::formatRfc3339Vietnam(e.generatedAt));
-  meta.set("evaluated_at", util::formatIso8601(e.evaluatedAt));
-  meta.set("evaluated_at_vi", util::formatRfc3339Vietnam(e.evaluatedAt));
-  Json filters = Json::object();
-  filters.set("unit", f.unitCode.empty() ? Json() : Json(f.unitCode));
-  filters.set("unit_name", f.unitCode.empty() ? Json() : localized(e.unitNameVi, e.unitNameEn));
-  filters.set("subtree", !f.unitCode.empty());
-  Json units = Json::array();
-  for (const auto& u : e.units) units.push(u);
-  filters.set("units", std::move(units));
-  filters.set("as_of", f.asOfDay ? Json(util::formatDate(*f.asOfDay)) : Json());
-  filters.set("as_of_basis", f.asOfDay ? Json(asOfBasisName(f.asOfBasis)) : Json());
-  filters.set("stale_after_seconds", static_cast<long long>(f.staleAfterSeconds));
-  filters.set("language", f.vietnamese ? "vi" : "en");
-  meta.set("filters", std::move(filters));
-  meta.set("selection", localized(selectionText(e, true), selectionText(e, false)));
-  meta.set("row_count", e.endpoints.size());
-  meta.set("collector_ca_fingerprint_sha256", e.caFingerprint);
-  return meta;
-}
-
 std::string renderCsv(const ComplianceExport& e, bool metadataBlock) {
   CsvWriter csv;
   if (metadataBlock) {
@@ -550,95 +497,6 @@ std::string renderCsv(const ComplianceExport& e, bool metadataBlock) {
   out.reserve(total);
   for (const auto& p : parts) out += p;
   return out;
-}
-
-std::string renderJson(const ComplianceExport& e) {
-  bool vi = e.filters.vietnamese;
-  Json doc = Json::object();
-  doc.set("meta", metadataJson(e));
-
-  Json columns = Json::object();
-  Json facts = Json::array();
-  for (const auto& f : e.facts) {
-    Json j = Json::object();
-    j.set("name", f.name);
-    j.set("vi", f.vi);
-    j.set("en", f.en);
-    facts.push(std::move(j));
-  }
-  Json checks = Json::array();
-  for (const auto& c : e.checks) {
-    Json j = Json::object();
-    j.set("id", c.policyId + "/" + c.checkId);
-    j.set("vi", c.title.vi);
-    j.set("en", c.title.en);
-    checks.push(std::move(j));
-  }
-  columns.set("facts", std::move(facts));
-  columns.set("checks", std::move(checks));
-  doc.set("columns", std::move(columns));
-
-  Json targets = Json::array();
-  for (const auto& t : e.targets) {
-    Json j = Json::object();
-    j.set("policy", t.policyId);
-    j.set("policy_version", t.policyVersion);
-    j.set("target", t.targetId);
-    j.set("title", localized(t.title.vi, t.title.en));
-    j.set("measure", t.measure);
-    Json source = Json::object();
-    source.set("file", t.sourceFile);
-    source.set("line", t.sourceLine);
-    j.set("source", std::move(source));
-    Json rows = Json::array();
-    for (const auto& r : t.rows) {
-      Json row = Json::object();
-      row.set("unit", r.unitCode.empty() ? Json() : Json(r.unitCode));
-      row.set("unit_name", localized(r.unitNameVi, r.unitNameEn));
-      row.set("satisfied", r.satisfied);
-      row.set("total", r.total);
-      row.set("percent", round2(r.percent));
-      row.set("threshold_percent", r.inForce ? Json(r.inForce->atLeastPercent) : Json());
-      row.set("threshold_since", r.inForce ? Json(util::formatDate(r.inForce->byDay)) : Json());
-      row.set("next_threshold_percent", r.next ? Json(r.next->atLeastPercent) : Json());
-      row.set("next_since", r.next ? Json(util::formatDate(r.next->byDay)) : Json());
-      row.set("status", targetStatusKey(r.status));
-      row.set("status_text", std::string(policy::targetStatusName(r.status, vi)));
-      rows.push(std::move(row));
-    }
-    j.set("rows", std::move(rows));
-    targets.push(std::move(j));
-  }
-  doc.set("targets", std::move(targets));
-
-  Json endpoints = Json::array();
-  for (const auto& r : e.endpoints) {
-    Json j = Json::object();
-    j.set("unit", r.unitCode);
-    j.set("unit_name", localized(r.unitNameVi, r.unitNameEn));
-    j.set("hostname", r.hostname);
-    j.set("agent_id", r.agentId);
-    j.set("os", r.os);
-    j.set("last_report", r.lastSeen > 0 ? Json(util::formatIso8601(r.lastSeen)) : Json());
-    j.set("last_report_vi",
-          r.lastSeen > 0 ? Json(util::formatRfc3339Vietnam(r.lastSeen)) : Json());
-    j.set("collected_at", r.collectedAt > 0 ? Json(util::formatIso8601(r.collectedAt)) : Json());
-    j.set("stale", r.stale);
-    j.set("report_readable", r.decoded);
-    Json facts = Json::object();
-    for (std::size_t i = 0; i < e.facts.size() && i < r.facts.size(); ++i) {
-      facts.set(e.facts[i].name, factJson(r.facts[i]));
-    }
-    j.set("facts", std::move(facts));
-    Json checks = Json::object();
-    for (std::size_t i = 0; i < e.checks.size() && i < r.checks.size(); ++i) {
-      checks.set(e.checks[i].policyId + "/" + e.checks[i].checkId, checkResultKey(r.checks[i]));
-    }
-    j.set("checks", std::move(checks));
-    endpoints.push(std::move(j));
-  }
-  doc.set("endpoints", std::move(endpoints));
-  return writeJson(doc, true);
 }
 
 std::string renderExport(const ComplianceExport& e, ExportFormat format, bool csvMetadata) {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "collector/evaluation/stale.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
@@ -159,10 +159,12 @@ struct MetadataLine {
   std::optional<std::int64_t> instant;  // Unix seconds
   std::optional<std::int64_t> day;      // days since the epoch (a Vietnam calendar day)
 };
+// Which reports the export used, in words (its metadata's "selection").
+std::string selectionText(const ComplianceExport& e, bool vietnamese);
 // The metadata lines: the CSV block and the XLSX "About" sheet.
 std::vector<MetadataLine> metadataLines(const ComplianceExport& e);
 // The metadata as JSON: the JSON export's "meta" and the manifest's "export".
-Json metadataJson(const ComplianceExport& e);
+util::Json metadataJson(const ComplianceExport& e);
 
 // RFC 4180 with a UTF-8 BOM: the endpoint table; with metadataBlock, the metadata lines
 // first (label, value) and one empty row before the table.

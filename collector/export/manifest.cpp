@@ -54,14 +54,14 @@ FileDigest digestFile(const fs::path& path) {
   return d;
 }
 
-const Json* member(const Json& j, std::string_view a, std::string_view b = {}) {
-  const Json* v = j.find(a);
+const util::Json* member(const util::Json& j, std::string_view a, std::string_view b = {}) {
+  const util::Json* v = j.find(a);
   if (v && !b.empty()) v = v->find(b);
   return v;
 }
 
-std::string stringAt(const Json& j, std::string_view a, std::string_view b = {}) {
-  const Json* v = member(j, a, b);
+std::string stringAt(const util::Json& j, std::string_view a, std::string_view b = {}) {
+  const util::Json* v = member(j, a, b);
   return v && v->isString() ? v->asString() : std::string();
 }
 
@@ -113,12 +113,12 @@ ExportSigner loadOrCreateExportSigner(const fs::path& dataDir, std::int64_t now)
   return s;
 }
 
-Json signManifest(const std::string& fileName, std::string_view bytes, const std::string& format,
-                  const std::string& mediaType, const Json& meta, const ExportSigner& signer,
+util::Json signManifest(const std::string& fileName, std::string_view bytes, const std::string& format,
+                  const std::string& mediaType, const util::Json& meta, const ExportSigner& signer,
                   std::int64_t now) {
-  Json m = Json::object();
+  util::Json m = util::Json::object();
   m.set("format", kManifestFormat);
-  Json file = Json::object();
+  util::Json file = util::Json::object();
   file.set("name", fileName);
   file.set("size", static_cast<unsigned long long>(bytes.size()));
   file.set("sha256", crypto::sha256Hex(bytes));
@@ -128,7 +128,7 @@ Json signManifest(const std::string& fileName, std::string_view bytes, const std
   m.set("export", meta);
   m.set("signed_at", util::formatIso8601(now));
   m.set("signed_at_unix", static_cast<long long>(now));
-  Json s = Json::object();
+  util::Json s = util::Json::object();
   auto info = crypto::inspectCertificate(signer.certPem);
   s.set("subject", info.subjectCommonName);
   s.set("certificate_fingerprint_sha256", info.sha256Fingerprint);
@@ -136,8 +136,8 @@ Json signManifest(const std::string& fileName, std::string_view bytes, const std
   s.set("ca_fingerprint_sha256", crypto::certificateFingerprint(signer.caCertPem));
   s.set("ca_certificate_pem", signer.caCertPem);
   m.set("signer", std::move(s));
-  std::string signature = crypto::signSha256(signer.keyPem, canonicalJson(m));
-  Json sig = Json::object();
+  std::string signature = crypto::signSha256(signer.keyPem, util::canonicalJson(m));
+  util::Json sig = util::Json::object();
   sig.set("algorithm", "SHA-256 with the signer's key (ECDSA P-256, DER, base64)");
   sig.set("canonicalization", kManifestCanonicalization);
   sig.set("covers", "every member of this manifest except \"signature\"");
@@ -150,7 +150,7 @@ VerifyResult verifyExport(const fs::path& file, const fs::path& manifestPath,
                           const std::optional<std::string>& expectedCaFingerprint) {
   VerifyResult r;
   // 1. The manifest.
-  Json m;
+  util::Json m;
   std::string why;
   auto text = util::readFile(manifestPath, kMaxManifestBytes + 1);
   if (!text) {
@@ -159,20 +159,20 @@ VerifyResult verifyExport(const fs::path& file, const fs::path& manifestPath,
     why = "larger than " + std::to_string(kMaxManifestBytes) + " bytes";
   } else {
     try {
-      m = parseJson(*text);
+      m = util::parseJson(*text);
       if (stringAt(m, "format") != kManifestFormat)
-        throw JsonError("not a " + std::string(kManifestFormat) + " manifest");
+        throw util::JsonError("not a " + std::string(kManifestFormat) + " manifest");
       using Path = std::pair<const char*, const char*>;
       for (auto [a, b] : std::initializer_list<Path>{{"file", "name"},
                                                      {"file", "sha256"},
                                                      {"signer", "certificate_pem"},
                                                      {"signer", "ca_certificate_pem"},
                                                      {"signature", "value"}}) {
-        if (stringAt(m, a, b).empty()) throw JsonError(std::string("missing ") + a + "." + b);
+        if (stringAt(m, a, b).empty()) throw util::JsonError(std::string("missing ") + a + "." + b);
       }
-      const Json* size = member(m, "file", "size");
-      if (!size || !size->isNumber() || size->asInt() < 0) throw JsonError("missing file.size");
-    } catch (const JsonError& e) {
+      const util::Json* size = member(m, "file", "size");
+      if (!size || !size->isNumber() || size->asInt() < 0) throw util::JsonError("missing file.size");
+    } catch (const util::JsonError& e) {
       why = e.what();
     }
   }
@@ -186,17 +186,17 @@ VerifyResult verifyExport(const fs::path& file, const fs::path& manifestPath,
       "Manifest readable (" + manifestPath.filename().string() + ")");
   r.fileName = stringAt(m, "file", "name");
   r.format = stringAt(m, "file", "format");
-  if (const Json* meta = m.find("export")) {
+  if (const util::Json* meta = m.find("export")) {
     r.generatedAt = stringAt(*meta, "generated_at");
-    if (const Json* rows = meta->find("row_count"); rows && rows->isNumber()) {
+    if (const util::Json* rows = meta->find("row_count"); rows && rows->isNumber()) {
       try {
         r.rowCount = rows->asInt();
-      } catch (const JsonError&) {
+      } catch (const util::JsonError&) {
       }
     }
-    if (const Json* pols = meta->find("policies"); pols && pols->isArray()) {
+    if (const util::Json* pols = meta->find("policies"); pols && pols->isArray()) {
       for (const auto& p : pols->items()) {
-        const Json* v = p.find("version");
+        const util::Json* v = p.find("version");
         r.policies.push_back(stringAt(p, "id") +
                              (v && v->isNumber() ? " v" + v->numberAsText() : ""));
       }
@@ -244,10 +244,10 @@ VerifyResult verifyExport(const fs::path& file, const fs::path& manifestPath,
 
   // 3. The signer: a document-signing certificate of that CA, valid when it signed.
   std::int64_t signedAt = 0;
-  if (const Json* t = m.find("signed_at_unix"); t && t->isNumber()) {
+  if (const util::Json* t = m.find("signed_at_unix"); t && t->isNumber()) {
     try {
       signedAt = t->asInt();
-    } catch (const JsonError&) {
+    } catch (const util::JsonError&) {
     }
   }
   std::string reason;
@@ -279,10 +279,10 @@ VerifyResult verifyExport(const fs::path& file, const fs::path& manifestPath,
   // 4. The signature over the canonical bytes of everything but "signature".
   bool signatureOk = false;
   try {
-    Json body = m;
+    util::Json body = m;
     body.remove("signature");
     signatureOk =
-        crypto::verifySha256(signerPem, canonicalJson(body), stringAt(m, "signature", "value"));
+        crypto::verifySha256(signerPem, util::canonicalJson(body), stringAt(m, "signature", "value"));
   } catch (const std::exception&) {
     signatureOk = false;
   }

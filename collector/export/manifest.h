@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 
 namespace posture::collector {
 
@@ -39,8 +39,8 @@ ExportSigner loadOrCreateExportSigner(const std::filesystem::path& dataDir, std:
 
 // The signed manifest of `bytes`, to be written as manifestPathFor(fileName).
 // meta: the export's metadata (metadataJson); format: "csv", "xlsx" or "json".
-Json signManifest(const std::string& fileName, std::string_view bytes, const std::string& format,
-                  const std::string& mediaType, const Json& meta, const ExportSigner& signer,
+util::Json signManifest(const std::string& fileName, std::string_view bytes, const std::string& format,
+                  const std::string& mediaType, const util::Json& meta, const ExportSigner& signer,
                   std::int64_t now);
 
 // One check of a verification, with a bilingual description.

@@ -18,112 +18,17 @@
 #include <memory>
 #include <utility>
 
+#include "common/crypto/openssl_util.h"
 #include "common/util/time.h"
 
 namespace posture::crypto {
+using namespace detail;
 namespace {
 
-template <auto FreeFn>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const {
-    FreeFn(p);
-  }
-};
-template <class T, auto FreeFn>
-using Ptr = std::unique_ptr<T, Deleter<FreeFn>>;
-
-using PkeyPtr = Ptr<EVP_PKEY, EVP_PKEY_free>;
-using X509Ptr = Ptr<X509, X509_free>;
-using ReqPtr = Ptr<X509_REQ, X509_REQ_free>;
-using BioPtr = Ptr<BIO, BIO_free_all>;
-using BnPtr = Ptr<BIGNUM, BN_free>;
-using ExtPtr = Ptr<X509_EXTENSION, X509_EXTENSION_free>;
-using NamesPtr = Ptr<GENERAL_NAMES, GENERAL_NAMES_free>;
-using NamePtr = Ptr<GENERAL_NAME, GENERAL_NAME_free>;
-using Ia5Ptr = Ptr<ASN1_IA5STRING, ASN1_IA5STRING_free>;
-using OctetPtr = Ptr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
-using TimePtr = Ptr<ASN1_TIME, ASN1_TIME_free>;
-using StorePtr = Ptr<X509_STORE, X509_STORE_free>;
-using StoreCtxPtr = Ptr<X509_STORE_CTX, X509_STORE_CTX_free>;
-using MdCtxPtr = Ptr<EVP_MD_CTX, EVP_MD_CTX_free>;
-using EkuPtr = Ptr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
-
-struct OpenSslFree {
-  void operator()(void* p) const { OPENSSL_free(p); }
-};
-using OpenSslBytes = std::unique_ptr<unsigned char, OpenSslFree>;
-using OpenSslChars = std::unique_ptr<char, OpenSslFree>;
-
-// A base64 signature bigger than this cannot come from any key we accept
-// (RSA-8192 gives 1368 characters), so longer input is refused before decoding.
-constexpr std::size_t kMaxSignatureBase64 = 4096;
-// randomHex is for tokens and nonces; a megabyte already means a caller bug.
-constexpr std::size_t kMaxRandomBytes = 1024 * 1024;
 constexpr int kMinRsaBits = 2048;
 // Verifying a CSR signed with a huge RSA key costs a lot of CPU; enrolment
 // never needs more.
 constexpr int kMaxRsaBits = 8192;
-
-// Drains the whole queue so a later failure never reports this one's leftovers.
-std::string openSslErrors() {
-  std::string out;
-  while (unsigned long code = ERR_get_error()) {
-    std::array<char, 256> buf{};
-    ERR_error_string_n(code, buf.data(), buf.size());
-    if (!out.empty()) out += "; ";
-    out += buf.data();
-  }
-  return out;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-  std::string message = what;
-  if (std::string errors = openSslErrors(); !errors.empty()) {
-    message += ": ";
-    message += errors;
-  }
-  throw CryptoError(message);
-}
-
-std::string toHex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0x0f];
-  }
-  return out;
-}
-
-// Never prompt on a terminal for a passphrase: an encrypted key is simply
-// refused.
-int refusePassphrase(char*, int, int, void*) { return -1; }
-
-BioPtr readBio(const std::string& pem, const std::string& what) {
-  if (pem.empty()) fail(what + " is empty");
-  if (pem.size() > kMaxPemBytes) {
-    fail(what + " is larger than " + std::to_string(kMaxPemBytes) + " bytes");
-  }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) fail("cannot allocate a memory BIO");
-  return bio;
-}
-
-PkeyPtr loadPrivateKey(const std::string& pem, const std::string& what) {
-  BioPtr bio = readBio(pem, what);
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refusePassphrase, nullptr));
-  if (!key) fail(what + " is not a valid unencrypted PEM private key");
-  return key;
-}
-
-X509Ptr loadCertificate(const std::string& pem, const std::string& what) {
-  BioPtr bio = readBio(pem, what);
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, refusePassphrase, nullptr));
-  if (!cert) fail(what + " is not valid PEM");
-  return cert;
-}
 
 ReqPtr loadCsr(const std::string& pem) {
   BioPtr bio = readBio(pem, "CSR");
@@ -415,53 +320,6 @@ std::string fingerprintOf(const X509* cert) {
   return toHex(digest.data(), length);
 }
 
-std::string base64Encode(const std::vector<unsigned char>& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                               static_cast<int>(data.size()));
-  if (length < 0) fail("cannot encode base64");
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
-
-// Strict decoder: EVP_DecodeBlock keeps the zero bytes that padding stands for,
-// which would corrupt a DER signature, and accepts stray whitespace.
-bool base64Decode(std::string_view text, std::vector<unsigned char>& out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (text.empty() || text.size() % 4 != 0) return false;
-  std::size_t padding = 0;
-  if (text.back() == '=') ++padding;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
-  out.clear();
-  out.reserve(text.size() / 4 * 3);
-  std::uint32_t accumulator = 0;
-  for (std::size_t i = 0; i < text.size() - padding; ++i) {
-    int v = value(text[i]);
-    if (v < 0) return false;
-    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(v);
-    if (i % 4 == 3) {
-      out.push_back(static_cast<unsigned char>(accumulator >> 16));
-      out.push_back(static_cast<unsigned char>(accumulator >> 8));
-      out.push_back(static_cast<unsigned char>(accumulator));
-      accumulator = 0;
-    }
-  }
-  if (padding == 1) {
-    out.push_back(static_cast<unsigned char>(accumulator >> 10));
-    out.push_back(static_cast<unsigned char>(accumulator >> 2));
-  } else if (padding == 2) {
-    out.push_back(static_cast<unsigned char>(accumulator >> 4));
-  }
-  return true;
-}
-
 std::string describeVerifyError(int error, int depth) {
   const bool leaf = depth == 0;
   switch (error) {
@@ -693,119 +551,6 @@ bool keyMatchesCertificate(const std::string& keyPem, const std::string& certPem
   bool match = certKey != nullptr && EVP_PKEY_eq(certKey, key.get()) == 1;
   ERR_clear_error();  // a type mismatch is an answer, not an error
   return match;
-}
-
-std::string parseSha256Fingerprint(std::string_view text) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  std::string t;
-  for (char c : text) t += lower(c);
-  for (std::string_view prefix : {"sha256:", "sha256=", "sha-256:", "sha-256="}) {
-    if (t.starts_with(prefix)) {
-      t.erase(0, prefix.size());
-      break;
-    }
-  }
-  std::string out;
-  for (char c : t) {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
-      out += c;
-    } else if (c != ':' && c != ' ' && c != '\t') {
-      return {};
-    }
-  }
-  return out.size() == 64 ? out : std::string();
-}
-
-std::string sha256Hex(std::string_view data) {
-  ERR_clear_error();
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    fail("cannot compute SHA-256");
-  }
-  return toHex(digest.data(), length);
-}
-
-Sha256::Sha256() {
-  ERR_clear_error();
-  MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) fail("cannot start SHA-256");
-  ctx_ = md.release();
-}
-
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
-
-void Sha256::update(std::string_view data) {
-  if (finished_) fail("SHA-256 updated after it was finished");
-  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) {
-    fail("cannot compute SHA-256");
-  }
-}
-
-std::string Sha256::finishHex() {
-  if (finished_) fail("SHA-256 finished twice");
-  finished_ = true;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest.data(), &length) != 1) {
-    fail("cannot compute SHA-256");
-  }
-  return toHex(digest.data(), length);
-}
-
-std::string randomHex(std::size_t bytes) {
-  ERR_clear_error();
-  if (bytes > kMaxRandomBytes) {
-    fail("randomHex request of " + std::to_string(bytes) + " bytes is too large");
-  }
-  std::vector<unsigned char> buffer(bytes);
-  if (bytes > 0 && RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
-    fail("random number generator failed");
-  }
-  return toHex(buffer.data(), buffer.size());
-}
-
-std::string signSha256(const std::string& keyPem, std::string_view data) {
-  ERR_clear_error();
-  PkeyPtr key = loadPrivateKey(keyPem, "signing key");
-  MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md) fail("cannot allocate a digest context");
-  if (EVP_DigestSignInit_ex(md.get(), nullptr, "SHA256", nullptr, nullptr, key.get(), nullptr) !=
-      1) {
-    fail("cannot start a SHA-256 signature with this key");
-  }
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  std::size_t length = 0;
-  if (EVP_DigestSign(md.get(), nullptr, &length, bytes, data.size()) != 1) {
-    fail("cannot size the signature");
-  }
-  std::vector<unsigned char> signature(length);
-  if (EVP_DigestSign(md.get(), signature.data(), &length, bytes, data.size()) != 1) {
-    fail("cannot sign the data");
-  }
-  signature.resize(length);
-  return base64Encode(signature);
-}
-
-bool verifySha256(const std::string& certPem, std::string_view data,
-                  const std::string& signatureBase64) {
-  ERR_clear_error();
-  X509Ptr cert = loadCertificate(certPem, "certificate");
-  EVP_PKEY* key = X509_get0_pubkey(cert.get());
-  if (key == nullptr) fail("certificate public key cannot be decoded");
-  std::vector<unsigned char> signature;
-  if (signatureBase64.size() > kMaxSignatureBase64 || !base64Decode(signatureBase64, signature)) {
-    return false;
-  }
-  MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md) fail("cannot allocate a digest context");
-  if (EVP_DigestVerifyInit_ex(md.get(), nullptr, "SHA256", nullptr, nullptr, key, nullptr) != 1) {
-    fail("cannot start SHA-256 verification with this certificate's key");
-  }
-  bool ok = EVP_DigestVerify(md.get(), signature.data(), signature.size(),
-                             reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
-  ERR_clear_error();
-  return ok;
 }
 
 }  // namespace posture::crypto

@@ -51,7 +51,7 @@
 #include <vector>
 
 #include "collector/auth/users.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
 #include "common/db/sqlite.h"
@@ -449,14 +449,14 @@ int run(const std::vector<std::string>& argv) {
   auto colon = hostPort.rfind(':');
   Client client(hostPort.substr(0, colon), hostPort.substr(colon + 1));
   {
-    collector::Json b = collector::Json::object();
+    util::Json b = util::Json::object();
     b.set("name", std::string("bench-admin"));
     b.set("password", password);
     auto t = Clock::now();
-    auto r = client.request(http::verb::post, "/api/v1/session", collector::writeJson(b, false));
+    auto r = client.request(http::verb::post, "/api/v1/session", util::writeJson(b, false));
     if (r.status != 200) throw std::runtime_error("login failed: " + std::to_string(r.status) + " " + r.body);
     client.cookie = r.setCookie.substr(0, r.setCookie.find(';'));
-    client.csrf = collector::parseJson(r.body).at("csrf").asString();
+    client.csrf = util::parseJson(r.body).at("csrf").asString();
     std::printf("login: %.0f ms (Argon2id, production cost)\n", secondsSince(t) * 1000.0);
   }
   // The login is audited ("user.login"), and a new audit entry makes the writer thread
@@ -474,7 +474,7 @@ int run(const std::vector<std::string>& argv) {
 
   // Alert totals for the filters.
   auto first = client.request(http::verb::get, "/api/v1/alerts?limit=1");
-  auto total = collector::parseJson(first.body).at("total").asInt();
+  auto total = util::parseJson(first.body).at("total").asInt();
   std::string commune = tree.leaves.back();
   std::string district = tree.districts.size() > 1 ? tree.districts[1] : tree.districts[0];
   std::printf("open alerts: %lld; unit filter %s, subtree %s\n", static_cast<long long>(total),
@@ -486,18 +486,18 @@ int run(const std::vector<std::string>& argv) {
   // An alert id ~90% deep, for keyset paging (offset is capped at 10,000): between the
   // first and the last id (before_id from beyond the end gives the last); an alert to
   // comment on.
-  std::int64_t firstId = collector::parseJson(first.body).at("alerts").items().front().at("id").asInt();
+  std::int64_t firstId = util::parseJson(first.body).at("alerts").items().front().at("id").asInt();
   auto lastPage = client.request(http::verb::get, "/api/v1/alerts?limit=1&before_id=999999999");
-  auto lastList = collector::parseJson(lastPage.body).at("alerts");
+  auto lastList = util::parseJson(lastPage.body).at("alerts");
   if (lastList.size() != 1) throw std::runtime_error("no last alert: " + lastPage.body.substr(0, 200));
   std::int64_t lastId = lastList.items().front().at("id").asInt();
   std::int64_t deepId = firstId + (lastId - firstId) * 9 / 10;
   int comments = 0;
   auto comment = [&] {
-    collector::Json b = collector::Json::object();
+    util::Json b = util::Json::object();
     b.set("text", "bench " + std::to_string(++comments));
     auto r = client.request(http::verb::post, "/api/v1/alerts/" + std::to_string(firstId) + "/comment",
-                            collector::writeJson(b, false));
+                            util::writeJson(b, false));
     if (r.status != 200) throw std::runtime_error("comment -> " + std::to_string(r.status) + " " + r.body);
   };
 
@@ -517,7 +517,7 @@ int run(const std::vector<std::string>& argv) {
   // Endpoints: the list's first and a deep page, a district, a search; one detail page.
   // An endpoint near the end of the list's order (the first of the last unit), for the
   // keyset deep page, the search and the detail page.
-  auto someEndpoints = collector::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1&unit=" +
+  auto someEndpoints = util::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1&unit=" +
                                                                                   tree.leaves.back()).body)
                            .at("endpoints");
   if (someEndpoints.size() != 1) throw std::runtime_error("no endpoint in unit " + tree.leaves.back());

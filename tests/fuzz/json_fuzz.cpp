@@ -1,5 +1,5 @@
-// Bytes → the strict JSON parser of the exports and manifests (collector/export/json.h).
-// A refusal is JsonError; what parses must survive writing and parsing again unchanged,
+// Bytes → the project's strict JSON parser (common/util/json.h: exports, manifests, the console).
+// A refusal is util::JsonError; what parses must survive writing and parsing again unchanged,
 // pretty or compact, and its canonical form (what manifest signatures cover) must be a
 // fixed point.
 #include <cstddef>
@@ -7,37 +7,33 @@
 #include <string>
 #include <string_view>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "tests/fuzz/invariant.h"
 
-using posture::collector::canonicalJson;
-using posture::collector::Json;
-using posture::collector::JsonError;
-using posture::collector::parseJson;
-using posture::collector::writeJson;
+namespace util = posture::util;
 
 namespace {
 // Reads every value through the typed accessors, as the manifest verification does.
-void walk(const Json& v) {
+void walk(const util::Json& v) {
   switch (v.type()) {
-    case Json::Type::Array:
+    case util::Json::Type::Array:
       for (const auto& item : v.items()) walk(item);
       break;
-    case Json::Type::Object:
+    case util::Json::Type::Object:
       for (const auto& [name, member] : v.members()) {
         FUZZ_CHECK(v.find(name) == &member);  // names are unique
         walk(member);
       }
       break;
-    case Json::Type::Number:
-      // Valid JSON numbers may still not fit; that is a JsonError, not a crash.
+    case util::Json::Type::Number:
+      // Valid JSON numbers may still not fit; that is a util::JsonError, not a crash.
       try {
         v.asInt();
-      } catch (const JsonError&) {
+      } catch (const util::JsonError&) {
       }
       try {
         v.asDouble();
-      } catch (const JsonError&) {
+      } catch (const util::JsonError&) {
       }
       break;
     default:
@@ -48,18 +44,18 @@ void walk(const Json& v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  Json value;
+  util::Json value;
   try {
-    value = parseJson(text);
-  } catch (const JsonError&) {
+    value = util::parseJson(text);
+  } catch (const util::JsonError&) {
     return 0;
   }
   walk(value);
   for (bool pretty : {true, false}) {
-    std::string written = writeJson(value, pretty);
-    FUZZ_CHECK(parseJson(written) == value);
+    std::string written = util::writeJson(value, pretty);
+    FUZZ_CHECK(util::parseJson(written) == value);
   }
-  std::string canonical = canonicalJson(value);
-  FUZZ_CHECK(canonicalJson(parseJson(canonical)) == canonical);
+  std::string canonical = util::canonicalJson(value);
+  FUZZ_CHECK(util::canonicalJson(util::parseJson(canonical)) == canonical);
   return 0;
 }

@@ -25,7 +25,7 @@
 
 namespace posture::test {
 
-using collector::Json;
+using util::Json;
 namespace fs = std::filesystem;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
@@ -35,7 +35,7 @@ std::string Reply::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-Json Reply::json() const { return collector::parseJson(body); }
+util::Json Reply::json() const { return util::parseJson(body); }
 
 std::string Reply::errorCode() const {
   try {
@@ -100,10 +100,10 @@ std::string addUser(const CollectorProcess& c, const std::string& name, const st
 }
 
 std::string loginBody(const std::string& name, const std::string& password) {
-  Json b = Json::object();
+  util::Json b = util::Json::object();
   b.set("name", name);
   b.set("password", password);
-  return collector::writeJson(b, false);
+  return util::writeJson(b, false);
 }
 
 Headers Session::headers(bool withCsrf) const {

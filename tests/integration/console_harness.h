@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "tests/integration/child_process.h"
 
 namespace posture::test {
@@ -20,7 +20,7 @@ struct Reply {
   std::string body;
   std::multimap<std::string, std::string> headers;  // lower-case names
   std::string header(const std::string& name) const;
-  collector::Json json() const;
+  util::Json json() const;
   std::string errorCode() const;  // error.code, or "(no error code)"
 };
 

@@ -9,12 +9,11 @@
 #include <mutex>
 #include <thread>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "tests/integration/console_harness.h"
 
 using namespace posture;
 using namespace posture::test;
-using posture::collector::Json;
 namespace http = boost::beast::http;
 
 namespace {

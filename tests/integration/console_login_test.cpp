@@ -17,13 +17,12 @@
 #include <thread>
 #include <vector>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "common/db/sqlite.h"
 #include "tests/integration/console_harness.h"
 
 using namespace posture;
 using namespace posture::test;
-using posture::collector::Json;
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 
@@ -41,7 +40,7 @@ long peakRssKiB(int pid) {
 
 struct AuditRow {
   std::string actor, action, object;
-  Json after;
+  util::Json after;
 };
 
 // Every audit row of `action`, read from the stopped collector's database.
@@ -53,7 +52,7 @@ std::vector<AuditRow> auditRows(const CollectorProcess& c, const std::string& ac
   std::vector<AuditRow> out;
   while (st.step())
     out.push_back(
-        {st.getText(0), st.getText(1), st.getText(2), collector::parseJson(st.getText(3))});
+        {st.getText(0), st.getText(1), st.getText(2), util::parseJson(st.getText(3))});
   return out;
 }
 

@@ -14,31 +14,30 @@
 
 #include "agent/enrol.h"
 #include "agent/uplink.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "common/util/process.h"
 #include "posture/v1/report.pb.h"
 #include "tests/integration/console_harness.h"
 
 using namespace posture;
 using namespace posture::test;
-using posture::collector::Json;
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 
 namespace {
 
-std::string json(const Json& j) { return collector::writeJson(j, false); }
+std::string json(const util::Json& j) { return util::writeJson(j, false); }
 
-Json layerBody(const std::string& reference, const std::string& document, const std::string& date) {
-  Json b = Json::object();
+util::Json layerBody(const std::string& reference, const std::string& document, const std::string& date) {
+  util::Json b = util::Json::object();
   b.set("reference", reference);
   b.set("document", document);
   b.set("date", date);
   return b;
 }
 
-Json systemBody(const std::string& unit, const std::string& nameVi, int level) {
-  Json b = Json::object();
+util::Json systemBody(const std::string& unit, const std::string& nameVi, int level) {
+  util::Json b = util::Json::object();
   b.set("unit", unit);
   b.set("name_vi", nameVi);
   b.set("name_en", "Human resources");
@@ -46,20 +45,20 @@ Json systemBody(const std::string& unit, const std::string& nameVi, int level) {
   b.set("shared", true);
   b.set("dossier_decision", "77/QĐ-UBND");
   b.set("dossier_approved", "2024-01-15");
-  b.set("plan_implemented", Json());
+  b.set("plan_implemented", util::Json());
   b.set("last_assessment", "2025-05-20");
   b.set("assessor", "Trung tâm CNTT tỉnh");
   b.set("assessment_period_months", 12);
   return b;
 }
 
-const Json* findLayer(const Json& list, const std::string& unit, std::int64_t layer) {
+const util::Json* findLayer(const util::Json& list, const std::string& unit, std::int64_t layer) {
   for (const auto& l : list.at("layers").items())
     if (l.at("unit").asString() == unit && l.at("layer").asInt() == layer) return &l;
   return nullptr;
 }
 
-const Json* findSystem(const Json& list, const std::string& code) {
+const util::Json* findSystem(const util::Json& list, const std::string& code) {
   for (const auto& s : list.at("systems").items())
     if (s.at("code").asString() == code) return &s;
   return nullptr;
@@ -94,7 +93,7 @@ TEST_CASE("console: an admin edits a four-layer record and a system, read back a
   CHECK(again.status == 200);
   CHECK_FALSE(again.json().at("changed").asBool());
   // Layer 2 has a contract end instead of a date.
-  Json l2 = Json::object();
+  util::Json l2 = util::Json::object();
   l2.set("reference", "VNPT Quảng Ngãi");
   l2.set("document", "45/HĐ");
   l2.set("valid_until", "2027-12-31");
@@ -105,14 +104,14 @@ TEST_CASE("console: an admin edits a four-layer record and a system, read back a
   auto layers = request(at, http::verb::get, "/api/v1/layers", {}, admin.headers(false));
   REQUIRE(layers.status == 200);
   auto lj = layers.json();
-  const Json* one = findLayer(lj, "BS-TC", 1);
+  const util::Json* one = findLayer(lj, "BS-TC", 1);
   REQUIRE(one);
   CHECK(one->at("reference").asString() == "Nguyễn Văn An");
   CHECK(one->at("document").asString() == "123/QĐ-UBND");
   CHECK(one->at("date").asString() == "2024-03-01");
   CHECK(one->at("valid_until").isNull());
   CHECK(one->at("recorded_by").asString() == "admin");
-  const Json* two = findLayer(lj, "BS-TC", 2);
+  const util::Json* two = findLayer(lj, "BS-TC", 2);
   REQUIRE(two);
   CHECK(two->at("date").isNull());
   CHECK(two->at("valid_until").asString() == "2027-12-31");
@@ -129,7 +128,7 @@ TEST_CASE("console: an admin edits a four-layer record and a system, read back a
   auto systems = request(at, http::verb::get, "/api/v1/systems", {}, admin.headers(false));
   REQUIRE(systems.status == 200);
   auto sj = systems.json();
-  const Json* ns = findSystem(sj, "BS-TC-NS");
+  const util::Json* ns = findSystem(sj, "BS-TC-NS");
   REQUIRE(ns);
   CHECK(ns->at("unit").asString() == "BS-TC");
   CHECK(ns->at("name_vi").asString() == "Quản lý nhân sự");
@@ -251,7 +250,7 @@ TEST_CASE("console: bad organization input gets a clear 400 and the registry sta
   auto system = [](int level) { return systemBody("BS", "Hệ thống", level); };
   refused(put("/api/v1/systems/BS-X", json(system(9))), "level");
   refused(put("/api/v1/systems/BS-X", json(system(0))), "level");
-  Json s = system(3);
+  util::Json s = system(3);
   s.set("level", "3");
   refused(put("/api/v1/systems/BS-X", json(s)), "level");
   refused(put("/api/v1/systems/BS-X", json(systemBody("NOPE", "Hệ thống", 3))), "unit");
@@ -290,21 +289,21 @@ TEST_CASE("console: bad organization input gets a clear 400 and the registry sta
   auto systemsReply = request(at, http::verb::get, "/api/v1/systems", {}, admin.headers(false));
   REQUIRE(systemsReply.status == 200);
   auto systems = systemsReply.json();
-  const Json* nasty = findSystem(systems, "BS-NASTY");
+  const util::Json* nasty = findSystem(systems, "BS-NASTY");
   REQUIRE(nasty);
   CHECK(nasty->at("name_vi").asString() == sql);
   CHECK(nasty->at("name_en").asString() == script);
   CHECK(nasty->at("dossier_decision").asString() == "'); DROP TABLE systems;--");
   auto layers = request(at, http::verb::get, "/api/v1/layers", {}, admin.headers(false)).json();
-  const Json* l3 = findLayer(layers, "BS-VP", 3);
+  const util::Json* l3 = findLayer(layers, "BS-VP", 3);
   REQUIRE(l3);
   CHECK(l3->at("reference").asString() == script);
   CHECK(l3->at("document").asString() == sql);
   // Every system imported before is still there.
-  auto beforeSystems = collector::parseJson(before.second);
+  auto beforeSystems = util::parseJson(before.second);
   for (const auto& b : beforeSystems.at("systems").items()) {
     CAPTURE(b.at("code").asString());
-    const Json* now = findSystem(systems, b.at("code").asString());
+    const util::Json* now = findSystem(systems, b.at("code").asString());
     REQUIRE(now);
     CHECK(*now == b);
   }
@@ -340,7 +339,7 @@ TEST_CASE("console: an endpoint's history lists its reports newest first with wh
   fs::remove_all(state.dir);
 
   std::string path = "/api/v1/endpoints/" + state.agentId + "/history";
-  Json h;
+  util::Json h;
   for (int i = 0; i < 100; ++i) {
     auto r = request(at, http::verb::get, path, {}, soc.headers(false));
     if (r.status == 200 && r.json().at("reports").size() == 3) {
@@ -349,7 +348,7 @@ TEST_CASE("console: an endpoint's history lists its reports newest first with wh
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  INFO(collector::writeJson(h, false).substr(0, 2000));
+  INFO(util::writeJson(h, false).substr(0, 2000));
   REQUIRE(h.isObject());
   CHECK(h.at("agent_id").asString() == state.agentId);
   CHECK(h.at("total").asInt() == 3);

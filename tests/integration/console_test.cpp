@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <map>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/export/manifest.h"
 #include "common/crypto/crypto.h"
 #include "common/db/sqlite.h"
@@ -17,7 +17,6 @@
 #include "tests/support/temp_dir.h"
 
 using namespace posture;
-using posture::collector::Json;
 using posture::test::CollectorProcess;
 using namespace posture::test;
 namespace fs = std::filesystem;
@@ -114,7 +113,7 @@ TEST_CASE("console: overview, alerts and endpoints with a small fleet") {
   REQUIRE(o.status == 200);
   CHECK(o.header("cache-control") == "no-store");
   auto units = o.json().at("units");
-  std::map<std::string, const Json*> byCode;
+  std::map<std::string, const util::Json*> byCode;
   for (const auto& u : units.items()) byCode[u.at("code").asString()] = &u;
   REQUIRE(byCode.count("BS-VP"));
   REQUIRE(byCode.count("BS-TC"));
@@ -211,7 +210,7 @@ TEST_CASE("console: the overview tree, its cache after triage, alerts of a subtr
     REQUIRE(r.status == 200);
     return r.json();
   };
-  auto codes = [](const Json& list) {
+  auto codes = [](const util::Json& list) {
     std::vector<std::string> out;
     for (const auto& u : list.items()) out.push_back(u.at("code").asString());
     return out;
@@ -230,7 +229,7 @@ TEST_CASE("console: the overview tree, its cache after triage, alerts of a subtr
   auto bs = get("/api/v1/overview?unit=BS");
   CHECK(bs.at("unit").asString() == "BS");
   CHECK(codes(bs.at("units")) == std::vector<std::string>{"BS", "BS-BC", "BS-BT", "BS-TC", "BS-VP"});
-  std::map<std::string, Json> byCode;
+  std::map<std::string, util::Json> byCode;
   for (const auto& u : bs.at("units").items()) byCode[u.at("code").asString()] = u;
   CHECK(byCode["BS"].at("endpoints").asInt() == 3);
   CHECK(byCode["BS-VP"].at("endpoints").asInt() == 2);
@@ -361,10 +360,10 @@ TEST_CASE("console: SQL- and script-shaped text is stored and returned inert") {
   auto s = login(c, "soc1", password);
   std::int64_t id = firstAlert(c, s);
   const std::string nasty = "'); DROP TABLE alerts;-- <script>alert(1)</script> \"x\" \\ ";
-  Json body = Json::object();
+  util::Json body = util::Json::object();
   body.set("text", nasty);
   auto r = request(c.consoleAddress, http::verb::post, "/api/v1/alerts/" + std::to_string(id) + "/comment",
-                   collector::writeJson(body, false), s.headers());
+                   util::writeJson(body, false), s.headers());
   INFO(r.body);
   REQUIRE(r.status == 200);
   CHECK(r.header("content-type").starts_with("application/json"));

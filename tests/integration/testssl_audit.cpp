@@ -5,7 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "collector/export/json.h"
+#include "common/util/json.h"
 
 namespace posture::test {
 namespace {
@@ -51,24 +51,24 @@ const char* kSections[] = {
     "pfs",         "serverPreferences", "serverDefaults", "headerResponse", "vulnerabilities",
     "cipherTests", "browserSimulations"};
 
-std::string member(const collector::Json& object, std::string_view name) {
-  const collector::Json* v = object.find(name);
+std::string member(const util::Json& object, std::string_view name) {
+  const util::Json* v = object.find(name);
   return v && v->isString() ? v->asString() : std::string();
 }
 }  // namespace
 
 TestsslScan parseTestsslScan(std::string_view text) {
-  collector::Json doc = collector::parseJson(text);
+  util::Json doc = util::parseJson(text);
   TestsslScan scan;
   scan.version = member(doc, "version");
-  const collector::Json* results = doc.find("scanResult");
+  const util::Json* results = doc.find("scanResult");
   if (!results || !results->isArray() || results->size() != 1) {
     throw std::runtime_error("testssl JSON: expected one entry in scanResult");
   }
-  const collector::Json& target = results->items().front();
+  const util::Json& target = results->items().front();
   scan.service = member(target, "service");
   for (const char* section : kSections) {
-    const collector::Json* list = target.find(section);
+    const util::Json* list = target.find(section);
     if (!list) continue;
     for (const auto& f : list->items()) {
       scan.findings.push_back(

@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "collector/audit/audit.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/storage/storage.h"
 #include "tests/support/temp_dir.h"
 
@@ -69,7 +69,7 @@ TEST_CASE("IPv6 failures are counted per /64 group; the first address is kept fo
   CHECK(f.flush(*db, 102, true) == 1);
   auto rows = failedRows(*db);
   REQUIRE(rows.size() == 1);
-  auto after = parseJson(rows[0].after);
+  auto after = util::parseJson(rows[0].after);
   CHECK(after.at("source").asString() == "2001:db8:1:2::/64");
   CHECK(after.at("address").asString() == "2001:db8:1:2::7");
   CHECK(after.at("count").asInt() == 2);
@@ -91,8 +91,8 @@ TEST_CASE("a database error drops nothing; a spray of names cannot grow memory p
   std::int64_t total = 0;
   bool overflow = false;
   for (const auto& r : failedRows(*db)) {
-    total += parseJson(r.after).at("count").asInt();
-    overflow = overflow || (r.object == "user:*" && parseJson(r.after).at("count").asInt() == 7);
+    total += util::parseJson(r.after).at("count").asInt();
+    overflow = overflow || (r.object == "user:*" && util::parseJson(r.after).at("count").asInt() == 7);
   }
   CHECK(total == 10);
   CHECK(overflow);

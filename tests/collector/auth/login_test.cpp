@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "collector/audit/audit.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "collector/storage/storage.h"
 #include "tests/support/temp_dir.h"
 
@@ -36,7 +36,7 @@ std::map<std::string, std::int64_t> failedCounts(db::Connection& db) {
   std::map<std::string, std::int64_t> out;
   for (const auto& e : listAudit(db, "user:")) {
     if (e.action != "user.login_failed") continue;
-    auto after = parseJson(e.after);
+    auto after = util::parseJson(e.after);
     out[e.object.substr(5) + " " + after.at("source").asString()] += after.at("count").asInt();
   }
   return out;

@@ -21,7 +21,7 @@ TEST_CASE("the query string is percent-decoded; a broken escape is refused") {
 }
 
 TEST_CASE("a JSON body must be an object; an optional one may be empty") {
-  posture::collector::Json body;
+  posture::util::Json body;
   CHECK_FALSE(jsonObjectBody("{\"a\":1}", body));
   CHECK(body.isObject());
   auto notJson = jsonObjectBody("{", body);

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "collector/export/csv.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
 #include "tests/collector/export/export_fixture.h"
@@ -103,7 +103,7 @@ TEST_CASE("export --unit and --as-of select the subtree and the day; the metadat
   auto r = runCollector(args);
   INFO(r.err);
   REQUIRE(r.exitCode == 0);
-  auto doc = collector::parseJson(*util::readFile(out));
+  auto doc = util::parseJson(*util::readFile(out));
   CHECK(doc.at("meta").at("filters").at("unit").asString() == "BS");
   CHECK(doc.at("meta").at("filters").at("as_of").asString() == day);
   CHECK(doc.at("meta").at("filters").at("as_of_basis").asString() == "received");
@@ -114,7 +114,7 @@ TEST_CASE("export --unit and --as-of select the subtree and the day; the metadat
             .at("checks")
             .at("binh-son-2022/endpoint-protected")
             .asString() == "met");
-  auto manifest = collector::parseJson(*util::readFile(fx.path("bs.json.manifest.json")));
+  auto manifest = util::parseJson(*util::readFile(fx.path("bs.json.manifest.json")));
   CHECK(manifest.at("export") == doc.at("meta"));
 
   // The CSV can carry the metadata block; the XLSX always has its About sheet.

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "collector/export/csv.h"
-#include "collector/export/json.h"
+#include "common/util/json.h"
 #include "tests/collector/export/export_fixture.h"
 
 using namespace posture;
@@ -269,14 +269,14 @@ TEST_CASE("JSON: meta, columns, targets and endpoints; typed values; parses back
   fill(fx);
   ExportFilters f;
   f.unitCode = "BS";
-  auto doc = parseJson(renderJson(build(fx, f)));
+  auto doc = util::parseJson(renderJson(build(fx, f)));
   CHECK(doc.at("meta").at("filters").at("unit").asString() == "BS");
   CHECK(doc.at("meta").at("row_count").asInt() == 3);
   CHECK(doc.at("columns").at("checks").items()[0].at("id").asString() ==
         "binh-son-2022/endpoint-protected");
   CHECK(doc.at("columns").at("checks").items()[0].at("en").asString().starts_with(
       "Endpoint protected"));
-  const Json* share = nullptr;
+  const util::Json* share = nullptr;
   for (const auto& t : doc.at("targets").items()) {
     if (t.at("target").asString() == "endpoints-protected-share") share = &t;
   }
@@ -287,7 +287,7 @@ TEST_CASE("JSON: meta, columns, targets and endpoints; typed values; parses back
   CHECK(share->at("rows").items()[1].at("percent").asDouble() == 50);
   CHECK(share->at("rows").items()[1].at("threshold_percent").asDouble() == 100);
   CHECK(share->at("rows").items()[1].at("status").asString() == "missed");
-  const Json* a1 = nullptr;
+  const util::Json* a1 = nullptr;
   for (const auto& ep : doc.at("endpoints").items()) {
     if (ep.at("agent_id").asString() == "a1") a1 = &ep;
   }

@@ -34,7 +34,7 @@ Exported exportTo(test::ExportFixture& fx, const std::string& name, ExportFormat
   util::writeFileAtomic(out.file, bytes);
   auto m = signManifest(name, bytes, std::string(exportFormatName(format)),
                         std::string(exportMediaType(format)), metadataJson(e), signer, now);
-  util::writeFileAtomic(out.manifest, writeJson(m));
+  util::writeFileAtomic(out.manifest, util::writeJson(m));
   return out;
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("a fresh export verifies, with and without the expected CA fingerprint
 TEST_CASE("the manifest carries the file, the metadata, the signer and the CA") {
   test::ExportFixture fx;
   auto ex = exportTo(fx, "list.xlsx", ExportFormat::Xlsx);
-  auto m = parseJson(read(ex.manifest));
+  auto m = util::parseJson(read(ex.manifest));
   CHECK(m.at("format").asString() == kManifestFormat);
   CHECK(m.at("file").at("name").asString() == "list.xlsx");
   CHECK(m.at("file").at("size").asInt() == static_cast<std::int64_t>(fs::file_size(ex.file)));
@@ -101,7 +101,7 @@ TEST_CASE("the manifest carries the file, the metadata, the signer and the CA") 
   auto again = loadOrCreateExportSigner(fx.data, util::unixNow());
   CHECK(again.certPem == m.at("signer").at("certificate_pem").asString());
   // Re-indenting the manifest does not break its signature (canonical bytes).
-  util::writeFileAtomic(ex.manifest, writeJson(m, false));
+  util::writeFileAtomic(ex.manifest, util::writeJson(m, false));
   CHECK(verifyExport(ex.file, ex.manifest, fx.identity.caFingerprint).ok);
 }
 
@@ -137,11 +137,11 @@ TEST_CASE("an edited manifest fails as 'manifest altered'") {
   std::string original = read(ex.manifest);
 
   SUBCASE("a metadata value") {
-    auto m = parseJson(original);
-    Json meta = m.at("export");
+    auto m = util::parseJson(original);
+    util::Json meta = m.at("export");
     meta.set("row_count", 99);
     m.set("export", meta);
-    util::writeFileAtomic(ex.manifest, writeJson(m));
+    util::writeFileAtomic(ex.manifest, util::writeJson(m));
   }
   SUBCASE("one character of the text") {
     std::string edited = original;
@@ -152,12 +152,12 @@ TEST_CASE("an edited manifest fails as 'manifest altered'") {
   SUBCASE("the file's hash, to cover an altered file") {
     std::string bytes = read(ex.file) + "extra row\r\n";
     util::writeFileAtomic(ex.file, bytes);
-    auto m = parseJson(original);
-    Json file = m.at("file");
+    auto m = util::parseJson(original);
+    util::Json file = m.at("file");
     file.set("sha256", crypto::sha256Hex(bytes));
     file.set("size", static_cast<unsigned long long>(bytes.size()));
     m.set("file", file);
-    util::writeFileAtomic(ex.manifest, writeJson(m));
+    util::writeFileAtomic(ex.manifest, util::writeJson(m));
   }
   auto r = verifyExport(ex.file, ex.manifest, fx.identity.caFingerprint);
   CHECK_FALSE(r.ok);
@@ -185,7 +185,7 @@ TEST_CASE("a manifest re-signed by another CA, or by an agent's key, is refused"
   auto ex = exportTo(fx, "list.csv", ExportFormat::Csv);
   std::string bytes = read(ex.file) + "forged\r\n";
   util::writeFileAtomic(ex.file, bytes);
-  auto meta = parseJson(read(ex.manifest)).at("export");
+  auto meta = util::parseJson(read(ex.manifest)).at("export");
 
   SUBCASE("a forger's own CA: consistent, but not the collector's CA") {
     auto rogue = crypto::createCertificateAuthority("Rogue CA", 30);
@@ -193,7 +193,7 @@ TEST_CASE("a manifest re-signed by another CA, or by an agent's key, is refused"
     s.caCertPem = rogue.certPem;
     s.keyPem = crypto::generatePrivateKeyPem();
     s.certPem = crypto::issueSigningCertificate(rogue, {s.keyPem, "Rogue signer", 30});
-    util::writeFileAtomic(ex.manifest, writeJson(signManifest("list.csv", bytes, "csv", "text/csv",
+    util::writeFileAtomic(ex.manifest, util::writeJson(signManifest("list.csv", bytes, "csv", "text/csv",
                                                               meta, s, util::unixNow())));
     auto r = verifyExport(ex.file, ex.manifest, fx.identity.caFingerprint);
     CHECK_FALSE(r.ok);
@@ -210,7 +210,7 @@ TEST_CASE("a manifest re-signed by another CA, or by an agent's key, is refused"
     s.keyPem = crypto::generatePrivateKeyPem();
     s.certPem = crypto::issueClientCertificate(
         fx.identity.ca, {crypto::createCsrPem(s.keyPem, "agent"), "agent-1", "BS", 30});
-    util::writeFileAtomic(ex.manifest, writeJson(signManifest("list.csv", bytes, "csv", "text/csv",
+    util::writeFileAtomic(ex.manifest, util::writeJson(signManifest("list.csv", bytes, "csv", "text/csv",
                                                               meta, s, util::unixNow())));
     auto r = verifyExport(ex.file, ex.manifest, fx.identity.caFingerprint);
     CHECK_FALSE(r.ok);
