@@ -4,8 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -43,12 +41,6 @@ public:
   }
 
 private:
-  std::string text(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsScalar()) fail(node, what + " must be text, got " + describe(node));
-    if (node.Scalar().empty()) fail(node, what + " must not be empty");
-    return node.Scalar();
-  }
-
   std::string id(const YAML::Node& node, const std::string& what) const {
     std::string s = text(node, what);
     bool ok = s.size() <= kMaxIdLength && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'));
@@ -61,26 +53,6 @@ private:
                      "letter or digit, at most 64 characters");
     }
     return s;
-  }
-
-  int positiveInt(const YAML::Node& node, const std::string& what) const {
-    if (node.IsScalar() && isPlain(node)) {
-      const std::string& s = node.Scalar();
-      int v = 0;
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc() && end == s.data() + s.size() && v > 0) return v;
-    }
-    fail(node, what + " must be a whole number of at least 1, got " + describe(node));
-  }
-
-  double number(const YAML::Node& node, const std::string& what) const {
-    if (node.IsScalar() && isPlain(node)) {
-      const std::string& s = node.Scalar();
-      double v = 0;
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(v)) return v;
-    }
-    fail(node, what + " must be a number, got " + describe(node));
   }
 
   LocalizedText localized(const YAML::Node& node, const std::string& what) const {
@@ -517,13 +489,6 @@ private:
     t.severity = severity(find(fs, "severity")->value);
     t.source = source(find(fs, "source")->value);
     return t;
-  }
-
-  const YAML::Node& list(const Field& f) const {
-    if (!f.value.IsSequence()) {
-      fail(f.value, "'" + f.key + "' must be a list, got " + describe(f.value));
-    }
-    return f.value;
   }
 
   Policy policy(const YAML::Node& root) {

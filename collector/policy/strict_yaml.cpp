@@ -3,6 +3,8 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -163,6 +165,39 @@ Fields StrictYamlReader::fields(const YAML::Node& node, const std::string& what,
     }
   }
   return fs;
+}
+
+std::string StrictYamlReader::text(const YAML::Node& node, const std::string& what) const {
+  if (!node.IsScalar()) fail(node, what + " must be text, got " + describe(node));
+  if (node.Scalar().empty()) fail(node, what + " must not be empty");
+  return node.Scalar();
+}
+
+int StrictYamlReader::positiveInt(const YAML::Node& node, const std::string& what) const {
+  if (node.IsScalar() && isPlain(node)) {
+    const std::string& s = node.Scalar();
+    int v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size() && v > 0) return v;
+  }
+  fail(node, what + " must be a whole number of at least 1, got " + describe(node));
+}
+
+double StrictYamlReader::number(const YAML::Node& node, const std::string& what) const {
+  if (node.IsScalar() && isPlain(node)) {
+    const std::string& s = node.Scalar();
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(v)) return v;
+  }
+  fail(node, what + " must be a number, got " + describe(node));
+}
+
+const YAML::Node& StrictYamlReader::list(const Field& f) const {
+  if (!f.value.IsSequence()) {
+    fail(f.value, "'" + f.key + "' must be a list, got " + describe(f.value));
+  }
+  return f.value;
 }
 
 }  // namespace posture::policy

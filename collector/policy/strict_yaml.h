@@ -62,6 +62,13 @@ class StrictYamlReader {
                 const std::vector<std::string_view>& allowed,
                 const std::vector<std::string_view>& required) const;
 
+  // Scalars, each failing with `what` and what was found instead ("got a list").
+  std::string text(const YAML::Node& node, const std::string& what) const;  // not empty
+  int positiveInt(const YAML::Node& node, const std::string& what) const;  // plain, >= 1
+  double number(const YAML::Node& node, const std::string& what) const;    // plain, finite
+  // The value of a field that must be a list.
+  const YAML::Node& list(const Field& f) const;
+
  private:
   void requireOneDocument(const std::string& yaml, const char* oneDocumentOf) const;
   MapRules rules_;
