@@ -1,6 +1,6 @@
 #include "collector/console/http_util.h"
 
-#include "collector/org/unit_code.h"
+#include "common/util/unit_code.h"
 
 namespace posture::collector::console {
 
@@ -29,7 +29,7 @@ net::Response notFound(const std::string& what) {
   return apiError(404, "not_found", "Không tìm thấy " + what, "not found: " + what);
 }
 
-bool isUnitCode(const std::string& s) { return org::validCode(s); }
+bool isUnitCode(const std::string& s) { return util::validCode(s); }
 
 bool isAgentId(const std::string& s) {
   return !s.empty() && s.size() <= 64 &&

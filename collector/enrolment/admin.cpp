@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "collector/audit/audit.h"
-#include "collector/org/unit_code.h"
+#include "common/util/unit_code.h"
 #include "collector/pki/authority.h"
 #include "collector/storage/storage.h"
 #include "common/crypto/crypto.h"
@@ -89,7 +89,7 @@ int tokenCreate(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "unit", "uses", "ttl"}, {});
   fs::path dataDir = a.require("data-dir");
   std::string unit = a.require("unit");
-  if (!org::validCode(unit)) throw util::ArgsError(org::invalidCodeMessage("unit code", unit));
+  if (!util::validCode(unit)) throw util::ArgsError(util::invalidCodeMessage("unit code", unit));
   int uses = static_cast<int>(a.number("uses", 1, 1, 1000000));
   auto ttl = util::parseDurationSeconds(a.getOr("ttl", "24h"));
   if (!ttl || *ttl <= 0) throw util::ArgsError("--ttl must be a duration like 24h or 7d");

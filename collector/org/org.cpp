@@ -9,7 +9,7 @@
 #include <set>
 
 #include "collector/audit/audit.h"
-#include "collector/org/unit_code.h"
+#include "common/util/unit_code.h"
 #include "collector/policy/strict_yaml.h"
 #include "collector/storage/storage.h"
 #include "common/util/files.h"
@@ -17,6 +17,8 @@
 #include "common/util/time.h"
 
 namespace posture::collector::org {
+using util::invalidCodeMessage;
+using util::validCode;
 
 // --- calendar ---------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-#include "collector/org/unit_code.h"
+#include "common/util/unit_code.h"
 
-namespace posture::collector::org {
+namespace posture::util {
 
 bool validCode(std::string_view code) {
   return !code.empty() && code.size() <= 64 &&
@@ -12,4 +12,4 @@ std::string invalidCodeMessage(std::string_view what, std::string_view code) {
   return std::string(what) + " '" + std::string(code) + "' must be " + std::string(kCodeRule);
 }
 
-}  // namespace posture::collector::org
+}  // namespace posture::util

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace posture::collector::org {
+namespace posture::util {
 
 // What every refusal says.
 inline constexpr std::string_view kCodeRule = "1-64 letters, digits, '.', '_' or '-'";
@@ -17,4 +17,4 @@ bool validCode(std::string_view code);
 // "<what> '<code>' must be 1-64 letters, digits, '.', '_' or '-'", e.g. what = "unit code".
 std::string invalidCodeMessage(std::string_view what, std::string_view code);
 
-}  // namespace posture::collector::org
+}  // namespace posture::util

@@ -1,10 +1,10 @@
-#include "collector/org/unit_code.h"
+#include "common/util/unit_code.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using namespace posture::collector::org;
+using namespace posture::util;
 
 TEST_CASE("validCode: 1-64 ASCII letters, digits, '.', '_' or '-'") {
   CHECK(validCode("QNG"));
