@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "collector/evaluation/endpoint.h"
+#include "collector/org/org.h"
 #include "collector/policy/facts.h"
 #include "collector/storage/console_queries.h"
 #include "common/util/time.h"
@@ -51,6 +52,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
   // One more than shown: the report before the oldest shown one, to compare it with.
   std::int64_t now = util::unixNow();
   std::vector<Evaluated> list;
+  auto org = org::loadOrg(db);
   {
     auto st = db.prepare(
         "SELECT sequence, received_at, collected_at, body FROM reports WHERE agent_id = ? "
@@ -67,6 +69,12 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
       e.hostname = ev.decoded ? ev.report.identity().hostname() : std::string();
       e.unit = ev.decoded && !ev.report.identity().unit_code().empty() ? ev.report.identity().unit_code()
                                                                        : unit;
+      // Only the plans of the unit it reported from.
+      std::vector<std::string> chain = {e.unit};
+      for (auto& a : org.ancestors(e.unit)) chain.push_back(std::move(a));
+      for (std::size_t p = 0; p < policies.size() && p < ev.checks.size(); ++p) {
+        if (!policy::appliesWithin(policies[p], chain)) ev.checks[p].clear();
+      }
       if (ev.decoded) e.reference = policy::factsFromReport(ev.report, now);
       e.facts = std::move(ev.facts);
       e.checks = std::move(ev.checks);

@@ -87,7 +87,9 @@ net::Response endpointDetail(db::Connection& db, const std::string& agentId,
   std::int64_t now = util::unixNow();
   util::Json e = endpointJson(*row, now, staleAfterSeconds);
   const std::string& body = row->reportBody;
-  auto ev = evaluateReport(body, policies, now);
+  std::vector<std::string> chain = {row->unitCode};
+  for (auto& a : org::loadOrg(db).ancestors(row->unitCode)) chain.push_back(std::move(a));
+  auto ev = evaluateReport(body, policies, now, &chain);
   util::Json checks = util::Json::array();
   util::Json report;
   {

@@ -74,6 +74,7 @@ std::shared_ptr<const OverviewSnapshot> buildOverview(db::Connection& db, const 
     ou.brief.set("open_alerts", o == open.end() ? 0 : o->second);
     ou.targets = util::Json::array();
     for (std::size_t t = 0; t < targets.size(); ++t) {
+      if (!model->targetApplies(t, code)) continue;  // another unit's plan
       auto ev = model->evaluate(t, code, today);
       util::Json tj = util::Json::object();
       tj.set("policy", targets[t].policy->id);

@@ -12,12 +12,16 @@ bool decodeReport(const std::string& body, std::int64_t now, posture::v1::Report
 }
 
 EndpointChecks evaluateReport(const std::string& body, const std::vector<policy::Policy>& policies,
-                              std::int64_t now) {
+                              std::int64_t now, const std::vector<std::string>* unitAndAncestors) {
   EndpointChecks out;
   out.decoded = decodeReport(body, now, out.report, out.facts);
   out.checks.reserve(policies.size());
   for (const auto& p : policies) {
     std::vector<policy::Tri> results;
+    if (unitAndAncestors && !policy::appliesWithin(p, *unitAndAncestors)) {
+      out.checks.push_back(std::move(results));  // another unit's plan: no results
+      continue;
+    }
     results.reserve(p.checks.size());
     for (const auto& c : p.checks) results.push_back(policy::evaluateCheck(c, out.facts));
     out.checks.push_back(std::move(results));

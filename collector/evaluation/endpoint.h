@@ -23,10 +23,14 @@ struct EndpointChecks {
   bool decoded = false;
   posture::v1::Report report;
   policy::Facts facts;
-  std::vector<std::vector<policy::Tri>> checks;  // [policy][check], in the policies' order
+  // [policy][check], in the policies' order; empty for a policy that does not apply
+  std::vector<std::vector<policy::Tri>> checks;
 };
 
+// unitAndAncestors: the endpoint's unit and its ancestors, nearest first; policies bound
+// (applies_to) to other units then get no results. Null: every policy is evaluated.
 EndpointChecks evaluateReport(const std::string& body, const std::vector<policy::Policy>& policies,
-                              std::int64_t now);
+                              std::int64_t now,
+                              const std::vector<std::string>* unitAndAncestors = nullptr);
 
 }  // namespace posture::collector

@@ -29,6 +29,7 @@ std::size_t recordHistory(db::Connection& db, const FleetModel& model, std::int6
   for (std::size_t t = 0; t < model.targets().size(); ++t) {
     const auto& ref = model.targets()[t];
     for (const auto& u : units) {
+      if (!model.targetApplies(t, u)) continue;  // another unit's plan
       auto ev = model.evaluate(t, u, today);
       st.reset();
       st.bind(1, today).bind(2, u).bind(3, ref.policy->id).bind(4, ref.target->id)

@@ -46,6 +46,7 @@ FleetModel::FleetModel(std::shared_ptr<const std::vector<policy::Policy>> polici
     for (std::size_t c = 0; c < pol.checks.size(); ++c) checks_.push_back({p, c});
     for (const auto& t : pol.targets) {
       targets_.push_back({&pol, &t});
+      targetPolicy_.push_back(p);
     }
   }
   fleet_.assign(targets_.size(), {});
@@ -83,6 +84,21 @@ std::vector<std::string> FleetModel::chain(const std::string& unitCode) const {
   return out;
 }
 
+bool FleetModel::applies(std::size_t p, const std::string& code) const {
+  const auto& scope = policies_->at(p).appliesTo;
+  if (scope.empty()) return true;
+  if (code.empty()) {
+    return std::any_of(scope.begin(), scope.end(), [&](const std::string& c) { return units_.count(c) > 0; });
+  }
+  return policy::appliesWithin(policies_->at(p), chain(code));
+}
+
+std::vector<char> FleetModel::appliesAt(const std::string& code) const {
+  std::vector<char> out(policies_->size());
+  for (std::size_t p = 0; p < out.size(); ++p) out[p] = applies(p, code);
+  return out;
+}
+
 void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int64_t now,
                                   std::vector<WantedAlert>* failing) {
   posture::v1::Report report;
@@ -93,10 +109,17 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
 
 void FleetModel::evaluateEndpoint(Endpoint& e, const posture::v1::Report*, const policy::Facts& facts,
                                   std::int64_t now, std::vector<WantedAlert>* failing) {
+  // A plan bound to other units takes no part: its checks stay unknown (and raise
+  // nothing), its targets do not count the endpoint.
+  auto inScope = appliesAt(e.unitCode);
   e.checks.resize(checks_.size());
   for (std::size_t i = 0; i < checks_.size(); ++i) {
     const auto& pol = (*policies_)[checks_[i].first];
     const auto& check = pol.checks[checks_[i].second];
+    if (!inScope[checks_[i].first]) {
+      e.checks[i] = policy::Tri::Unknown;
+      continue;
+    }
     e.checks[i] = policy::evaluateCheck(check, facts);
     if (failing && e.checks[i] != policy::Tri::True) {
       failing->push_back({pol.id + "/" + check.id, "endpoint:" + e.agentId, e.unitCode,
@@ -108,7 +131,7 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const posture::v1::Report*, const
   e.targetIn.resize(targets_.size());
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     if (!isEndpointTarget(t)) continue;
-    e.targetIn[t] = policy::inTargetScope(*targets_[t].target, facts);
+    e.targetIn[t] = inScope[targetPolicy_[t]] && policy::inTargetScope(*targets_[t].target, facts);
     e.targetOk[t] = countsTowardShare(policy::evaluateTargetPredicate(*targets_[t].target, facts));
   }
   e.protectedManaged = isTrue(facts, "antivirus.real_time") && isTrue(facts, "antivirus.managed");
@@ -155,7 +178,7 @@ void FleetModel::targetAlerts(const std::string& code, std::int64_t today, Alert
     const auto& target = *targets_[t].target;
     bool wanted = false;
     for (const auto& s : target.scopes) wanted |= fleet ? s == "overall" : s == "unit";
-    if (!wanted) continue;
+    if (!wanted || !targetApplies(t, code)) continue;
     auto ev = evaluate(t, code, today);
     auto& last = fleet ? fleetStatus_[t] : unit(code).status[t];
     auto& lastDetail = fleet ? fleetDetail_[t] : unit(code).detail[t];
@@ -212,7 +235,7 @@ void FleetModel::evaluateOrg(std::int64_t today) {
     for (auto t : orgTargets) {
       const auto& target = *targets_[t].target;
       if (target.measure.kind != policy::Measure::Kind::ShareOfSystems) continue;
-      if (!policy::inTargetScope(target, facts)) continue;
+      if (!targetApplies(t, sys.unitCode) || !policy::inTargetScope(target, facts)) continue;
       add(sys.unitCode, t, policy::evaluateTargetPredicate(target, facts) == policy::Tri::True);
     }
   }
@@ -226,7 +249,7 @@ void FleetModel::evaluateOrg(std::int64_t today) {
                                         {l2.satisfied, l2.total, options_.layer2RequiredPercent});
     for (auto t : orgTargets) {
       const auto& target = *targets_[t].target;
-      if (target.measure.kind != policy::Measure::Kind::FourLayer) continue;
+      if (target.measure.kind != policy::Measure::Kind::FourLayer || !targetApplies(t, code)) continue;
       bool pass = true;
       for (int layer : target.measure.layers) pass &= verdicts[static_cast<std::size_t>(layer - 1)].pass;
       add(code, t, pass);
@@ -347,6 +370,7 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
     touched = chain(e->unitCode);
   }
   std::vector<policy::Tri> before = e->checks;
+  std::vector<char> scopeBefore = isNew ? std::vector<char>(policies_->size()) : appliesAt(e->unitCode);
   bool wasStale = e->stale;
   bool layer2Before = e->protectedManaged && !e->stale;
   std::string unitBefore = e->unitCode;
@@ -368,10 +392,14 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
   }
 
   // Endpoint alerts: raise every failing check (refreshing its observed values), clear
-  // the ones that passed before this report but failed earlier.
+  // the ones that failed before this report and pass now, or no longer apply (the
+  // endpoint moved to a unit its plan does not cover).
+  auto scopeNow = appliesAt(e->unitCode);
   for (std::size_t i = 0; i < checks_.size(); ++i) {
-    bool failedBefore = i < before.size() && before[i] != policy::Tri::True;
-    if (e->checks[i] == policy::Tri::True && failedBefore) {
+    std::size_t p = checks_[i].first;
+    bool failedBefore = i < before.size() && scopeBefore[p] && before[i] != policy::Tri::True;
+    bool failingNow = scopeNow[p] && e->checks[i] != policy::Tri::True;
+    if (failedBefore && !failingNow) {
       const auto& pol = (*policies_)[checks_[i].first];
       delta.clear.push_back({pol.id + "/" + pol.checks[checks_[i].second].id, "endpoint:" + e->agentId});
     }

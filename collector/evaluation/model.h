@@ -104,6 +104,18 @@ class FleetModel {
   const std::vector<TargetRef>& targets() const { return targets_; }
   // Units with endpoints or in the tree, sorted.
   std::vector<std::string> units() const;
+  // Whether policy `policy` (an index into the policies) applies at a unit: it has no
+  // applies_to, or the unit is in the subtree of one it names. Unit "" is the fleet: there
+  // it applies when one of its units is in the tree or in reports; otherwise it is "not
+  // applicable here" (status says so once) and counts nothing. Safe from any thread while
+  // the model is not being changed.
+  bool applies(std::size_t policy, const std::string& unit) const;
+  bool targetApplies(std::size_t target, const std::string& unit) const {
+    return applies(targetPolicy_.at(target), unit);
+  }
+  std::size_t targetPolicy(std::size_t target) const { return targetPolicy_.at(target); }
+  // The policy index of each flattened check (the order of the `checks` vectors).
+  std::size_t checkPolicy(std::size_t check) const { return checks_.at(check).first; }
   // unit "" is the whole fleet.
   TargetCount count(std::size_t target, const std::string& unit) const;
   policy::TargetEvaluation evaluate(std::size_t target, const std::string& unit,
@@ -152,6 +164,7 @@ class FleetModel {
   void addCounts(const Endpoint& e, int sign);
   void targetAlerts(const std::string& unit, std::int64_t today, AlertDelta& delta);
   WantedAlert staleAlert(const Endpoint& e) const;
+  std::vector<char> appliesAt(const std::string& unitCode) const;  // per policy
   bool isEndpointTarget(std::size_t t) const;
   // Recomputes the systems and four-layer targets' counts of every unit.
   void evaluateOrg(std::int64_t today);
@@ -159,6 +172,7 @@ class FleetModel {
   std::shared_ptr<const std::vector<policy::Policy>> policies_;
   ModelOptions options_;
   std::vector<TargetRef> targets_;
+  std::vector<std::size_t> targetPolicy_;  // per entry of targets_: its policy's index
   std::vector<std::pair<std::size_t, std::size_t>> checks_;  // (policy, check)
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<Endpoint> endpoints_;

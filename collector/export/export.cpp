@@ -70,7 +70,7 @@ ExportEndpoint rowOf(const ComplianceExport& out, const StoredEndpoint& s, std::
     const auto* v = facts.get(f.name);
     r.facts.push_back(v ? *v : policy::FactValue{});
   }
-  r.checks = checks;
+  r.checks.assign(checks.begin(), checks.end());
   return r;
 }
 
@@ -188,8 +188,9 @@ std::string bilingual(std::string_view vi, std::string_view en) {
   return std::string(vi) + " / " + std::string(en);
 }
 
-std::string checkResultText(policy::Tri t, bool vi) {
-  switch (t) {
+std::string checkResultText(std::optional<policy::Tri> result, bool vi) {
+  if (!result) return vi ? "Không áp dụng" : "Not applicable";
+  switch (*result) {
     case policy::Tri::True:
       return vi ? "Đạt" : "Met";
     case policy::Tri::False:
@@ -200,8 +201,9 @@ std::string checkResultText(policy::Tri t, bool vi) {
   return vi ? "Không rõ" : "Unknown";
 }
 
-std::string_view checkResultKey(policy::Tri t) {
-  switch (t) {
+std::string_view checkResultKey(std::optional<policy::Tri> result) {
+  if (!result) return "not-applicable";
+  switch (*result) {
     case policy::Tri::True:
       return "met";
     case policy::Tri::False:
@@ -329,11 +331,15 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
     const auto& s = src.endpoints[i];
     if (!f.unitCode.empty() && !selected.count(s.unitCode)) return;
     rows[i] = rowOf(out, s, out.evaluatedAt, report, facts, checks, org);
+    for (std::size_t c = 0; c < rows[i]->checks.size(); ++c) {
+      if (!model.applies(model.checkPolicy(c), s.unitCode)) rows[i]->checks[c].reset();
+    }
   };
   model.rebuild(src.endpoints, out.evaluatedAt, how);
   std::int64_t today = util::vietnamDay(out.evaluatedAt);
   for (std::size_t t = 0; t < model.targets().size(); ++t) {
     const auto& ref = model.targets()[t];
+    if (!model.targetApplies(t, "")) continue;  // a plan of units absent here
     ExportTarget et;
     et.policyId = ref.policy->id;
     et.policyVersion = ref.policy->version;
@@ -348,10 +354,13 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
       overall |= s == "overall";
     }
     std::vector<std::string> rows;
-    if (unitScope) rows = out.units;
+    if (unitScope) {
+      for (const auto& u : out.units)
+        if (model.targetApplies(t, u)) rows.push_back(u);
+    }
     if (f.unitCode.empty()) {
-      if (overall) rows.push_back("");
-    } else if (!unitScope) {
+      if (overall && model.targetApplies(t, "")) rows.push_back("");
+    } else if (!unitScope && model.targetApplies(t, f.unitCode)) {
       rows.push_back(f.unitCode);  // the selection as a whole
     }
     for (const auto& u : rows) et.rows.push_back(targetRow(model, t, u, today, org));

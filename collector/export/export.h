@@ -80,7 +80,8 @@ struct ExportEndpoint {
   bool stale = false;                    // counted as not compliant in every share
   bool decoded = true;                   // false: the stored report is unreadable (all unknown)
   std::vector<policy::FactValue> facts;  // ComplianceExport::facts order
-  std::vector<policy::Tri> checks;       // ComplianceExport::checks order
+  // ComplianceExport::checks order; none where the check's plan does not apply to the unit
+  std::vector<std::optional<policy::Tri>> checks;
 };
 
 struct ExportTargetRow {
@@ -145,8 +146,10 @@ std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t c
 std::string bilingual(std::string_view vi, std::string_view en);  // "vi / en"
 std::vector<std::string> endpointHeader(const ComplianceExport& e);
 std::vector<std::string> endpointCells(const ComplianceExport& e, const ExportEndpoint& row);
-std::string checkResultText(policy::Tri result, bool vietnamese);  // "Đạt" / "Met", ...
-std::string_view checkResultKey(policy::Tri result);               // "met", "not-met", "unknown"
+// "Đạt" / "Met", ..., "Không áp dụng" / "Not applicable" for none.
+std::string checkResultText(std::optional<policy::Tri> result, bool vietnamese);
+// "met", "not-met", "unknown", "not-applicable".
+std::string_view checkResultKey(std::optional<policy::Tri> result);
 std::string_view targetStatusKey(policy::TargetStatus status);     // "met", "at-risk", ...
 std::string_view measureName(const policy::Target& target);
 std::string unitName(const ComplianceExport& e, const std::string& vi, const std::string& en);

@@ -265,9 +265,10 @@ void endpointsSheet(lxw_workbook* wb, const ComplianceExport& e, const Formats& 
       } else if (c >= checkCol) {
         auto t = row.checks[c - checkCol];
         text(ws, r, col, cells[c],
-             t == policy::Tri::True    ? f.met
-             : t == policy::Tri::False ? f.notMet
-                                       : f.unknown);
+             !t                         ? f.wrap
+             : *t == policy::Tri::True  ? f.met
+             : *t == policy::Tri::False ? f.notMet
+                                        : f.unknown);
       } else {
         text(ws, r, col, cells[c], f.wrap);
       }

@@ -12,6 +12,7 @@
 #include "collector/policy/policy.h"
 #include "collector/policy/strict_yaml.h"
 #include "common/util/time.h"
+#include "common/util/unit_code.h"
 
 namespace posture::policy {
 namespace {
@@ -491,19 +492,35 @@ private:
     return t;
   }
 
+  // applies_to: one or more unit codes, each once.
+  std::vector<std::string> unitCodes(const Field& f) const {
+    const YAML::Node& items = list(f);
+    if (items.size() == 0) fail(f.value, "applies_to lists no unit (leave it out to apply everywhere)");
+    std::vector<std::string> codes;
+    for (const auto& item : items) {
+      std::string code = text(item, "applies_to unit code");
+      if (!util::validCode(code)) fail(item, util::invalidCodeMessage("applies_to unit code", code));
+      if (std::find(codes.begin(), codes.end(), code) != codes.end())
+        fail(item, "applies_to names unit '" + code + "' twice");
+      codes.push_back(code);
+    }
+    return codes;
+  }
+
   Policy policy(const YAML::Node& root) {
     Fields top = fields(root, "the policy file", {"policy", "predicates", "checks", "targets"}, {"policy"});
     Policy p;
     p.file = file_;
 
-    Fields head = fields(find(top, "policy")->value, "policy", {"id", "version", "title", "source"},
-                         {"id", "version", "title"});
+    Fields head = fields(find(top, "policy")->value, "policy",
+                         {"id", "version", "title", "source", "applies_to"}, {"id", "version", "title"});
     const YAML::Node& idNode = find(head, "id")->value;
     p.id = id(idNode, "policy id");
     p.idLocation = locationOf(idNode.Mark());
     p.version = positiveInt(find(head, "version")->value, "version");
     p.title = localized(find(head, "title")->value, "title");
     if (const Field* s = find(head, "source")) p.source = source(s->value);
+    if (const Field* a = find(head, "applies_to")) p.appliesTo = unitCodes(*a);
 
     // Named predicates are parsed first so checks and targets may use them in any order;
     // their references are resolved (and cycles found) on first use or at the end.

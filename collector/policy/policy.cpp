@@ -1,5 +1,7 @@
 #include "collector/policy/policy.h"
 
+#include <algorithm>
+
 namespace posture::policy {
 
 std::string_view triName(Tri t) {
@@ -54,5 +56,14 @@ PolicyError::PolicyError(std::string file, int line, int column, const std::stri
 
 PolicyError::PolicyError(std::string file, const std::string& message)
     : std::runtime_error(file + ": " + message), file_(std::move(file)) {}
+
+bool appliesWithin(const Policy& policy, const std::vector<std::string>& unitAndAncestors) {
+  if (policy.appliesTo.empty()) return true;
+  for (const auto& code : unitAndAncestors) {
+    if (std::find(policy.appliesTo.begin(), policy.appliesTo.end(), code) != policy.appliesTo.end())
+      return true;
+  }
+  return false;
+}
 
 }  // namespace posture::policy

@@ -9,6 +9,7 @@
 
 #include "collector/policy/facts.h"
 
+
 namespace posture::policy {
 
 // Kleene three-valued logic: Unknown propagates unless the other operand decides.
@@ -106,11 +107,19 @@ struct Policy {
   int version = 0;
   LocalizedText title;
   Source source;  // optional
+  // The units the plan binds, each with its subtree (a district's plan covers its
+  // communes). Empty: everywhere, like the national baseline. Endpoints outside take no
+  // part in its checks or targets, and units outside show it as not applicable.
+  std::vector<std::string> appliesTo;
   std::vector<Check> checks;
   std::vector<Target> targets;
   std::string file;  // the path it was loaded from
   Location idLocation;
 };
+
+// Whether the policy applies at a unit, given the unit and its ancestors (nearest first):
+// it has no applies_to, or one of them is among its units.
+bool appliesWithin(const Policy& policy, const std::vector<std::string>& unitAndAncestors);
 
 // what() is "FILE:LINE:COLUMN: message" with 1-based line and column, or "FILE: message"
 // when the file (or directory) could not be read at all.

@@ -14,6 +14,19 @@ std::string pct(double v) {
   std::snprintf(buf, sizeof buf, "%.1f%%", v);
   return buf;
 }
+
+std::string joinCodes(const std::vector<std::string>& codes) {
+  std::string out;
+  for (const auto& c : codes) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+std::string notApplicableLine(const policy::Policy& p, bool vi) {
+  return vi ? "  Không áp dụng ở đây: đơn vị " + joinCodes(p.appliesTo) +
+                  " không có trong cây đơn vị và chưa có báo cáo nào\n"
+            : "  Not applicable here: unit " + joinCodes(p.appliesTo) +
+                  " is neither in the unit tree nor in any report\n";
+}
 }  // namespace
 
 std::string renderModelStatus(const FleetModel& model, std::int64_t now,
@@ -34,11 +47,17 @@ std::string renderModelStatus(const FleetModel& model, std::int64_t now,
   const policy::Policy* current = nullptr;
   for (std::size_t t = 0; t < model.targets().size(); ++t) {
     const auto& ref = model.targets()[t];
+    bool here = model.targetApplies(t, "");
     if (ref.policy != current) {
       current = ref.policy;
       out += "\n" + std::string(vi ? "Chính sách " : "Policy ") + current->id + " v" +
              std::to_string(current->version) + ": " + (vi ? current->title.vi : current->title.en) + "\n";
+      if (!current->appliesTo.empty()) {
+        out += std::string(vi ? "  Áp dụng cho: " : "  Applies to: ") + joinCodes(current->appliesTo) + "\n";
+      }
+      if (!here) out += notApplicableLine(*current, vi);
     }
+    if (!here) continue;
     const auto& target = *ref.target;
     out += std::string(vi ? "  Chỉ tiêu " : "  Target ") + target.id + ": " +
            (vi ? target.title.vi : target.title.en) + "\n";
@@ -53,7 +72,10 @@ std::string renderModelStatus(const FleetModel& model, std::int64_t now,
       overall |= s == "overall";
     }
     std::vector<std::string> rows;
-    if (unitScope) rows = units;
+    if (unitScope) {
+      for (const auto& u : units)
+        if (model.targetApplies(t, u)) rows.push_back(u);
+    }
     if (overall) rows.push_back("");
     for (const auto& u : rows) {
       auto ev = model.evaluate(t, u, today);

@@ -61,8 +61,14 @@ namespace {
 // The collector's live evaluation of a fixed set of stored endpoints.
 struct Live {
   FleetModel model;
+  // Offices of Bình Sơn district, whose plan binds BS and its subtree.
+  static ModelOptions binhSonOffices() {
+    ModelOptions o;
+    o.parents = {{"BS", ""}, {"BS-VP", "BS"}, {"BS-TCKH", "BS"}};
+    return o;
+  }
   Live(const std::vector<policy::Policy>& policies)
-      : model(std::make_shared<const std::vector<policy::Policy>>(policies), ModelOptions{}) {}
+      : model(std::make_shared<const std::vector<policy::Policy>>(policies), binhSonOffices()) {}
   std::size_t target(const std::string& id) const {
     for (std::size_t t = 0; t < model.targets().size(); ++t) {
       if (model.targets()[t].target->id == id) return t;

@@ -80,12 +80,16 @@ struct Evaluated {
   }
 };
 
-org::OrgModel tree() {
+// A province, a district with an office and a commune. Each local plan binds its own unit
+// (applies_to), so each is evaluated on a tree holding that unit: Bình Sơn "BS", Đức Cơ
+// "DC", Thanh Hà "TH", and An Khương as the commune "AK".
+org::OrgModel tree(const std::string& district = "BS", std::string commune = "") {
+  if (commune.empty()) commune = district + "-BT";
   org::OrgModel o;
-  o.units = {{"QNG", "", "Tỉnh Quảng Ngãi", "", org::UnitKind::Province},
-             {"BS", "QNG", "Huyện Bình Sơn", "", org::UnitKind::District},
-             {"BS-VP", "BS", "Văn phòng", "", org::UnitKind::Department},
-             {"BS-BT", "BS", "Xã Bình Thạnh", "", org::UnitKind::Commune}};
+  o.units = {{"P", "", "Tỉnh", "", org::UnitKind::Province},
+             {district, "P", "Huyện", "", org::UnitKind::District},
+             {district + "-VP", district, "Văn phòng", "", org::UnitKind::Department},
+             {commune, district, "Xã", "", org::UnitKind::Commune}};
   return o;
 }
 
@@ -128,18 +132,21 @@ TEST_CASE("Bình Sơn 2022: 90% protected in 2022 then 100%; systems 100% / 70%;
   CHECK(share.total == 10);
   CHECK(share.status == policy::TargetStatus::AtRisk);  // 90% meets 90%, not next year's 100%
   CHECK(at2022.target("endpoints-protected-share", "BS").satisfied == 9);   // rolled up
-  CHECK(at2022.target("endpoints-protected-share", "QNG").total == 10);
+  // The province above counts its subtree, but the plan is Bình Sơn's, not the province's.
+  CHECK(at2022.target("endpoints-protected-share", "P").total == 10);
+  CHECK_FALSE(at2022.model->applies(0, "P"));
   CHECK(at2022.target("systems-level-determined", "BS").status == policy::TargetStatus::Met);
   auto plan = at2022.target("systems-level-plan-implemented", "BS");
   CHECK(plan.satisfied == 7);
   CHECK(plan.total == 10);
   CHECK(plan.status == policy::TargetStatus::AtRisk);  // 70% now, 100% due by 2025
   // Four layers: BS has its records and 9/10 of its subtree protected and managed (90%):
-  // passes. BS-VP, BS-BT and QNG have no records. BS's subtree: BS pass, BS-VP, BS-BT fail.
+  // passes. BS-VP, BS-BT and P have no records. BS's subtree: BS pass, BS-VP, BS-BT fail.
+  // The province P is outside the plan's binding (applies_to: [BS]): 3 units, not 4.
   auto layersBs = at2022.target("four-layer-model", "BS");
   CHECK(layersBs.satisfied == 1);
   CHECK(layersBs.total == 3);
-  CHECK(at2022.target("four-layer-model", "").total == 4);
+  CHECK(at2022.target("four-layer-model", "").total == 3);
   CHECK(at2022.target("four-layer-model", "BS-VP").status == policy::TargetStatus::Missed);
 
   Evaluated at2024("binh-son-2022.yaml", fleet, o, "2024-01-01");
@@ -150,68 +157,68 @@ TEST_CASE("Bình Sơn 2022: 90% protected in 2022 then 100%; systems 100% / 70%;
 
 TEST_CASE("Đức Cơ 2023: centrally managed anti-malware on every machine; levels approved") {
   // 4 machines: 3 protected and managed, 1 protected but not managed.
-  std::vector<Machine> fleet = {{"a", "BS-VP"}, {"b", "BS-VP"}, {"c", "BS-BT"}, {"d", "BS-BT"}};
+  std::vector<Machine> fleet = {{"a", "DC-VP"}, {"b", "DC-VP"}, {"c", "DC-BT"}, {"d", "DC-BT"}};
   fleet[3].managed = false;
-  auto o = tree();
-  o.systems = {system("S1", "BS-VP", 2, false, true, true), system("S2", "BS-BT", 2, false, false, false)};
+  auto o = tree("DC");
+  o.systems = {system("S1", "DC-VP", 2, false, true, true), system("S2", "DC-BT", 2, false, false, false)};
   Evaluated e("duc-co-2023.yaml", fleet, o, "2023-12-31");
   auto share = e.target("antivirus-centralised-share", "");
   CHECK(share.satisfied == 3);
   CHECK(share.total == 4);
   CHECK(share.status == policy::TargetStatus::Missed);
-  CHECK(e.target("antivirus-centralised-share", "BS-VP").status == policy::TargetStatus::Met);
-  auto approved = e.target("systems-level-approved", "BS");
+  CHECK(e.target("antivirus-centralised-share", "DC-VP").status == policy::TargetStatus::Met);
+  auto approved = e.target("systems-level-approved", "DC");
   CHECK(approved.satisfied == 1);
   CHECK(approved.total == 2);
-  CHECK(e.target("systems-level-approved", "BS-VP").status == policy::TargetStatus::Met);
+  CHECK(e.target("systems-level-approved", "DC-VP").status == policy::TargetStatus::Met);
 }
 
 TEST_CASE("Thanh Hà 2022: systems by level, four layers, and SOC monitoring (layers 2 and 4)") {
-  std::vector<Machine> fleet = {{"a", "BS"}, {"b", "BS"}};
-  auto o = tree();
-  allLayers(o, "BS");
-  // BS-VP has layers 2 and 4 only: it passes soc-monitoring but not the four-layer model.
-  o.layers.push_back({"BS-VP", 2, "VNPT", "2/HĐ", 0, day("2027-12-31"), 12, "t", 0});
-  o.layers.push_back({"BS-VP", 4, "SOC tỉnh", "", day("2022-01-01"), std::nullopt, 12, "t", 0});
+  std::vector<Machine> fleet = {{"a", "TH"}, {"b", "TH"}};
+  auto o = tree("TH");
+  allLayers(o, "TH");
+  // TH-VP has layers 2 and 4 only: it passes soc-monitoring but not the four-layer model.
+  o.layers.push_back({"TH-VP", 2, "VNPT", "2/HĐ", 0, day("2027-12-31"), 12, "t", 0});
+  o.layers.push_back({"TH-VP", 4, "SOC tỉnh", "", day("2022-01-01"), std::nullopt, 12, "t", 0});
   std::vector<Machine> withVp = fleet;
-  withVp.push_back({"v", "BS-VP"});  // layer 2 of BS-VP needs its own telemetry: 1/1
-  o.systems = {system("S1", "BS", 3, true, true, true, "2022-06-01"), system("S2", "BS", 1, false, true, false)};
+  withVp.push_back({"v", "TH-VP"});  // layer 2 of TH-VP needs its own telemetry: 1/1
+  o.systems = {system("S1", "TH", 3, true, true, true, "2022-06-01"), system("S2", "TH", 1, false, true, false)};
   Evaluated e("thanh-ha-2022.yaml", withVp, o, "2022-12-31");
-  CHECK(e.target("systems-level-determined", "BS").status == policy::TargetStatus::Met);
-  auto secured = e.target("systems-secured-by-level", "BS");
+  CHECK(e.target("systems-level-determined", "TH").status == policy::TargetStatus::Met);
+  auto secured = e.target("systems-secured-by-level", "TH");
   CHECK(secured.satisfied == 1);
   CHECK(secured.total == 2);
-  // Units in BS's subtree: BS (all four), BS-VP (2 and 4), BS-BT (none).
-  auto four = e.target("four-layer-model", "BS");
+  // Units in TH's subtree: TH (all four), TH-VP (2 and 4), TH-BT (none).
+  auto four = e.target("four-layer-model", "TH");
   CHECK(four.satisfied == 1);
   CHECK(four.total == 3);
-  auto soc = e.target("soc-monitoring", "BS");
+  auto soc = e.target("soc-monitoring", "TH");
   CHECK(soc.satisfied == 2);
   CHECK(soc.total == 3);
 }
 
 TEST_CASE("An Khương 2024: shared systems secured by level, level 3 assessed, workstations connected") {
-  std::vector<Machine> fleet = {{"a", "BS-BT"}, {"b", "BS-BT"}, {"c", "BS-BT"}};
+  std::vector<Machine> fleet = {{"a", "AK"}, {"b", "AK"}, {"c", "AK"}};
   fleet[2].managed = false;  // not connected to the provincial SOC
-  auto o = tree();
+  auto o = tree("HQ", "AK");
   o.systems = {
-      system("QLVB", "BS-BT", 3, true, true, true, "2024-03-01"),  // shared, assessed: secured
-      system("MC", "BS-BT", 2, true, true, true),                  // shared level 2: secured
-      system("KT", "BS-BT", 1, false, false, false),               // not shared: not counted
-      system("OLD", "BS-BT", 3, false, true, true, "2022-01-01"),  // level 3, assessment expired
+      system("QLVB", "AK", 3, true, true, true, "2024-03-01"),  // shared, assessed: secured
+      system("MC", "AK", 2, true, true, true),                  // shared level 2: secured
+      system("KT", "AK", 1, false, false, false),               // not shared: not counted
+      system("OLD", "AK", 3, false, true, true, "2022-01-01"),  // level 3, assessment expired
   };
   Evaluated e("an-khuong-2024.yaml", fleet, o, "2024-12-31");
-  auto shared = e.target("shared-systems-secured-by-level", "BS-BT");
+  auto shared = e.target("shared-systems-secured-by-level", "AK");
   CHECK(shared.satisfied == 2);
   CHECK(shared.total == 2);  // only shared systems are in the denominator
   CHECK(shared.status == policy::TargetStatus::Met);
-  auto assessed = e.target("level3-independently-assessed", "BS-BT");
+  auto assessed = e.target("level3-independently-assessed", "AK");
   CHECK(assessed.satisfied == 1);
   CHECK(assessed.total == 2);  // QLVB current, OLD expired; level 1-2 not counted
-  auto dossier = e.target("systems-dossier-approved", "BS-BT");
+  auto dossier = e.target("systems-dossier-approved", "AK");
   CHECK(dossier.satisfied == 3);
   CHECK(dossier.total == 4);
-  auto connected = e.target("workstations-connected-share", "BS-BT");
+  auto connected = e.target("workstations-connected-share", "AK");
   CHECK(connected.satisfied == 2);
   CHECK(connected.total == 3);
   CHECK(connected.status == policy::TargetStatus::Missed);

@@ -72,21 +72,24 @@ TEST_CASE("the whole fleet now: every endpoint, every unit in tree order, the fl
   CHECK(e.caFingerprint == fx.identity.caFingerprint);
   CHECK(e.evaluatedAt == e.generatedAt);
 
+  // The plan binds Bình Sơn (applies_to: [BS]): rows for BS, BS-TC and the whole; none for
+  // the province above nor for DC, whose endpoint a4 the plan does not count.
   const auto& share = target(e, "endpoints-protected-share");
-  REQUIRE(share.rows.size() == 5);  // four units and the fleet
+  REQUIRE(share.rows.size() == 3);
+  CHECK(share.rows[0].unitCode == "BS");
+  CHECK(share.rows[1].unitCode == "BS-TC");
   CHECK(share.rows.back().unitCode.empty());
-  CHECK(share.rows.back().satisfied == 3);
-  CHECK(share.rows.back().total == 4);
-  CHECK(share.rows.back().status == policy::TargetStatus::Missed);  // 75% < 100% (2023 on)
-  // QNG counts its subtree: BS and BS-TC, three endpoints, two protected.
-  auto qng = std::find_if(share.rows.begin(), share.rows.end(),
-                          [](auto& r) { return r.unitCode == "QNG"; });
-  REQUIRE(qng != share.rows.end());
-  CHECK(qng->satisfied == 2);
-  CHECK(qng->total == 3);
-  CHECK(qng->unitNameVi == "Tỉnh Quảng Ngãi");
-  REQUIRE(qng->inForce);
-  CHECK(qng->inForce->atLeastPercent == 100);
+  CHECK(share.rows.back().satisfied == 2);
+  CHECK(share.rows.back().total == 3);
+  CHECK(share.rows.back().status == policy::TargetStatus::Missed);  // 66.7% < 100% (2023 on)
+  // BS counts its subtree: itself and BS-TC, three endpoints, two protected.
+  const auto& bs = share.rows[0];
+  CHECK(bs.satisfied == 2);
+  CHECK(bs.total == 3);
+  REQUIRE(bs.inForce);
+  CHECK(bs.inForce->atLeastPercent == 100);
+  REQUIRE(row(e, "a4"));
+  CHECK_FALSE(row(e, "a4")->checks[0].has_value());  // "Không áp dụng / Not applicable"
 
   const auto* a1 = row(e, "a1");
   REQUIRE(a1);

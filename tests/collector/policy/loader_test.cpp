@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -133,6 +134,13 @@ const BadFile kBadFiles[] = {
      "named predicates are expanded"},
     // yaml-cpp 0.7's LoadAll looped forever on it, allocating (tests/fuzz/policy_loader_fuzz).
     {"stray-comma.yaml", "stray-comma.yaml:2:1: YAML syntax error: unexpected ','"},
+    {"applies-to-empty.yaml",
+     "applies-to-empty.yaml:5:15: applies_to lists no unit (leave it out to apply everywhere)"},
+    {"applies-to-bad-code.yaml",
+     "applies-to-bad-code.yaml:5:20: applies_to unit code 'Bình Sơn' must be 1-64 letters, digits, "
+     "'.', '_' or '-'"},
+    {"applies-to-twice.yaml", "applies-to-twice.yaml:5:24: applies_to names unit 'BS' twice"},
+    {"applies-to-not-list.yaml", "applies-to-not-list.yaml:5:15: 'applies_to' must be a list, got "},
 };
 
 // Seed text from `line` on, with every run of whitespace made one space: the plans are PDF
@@ -348,6 +356,18 @@ TEST_CASE("the quote check itself notices a wrong line") {
   Source late = right;
   late.line = 220;
   CHECK_FALSE(quoteProblem(seeds, late, "x").empty());
+}
+
+TEST_CASE("each shipped local plan binds its own unit; the national baseline binds none") {
+  auto v = loadPolicyDirectory(kSourceDir / "policies");
+  std::map<std::string, std::vector<std::string>> bound;
+  for (const auto& p : v) bound[p.id] = p.appliesTo;
+  CHECK(bound.at("national-baseline").empty());
+  CHECK(bound.at("binh-son-2022") == std::vector<std::string>{"BS"});
+  CHECK(bound.at("duc-co-2023") == std::vector<std::string>{"DC"});
+  CHECK(bound.at("thanh-ha-2022") == std::vector<std::string>{"TH"});
+  CHECK(bound.at("an-khuong-2024") == std::vector<std::string>{"AK"});
+  CHECK(appliesWithin(v.front(), {"X"}) == v.front().appliesTo.empty());
 }
 
 TEST_CASE("the Bình Sơn policy encodes the 90% / 100% protection target of line 218") {
