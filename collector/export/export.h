@@ -185,6 +185,12 @@ std::string selectionText(const ComplianceExport& e, bool vietnamese);
 std::vector<MetadataLine> metadataLines(const ComplianceExport& e);
 // The metadata as JSON: the JSON export's "meta" and the manifest's "export".
 util::Json metadataJson(const ComplianceExport& e);
+// {"vi": …, "en": …}: a text in both languages, as the JSON exports write it.
+util::Json localizedJson(const std::string& vi, const std::string& en);
+// The metadata's "filters": unit (with its name and the units in scope), as-of day and
+// basis, stale-after, language.
+util::Json filtersJson(const ExportFilters& filters, const std::string& unitNameVi,
+                       const std::string& unitNameEn, const std::vector<std::string>& units);
 
 // RFC 4180 with a UTF-8 BOM: the endpoint table; with metadataBlock, the metadata lines
 // first (label, value) and one empty row before the table.

@@ -104,13 +104,6 @@ util::Json machineJson(const Machine2290& m, bool vi) {
   return j;
 }
 
-util::Json localized(const std::string& vi, const std::string& en) {
-  util::Json j = util::Json::object();
-  j.set("vi", vi);
-  j.set("en", en);
-  return j;
-}
-
 // The label of every member a reader meets, in the report's language.
 util::Json labelsJson(bool vi) {
   struct Label {
@@ -331,8 +324,10 @@ Report2290 buildReport2290(db::Connection& db, const ExportFilters& f, bool with
 
 util::Json report2290MetadataJson(const Report2290& r) {
   const auto& f = r.filters;
+  std::vector<std::string> codes;
+  for (const auto& u : r.units) codes.push_back(u.code);
   util::Json meta = util::Json::object();
-  meta.set("title", localized("Báo cáo phòng, chống mã độc (Công văn 2290/BTTTT-CATTT)",
+  meta.set("title", localizedJson("Báo cáo phòng, chống mã độc (Công văn 2290/BTTTT-CATTT)",
                               "Anti-malware report (Official letter 2290/BTTTT-CATTT)"));
   meta.set("document", kReport2290Format);
   meta.set("policies", util::Json::array());  // the figures read no policy
@@ -340,24 +335,15 @@ util::Json report2290MetadataJson(const Report2290& r) {
   meta.set("generated_at_vi", util::formatRfc3339Vietnam(r.generatedAt));
   meta.set("evaluated_at", util::formatIso8601(r.evaluatedAt));
   meta.set("evaluated_at_vi", util::formatRfc3339Vietnam(r.evaluatedAt));
-  util::Json filters = util::Json::object();
-  filters.set("unit", f.unitCode.empty() ? util::Json() : util::Json(f.unitCode));
-  filters.set("unit_name",
-              f.unitCode.empty() ? util::Json() : localized(r.unitNameVi, r.unitNameEn));
-  filters.set("subtree", !f.unitCode.empty());
-  util::Json units = util::Json::array();
-  for (const auto& u : r.units) units.push(u.code);
-  filters.set("units", std::move(units));
-  filters.set("as_of", f.asOfDay ? util::Json(util::formatDate(*f.asOfDay)) : util::Json());
-  filters.set("as_of_basis", f.asOfDay ? util::Json(asOfBasisName(f.asOfBasis)) : util::Json());
-  filters.set("stale_after_seconds", static_cast<long long>(f.staleAfterSeconds));
-  filters.set("language", f.vietnamese ? "vi" : "en");
+  util::Json filters = filtersJson(f, r.unitNameVi, r.unitNameEn, codes);
   filters.set("machines", r.withMachines);
   meta.set("filters", std::move(filters));
-  meta.set("selection", localized(selectionText2290(r, true), selectionText2290(r, false)));
+  meta.set("selection", localizedJson(selectionText2290(r, true), selectionText2290(r, false)));
   util::Json rules = util::Json::object();
   rules.set("not_updated_after_days", static_cast<long long>(kNotUpdatedAfterDays));
-  rules.set("days", "Vietnam calendar days (UTC+7) from the update day to the evaluation day");
+  rules.set("days", localizedJson("ngày theo lịch Việt Nam (UTC+7), từ ngày cập nhật đến ngày tính",
+                                  "Vietnam calendar days (UTC+7), from the update day to the "
+                                  "evaluation day"));
   rules.set("stale_counts_as_off", true);
   meta.set("rules", std::move(rules));
   meta.set("machine_count", r.total.machines);
