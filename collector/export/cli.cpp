@@ -56,7 +56,9 @@ int exportReport2290(const ExportFilters& filters, bool machines, const fs::path
   bool vi = filters.vietnamese;
   std::fprintf(stderr, "%s %u %s, %zu %s: %s\n%s: %s\n",
                vi ? "Đã xuất báo cáo 2290:" : "Exported the 2290 report:", report.total.machines,
-               vi ? "máy" : "machines", report.units.size(), vi ? "đơn vị" : "units", out.c_str(),
+               vi ? "máy" : report.total.machines == 1 ? "machine" : "machines",
+               report.units.size(), vi ? "đơn vị" : report.units.size() == 1 ? "unit" : "units",
+               out.c_str(),
                vi ? "Bản kê khai có chữ ký" : "Signed manifest", manifestPathFor(out).c_str());
   return 0;
 }

@@ -93,10 +93,12 @@ util::Json machineJson(const Machine2290& m, bool vi) {
   j.set("AutoProtect", optionalBool(m.autoProtect));
   j.set("EnableFirewall", optionalBool(m.enableFirewall));
   j.set("LastUpdate", optionalTime(m.lastUpdate));
-  j.set("LastUpdateDay", m.lastUpdate ? util::Json(util::formatDate(util::vietnamDay(*m.lastUpdate)))
-                                      : util::Json());
+  j.set("LastUpdateDay", m.lastUpdate
+                             ? util::Json(util::formatDate(util::vietnamDay(*m.lastUpdate)))
+                             : util::Json());
   j.set("DaysSinceUpdate", m.daysSinceUpdate ? util::Json(*m.daysSinceUpdate) : util::Json());
-  j.set("LastReport", m.lastReport > 0 ? util::Json(util::formatIso8601(m.lastReport)) : util::Json());
+  j.set("LastReport",
+        m.lastReport > 0 ? util::Json(util::formatIso8601(m.lastReport)) : util::Json());
   j.set("Stale", m.stale);
   j.set("NotUpdatedOn15Day", m.notUpdated != NotUpdated::No);
   j.set("NotUpdatedReason",
@@ -311,7 +313,8 @@ Report2290 buildReport2290(const ExportSource& src, const ExportFilters& f, bool
     }
   }
   std::sort(out.machines.begin(), out.machines.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.unitCode, a.hostname, a.agentId) < std::tie(b.unitCode, b.hostname, b.agentId);
+    return std::tie(a.unitCode, a.hostname, a.agentId) <
+           std::tie(b.unitCode, b.hostname, b.agentId);
   });
   return out;
 }
@@ -328,7 +331,7 @@ util::Json report2290MetadataJson(const Report2290& r) {
   for (const auto& u : r.units) codes.push_back(u.code);
   util::Json meta = util::Json::object();
   meta.set("title", localizedJson("Báo cáo phòng, chống mã độc (Công văn 2290/BTTTT-CATTT)",
-                              "Anti-malware report (Official letter 2290/BTTTT-CATTT)"));
+                                  "Anti-malware report (Official letter 2290/BTTTT-CATTT)"));
   meta.set("document", kReport2290Format);
   meta.set("policies", util::Json::array());  // the figures read no policy
   meta.set("generated_at", util::formatIso8601(r.generatedAt));
@@ -357,11 +360,13 @@ std::string renderReport2290(const Report2290& r) {
   util::Json doc = util::Json::object();
   doc.set("meta", report2290MetadataJson(r));
   doc.set("labels", labelsJson(vi));
-  util::Json total = figuresJson(r.total);
+  util::Json total = util::Json::object();
   total.set("UnitCode", r.filters.unitCode.empty() ? util::Json() : util::Json(r.filters.unitCode));
   total.set("UnitName", r.filters.unitCode.empty()
                             ? util::Json(vi ? "Tất cả đơn vị" : "All units")
                             : util::Json(nameIn(vi, r.unitNameVi, r.unitNameEn)));
+  util::Json totals = figuresJson(r.total);
+  for (const auto& [name, value] : totals.members()) total.set(name, value);
   doc.set("total", std::move(total));
   util::Json units = util::Json::array();
   for (const auto& u : r.units) {

@@ -39,24 +39,24 @@ inline constexpr std::int64_t kNotUpdatedAfterDays = 15;
 // Why a machine counts in NumberMachineNotUpdateOn15Day; the first that applies, in this
 // order, so the reasons of a unit add up to its count.
 enum class NotUpdated {
-  No,                  // counted as updated
-  ReportTooOld,        // last report received more than 15 days before the evaluation day
-  NoAntiMalware,       // the report says no anti-malware product is installed
-  SignatureAgeUnknown, // probe failed, report unreadable, or no product gives a signature time
-  SignaturesTooOld,    // newest signatures more than 15 days before the evaluation day
+  No,                   // counted as updated
+  ReportTooOld,         // last report received more than 15 days before the evaluation day
+  NoAntiMalware,        // the report says no anti-malware product is installed
+  SignatureAgeUnknown,  // probe failed, report unreadable, or no product gives a signature time
+  SignaturesTooOld,     // newest signatures more than 15 days before the evaluation day
 };
 inline constexpr std::size_t kNotUpdatedReasons = 4;  // every value but No
-std::string_view notUpdatedKey(NotUpdated reason);   // "ReportOlderThan15Days", ...
+std::string_view notUpdatedKey(NotUpdated reason);    // "ReportOlderThan15Days", ...
 std::string notUpdatedText(NotUpdated reason, bool vietnamese);
 
 struct Machine2290 {
   std::string unitCode, unitNameVi, unitNameEn, hostname, agentId;
-  std::string osName, osVersion;                // "" when unknown
+  std::string osName, osVersion;                    // "" when unknown
   std::optional<bool> autoProtect, enableFirewall;  // nullopt: unknown
-  std::optional<std::int64_t> lastUpdate;       // newest signature time (Unix), if any
-  std::optional<std::int64_t> daysSinceUpdate;  // Vietnam calendar days to the evaluation day
-  std::int64_t lastReport = 0;                  // when the collector received the report used
-  bool stale = false;                           // no report within --stale-after
+  std::optional<std::int64_t> lastUpdate;           // newest signature time (Unix), if any
+  std::optional<std::int64_t> daysSinceUpdate;      // Vietnam calendar days to the evaluation day
+  std::int64_t lastReport = 0;                      // when the collector received the report used
+  bool stale = false;                               // no report within --stale-after
   NotUpdated notUpdated = NotUpdated::No;
 };
 
@@ -89,11 +89,11 @@ struct Report2290 {
   std::int64_t generatedAt = 0;
   std::int64_t evaluatedAt = 0;  // generatedAt, or the end of the as-of day
   ExportFilters filters;
-  bool withMachines = false;  // machine rows are written only when asked for
+  bool withMachines = false;           // machine rows are written only when asked for
   std::string unitNameVi, unitNameEn;  // of filters.unitCode
   std::string caFingerprint;
-  std::vector<Unit2290> units;  // the selection, in tree order
-  Figures2290 total;            // every machine of the selection
+  std::vector<Unit2290> units;        // the selection, in tree order
+  Figures2290 total;                  // every machine of the selection
   std::vector<Machine2290> machines;  // unit, hostname, agent order
 };
 

@@ -91,9 +91,9 @@ void fleet(test::ExportFixture& fx) {
          .signature = test::vietnamTime("2026-11-20", 8, 0, 0)});
   store(fx, "t1", "BS-TC", 1, recent,
         {.firewall = v1::TRISTATE_OFF, .signature = test::vietnamTime("2026-11-21", 8, 0, 0)});
-  store(fx, "t2", "BS-TC", 1, recent,
-        {.os = "Ubuntu", .osVersion = "22.04", .firewall = v1::TRISTATE_UNKNOWN,
-         .antivirus = false});
+  store(
+      fx, "t2", "BS-TC", 1, recent,
+      {.os = "Ubuntu", .osVersion = "22.04", .firewall = v1::TRISTATE_UNKNOWN, .antivirus = false});
   fx.store("t3", "BS-TC", "pc-t3", 1, recent, recent, "not a report");
   store(fx, "d1", "DC", 1, now - 10 * kDay, {.signature = now - 10 * kDay});
   store(fx, "d2", "DC", 1, now - 16 * kDay, {.antivirusProbeOk = false});
@@ -122,8 +122,8 @@ std::size_t reason(NotUpdated why) { return static_cast<std::size_t>(why) - 1; }
 TEST_CASE("signatures 16 Vietnam calendar days old are not updated, 15 are, even around midnight") {
   // 2026-12-03 (a day of 12 or less) at 00:30 UTC+7 is still 2 December in UTC, and at
   // 23:50 it is 3 December in both; both days count the same in Vietnam time.
-  for (std::int64_t now : {test::vietnamTime("2026-12-03", 0, 30, 0),
-                           test::vietnamTime("2026-12-03", 23, 50, 0)}) {
+  for (std::int64_t now :
+       {test::vietnamTime("2026-12-03", 0, 30, 0), test::vietnamTime("2026-12-03", 23, 50, 0)}) {
     CAPTURE(util::formatIsoVietnam(now));
     // 2026-11-17, late: 16 days. Counted in UTC days it would be 15 at 00:30; counted in
     // whole 24 hours it would be 15 at 23:50.
@@ -332,9 +332,9 @@ TEST_CASE("the 2290 report's signed manifest verifies; one changed byte fails") 
   std::string bytes = renderReport2290(r);
   auto file = fx.path("bao-cao-2290.json");
   util::writeFileAtomic(file, bytes);
-  auto manifest = signManifest(file.filename().string(), bytes, std::string(kReport2290Format),
-                               std::string(kReport2290MediaType), report2290MetadataJson(r),
-                               signer, now);
+  auto manifest =
+      signManifest(file.filename().string(), bytes, std::string(kReport2290Format),
+                   std::string(kReport2290MediaType), report2290MetadataJson(r), signer, now);
   util::writeFileAtomic(manifestPathFor(file), util::writeJson(manifest));
   auto ok = verifyExport(file, manifestPathFor(file), fx.identity.caFingerprint);
   CAPTURE(renderVerifyResult(ok, file));
