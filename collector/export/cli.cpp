@@ -12,6 +12,7 @@
 #include "collector/evaluation/stale.h"
 #include "collector/export/export.h"
 #include "collector/export/manifest.h"
+#include "collector/export/report_2290.h"
 #include "collector/policy/policy.h"
 #include "collector/storage/storage.h"
 #include "common/crypto/crypto.h"
@@ -29,16 +30,44 @@ const char* const kExportUsage = R"(  posture-collector export --data-dir DIR --
                            [--lang vi|en] [--unit CODE] [--as-of YYYY-MM-DD]
                            [--as-of-by received|collected] [--stale-after 7d] [--csv-metadata]
                            (also writes FILE.manifest.json, signed with the collector's key)
+  posture-collector export --data-dir DIR --format report-2290 --out FILE [--machines]
+                           [--lang vi|en] [--unit CODE] [--as-of YYYY-MM-DD]
+                           [--as-of-by received|collected] [--stale-after 7d]
+                           (the national anti-malware report, Công văn 2290; JSON)
   posture-collector export verify FILE [--manifest FILE.manifest.json]
                            [--ca-fingerprint SHA256 | --data-dir DIR]
 )";
 
 namespace {
+// The national anti-malware report: its own model, the same signing.
+int exportReport2290(const ExportFilters& filters, bool machines, const fs::path& dataDir,
+                     const fs::path& out) {
+  std::int64_t now = util::unixNow();
+  auto signer = loadOrCreateExportSigner(dataDir, now);
+  auto db = openExistingDatabase(dataDir);
+  auto report = buildReport2290(*db, filters, machines,
+                                crypto::certificateFingerprint(signer.caCertPem), now);
+  std::string bytes = renderReport2290(report);
+  auto manifest = signManifest(out.filename().string(), bytes, std::string(kReport2290Format),
+                               std::string(kReport2290MediaType), report2290MetadataJson(report),
+                               signer, now);
+  util::writeFileAtomic(out, bytes, 0644);
+  util::writeFileAtomic(manifestPathFor(out), util::writeJson(manifest), 0644);
+  bool vi = filters.vietnamese;
+  std::fprintf(stderr, "%s %u %s, %zu %s: %s\n%s: %s\n",
+               vi ? "Đã xuất báo cáo 2290:" : "Exported the 2290 report:", report.total.machines,
+               vi ? "máy" : report.total.machines == 1 ? "machine" : "machines",
+               report.units.size(), vi ? "đơn vị" : report.units.size() == 1 ? "unit" : "units",
+               out.c_str(),
+               vi ? "Bản kê khai có chữ ký" : "Signed manifest", manifestPathFor(out).c_str());
+  return 0;
+}
+
 int exportList(const std::vector<std::string>& argv) {
   util::Args a(
       argv,
       {"data-dir", "policies", "lang", "format", "out", "stale-after", "unit", "as-of", "as-of-by"},
-      {"csv-metadata"});
+      {"csv-metadata", "machines"});
   if (!a.positional().empty()) {
     throw util::ArgsError("unexpected argument '" + a.positional().front() +
                           "' (export verify FILE?)");
@@ -46,9 +75,12 @@ int exportList(const std::vector<std::string>& argv) {
   ExportFilters filters;
   filters.vietnamese = vietnamese(a);
   std::string formatName = a.getOr("format", "csv");
+  bool report2290 = formatName == kReport2290Format;
   auto format = parseExportFormat(formatName);
-  if (!format)
-    throw util::ArgsError("unsupported --format '" + formatName + "' (csv, xlsx or json)");
+  if (!format && !report2290) {
+    throw util::ArgsError("unsupported --format '" + formatName +
+                          "' (csv, xlsx, json or report-2290)");
+  }
   fs::path out = a.require("out");
   fs::path dataDir = a.require("data-dir");
   auto staleAfter = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter));
@@ -66,8 +98,12 @@ int exportList(const std::vector<std::string>& argv) {
     throw util::ArgsError("--as-of-by must be received or collected, got '" + basis + "'");
   if (a.get("as-of-by") && !filters.asOfDay) throw util::ArgsError("--as-of-by needs --as-of");
   filters.asOfBasis = *parseAsOfBasis(basis);
-  if (a.flag("csv-metadata") && *format != ExportFormat::Csv)
+  if (a.flag("csv-metadata") && format != ExportFormat::Csv)
     throw util::ArgsError("--csv-metadata is for --format csv");
+  if (a.flag("machines") && !report2290)
+    throw util::ArgsError("--machines is for --format report-2290");
+  // The 2290 figures read no policy, so --policies is not read either.
+  if (report2290) return exportReport2290(filters, a.flag("machines"), dataDir, out);
 
   auto policies = std::make_shared<const std::vector<policy::Policy>>(
       policy::loadPolicyDirectory(policyDir(a)));

@@ -276,6 +276,40 @@ std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t c
   return out;
 }
 
+UnitSelection selectUnits(const org::OrgModel* org, const std::vector<StoredEndpoint>& endpoints,
+                          const std::string& unitCode) {
+  std::set<std::string> all;
+  if (org) {
+    for (const auto& u : org->units) all.insert(u.code);
+  }
+  for (const auto& s : endpoints) all.insert(s.unitCode);
+  UnitSelection out;
+  if (unitCode.empty()) {
+    out.units = treeOrder(org, all);
+    return out;
+  }
+  if (!all.count(unitCode)) {
+    throw ExportError("không có đơn vị " + unitCode +
+                      " (trong cây đơn vị hoặc trong báo cáo) / no unit " + unitCode +
+                      " (in the unit tree or in reports)");
+  }
+  out.units = org ? org->subtree(unitCode) : std::vector<std::string>{unitCode};
+  if (const auto* u = org ? org->findUnit(unitCode) : nullptr) {
+    out.nameVi = u->nameVi;
+    out.nameEn = u->nameEn;
+  }
+  return out;
+}
+
+std::int64_t evaluationTime(const ExportFilters& f, std::int64_t generatedAt) {
+  if (!f.asOfDay) return generatedAt;
+  if (*f.asOfDay > util::vietnamDay(generatedAt)) {
+    throw ExportError("ngày " + util::formatDate(*f.asOfDay) + " còn ở tương lai / " +
+                      util::formatDate(*f.asOfDay) + " is in the future");
+  }
+  return std::min(endOfVietnamDay(*f.asOfDay), generatedAt);
+}
+
 ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilters& f,
                                        std::int64_t generatedAt) {
   if (!src.policies) throw std::invalid_argument("buildComplianceExport: no policies");
@@ -285,35 +319,13 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
   out.generatedAt = generatedAt;
   out.filters = f;
   out.caFingerprint = src.caFingerprint;
-  out.evaluatedAt = generatedAt;
-  if (f.asOfDay) {
-    if (*f.asOfDay > util::vietnamDay(generatedAt)) {
-      throw ExportError("ngày " + util::formatDate(*f.asOfDay) + " còn ở tương lai / " +
-                        util::formatDate(*f.asOfDay) + " is in the future");
-    }
-    out.evaluatedAt = std::min(endOfVietnamDay(*f.asOfDay), generatedAt);
-  }
+  out.evaluatedAt = evaluationTime(f, generatedAt);
   fillColumns(out, policies);
 
-  std::set<std::string> all;
-  if (org) {
-    for (const auto& u : org->units) all.insert(u.code);
-  }
-  for (const auto& s : src.endpoints) all.insert(s.unitCode);
-  if (f.unitCode.empty()) {
-    out.units = treeOrder(org, all);
-  } else {
-    if (!all.count(f.unitCode)) {
-      throw ExportError("không có đơn vị " + f.unitCode +
-                        " (trong cây đơn vị hoặc trong báo cáo) / no unit " + f.unitCode +
-                        " (in the unit tree or in reports)");
-    }
-    out.units = org ? org->subtree(f.unitCode) : std::vector<std::string>{f.unitCode};
-    if (const auto* u = org ? org->findUnit(f.unitCode) : nullptr) {
-      out.unitNameVi = u->nameVi;
-      out.unitNameEn = u->nameEn;
-    }
-  }
+  auto selection = selectUnits(org, src.endpoints, f.unitCode);
+  out.units = std::move(selection.units);
+  out.unitNameVi = std::move(selection.nameVi);
+  out.unitNameEn = std::move(selection.nameEn);
   std::set<std::string> selected(out.units.begin(), out.units.end());
 
   // Targets: the live model's figures, as `status` prints them.
@@ -374,12 +386,9 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
   return out;
 }
 
-ComplianceExport buildComplianceExport(db::Connection& db,
-                                       std::shared_ptr<const std::vector<policy::Policy>> policies,
-                                       const ExportFilters& f, const std::string& caFingerprint,
-                                       std::int64_t generatedAt) {
+ExportSource loadExportSource(db::Connection& db, const ExportFilters& f,
+                              const std::string& caFingerprint, std::int64_t generatedAt) {
   ExportSource src;
-  src.policies = std::move(policies);
   src.org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
   src.caFingerprint = caFingerprint;
   if (f.asOfDay) {
@@ -388,6 +397,15 @@ ComplianceExport buildComplianceExport(db::Connection& db,
   } else {
     src.endpoints = loadEndpoints(db);
   }
+  return src;
+}
+
+ComplianceExport buildComplianceExport(db::Connection& db,
+                                       std::shared_ptr<const std::vector<policy::Policy>> policies,
+                                       const ExportFilters& f, const std::string& caFingerprint,
+                                       std::int64_t generatedAt) {
+  ExportSource src = loadExportSource(db, f, caFingerprint, generatedAt);
+  src.policies = std::move(policies);
   return buildComplianceExport(src, f, generatedAt);
 }
 

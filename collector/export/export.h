@@ -127,6 +127,26 @@ struct ExportSource {
   std::string caFingerprint;
 };
 
+// The units an export covers: with unitCode "", every unit of the tree and of the reports
+// in tree order (each root, then its subtree depth-first; units only seen in reports are
+// roots of their own); else that unit and its subtree. ExportError when unitCode names no
+// unit of the tree and no endpoint.
+struct UnitSelection {
+  std::vector<std::string> units;
+  std::string nameVi, nameEn;  // of unitCode, when the tree has it
+};
+UnitSelection selectUnits(const org::OrgModel* org, const std::vector<StoredEndpoint>& endpoints,
+                          const std::string& unitCode);
+
+// The evaluation's clock: generatedAt, or the end of the as-of day when that is earlier.
+// ExportError when the as-of day is after generatedAt's day.
+std::int64_t evaluationTime(const ExportFilters& filters, std::int64_t generatedAt);
+
+// The reports an export reads: the latest of each endpoint, or loadEndpointsAsOf at
+// evaluationTime; and the organization model. policies is left null.
+ExportSource loadExportSource(db::Connection& db, const ExportFilters& filters,
+                              const std::string& caFingerprint, std::int64_t generatedAt);
+
 // ExportError when filters.unitCode names no unit of the tree and no endpoint.
 ComplianceExport buildComplianceExport(const ExportSource& source, const ExportFilters& filters,
                                        std::int64_t generatedAt);
@@ -168,6 +188,12 @@ std::string selectionText(const ComplianceExport& e, bool vietnamese);
 std::vector<MetadataLine> metadataLines(const ComplianceExport& e);
 // The metadata as JSON: the JSON export's "meta" and the manifest's "export".
 util::Json metadataJson(const ComplianceExport& e);
+// {"vi": …, "en": …}: a text in both languages, as the JSON exports write it.
+util::Json localizedJson(const std::string& vi, const std::string& en);
+// The metadata's "filters": unit (with its name and the units in scope), as-of day and
+// basis, stale-after, language.
+util::Json filtersJson(const ExportFilters& filters, const std::string& unitNameVi,
+                       const std::string& unitNameEn, const std::vector<std::string>& units);
 
 // RFC 4180 with a UTF-8 BOM: the endpoint table; with metadataBlock, the metadata lines
 // first (label, value) and one empty row before the table.

@@ -8,13 +8,6 @@ namespace {
 
 double round2(double v) { return std::round(v * 100.0) / 100.0; }
 
-util::Json localized(const std::string& vi, const std::string& en) {
-  util::Json j = util::Json::object();
-  j.set("vi", vi);
-  j.set("en", en);
-  return j;
-}
-
 util::Json factJson(const policy::FactValue& v) {
   if (const bool* b = std::get_if<bool>(&v)) return util::Json(*b);
   if (const double* d = std::get_if<double>(&v)) return std::isfinite(*d) ? util::Json(*d) : util::Json();
@@ -24,16 +17,39 @@ util::Json factJson(const policy::FactValue& v) {
 
 }  // namespace
 
+util::Json localizedJson(const std::string& vi, const std::string& en) {
+  util::Json j = util::Json::object();
+  j.set("vi", vi);
+  j.set("en", en);
+  return j;
+}
+
+util::Json filtersJson(const ExportFilters& f, const std::string& unitNameVi,
+                       const std::string& unitNameEn, const std::vector<std::string>& units) {
+  util::Json filters = util::Json::object();
+  filters.set("unit", f.unitCode.empty() ? util::Json() : util::Json(f.unitCode));
+  filters.set("unit_name", f.unitCode.empty() ? util::Json() : localizedJson(unitNameVi, unitNameEn));
+  filters.set("subtree", !f.unitCode.empty());
+  util::Json list = util::Json::array();
+  for (const auto& u : units) list.push(u);
+  filters.set("units", std::move(list));
+  filters.set("as_of", f.asOfDay ? util::Json(util::formatDate(*f.asOfDay)) : util::Json());
+  filters.set("as_of_basis", f.asOfDay ? util::Json(asOfBasisName(f.asOfBasis)) : util::Json());
+  filters.set("stale_after_seconds", static_cast<long long>(f.staleAfterSeconds));
+  filters.set("language", f.vietnamese ? "vi" : "en");
+  return filters;
+}
+
 util::Json metadataJson(const ComplianceExport& e) {
   const auto& f = e.filters;
   util::Json meta = util::Json::object();
-  meta.set("title", localized("Danh sách tuân thủ an toàn thông tin", "Security compliance list"));
+  meta.set("title", localizedJson("Danh sách tuân thủ an toàn thông tin", "Security compliance list"));
   util::Json policies = util::Json::array();
   for (const auto& p : e.policies) {
     util::Json j = util::Json::object();
     j.set("id", p.id);
     j.set("version", p.version);
-    j.set("title", localized(p.title.vi, p.title.en));
+    j.set("title", localizedJson(p.title.vi, p.title.en));
     policies.push(std::move(j));
   }
   meta.set("policies", std::move(policies));
@@ -43,19 +59,9 @@ util::Json metadataJson(const ComplianceExport& e) {
   meta.set("generated_at_vi", util::formatRfc3339Vietnam(e.generatedAt));
   meta.set("evaluated_at", util::formatIso8601(e.evaluatedAt));
   meta.set("evaluated_at_vi", util::formatRfc3339Vietnam(e.evaluatedAt));
-  util::Json filters = util::Json::object();
-  filters.set("unit", f.unitCode.empty() ? util::Json() : util::Json(f.unitCode));
-  filters.set("unit_name", f.unitCode.empty() ? util::Json() : localized(e.unitNameVi, e.unitNameEn));
-  filters.set("subtree", !f.unitCode.empty());
-  util::Json units = util::Json::array();
-  for (const auto& u : e.units) units.push(u);
-  filters.set("units", std::move(units));
-  filters.set("as_of", f.asOfDay ? util::Json(util::formatDate(*f.asOfDay)) : util::Json());
-  filters.set("as_of_basis", f.asOfDay ? util::Json(asOfBasisName(f.asOfBasis)) : util::Json());
-  filters.set("stale_after_seconds", static_cast<long long>(f.staleAfterSeconds));
-  filters.set("language", f.vietnamese ? "vi" : "en");
+  util::Json filters = filtersJson(f, e.unitNameVi, e.unitNameEn, e.units);
   meta.set("filters", std::move(filters));
-  meta.set("selection", localized(selectionText(e, true), selectionText(e, false)));
+  meta.set("selection", localizedJson(selectionText(e, true), selectionText(e, false)));
   meta.set("row_count", e.endpoints.size());
   meta.set("collector_ca_fingerprint_sha256", e.caFingerprint);
   return meta;
@@ -93,7 +99,7 @@ std::string renderJson(const ComplianceExport& e) {
     j.set("policy", t.policyId);
     j.set("policy_version", t.policyVersion);
     j.set("target", t.targetId);
-    j.set("title", localized(t.title.vi, t.title.en));
+    j.set("title", localizedJson(t.title.vi, t.title.en));
     j.set("measure", t.measure);
     util::Json source = util::Json::object();
     source.set("file", t.sourceFile);
@@ -103,7 +109,7 @@ std::string renderJson(const ComplianceExport& e) {
     for (const auto& r : t.rows) {
       util::Json row = util::Json::object();
       row.set("unit", r.unitCode.empty() ? util::Json() : util::Json(r.unitCode));
-      row.set("unit_name", localized(r.unitNameVi, r.unitNameEn));
+      row.set("unit_name", localizedJson(r.unitNameVi, r.unitNameEn));
       row.set("satisfied", r.satisfied);
       row.set("total", r.total);
       row.set("percent", round2(r.percent));
@@ -124,7 +130,7 @@ std::string renderJson(const ComplianceExport& e) {
   for (const auto& r : e.endpoints) {
     util::Json j = util::Json::object();
     j.set("unit", r.unitCode);
-    j.set("unit_name", localized(r.unitNameVi, r.unitNameEn));
+    j.set("unit_name", localizedJson(r.unitNameVi, r.unitNameEn));
     j.set("hostname", r.hostname);
     j.set("agent_id", r.agentId);
     j.set("os", r.os);

@@ -127,6 +127,61 @@ TEST_CASE("export --unit and --as-of select the subtree and the day; the metadat
         std::vector<std::string>{"Tài liệu / Document", "Danh sách tuân thủ an toàn thông tin"});
 }
 
+TEST_CASE("export --format report-2290 writes the figures, machine rows only with --machines") {
+  test::ExportFixture fx;
+  fx.report("a1", "BS-TC", "pc-01", 1, test::noonDaysAgo(5), true);
+  fx.report("a1", "BS-TC", "pc-01", 2, test::noonDaysAgo(1), false);
+  fx.report("a2", "DC", "pc-02", 1, test::noonDaysAgo(1), true);
+  fs::path out = fx.path("bao-cao-2290.json");
+  auto r = runCollector(exportArgs(fx, "report-2290", out));
+  INFO(r.err);
+  REQUIRE(r.exitCode == 0);
+  CHECK(r.err.find("Đã xuất báo cáo 2290: 2 máy, 4 đơn vị") != std::string::npos);
+  auto doc = util::parseJson(*util::readFile(out));
+  CHECK(doc.find("machines") == nullptr);
+  CHECK(doc.at("total").at("NumberMachine").asInt() == 2);
+  CHECK(doc.at("total").at("AutoProtect").asInt() == 1);  // a1's latest report is off
+  CHECK(doc.at("total").at("EnableFirewall").asInt() == 2);
+  CHECK(doc.at("total").at("NumberMachineNotUpdateOn15Day").asInt() == 0);
+  auto manifest = util::parseJson(*util::readFile(fx.path("bao-cao-2290.json.manifest.json")));
+  CHECK(manifest.at("file").at("format").asString() == "report-2290");
+  CHECK(manifest.at("export") == doc.at("meta"));
+
+  auto v = runCollector(
+      {"export", "verify", out.string(), "--ca-fingerprint", fx.identity.caFingerprint});
+  INFO(v.out);
+  CHECK(v.exitCode == 0);
+  CHECK(v.out.find("VERDICT: VALID") != std::string::npos);
+  std::string bytes = *util::readFile(out);
+  auto at = bytes.find("\"AutoProtect\": 1");
+  REQUIRE(at != std::string::npos);
+  bytes[at + 15] = '2';
+  util::writeFileAtomic(out, bytes);
+  auto altered = runCollector(
+      {"export", "verify", out.string(), "--ca-fingerprint", fx.identity.caFingerprint});
+  CHECK(altered.exitCode == 1);
+  CHECK(altered.out.find("VERDICT: INVALID — the file was altered") != std::string::npos);
+
+  // --machines, --unit, --as-of and --lang: the subtree's rows as of that day, in English.
+  std::string day = util::formatDate(util::vietnamDay(util::unixNow()) - 3);
+  auto args = exportArgs(fx, "report-2290", out);
+  for (std::string a : {"--machines", "--unit", "BS", "--as-of", day.c_str(), "--lang", "en"})
+    args.push_back(a);
+  auto m = runCollector(args);
+  INFO(m.err);
+  REQUIRE(m.exitCode == 0);
+  doc = util::parseJson(*util::readFile(out));
+  CHECK(doc.at("meta").at("filters").at("unit").asString() == "BS");
+  CHECK(doc.at("meta").at("filters").at("as_of").asString() == day);
+  CHECK(doc.at("total").at("UnitName").asString() == "Binh Son district");
+  REQUIRE(doc.at("machines").size() == 1);
+  const auto& row = doc.at("machines").items()[0];
+  CHECK(row.at("AgentId").asString() == "a1");
+  CHECK(row.at("AutoProtect").asBool());  // the report of five days ago
+  CHECK(runCollector({"export", "verify", out.string(), "--data-dir", fx.data.string()})
+            .exitCode == 0);
+}
+
 TEST_CASE("export refuses bad options before writing anything") {
   test::ExportFixture fx;
   fs::path out = fx.path("x.csv");
@@ -144,6 +199,10 @@ TEST_CASE("export refuses bad options before writing anything") {
   bad({"--as-of-by", "collected"}, "--as-of-by needs --as-of");
   bad({"--unit", "NOWHERE"}, "no unit NOWHERE");
   bad({"--as-of", "2999-01-01"}, "is in the future");
+  bad({"--machines"}, "--machines is for --format report-2290");
+  bad({"--format", "report-2291"}, "(csv, xlsx, json or report-2290)");
+  bad({"--format", "report-2290", "--unit", "NOWHERE"}, "no unit NOWHERE");
+  bad({"--format", "report-2290", "--csv-metadata"}, "--csv-metadata is for --format csv");
   auto v = runCollector({"export", "verify"});
   CHECK(v.exitCode == 2);
   CHECK(v.err.find("give exactly one FILE") != std::string::npos);

@@ -74,8 +74,15 @@ class ExportFixture {
     auto* pa = r.mutable_patches();
     pa->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
     pa->set_pending_security_updates(protectedAv ? 0 : 3);
-    collector::ReportRecord rec{agentId,  unit,        hostname,
-                                sequence, collectedAt, r.SerializeAsString()};
+    store(agentId, unit, hostname, sequence, receivedAt, collectedAt, r.SerializeAsString());
+  }
+
+  // Any report body (or bytes that are none: an unreadable report), stored as ingest stores
+  // it, received at `receivedAt`.
+  void store(const std::string& agentId, const std::string& unit, const std::string& hostname,
+             std::uint64_t sequence, std::int64_t receivedAt, std::int64_t collectedAt,
+             const std::string& body) {
+    collector::ReportRecord rec{agentId, unit, hostname, sequence, collectedAt, body};
     db::Transaction tx(*db);
     collector::ReportWriter writer(*db);
     writer.insert(rec, receivedAt);
