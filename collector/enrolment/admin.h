@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/storage/storage.h"
 #include "common/db/sqlite.h"
 #include "common/util/args.h"
 
@@ -21,6 +22,7 @@ struct TokenRow {
   std::int64_t createdAt = 0, expiresAt = 0;
   int usesLeft = 0;
   std::optional<std::int64_t> revokedAt;
+  IdentityKind kind = IdentityKind::Agent;
 };
 std::vector<TokenRow> listTokens(db::Connection& db);
 std::string tokenId(const std::string& token);  // of a token as printed by `token create`
@@ -30,6 +32,7 @@ struct AgentRow {
   std::int64_t enrolledAt = 0, certNotAfter = 0;
   std::optional<std::int64_t> revokedAt;
   std::optional<std::int64_t> lastSeen;
+  IdentityKind kind = IdentityKind::Agent;
 };
 std::vector<AgentRow> listAgents(db::Connection& db);
 

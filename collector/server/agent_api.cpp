@@ -37,10 +37,11 @@ net::Response errorResponse(unsigned status, const std::string& code, const std:
 void AgentRegistry::load(db::Connection& db) {
   auto st = db.prepare(
       "SELECT agent_id, unit_code, revoked_at IS NOT NULL, cert_serial, "
-      "coalesce(previous_cert_serial, '') FROM agents");
+      "coalesce(previous_cert_serial, ''), kind = 'collector' FROM agents");
   std::unordered_map<std::string, Entry> fresh;
   while (st.step()) {
-    fresh[st.getText(0)] = Entry{st.getText(1), st.getInt(2) != 0, st.getText(3), st.getText(4)};
+    fresh[st.getText(0)] =
+        Entry{st.getText(1), st.getInt(2) != 0, st.getText(3), st.getText(4), st.getInt(5) != 0};
   }
   std::lock_guard lock(mutex_);
   agents_ = std::move(fresh);
@@ -91,6 +92,7 @@ net::Admission AgentApi::admitRoute(const net::Request& request) const {
     auto auth = authorise(request, "reports need the client certificate issued at enrolment",
                           "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
     if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+    if (std::get<AgentRegistry::Entry>(auth).collector) return collectorSendsNoReports(request);
     return limits_.maxReportBytes;
   }
   if (post && target == "/v1/renew") {
@@ -174,6 +176,7 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     agent->unitCode = token.unitCode;
     agent->hostname = hostname;
     agent->enrolledAt = now;
+    agent->kind = token.kind;
     std::string cert;
     try {
       cert = crypto::issueClientCertificate(
@@ -209,9 +212,10 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     }
   }
   if (response->status == 200) {
-    registry_.put(agent->agentId, {agent->unitCode, false, agent->certSerial, ""});
-    log::info("enrolled agent ", agent->agentId, " (", hostname, ") in unit ", agent->unitCode,
-              " from ", request.remote);
+    bool child = agent->kind == IdentityKind::Collector;
+    registry_.put(agent->agentId, {agent->unitCode, false, agent->certSerial, "", child});
+    log::info(child ? "enrolled child collector " : "enrolled agent ", agent->agentId, " (", hostname,
+              child ? ") mounted at unit " : ") in unit ", agent->unitCode, " from ", request.remote);
   } else if (std::uint64_t suppressed = 0; refusedLines_.allow(request.source, &suppressed)) {
     log::info("enrolment refused from ", request.remote, " (", hostname, "): ",
               response->status, suppressed ? " (" + std::to_string(suppressed) +
@@ -219,6 +223,14 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
                                            : std::string());
   }
   co_return std::move(*response);
+}
+
+net::Response AgentApi::collectorSendsNoReports(const net::Request& request) {
+  return errorResponse(403, "collector_identity",
+                       request.peerCommonName + " is a child collector's identity: it pushes its "
+                           "units' figures upstream and sends no reports",
+                       request.peerCommonName + " là định danh của máy chủ thu thập cấp dưới: nó "
+                           "đẩy số liệu lên cấp trên, không gửi báo cáo");
 }
 
 std::variant<AgentRegistry::Entry, net::Response> AgentApi::authorise(
@@ -326,6 +338,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
                         "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
   if (auto* refused = std::get_if<net::Response>(&auth)) co_return std::move(*refused);
   const auto& agent = std::get<AgentRegistry::Entry>(auth);
+  if (agent.collector) co_return collectorSendsNoReports(request);
   posture::v1::Report report;
   if (!report.ParseFromString(request.message.body())) {
     co_return errorResponse(400, "malformed_report", "the body is not a posture.v1.Report",

@@ -29,6 +29,7 @@ class AgentRegistry {
     bool revoked = false;
     std::string certSerial;          // the current certificate
     std::string previousCertSerial;  // until the renewed certificate is first used
+    bool collector = false;          // a child collector's identity: it never reports
   };
   // Replaces the whole registry from the agents table (revocations made by the CLI).
   void load(db::Connection& db);
@@ -66,6 +67,8 @@ class AgentApi {
   std::variant<AgentRegistry::Entry, net::Response> authorise(const net::Request& request,
                                                               const std::string& needEn,
                                                               const std::string& needVi) const;
+  // 403 collector_identity: a child collector's certificate on the report route.
+  static net::Response collectorSendsNoReports(const net::Request& request);
 
   Ingest& ingest_;
   AgentRegistry& registry_;

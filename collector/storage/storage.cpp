@@ -242,6 +242,16 @@ ALTER TABLE users DROP COLUMN failed_logins;
 ALTER TABLE users DROP COLUMN last_failed_at;
 ALTER TABLE users DROP COLUMN locked_until;
 )sql",
+    // 12: child collectors (issue 16): a token may enrol the collector of a lower tier (a
+    // district under its province) instead of an agent. Its identity is an agents row of
+    // kind 'collector': it authenticates like an agent, pushes to the federation endpoint
+    // and never sends reports.
+    R"sql(
+ALTER TABLE enrolment_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent'
+  CHECK (kind IN ('agent', 'collector'));
+ALTER TABLE agents ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent'
+  CHECK (kind IN ('agent', 'collector'));
+)sql",
 };
 }  // namespace
 
@@ -269,14 +279,15 @@ std::unique_ptr<db::Connection> openExistingDatabase(const std::filesystem::path
 }
 
 void insertToken(db::Connection& db, const std::string& token, const std::string& unitCode,
-                 std::int64_t createdAt, std::int64_t expiresAt, int uses) {
-  db.prepare("INSERT INTO enrolment_tokens(token_sha256, unit_code, created_at, expires_at, uses_left) "
-             "VALUES (?, ?, ?, ?, ?)")
+                 std::int64_t createdAt, std::int64_t expiresAt, int uses, IdentityKind kind) {
+  db.prepare("INSERT INTO enrolment_tokens(token_sha256, unit_code, created_at, expires_at, uses_left, "
+             "kind) VALUES (?, ?, ?, ?, ?, ?)")
       .bind(1, crypto::sha256Hex(token))
       .bind(2, unitCode)
       .bind(3, createdAt)
       .bind(4, expiresAt)
       .bind(5, uses)
+      .bind(6, identityKindName(kind))
       .run();
 }
 
@@ -284,10 +295,12 @@ TokenCheck consumeToken(db::Connection& db, const std::string& token, std::int64
                         TokenInfo& out) {
   std::string hash = crypto::sha256Hex(token);
   auto st = db.prepare(
-      "SELECT unit_code, expires_at, uses_left, revoked_at FROM enrolment_tokens WHERE token_sha256 = ?");
+      "SELECT unit_code, expires_at, uses_left, revoked_at, kind FROM enrolment_tokens "
+      "WHERE token_sha256 = ?");
   st.bind(1, hash);
   if (!st.step()) return TokenCheck::Unknown;
   out.unitCode = st.getText(0);
+  out.kind = st.getText(4) == "collector" ? IdentityKind::Collector : IdentityKind::Agent;
   out.expiresAt = st.getInt(1);
   out.usesLeft = static_cast<int>(st.getInt(2));
   if (!st.isNull(3)) return TokenCheck::Revoked;
@@ -302,26 +315,32 @@ TokenCheck consumeToken(db::Connection& db, const std::string& token, std::int64
 
 void insertAgent(db::Connection& db, const AgentRecord& a) {
   db.prepare("INSERT INTO agents(agent_id, unit_code, hostname, enrolled_at, cert_serial, "
-             "cert_not_after) VALUES (?, ?, ?, ?, ?, ?)")
+             "cert_not_after, kind) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind(1, a.agentId)
       .bind(2, a.unitCode)
       .bind(3, a.hostname)
       .bind(4, a.enrolledAt)
       .bind(5, a.certSerial)
       .bind(6, a.certNotAfter)
+      .bind(7, identityKindName(a.kind))
       .run();
+}
+
+std::string_view identityKindName(IdentityKind kind) {
+  return kind == IdentityKind::Collector ? "collector" : "agent";
 }
 
 std::optional<AgentRecord> findAgent(db::Connection& db, const std::string& agentId) {
   auto st = db.prepare(
       "SELECT agent_id, unit_code, hostname, cert_serial, enrolled_at, cert_not_after, "
-      "revoked_at, previous_cert_serial FROM agents WHERE agent_id = ?");
+      "revoked_at, previous_cert_serial, kind FROM agents WHERE agent_id = ?");
   st.bind(1, agentId);
   if (!st.step()) return std::nullopt;
   AgentRecord a{st.getText(0), st.getText(1), st.getText(2), st.getText(3), st.getInt(4),
                 st.getInt(5), std::nullopt};
   if (!st.isNull(6)) a.revokedAt = st.getInt(6);
   if (!st.isNull(7)) a.previousCertSerial = st.getText(7);
+  if (st.getText(8) == "collector") a.kind = IdentityKind::Collector;
   return a;
 }
 

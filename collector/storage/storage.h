@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/db/sqlite.h"
@@ -26,15 +27,22 @@ std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDi
 // (a mistyped --data-dir would otherwise show an empty fleet).
 std::unique_ptr<db::Connection> openExistingDatabase(const std::filesystem::path& dataDir);
 
+// What an enrolment makes: an agent (reports its machine) or the collector of a lower
+// tier (pushes its units' figures, issue 16), mounted at the token's unit.
+enum class IdentityKind { Agent, Collector };
+std::string_view identityKindName(IdentityKind kind);  // "agent", "collector"
+
 struct TokenInfo {
   std::string unitCode;
+  IdentityKind kind = IdentityKind::Agent;
   std::int64_t expiresAt = 0;
   int usesLeft = 0;
 };
 
 // Stores only the SHA-256 of the token.
 void insertToken(db::Connection& db, const std::string& token, const std::string& unitCode,
-                 std::int64_t createdAt, std::int64_t expiresAt, int uses);
+                 std::int64_t createdAt, std::int64_t expiresAt, int uses,
+                 IdentityKind kind = IdentityKind::Agent);
 
 enum class TokenCheck { Ok, Unknown, Expired, UsedUp, Revoked };
 // Consumes one use of the token inside the caller's transaction.
@@ -47,6 +55,7 @@ struct AgentRecord {
   std::optional<std::int64_t> revokedAt;
   // The certificate before the last renewal, until the renewed one is first used.
   std::string previousCertSerial;
+  IdentityKind kind = IdentityKind::Agent;
 };
 
 // Which of an agent's certificates a connection presented. Only the current one is
