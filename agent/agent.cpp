@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/uplink.h"
+#include "common/uplink/uplink.h"
 #include "common/log/log.h"
 #include "common/net/http_server.h"
 #include "common/crypto/crypto.h"

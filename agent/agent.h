@@ -14,9 +14,28 @@
 
 #include "agent/probes/report_builder.h"
 #include "agent/spool.h"
-#include "agent/state.h"
+#include "common/uplink/enrol.h"
+#include "common/uplink/state.h"
+#include "common/uplink/uplink.h"
 
 namespace posture::agent {
+// The agent talks to its collector through common/uplink (shared with a district's
+// collector pushing to its province); these are the names the agent uses.
+using uplink::AgentState;
+using uplink::CycleLock;
+using uplink::enrol;
+using uplink::EnrolOptions;
+using uplink::ensureStateDir;
+using uplink::InstanceLock;
+using uplink::isEnrolled;
+using uplink::loadState;
+using uplink::ReportChannel;
+using uplink::replaceCredentials;
+using uplink::saveState;
+using uplink::sendEnrolment;
+using uplink::sendRenewal;
+using uplink::sendReport;
+using uplink::UplinkError;
 
 // How long before its expiry the certificate is renewed, by default.
 inline constexpr std::chrono::seconds kRenewBefore = std::chrono::days{30};

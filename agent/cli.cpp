@@ -18,9 +18,9 @@
 
 #include "agent/agent.h"
 #include "agent/deployment.h"
-#include "agent/enrol.h"
+#include "common/uplink/enrol.h"
 #include "agent/token_input.h"
-#include "agent/uplink.h"
+#include "common/uplink/uplink.h"
 #include "agent/windows_service.h"
 #include "common/log/log.h"
 #include "common/crypto/crypto.h"

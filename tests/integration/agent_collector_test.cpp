@@ -10,9 +10,9 @@
 #include <boost/asio/write.hpp>
 #include <filesystem>
 
-#include "agent/enrol.h"
+#include "common/uplink/enrol.h"
 #include "agent/probes/report_builder.h"
-#include "agent/uplink.h"
+#include "common/uplink/uplink.h"
 #include "collector/export/csv.h"
 #include "common/crypto/crypto.h"
 #include "common/db/sqlite.h"
@@ -35,16 +35,16 @@ std::string hostName() {
   return h;
 }
 
-agent::AgentState enrolAgent(CollectorProcess& c, const std::string& unit) {
-  agent::EnrolOptions o;
+uplink::AgentState enrolAgent(CollectorProcess& c, const std::string& unit) {
+  uplink::EnrolOptions o;
   o.collector = c.address;
   o.caFingerprint = c.caFingerprint;
   o.token = c.createToken(unit);
   o.stateDir = test::makeTempDir("posture-agent-");
-  return agent::enrol(o);
+  return uplink::enrol(o);
 }
 
-posture::v1::Report minimalReport(const agent::AgentState& s, std::uint64_t seq) {
+posture::v1::Report minimalReport(const uplink::AgentState& s, std::uint64_t seq) {
   posture::v1::Report r;
   r.set_sequence(seq);
   r.mutable_identity()->set_agent_id(s.agentId);
@@ -164,14 +164,14 @@ TEST_CASE("a report resent after a lost acknowledgement is stored and counted on
   CollectorProcess collector;
   auto state = enrolAgent(collector, "BS-UBND");
   auto report = minimalReport(state, 7);
-  auto first = agent::sendReport(state, report, std::chrono::seconds(10));
+  auto first = uplink::sendReport(state, report, std::chrono::seconds(10));
   CHECK_FALSE(first.duplicate());
   CHECK(first.sequence() == 7);
   // The agent never saw that acknowledgement, so it sends the same report again.
-  auto second = agent::sendReport(state, report, std::chrono::seconds(10));
+  auto second = uplink::sendReport(state, report, std::chrono::seconds(10));
   CHECK(second.duplicate());
   CHECK(storedReports(collector, state.agentId) == 1);
-  auto third = agent::sendReport(state, minimalReport(state, 8), std::chrono::seconds(10));
+  auto third = uplink::sendReport(state, minimalReport(state, 8), std::chrono::seconds(10));
   CHECK_FALSE(third.duplicate());
   CHECK(storedReports(collector, state.agentId) == 2);
   fs::remove_all(state.dir);
@@ -231,7 +231,7 @@ TEST_CASE("oversized and malformed requests get a 4xx and the collector keeps se
     CHECK(answer.starts_with("HTTP/1.1 400"));
   }
   // Whatever came before, a good report is still accepted.
-  auto ack = agent::sendReport(state, minimalReport(state, 1), std::chrono::seconds(10));
+  auto ack = uplink::sendReport(state, minimalReport(state, 1), std::chrono::seconds(10));
   CHECK(ack.sequence() == 1);
   CHECK(storedReports(collector, state.agentId) == 1);
   fs::remove_all(state.dir);
@@ -258,23 +258,23 @@ TEST_CASE("a used enrolment token is refused with its cause, and the agent repor
 
 TEST_CASE("enrolment refuses a collector whose CA does not match the pinned fingerprint") {
   CollectorProcess collector;
-  agent::EnrolOptions o;
+  uplink::EnrolOptions o;
   o.collector = collector.address;
   o.token = collector.createToken("BS-UBND");
   o.stateDir = test::makeTempDir("posture-agent-");
   o.caFingerprint = std::string(64, 'a');
   try {
-    agent::enrol(o);
+    uplink::enrol(o);
     FAIL("enrolment should have been refused");
-  } catch (const agent::UplinkError& e) {
+  } catch (const uplink::UplinkError& e) {
     CHECK(e.code() == "ca_mismatch");
     CHECK(std::string(e.what()).find("expected " + std::string(64, 'a')) != std::string::npos);
     CHECK_FALSE(e.retryable());
   }
-  CHECK_FALSE(agent::isEnrolled(o.stateDir));
+  CHECK_FALSE(uplink::isEnrolled(o.stateDir));
   // The handshake failed before the token was sent: the single-use token still works.
   o.caFingerprint = collector.caFingerprint;
-  CHECK(agent::enrol(o).unitCode == "BS-UBND");
+  CHECK(uplink::enrol(o).unitCode == "BS-UBND");
   fs::remove_all(o.stateDir);
 }
 
@@ -282,14 +282,14 @@ TEST_CASE("the collector serves IPv6 and an agent enrols and reports over ::1") 
   test::CollectorProcess collector({"--listen", "[::1]:0"});
   std::string line = collector.process->waitForLine("listening on https://[::1]:");
   std::string v6 = line.substr(line.find("[::1]:"));
-  agent::EnrolOptions o;
+  uplink::EnrolOptions o;
   o.collector = v6;
   o.caFingerprint = collector.caFingerprint;
   o.token = collector.createToken("BS-IPV6");
   o.stateDir = test::makeTempDir("posture-agent-");
-  auto state = agent::enrol(o);
+  auto state = uplink::enrol(o);
   CHECK(state.unitCode == "BS-IPV6");
-  auto ack = agent::sendReport(state, minimalReport(state, 1), std::chrono::seconds(10));
+  auto ack = uplink::sendReport(state, minimalReport(state, 1), std::chrono::seconds(10));
   CHECK(ack.sequence() == 1);
   fs::remove_all(o.stateDir);
 }

@@ -17,8 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "agent/enrol.h"
-#include "agent/uplink.h"
+#include "common/uplink/enrol.h"
+#include "common/uplink/uplink.h"
 #include "common/net/http_server.h"
 #include "common/util/process.h"
 #include "posture/v1/report.pb.h"
@@ -139,12 +139,12 @@ CollectorProcess consoleCollector() {
 void smallFleet(CollectorProcess& c, const std::string& unit, int n) {
   std::string token = c.createToken(unit, n);
   for (int i = 0; i < n; ++i) {
-    agent::EnrolOptions o;
+    uplink::EnrolOptions o;
     o.collector = c.address;
     o.caFingerprint = c.caFingerprint;
     o.token = token;
     o.stateDir = test::makeTempDir("posture-agent-");
-    auto state = agent::enrol(o);
+    auto state = uplink::enrol(o);
     posture::v1::Report r;
     r.set_sequence(1);
     r.mutable_identity()->set_agent_id(state.agentId);
@@ -153,7 +153,7 @@ void smallFleet(CollectorProcess& c, const std::string& unit, int n) {
     r.mutable_identity()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
     r.mutable_antivirus()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
     r.mutable_collected_at()->set_seconds(::time(nullptr));
-    agent::sendReport(state, r, std::chrono::seconds(10));
+    uplink::sendReport(state, r, std::chrono::seconds(10));
     fs::remove_all(state.dir);
   }
 }

@@ -12,8 +12,8 @@
 #include <map>
 #include <thread>
 
-#include "agent/enrol.h"
-#include "agent/uplink.h"
+#include "common/uplink/enrol.h"
+#include "common/uplink/uplink.h"
 #include "common/util/json.h"
 #include "common/util/process.h"
 #include "posture/v1/report.pb.h"
@@ -314,12 +314,12 @@ TEST_CASE("console: an endpoint's history lists its reports newest first with wh
   auto soc = login(c, "soc1", addUser(c, "soc1", "soc"));
   const std::string& at = c.consoleAddress;
 
-  agent::EnrolOptions o;
+  uplink::EnrolOptions o;
   o.collector = c.address;
   o.caFingerprint = c.caFingerprint;
   o.token = c.createToken("BS-VP", 1);
   o.stateDir = makeTempDir("posture-agent-");
-  auto state = agent::enrol(o);
+  auto state = uplink::enrol(o);
   auto report = [&](std::uint64_t sequence, bool firewallOn) {
     posture::v1::Report r;
     r.set_sequence(sequence);
@@ -331,7 +331,7 @@ TEST_CASE("console: an endpoint's history lists its reports newest first with wh
     r.mutable_firewall()->mutable_probe()->set_status(posture::v1::PROBE_STATUS_OK);
     r.mutable_firewall()->set_enabled(firewallOn ? posture::v1::TRISTATE_ON : posture::v1::TRISTATE_OFF);
     r.mutable_collected_at()->set_seconds(::time(nullptr) - 100 + static_cast<std::int64_t>(sequence));
-    agent::sendReport(state, r, std::chrono::seconds(10));
+    uplink::sendReport(state, r, std::chrono::seconds(10));
   };
   report(1, false);
   report(2, false);  // the same state: "no change"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/enrol.h"
+#include "common/uplink/enrol.h"
 #include "common/crypto/crypto.h"
 #include "common/util/files.h"
 #include "common/util/process.h"
@@ -106,12 +106,12 @@ TEST_CASE("an agent's certificate from the collector's own CA cannot pass for th
   CollectorProcess collector;
   auto real = caOf(collector);
   std::string token = collector.createToken("BS-VP", 5);
-  agent::EnrolOptions o;
+  uplink::EnrolOptions o;
   o.collector = collector.address;
   o.caFingerprint = collector.caFingerprint;
   o.token = token;
   o.stateDir = test::makeTempDir("posture-agent-");
-  auto victim = agent::enrol(o);  // an enrolled agent whose key an attacker obtained
+  auto victim = uplink::enrol(o);  // an enrolled agent whose key an attacker obtained
   fs::remove_all(o.stateDir);
 
   Identity id;

@@ -20,8 +20,8 @@
 
 #include "agent/agent.h"
 #include "agent/spool.h"
-#include "agent/uplink.h"
-#include "agent/state.h"
+#include "common/uplink/uplink.h"
+#include "common/uplink/state.h"
 #include "common/crypto/crypto.h"
 #include "common/net/http_server.h"
 #include "common/net/tls_context.h"
@@ -111,8 +111,8 @@ class FakeCollector {
 };
 
 // An agent enrolled with `ca` (its key and certificate kept) whose spool is new.
-agent::AgentState enrolledAgent(const crypto::CertificateAuthority& ca, const std::string& collector) {
-  agent::AgentState s;
+uplink::AgentState enrolledAgent(const crypto::CertificateAuthority& ca, const std::string& collector) {
+  uplink::AgentState s;
   s.dir = test::makeTempDir("posture-agent-");
   s.collector = collector;
   s.agentId = "0123456789abcdef0123456789abcdef";
@@ -120,7 +120,7 @@ agent::AgentState enrolledAgent(const crypto::CertificateAuthority& ca, const st
   s.keyPem = crypto::generatePrivateKeyPem();
   s.certPem = crypto::issueClientCertificate(ca, {crypto::createCsrPem(s.keyPem, "x"), s.agentId, s.unitCode, 365});
   s.caPem = ca.certPem;
-  agent::saveState(s);
+  uplink::saveState(s);
   return s;
 }
 
@@ -131,7 +131,7 @@ posture::v1::Report reportNamed(const std::string& host) {
   return r;
 }
 
-agent::CycleResult sendQueued(const agent::AgentState& s) {
+agent::CycleResult sendQueued(const uplink::AgentState& s) {
   agent::CycleOptions o;
   o.stateDir = s.dir;
   o.collect = false;
@@ -227,7 +227,7 @@ TEST_CASE("a queue of reports goes over one kept-alive connection; a one-off sen
   for (std::uint64_t seq = 21; seq <= 22; ++seq) {
     auto r = reportNamed("one-off");
     r.set_sequence(seq);
-    CHECK(agent::sendReport(state, r, std::chrono::seconds(20)).sequence() == seq);
+    CHECK(uplink::sendReport(state, r, std::chrono::seconds(20)).sequence() == seq);
   }
   CHECK(collector.connections() == 3);
   fs::remove_all(state.dir);

@@ -7,13 +7,14 @@
 #include <stdexcept>
 #include <vector>
 
-#include "agent/state.h"
+#include "common/uplink/state.h"
 #include "common/db/sqlite.h"
 #include "tests/support/temp_dir.h"
 
 using posture::test::TempDir;
 
 using namespace posture::agent;
+using namespace posture::uplink;
 namespace fs = std::filesystem;
 
 namespace {

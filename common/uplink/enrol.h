@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <string>
 
-#include "agent/state.h"
+#include "common/uplink/state.h"
 
-namespace posture::agent {
+namespace posture::uplink {
 
 struct EnrolOptions {
   std::string collector;       // HOST:PORT
@@ -28,4 +28,4 @@ struct EnrolOptions {
 // UplinkError (not retryable when a person must act) or std::runtime_error with the cause.
 AgentState enrol(const EnrolOptions& options);
 
-}  // namespace posture::agent
+}  // namespace posture::uplink

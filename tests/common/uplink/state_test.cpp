@@ -3,12 +3,12 @@
 
 #include <filesystem>
 
-#include "agent/state.h"
+#include "common/uplink/state.h"
 #include "common/util/files.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posture;
-using namespace posture::agent;
+using namespace posture::uplink;
 namespace fs = std::filesystem;
 
 namespace {

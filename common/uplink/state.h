@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-namespace posture::agent {
+namespace posture::uplink {
 
 struct AgentState {
   std::filesystem::path dir;
@@ -57,4 +57,4 @@ class CycleLock {
   void* handle_ = nullptr;  // Windows: the lock file's HANDLE
 };
 
-}  // namespace posture::agent
+}  // namespace posture::uplink

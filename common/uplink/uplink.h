@@ -7,12 +7,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "agent/state.h"
+#include "common/uplink/state.h"
 #include "common/net/pinned_trust.h"
 #include "posture/v1/enrol.pb.h"
 #include "posture/v1/report.pb.h"
 
-namespace posture::agent {
+namespace posture::uplink {
 
 class UplinkError : public std::runtime_error {
  public:
@@ -75,4 +75,4 @@ posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
 posture::v1::EnrolResponse sendRenewal(const AgentState& state, const std::string& csrPem,
                                        std::chrono::milliseconds timeout);
 
-}  // namespace posture::agent
+}  // namespace posture::uplink

@@ -1,4 +1,4 @@
-#include "agent/enrol.h"
+#include "common/uplink/enrol.h"
 
 #ifdef _WIN32
 #include <windows.h>
@@ -6,10 +6,10 @@
 #include <unistd.h>
 #endif
 
-#include "agent/uplink.h"
+#include "common/uplink/uplink.h"
 #include "common/crypto/crypto.h"
 
-namespace posture::agent {
+namespace posture::uplink {
 namespace {
 // Which trust the options ask for; refuses, before anything is sent, what a person must fix.
 net::EnrolmentTrust trustOf(const EnrolOptions& o) {
@@ -105,4 +105,4 @@ AgentState enrol(const EnrolOptions& o) {
   return s;
 }
 
-}  // namespace posture::agent
+}  // namespace posture::uplink

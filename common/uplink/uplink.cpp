@@ -1,4 +1,4 @@
-#include "agent/uplink.h"
+#include "common/uplink/uplink.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,7 +10,7 @@
 #include "common/net/tls_context.h"
 #include "common/util/time.h"
 
-namespace posture::agent {
+namespace posture::uplink {
 namespace {
 constexpr const char* kProtobuf = "application/x-protobuf";
 constexpr std::int64_t kMaxClockSkew = 300;  // seconds
@@ -195,4 +195,4 @@ posture::v1::EnrolResponse sendEnrolment(const std::string& collector,
   return out;
 }
 
-}  // namespace posture::agent
+}  // namespace posture::uplink

@@ -1,4 +1,4 @@
-#include "agent/state.h"
+#include "common/uplink/state.h"
 
 #ifdef _WIN32
 #include <windows.h>
@@ -17,7 +17,7 @@
 
 #include "common/util/files.h"
 
-namespace posture::agent {
+namespace posture::uplink {
 namespace fs = std::filesystem;
 
 namespace {
@@ -219,4 +219,4 @@ CycleLock::~CycleLock() {
 
 #endif
 
-}  // namespace posture::agent
+}  // namespace posture::uplink
