@@ -242,7 +242,99 @@ ALTER TABLE users DROP COLUMN failed_logins;
 ALTER TABLE users DROP COLUMN last_failed_at;
 ALTER TABLE users DROP COLUMN locked_until;
 )sql",
-    // 12: child collectors (issue 16): a token may enrol the collector of a lower tier (a
+    // 12: federation (collector/federation/). A child's durable outbox toward its parent
+    // (upstream_*), and a parent's mounted children with their rows (federat*).
+    R"sql(
+CREATE TABLE upstream_state(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch INTEGER NOT NULL,
+  next_sequence INTEGER NOT NULL,
+  acked_sequence INTEGER NOT NULL,
+  snapshot_through INTEGER,
+  snapshot_acked INTEGER NOT NULL);
+CREATE TABLE upstream_sent(
+  key TEXT PRIMARY KEY,
+  digest TEXT NOT NULL,
+  removal BLOB NOT NULL,
+  rank INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE upstream_outbox(
+  sequence INTEGER PRIMARY KEY,
+  epoch INTEGER NOT NULL,
+  change BLOB NOT NULL);
+CREATE TABLE federation_children(
+  child_id TEXT PRIMARY KEY,
+  mount_unit TEXT NOT NULL,
+  registered_at INTEGER NOT NULL,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  last_sequence INTEGER NOT NULL DEFAULT 0,
+  snapshot_through INTEGER NOT NULL DEFAULT 0,
+  last_push_at INTEGER,
+  interval_seconds INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  revoked_at INTEGER);
+CREATE TABLE federated_units(
+  code TEXT PRIMARY KEY,
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  parent TEXT NOT NULL,
+  name_vi TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  kind TEXT NOT NULL);
+CREATE INDEX federated_units_child ON federated_units(child_id);
+CREATE TABLE federated_endpoints(
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  agent_id TEXT NOT NULL,
+  unit_code TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  os TEXT NOT NULL,
+  facts BLOB NOT NULL,
+  checks BLOB NOT NULL,
+  facts_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  stale INTEGER NOT NULL,
+  PRIMARY KEY (child_id, agent_id)) WITHOUT ROWID;
+CREATE INDEX federated_endpoints_unit ON federated_endpoints(child_id, unit_code);
+CREATE TABLE federated_targets(
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  unit_code TEXT NOT NULL,
+  policy_id TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  satisfied INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  threshold REAL,
+  PRIMARY KEY (child_id, unit_code, policy_id, target_id)) WITHOUT ROWID;
+CREATE TABLE federated_layers(
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  unit_code TEXT NOT NULL,
+  layer INTEGER NOT NULL CHECK (layer BETWEEN 1 AND 4),
+  pass INTEGER NOT NULL,
+  evidence_vi TEXT NOT NULL,
+  evidence_en TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (child_id, unit_code, layer)) WITHOUT ROWID;
+CREATE TABLE federated_systems(
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  code TEXT NOT NULL,
+  unit_code TEXT NOT NULL,
+  name_vi TEXT NOT NULL,
+  name_en TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  shared INTEGER NOT NULL,
+  dossier_day INTEGER,
+  plan_day INTEGER,
+  assessment_day INTEGER,
+  PRIMARY KEY (child_id, code)) WITHOUT ROWID;
+CREATE TABLE federated_alert_counts(
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  unit_code TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  open INTEGER NOT NULL,
+  acknowledged INTEGER NOT NULL,
+  PRIMARY KEY (child_id, unit_code, rule, severity)) WITHOUT ROWID;
+)sql",
+    // 13: child collectors (issue 16): a token may enrol the collector of a lower tier (a
     // district under its province) instead of an agent. Its identity is an agents row of
     // kind 'collector': it authenticates like an agent, pushes to the federation endpoint
     // and never sends reports.
