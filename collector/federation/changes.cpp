@@ -7,7 +7,7 @@
 #include <initializer_list>
 
 #include "collector/org/org.h"
-#include "collector/org/unit_code.h"
+#include "common/util/unit_code.h"
 
 namespace posture::collector::federation {
 
@@ -61,8 +61,8 @@ std::optional<Problem> ident(std::string_view field, const std::string& value) {
 }
 
 std::optional<Problem> code(std::string_view field, const std::string& value) {
-  if (org::validCode(value)) return std::nullopt;
-  return invalid(field, value, "cần 1-64 chữ cái, chữ số, '.', '_' hoặc '-'", org::kCodeRule);
+  if (util::validCode(value)) return std::nullopt;
+  return invalid(field, value, "cần 1-64 chữ cái, chữ số, '.', '_' hoặc '-'", util::kCodeRule);
 }
 
 std::optional<Problem> firstOf(std::initializer_list<std::optional<Problem>> checks) {
