@@ -140,18 +140,22 @@ std::string Statement::getBlob(int c) const {
            : std::string();
 }
 
-Transaction::Transaction(Connection& conn) : conn_(conn) { conn_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Connection& conn)
+    : conn_(conn), nested_(sqlite3_get_autocommit(conn.handle()) == 0) {
+  conn_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+}
 Transaction::~Transaction() {
   if (!done_) {
     try {
-      conn_.exec("ROLLBACK");
+      // Nested: undo this part only; the enclosing transaction goes on.
+      conn_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
     } catch (...) {
       // The connection already rolled back (e.g. after SQLITE_FULL); nothing to undo.
     }
   }
 }
 void Transaction::commit() {
-  conn_.exec("COMMIT");
+  conn_.exec(nested_ ? "RELEASE nested" : "COMMIT");
   done_ = true;
 }
 

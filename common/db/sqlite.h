@@ -84,7 +84,10 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran. Inside a
+// transaction already open on the connection (a function that keeps its own steps atomic,
+// called from a writer job), it is a savepoint instead: commit() releases it into the
+// enclosing transaction, and destruction without commit() undoes only what it covered.
 class Transaction {
  public:
   explicit Transaction(Connection& conn);
@@ -93,6 +96,7 @@ class Transaction {
 
  private:
   Connection& conn_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

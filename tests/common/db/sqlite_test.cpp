@@ -40,6 +40,41 @@ TEST_CASE("a transaction not committed leaves nothing; a committed one stays aft
   CHECK(count(again, "t") == 1);
 }
 
+TEST_CASE("a transaction inside another is a savepoint: undone alone, or kept with the outer one") {
+  test::TempDir dir("posture-db-");
+  auto file = dir.path() / "t.db";
+  {
+    db::Connection c(file);
+    c.exec("CREATE TABLE t(x INTEGER)");
+    db::Transaction outer(c);
+    c.prepare("INSERT INTO t(x) VALUES (1)").run();
+    {
+      db::Transaction inner(c);  // not BEGIN: that would fail inside a transaction
+      c.prepare("INSERT INTO t(x) VALUES (2)").run();
+    }  // no commit: only 2 is undone
+    CHECK(count(c, "t") == 1);
+    {
+      db::Transaction inner(c);
+      c.prepare("INSERT INTO t(x) VALUES (3)").run();
+      inner.commit();
+    }
+    CHECK(count(c, "t") == 2);
+    outer.commit();
+  }
+  db::Connection again(file);
+  CHECK(count(again, "t") == 2);
+  {
+    // An inner part committed goes with the outer transaction when that one is undone.
+    db::Transaction outer(again);
+    {
+      db::Transaction inner(again);
+      again.prepare("INSERT INTO t(x) VALUES (4)").run();
+      inner.commit();
+    }
+  }
+  CHECK(count(again, "t") == 2);
+}
+
 TEST_CASE("migrations run once each, in order, and a newer database is refused") {
   test::TempDir dir("posture-db-");
   auto file = dir.path() / "m.db";
