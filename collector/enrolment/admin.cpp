@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "collector/audit/audit.h"
+#include "collector/federation/mounts.h"
 #include "common/util/unit_code.h"
 #include "collector/pki/authority.h"
 #include "collector/storage/storage.h"
@@ -78,6 +79,8 @@ void revokeAgent(db::Connection& db, const std::string& agentId, const std::stri
   if (!a) throw AdminError("không có tác tử " + agentId + " / no agent " + agentId);
   if (a->revokedAt) throw AdminError("tác tử " + agentId + " đã bị thu hồi / agent " + agentId + " is already revoked");
   db.prepare("UPDATE agents SET revoked_at = ? WHERE agent_id = ?").bind(1, now).bind(2, agentId).run();
+  // A child collector's pushes are refused from now on; its rows stay, read-only.
+  if (a->kind == IdentityKind::Collector) federation::revokeChild(db, agentId, now);
   announceChange(db, Change::Agents);
   appendAudit(db, {0, now, actor, "agent.revoke", "agent:" + agentId,
                    "{\"revoked\":false,\"hostname\":" + util::jsonString(a->hostname) + "}", "{\"revoked\":true}"});

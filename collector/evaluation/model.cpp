@@ -121,7 +121,8 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const posture::v1::Report*, const
       continue;
     }
     e.checks[i] = policy::evaluateCheck(check, facts);
-    if (failing && e.checks[i] != policy::Tri::True) {
+    // A child collector's endpoint is triaged there: its failures count here, unalerted.
+    if (failing && !e.federated && e.checks[i] != policy::Tri::True) {
       failing->push_back({pol.id + "/" + check.id, "endpoint:" + e.agentId, e.unitCode,
                           std::string(policy::severityName(check.severity)), check.title.vi,
                           check.title.en, describeCheck(e.hostname, check, facts, e.checks[i])});
@@ -294,7 +295,13 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
       e.sequence = s.lastSequence;
       e.lastSeen = s.lastSeen;
       policy::Facts facts;
-      bool decoded = decodeReport(s.report, now, report, facts);
+      bool decoded = false;
+      if (!s.federated.empty()) {
+        facts = policy::factsFromFederated(s.federated, now);  // a child collector's row
+        e.federated = true;
+      } else {
+        decoded = decodeReport(s.report, now, report, facts);
+      }
       evaluateEndpoint(e, decoded ? &report : nullptr, facts, now,
                        how.wantAlerts ? &failing[k] : nullptr);
       if (how.onEndpoint) how.onEndpoint(i, decoded ? &report : nullptr, facts, e.checks);
@@ -336,7 +343,7 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     const Endpoint& e = endpoints_[i];
     unit(e.unitCode);
-    if (e.stale && how.wantAlerts) wanted.push_back(staleAlert(e));
+    if (e.stale && !e.federated && how.wantAlerts) wanted.push_back(staleAlert(e));
     addCounts(e, +1);
     index_[e.agentId] = i;
   }
@@ -441,8 +448,13 @@ AlertDelta FleetModel::sweep(std::int64_t now) {
     e.stale = stale;
     addCounts(e, +1);
     orgDirty_ = true;
-    if (stale) delta.raise.push_back(staleAlert(e));
-    else delta.clear.push_back({kStaleRule, "endpoint:" + e.agentId});
+    if (e.federated) {
+      // Counted stale here; its stale alert is the child's.
+    } else if (stale) {
+      delta.raise.push_back(staleAlert(e));
+    } else {
+      delta.clear.push_back({kStaleRule, "endpoint:" + e.agentId});
+    }
     for (const auto& code : chain(e.unitCode)) touched.push_back(code);
   }
   std::int64_t today = util::vietnamDay(now);

@@ -145,6 +145,7 @@ class FleetModel {
     std::vector<bool> targetOk;       // per entry of targets_
     std::vector<bool> targetIn;       // in the target's denominator (its `among`)
     bool protectedManaged = false;    // real-time on and centrally managed
+    bool federated = false;           // a child collector's row: no endpoint alerts here
   };
   struct Unit {
     std::string parent;

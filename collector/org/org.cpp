@@ -300,6 +300,32 @@ OrgModel loadOrg(db::Connection& db) {
   while (l.step()) m.layers.push_back(readLayerRow(l));
   auto s = db.prepare(std::string(kSystemColumns) + " ORDER BY code");
   while (s.step()) m.systems.push_back(readSystemRow(s));
+  // Child collectors' units join the tree under their mount, and their systems the
+  // registry (collector/federation/, issue 16); their four-layer verdicts stay theirs.
+  auto fu = db.prepare(
+      "SELECT u.code, CASE WHEN u.parent = '' THEN c.mount_unit ELSE u.parent END, u.kind, "
+      "u.name_vi, u.name_en FROM federated_units u JOIN federation_children c USING (child_id) "
+      "ORDER BY u.code");
+  while (fu.step()) {
+    m.units.push_back({fu.getText(0), fu.getText(1), fu.getText(3), fu.getText(4),
+                       parseUnitKind(fu.getText(2)).value_or(UnitKind::Commune)});
+  }
+  auto fs = db.prepare(
+      "SELECT code, unit_code, name_vi, name_en, level, shared, dossier_day, plan_day, "
+      "assessment_day FROM federated_systems ORDER BY code");
+  while (fs.step()) {
+    InfoSystem sys;
+    sys.code = fs.getText(0);
+    sys.unitCode = fs.getText(1);
+    sys.nameVi = fs.getText(2);
+    sys.nameEn = fs.getText(3);
+    sys.level = static_cast<int>(fs.getInt(4));
+    sys.shared = fs.getInt(5) != 0;
+    if (!fs.isNull(6)) sys.dossierApprovedDay = fs.getInt(6);
+    if (!fs.isNull(7)) sys.planImplementedDay = fs.getInt(7);
+    if (!fs.isNull(8)) sys.lastAssessmentDay = fs.getInt(8);
+    m.systems.push_back(std::move(sys));
+  }
   return m;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/util/time.h"
+#include "posture/v1/federation.pb.h"
 #include "posture/v1/report.pb.h"
 
 namespace posture::policy {
@@ -182,6 +183,26 @@ std::map<std::string, FactValue, std::less<>> Facts::values() const {
   std::map<std::string, FactValue, std::less<>> out = extra_;
   for (std::size_t i = 0; i < values_.size(); ++i) {
     out.emplace(std::string((*catalogue_)[i].name), values_[i]);
+  }
+  return out;
+}
+
+Facts factsFromFederated(std::string_view bytes, std::int64_t nowUnix) {
+  Facts out;
+  v1::FederatedEndpoint e;
+  if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return out;
+  double elapsed = e.facts_at() > 0 && nowUnix > e.facts_at() ? static_cast<double>(nowUnix - e.facts_at()) : 0;
+  for (const auto& f : e.facts()) {
+    switch (f.value_case()) {
+      case v1::FederatedFact::kFlag: out.set(f.name(), f.flag()); break;
+      case v1::FederatedFact::kNumber:
+        if (f.name() == "report.age_hours") out.set(f.name(), f.number() + elapsed / kSecondsPerHour);
+        else if (f.name() == "antivirus.signature_age_days") out.set(f.name(), f.number() + elapsed / kSecondsPerDay);
+        else out.set(f.name(), f.number());
+        break;
+      case v1::FederatedFact::kText: out.set(f.name(), f.text()); break;
+      case v1::FederatedFact::VALUE_NOT_SET: break;
+    }
   }
   return out;
 }

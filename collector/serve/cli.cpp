@@ -28,6 +28,9 @@ const char* const kServeUsage = R"(  posture-collector serve --data-dir DIR --li
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
                           [--console-listen HOST:PORT ...]   (the SOC console, e.g. 127.0.0.1:8444)
                           [--max-body 1048576] [--max-unauthenticated-per-source 64]
+                          [--upstream HOST:PORT --upstream-token T --upstream-ca-fingerprint FP
+                           [--upstream-every 1m] [--upstream-detail endpoints|summary]]
+                          (push to the province; the token and fingerprint serve the first start)
 )";
 
 namespace {
@@ -35,7 +38,8 @@ int serve(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "listen", "policies", "san", "threads", "evaluate-every",
                       "log-level", "max-body", "stale-after", "full-evaluate-every", "syslog",
                       "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen",
-                      "max-unauthenticated-per-source"},
+                      "max-unauthenticated-per-source", "upstream", "upstream-token",
+                      "upstream-ca-fingerprint", "upstream-every", "upstream-detail"},
                {});
   setLogLevel(a);
   ServeOptions o;
@@ -63,6 +67,20 @@ int serve(const std::vector<std::string>& argv) {
   o.syslog = a.all("syslog");
   o.webhooks = a.all("webhook");
   o.consoleListen = a.all("console-listen");
+  o.upstream = a.getOr("upstream", "");
+  o.upstreamToken = a.getOr("upstream-token", "");
+  o.upstreamCaFingerprint = a.getOr("upstream-ca-fingerprint", "");
+  auto upEvery = util::parseDurationSeconds(a.getOr("upstream-every", "1m"));
+  if (!upEvery || *upEvery < 1) throw util::ArgsError("--upstream-every must be a duration like 1m");
+  o.upstreamEvery = std::chrono::seconds(*upEvery);
+  std::string detail = a.getOr("upstream-detail", "endpoints");
+  if (detail != "endpoints" && detail != "summary")
+    throw util::ArgsError("--upstream-detail must be endpoints or summary, got '" + detail + "'");
+  o.upstreamSummary = detail == "summary";
+  if (o.upstream.empty() && (a.get("upstream-token") || a.get("upstream-ca-fingerprint") ||
+                             a.get("upstream-every") || a.get("upstream-detail")))
+    throw util::ArgsError("--upstream-token, --upstream-ca-fingerprint, --upstream-every and "
+                          "--upstream-detail need --upstream HOST:PORT");
 
   // Signals are taken synchronously by this thread; the I/O threads never see them.
   sigset_t set;

@@ -11,6 +11,7 @@
 #include "collector/cli/policy_dir.h"
 #include "collector/console/console_api.h"
 #include "collector/evaluation/live.h"
+#include "collector/upstream/link.h"
 #include "collector/ingest/ingest.h"
 #include "collector/org/org.h"
 #include "collector/pki/authority.h"
@@ -47,6 +48,7 @@ struct Collector::Impl {
   }
 
   std::unique_ptr<AlertDelivery> delivery;  // null without --syslog / --webhook
+  std::unique_ptr<upstream::UpstreamLink> upstream;  // null without --upstream
 
   // Hands every new alert event to delivery, in order (the outbox is alert_events).
   void deliver(db::Connection& db) {
@@ -164,6 +166,25 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
       [api](const net::Request& r) { return api->admit(r); });
   std::vector<boost::asio::ip::tcp::endpoint> bound;
   for (const auto& l : impl_->options.listen) bound.push_back(impl_->server->listen(l));
+  if (!impl_->options.upstream.empty()) {
+    upstream::LinkOptions lo;
+    lo.upstream = impl_->options.upstream;
+    lo.token = impl_->options.upstreamToken;
+    lo.caFingerprint = impl_->options.upstreamCaFingerprint;
+    lo.dataDir = impl_->options.dataDir;
+    lo.every = impl_->options.upstreamEvery;
+    lo.summary = impl_->options.upstreamSummary;
+    lo.staleAfterSeconds = impl_->options.staleAfterSeconds;
+    Impl* impl = impl_.get();
+    lo.policies = [impl] { return impl->currentPolicies(); };
+    // Enrolment first: a province that cannot be verified stops the start, before any
+    // agent is accepted, with the cause.
+    std::string mount = upstream::ensureEnrolled(lo);
+    log::info("upstream: pushing to ", lo.upstream, " every ", lo.every.count(), " s, mounted at unit ",
+              mount, lo.summary ? " (summary)" : "");
+    impl_->upstream = std::make_unique<upstream::UpstreamLink>(std::move(lo));
+    impl_->upstream->start();
+  }
   if (!impl_->options.consoleListen.empty()) {
     // The same server certificate; browsers are not asked for a client certificate.
     auto consoleTls = net::makeServerContext(impl_->identity.serverChainPem,
@@ -220,6 +241,7 @@ const std::vector<boost::asio::ip::tcp::endpoint>& Collector::consoleEndpoints()
 
 void Collector::stop() {
   if (impl_->stopped.exchange(true)) return;
+  if (impl_->upstream) impl_->upstream->stop();
   if (impl_->server) impl_->server->stop();
   if (impl_->consoleServer) impl_->consoleServer->stop();
   if (impl_->console) impl_->console->stop();

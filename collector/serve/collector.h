@@ -35,6 +35,10 @@ struct ServeOptions {
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
   std::vector<std::string> webhooks; // http(s)://HOST:PORT/PATH
   std::vector<std::string> consoleListen;  // "HOST:PORT" of the SOC console (collector/console/)
+  // The province this collector pushes to (collector/upstream/link.h); empty: none.
+  std::string upstream, upstreamToken, upstreamCaFingerprint;
+  std::chrono::seconds upstreamEvery{60};
+  bool upstreamSummary = false;
 };
 
 class Collector {

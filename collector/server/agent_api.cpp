@@ -1,5 +1,7 @@
 #include "collector/server/agent_api.h"
 
+#include "collector/federation/changes.h"
+#include "collector/federation/mounts.h"
 #include "collector/storage/storage.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
@@ -102,6 +104,13 @@ net::Admission AgentApi::admitRoute(const net::Request& request) const {
     return limits_.maxEnrolBytes;
   }
   if (post && target == "/v1/enrol") return limits_.maxEnrolBytes;
+  if (post && target == kPushRoute) {
+    auto auth = authorise(request, "a push needs the certificate a child collector got at enrolment",
+                          "đẩy số liệu cần chứng thư máy chủ thu thập cấp dưới được cấp khi đăng ký");
+    if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+    if (!std::get<AgentRegistry::Entry>(auth).collector) return agentPushesNothing(request);
+    return federation::kMaxPushBytes;
+  }
   if (target == "/healthz") return std::size_t{0};
   // Unknown routes are answered without reading whatever body they carry.
   return errorResponse(404, "not_found", "no such endpoint: " + std::string(target.substr(0, 200)),
@@ -119,6 +128,7 @@ boost::asio::awaitable<net::Response> AgentApi::route(net::Request& request) {
   if (target == "/v1/reports" && post) co_return co_await report(request);
   if (target == "/v1/enrol" && post) co_return co_await enrol(request);
   if (target == "/v1/renew" && post) co_return co_await renew(request);
+  if (target == kPushRoute && post) co_return co_await push(request);
   if (target == "/healthz") co_return net::Response{200, "text/plain; charset=utf-8", "ok\n"};
   co_return errorResponse(404, "not_found", "no such endpoint: " + std::string(target),
                           "không có điểm cuối API: " + std::string(target));
@@ -189,6 +199,9 @@ boost::asio::awaitable<net::Response> AgentApi::enrol(net::Request& request) {
     agent->certSerial = info.serialHex;
     agent->certNotAfter = info.notAfter;
     insertAgent(db, *agent);
+    // A child collector is mounted at the token's unit in the same transaction.
+    if (agent->kind == IdentityKind::Collector)
+      federation::registerChild(db, agent->agentId, agent->unitCode, now);
     posture::v1::EnrolResponse out;
     out.set_agent_id(agent->agentId);
     out.set_unit_code(token.unitCode);

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "collector/federation/mounts.h"
 #include "collector/ingest/ingest.h"
 #include "common/crypto/crypto.h"
 #include "common/log/log.h"
@@ -62,6 +63,10 @@ class AgentApi {
   boost::asio::awaitable<net::Response> enrol(net::Request& request);
   boost::asio::awaitable<net::Response> report(net::Request& request);
   boost::asio::awaitable<net::Response> renew(net::Request& request);
+  // A child collector's push (federation_api.cpp): applied by the writer, answered with
+  // the FederationAck of what was committed.
+  boost::asio::awaitable<net::Response> push(net::Request& request);
+  static net::Response agentPushesNothing(const net::Request& request);
   // A request from an enrolled, not revoked agent (mTLS) with a protobuf body: its
   // registry entry, or the refusal to send. needEn/needVi: why a certificate is needed.
   std::variant<AgentRegistry::Entry, net::Response> authorise(const net::Request& request,
@@ -77,6 +82,9 @@ class AgentApi {
   AgentApiLimits limits_;
   mutable log::RateLimiter refusedLines_;  // per client source, like the server's
 };
+
+// Where a child collector pushes its units' figures (issue 16).
+inline constexpr std::string_view kPushRoute = "/v1/federation/push";
 
 net::Response errorResponse(unsigned status, const std::string& code, const std::string& en,
                             const std::string& vi);

@@ -467,7 +467,14 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
   while (st.step()) {
     out.push_back({st.getText(0), st.getText(1), st.getText(2),
                    static_cast<std::uint64_t>(st.getInt(3)), st.getInt(4), st.getInt(5),
-                   st.getBlob(6)});
+                   st.getBlob(6), {}});
+  }
+  // The rows children pushed (collector/federation/): evaluated from their facts.
+  auto fed = db.prepare(
+      "SELECT agent_id, unit_code, hostname, last_seen, facts_at, facts FROM federated_endpoints");
+  while (fed.step()) {
+    out.push_back({fed.getText(0), fed.getText(1), fed.getText(2), 0, fed.getInt(3), fed.getInt(4),
+                   {}, fed.getBlob(5)});
   }
   // Sorted here rather than by SQLite, whose sorter would copy every report body.
   std::sort(out.begin(), out.end(), [](const StoredEndpoint& a, const StoredEndpoint& b) {

@@ -84,7 +84,11 @@ struct StoredEndpoint {
   std::int64_t lastSeen = 0;      // when the collector committed its latest report
   std::int64_t collectedAt = 0;   // when the agent collected it
   std::string report;             // serialized posture.v1.Report
+  // Non-empty: not an agent of this collector but a child collector's row (issue 16): the
+  // facts it pushed (a serialized posture.v1.FederatedEndpoint), and `report` is empty.
+  std::string federated;
 };
+// This collector's endpoints, then its children's federated ones, by (unit, host, agent).
 std::vector<StoredEndpoint> loadEndpoints(db::Connection& db);
 
 // One agent report as the ingest path stores it.

@@ -1,0 +1,189 @@
+#include "collector/upstream/picture.h"
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "collector/evaluation/history.h"
+#include "collector/evaluation/model.h"
+#include "collector/org/layers.h"
+#include "collector/org/org.h"
+#include "collector/storage/storage.h"
+#include "common/util/time.h"
+#include "posture/v1/report.pb.h"
+
+namespace posture::collector::upstream {
+namespace {
+using v1::FederationChange;
+
+void addFact(v1::FederatedEndpoint& e, const std::string& name, const policy::FactValue& v) {
+  if (std::holds_alternative<std::monostate>(v)) return;  // unknown: not sent
+  auto* f = e.add_facts();
+  f->set_name(name);
+  if (const auto* b = std::get_if<bool>(&v)) f->set_flag(*b);
+  else if (const auto* d = std::get_if<double>(&v)) f->set_number(*d);
+  else f->set_text(std::get<std::string>(v));
+}
+
+v1::CheckResult resultOf(policy::Tri t) {
+  return t == policy::Tri::True    ? v1::CHECK_RESULT_MET
+         : t == policy::Tri::False ? v1::CHECK_RESULT_NOT_MET
+                                   : v1::CHECK_RESULT_UNKNOWN;
+}
+}  // namespace
+
+Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<policy::Policy>> policies,
+                     const PictureOptions& o, std::int64_t now) {
+  Picture out;
+  auto org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
+  // The mount's subtree: what this collector may describe to its province.
+  auto subtree = org->subtree(o.mountUnit);
+  std::set<std::string> inMount(subtree.begin(), subtree.end());
+  auto add = [&](const FederationChange& c) { out.rows.push_back(federation::outboxRow(c)); };
+
+  for (const auto& u : org->units) {
+    // The mount unit itself is the province's: only the units below it go up.
+    if (u.code == o.mountUnit || !inMount.count(u.code)) continue;
+    FederationChange c;
+    auto* fu = c.mutable_unit();
+    fu->set_code(u.code);
+    fu->set_parent(u.parent == o.mountUnit ? std::string() : u.parent);
+    fu->set_name_vi(u.nameVi);
+    fu->set_name_en(u.nameEn);
+    fu->set_kind(std::string(org::unitKindName(u.kind)));
+    add(c);
+  }
+
+  // One evaluation of every stored report gives the endpoint rows and the targets.
+  ModelOptions mo;
+  mo.org = org;
+  mo.staleAfterSeconds = o.staleAfterSeconds;
+  FleetModel model(policies, mo);
+  auto stored = loadEndpoints(db);
+  std::vector<std::optional<FederationChange>> endpoints(stored.size());
+  RebuildOptions how;
+  how.wantAlerts = false;
+  how.threads = 0;
+  how.onEndpoint = [&](std::size_t i, const v1::Report* report, const policy::Facts& facts,
+                       const std::vector<policy::Tri>& checks) {
+    const auto& s = stored[i];
+    if (o.summary || !inMount.count(s.unitCode)) return;
+    FederationChange c;
+    auto* e = c.mutable_endpoint();
+    e->set_agent_id(s.agentId);
+    e->set_hostname(s.hostname);
+    e->set_unit_code(s.unitCode);
+    const auto* os = facts.get("endpoint.os_name");
+    e->set_os(os && std::holds_alternative<std::string>(*os) ? std::get<std::string>(*os) : "");
+    // Facts as of the report's collection, so that a row changes only with a new report
+    // (ages would otherwise move it every round); the province ages them to its now.
+    std::int64_t at = report ? report->collected_at().seconds() : s.collectedAt;
+    const auto asCollected = report ? policy::factsFromReport(*report, at) : facts;
+    for (const auto& [name, value] : asCollected.values()) addFact(*e, name, value);
+    e->set_facts_at(at);
+    for (std::size_t k = 0; k < checks.size(); ++k) {
+      std::size_t p = model.checkPolicy(k);
+      if (!model.applies(p, s.unitCode)) continue;
+      // The k-th flattened check: find its (policy, check) by counting.
+      std::size_t before = 0;
+      for (std::size_t q = 0; q < p; ++q) before += (*policies)[q].checks.size();
+      const auto& check = (*policies)[p].checks[k - before];
+      auto* fc = e->add_checks();
+      fc->set_policy_id((*policies)[p].id);
+      fc->set_check_id(check.id);
+      fc->set_result(resultOf(checks[k]));
+    }
+    e->set_last_seen(s.lastSeen);
+    e->set_stale(now - s.lastSeen > o.staleAfterSeconds);
+    endpoints[i] = std::move(c);
+  };
+  model.rebuild(stored, now, how);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (!inMount.count(stored[i].unitCode)) {
+      ++out.outsideMount;
+      continue;
+    }
+    ++out.endpoints;
+    if (endpoints[i]) add(*endpoints[i]);
+  }
+
+  std::int64_t today = util::vietnamDay(now);
+  for (std::size_t t = 0; t < model.targets().size(); ++t) {
+    const auto& ref = model.targets()[t];
+    for (const auto& code : subtree) {
+      if (!model.targetApplies(t, code)) continue;
+      auto ev = model.evaluate(t, code, today);
+      FederationChange c;
+      auto* ft = c.mutable_target();
+      ft->set_unit_code(code);
+      ft->set_policy_id(ref.policy->id);
+      ft->set_target_id(ref.target->id);
+      ft->set_satisfied(ev.satisfied);
+      ft->set_total(ev.total);
+      std::string status = statusKey(ev.status);
+      for (auto& ch : status)
+        if (ch == '-') ch = '_';
+      ft->set_status(status);
+      if (ev.inForce) ft->set_threshold(ev.inForce->atLeastPercent);
+      add(c);
+    }
+  }
+
+  for (const auto& code : subtree) {
+    auto l2 = model.layer2(code);
+    for (const auto& v : org::evaluateLayers(*org, code, today,
+                                             {l2.satisfied, l2.total, ModelOptions{}.layer2RequiredPercent})) {
+      FederationChange c;
+      auto* fl = c.mutable_layer();
+      fl->set_unit_code(code);
+      fl->set_layer(static_cast<std::uint32_t>(v.layer));
+      fl->set_pass(v.pass);
+      fl->set_evidence_vi(v.evidenceVi);
+      fl->set_evidence_en(v.evidenceEn);
+      if (const auto* r = org->findLayer(code, v.layer)) {
+        fl->set_reference(r->reference);
+        fl->set_document(r->document);
+      }
+      add(c);
+    }
+  }
+
+  for (const auto& s : org->systems) {
+    if (!inMount.count(s.unitCode)) {
+      ++out.outsideMount;
+      continue;
+    }
+    FederationChange c;
+    auto* fs = c.mutable_system();
+    fs->set_code(s.code);
+    fs->set_unit_code(s.unitCode);
+    fs->set_name_vi(s.nameVi);
+    fs->set_name_en(s.nameEn);
+    fs->set_level(static_cast<std::uint32_t>(s.level));
+    fs->set_shared(s.shared);
+    if (s.dossierApprovedDay) fs->set_dossier_day(*s.dossierApprovedDay);
+    if (s.planImplementedDay) fs->set_plan_day(*s.planImplementedDay);
+    if (s.lastAssessmentDay) fs->set_assessment_day(*s.lastAssessmentDay);
+    add(c);
+  }
+
+  // Triage stays here: the province sees how many alerts are open and acknowledged.
+  auto st = db.prepare(
+      "SELECT unit_code, rule, severity, sum(status = 'open'), sum(status = 'acknowledged') "
+      "FROM alerts WHERE status != 'resolved' GROUP BY unit_code, rule, severity");
+  while (st.step()) {
+    std::string unit = st.getText(0);
+    if (!inMount.count(unit)) continue;  // "fleet" and units outside the mount
+    FederationChange c;
+    auto* fa = c.mutable_alert_count();
+    fa->set_unit_code(unit);
+    fa->set_rule(st.getText(1));
+    fa->set_severity(st.getText(2));
+    fa->set_open(static_cast<std::uint32_t>(st.getInt(3)));
+    fa->set_acknowledged(static_cast<std::uint32_t>(st.getInt(4)));
+    add(c);
+  }
+  return out;
+}
+
+}  // namespace posture::collector::upstream
