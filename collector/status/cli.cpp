@@ -11,6 +11,7 @@
 #include "collector/cli/options.h"
 #include "collector/evaluation/history.h"
 #include "collector/evaluation/model.h"
+#include "collector/federation/mounts.h"
 #include "collector/evaluation/stale.h"
 #include "collector/org/org.h"
 #include "collector/policy/policy.h"
@@ -64,6 +65,22 @@ int statusAsOf(const util::Args& a, bool vi) {
   return 0;
 }
 
+// The districts under this collector (issue 16) and the state of each one's link.
+void printChildLinks(const std::vector<federation::ChildLink>& links, std::int64_t now, bool vi) {
+  if (links.empty()) return;
+  std::printf("\n%s\n", vi ? "Máy chủ thu thập cấp dưới:" : "Child collectors:");
+  for (const auto& c : links) {
+    std::string state = c.revokedAt         ? (vi ? "đã thu hồi" : "revoked")
+                        : c.healthy(now)    ? (vi ? "kết nối tốt" : "link healthy")
+                        : !c.lastPushAt     ? (vi ? "chưa đẩy số liệu lần nào" : "never pushed")
+                                            : (vi ? "mất kết nối (không đẩy trong 3 chu kỳ)"
+                                                  : "link stale (no push within 3 intervals)");
+    std::printf("  %s %s %s; %s %s; %s\n", c.childId.c_str(), vi ? "gắn tại" : "mounted at",
+                c.mountUnit.c_str(), vi ? "lần đẩy cuối" : "last push",
+                c.lastPushAt ? util::formatIsoVietnam(*c.lastPushAt).c_str() : "-", state.c_str());
+  }
+}
+
 int status(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "policies", "lang", "as-of", "stale-after"}, {});
   bool vi = vietnamese(a);
@@ -81,6 +98,7 @@ int status(const std::vector<std::string>& argv) {
   open[""] = countOpenAlerts(*db);
   for (const auto& u : model.units()) open[u] = countOpenAlerts(*db, u);
   std::fputs(renderModelStatus(model, now, open, vi).c_str(), stdout);
+  printChildLinks(federation::children(*db), now, vi);
   return 0;
 }
 

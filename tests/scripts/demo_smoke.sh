@@ -8,6 +8,8 @@ root=$(cd "$1" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/posture-demo.XXXXXX")
 export POSTURE_DEMO_DIR=$work/demo
 export POSTURE_DEMO_PORT=${POSTURE_DEMO_PORT:-18443} POSTURE_DEMO_CONSOLE_PORT=${POSTURE_DEMO_CONSOLE_PORT:-18444}
+export POSTURE_DEMO_PROVINCE_PORT=${POSTURE_DEMO_PROVINCE_PORT:-18445}
+export POSTURE_DEMO_PROVINCE_CONSOLE_PORT=${POSTURE_DEMO_PROVINCE_CONSOLE_PORT:-18446}
 cleanup() {
   "$root/scripts/demo.sh" stop >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -24,4 +26,7 @@ grep -q "^ *errors: 0" "$work/out" || fail "the simulated fleet saw errors"
 grep -q "report 1 acknowledged" "$work/out" || fail "this machine's agent did not report"
 grep -q "password: " "$work/out" || fail "no console password printed"
 grep -q "https://127.0.0.1:$POSTURE_DEMO_CONSOLE_PORT/" "$work/out" || fail "no console address printed"
-echo "demo_smoke: the main command ran: collector, this machine's agent, 300 simulated endpoints, console"
+grep -q "== province: the district's 301 endpoints under unit BS" "$work/out" ||
+  fail "the province does not hold the district's 301 endpoints"
+grep -q "https://127.0.0.1:$POSTURE_DEMO_PROVINCE_CONSOLE_PORT/" "$work/out" || fail "no province console address printed"
+echo "demo_smoke: the main command ran: province and district collectors, this machine's agent, 300 simulated endpoints, both consoles"
