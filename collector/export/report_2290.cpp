@@ -1,6 +1,7 @@
 #include "collector/export/report_2290.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -213,6 +214,12 @@ Machine2290 machine2290(const StoredEndpoint& s, const posture::v1::Report* repo
   m.autoProtect = boolFact(facts, "antivirus.real_time");
   m.enableFirewall = boolFact(facts, "firewall.enabled");
   m.lastUpdate = newestSignature(report);
+  if (!m.lastUpdate && !s.federated.empty()) {
+    // A child collector's row carries no report: the signature age it pushed, moved on
+    // to the evaluation time, gives the update time back.
+    if (const auto* age = facts.get("antivirus.signature_age_days"); age && std::holds_alternative<double>(*age))
+      m.lastUpdate = evaluatedAt - static_cast<std::int64_t>(std::llround(std::get<double>(*age) * 86400));
+  }
   m.lastReport = s.lastSeen;
   m.stale = evaluatedAt - s.lastSeen > staleAfterSeconds;
   std::int64_t today = util::vietnamDay(evaluatedAt);

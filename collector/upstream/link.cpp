@@ -58,6 +58,7 @@ UpstreamLink::~UpstreamLink() { stop(); }
 
 RoundResult UpstreamLink::runRound() {
   RoundResult r;
+  auto started = std::chrono::steady_clock::now();
   try {
     auto state = uplink::loadState(upstreamStateDir(options_.dataDir));
     auto db = openDatabase(options_.dataDir);
@@ -83,8 +84,10 @@ RoundResult UpstreamLink::runRound() {
       p.now = util::unixNow();
       auto push = federation::nextPush(*db, p);
       if (!push) break;
+      std::string body = push->SerializeAsString();
+      r.bytes += body.size();
       auto res = net::postBlocking(tls, host, port, "/v1/federation/push", "application/x-protobuf",
-                                   push->SerializeAsString(), options_.timeout);
+                                   body, options_.timeout);
       v1::FederationAck ack;
       if (!res.contentType.starts_with("application/x-protobuf") || !ack.ParseFromString(res.body) ||
           (res.status != 200 && ack.error_code().empty() && !ack.snapshot_required())) {
@@ -110,6 +113,8 @@ RoundResult UpstreamLink::runRound() {
   } catch (const std::exception& e) {
     r.error = e.what();
   }
+  r.milliseconds =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return r;
 }
 
@@ -122,7 +127,8 @@ void UpstreamLink::start() {
         log::warn("upstream ", options_.upstream, ": push failed, kept for the next round: ", r.error);
       } else if (!wasOk || r.staged > 0) {
         log::info("upstream ", options_.upstream, ": ", r.staged, " change(s) staged, ", r.pushed,
-                  " pushed, ", r.queued, " queued");
+                  " pushed in ", r.bytes, " bytes, ", r.queued, " queued; round ",
+                  static_cast<long long>(r.milliseconds), " ms");
       }
       wasOk = r.ok;
       std::unique_lock lock(mutex_);

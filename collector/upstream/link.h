@@ -49,6 +49,8 @@ std::string ensureEnrolled(const LinkOptions& options);
 struct RoundResult {
   bool ok = false;
   std::size_t staged = 0, pushed = 0, queued = 0;
+  std::size_t bytes = 0;  // of the pushes' bodies
+  double milliseconds = 0;  // the whole round: picture, stage, pushes
   std::string error;  // why the round stopped early
 };
 

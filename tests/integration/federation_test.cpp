@@ -20,6 +20,8 @@
 #include "common/uplink/enrol.h"
 #include "common/uplink/state.h"
 #include "common/uplink/uplink.h"
+#include "common/util/files.h"
+#include "common/util/json.h"
 #include "common/util/process.h"
 #include "posture/v1/federation.pb.h"
 #include "posture/v1/report.pb.h"
@@ -179,6 +181,21 @@ TEST_CASE("a district pushes to its province exactly once across stops and kill 
   }));
   CHECK(scalar(province.dataDir, "SELECT max(last_sequence) FROM federation_children") ==
         scalar(district.dataDir, "SELECT acked_sequence FROM upstream_state"));
+
+  // The national anti-malware report at the province covers the district's machines, from
+  // the facts it pushed (signature ages included: an hour old, so all updated).
+  std::string report = province.dataDir + "/bao-cao-2290.json";
+  auto exported = cli({"export", "--data-dir", province.dataDir, "--format", "report-2290", "--out", report,
+                       "--policies", std::string(POSTURE_SOURCE_DIR) + "/policies"});
+  INFO(exported.err);
+  REQUIRE(exported.exitCode == 0);
+  auto text = util::readFile(report);
+  REQUIRE(text);
+  auto doc = util::parseJson(*text);
+  const auto& total = doc.at("total");
+  CHECK(total.at("NumberMachine").asInt() == 6);
+  CHECK(total.at("AutoProtect").asInt() == 0);
+  CHECK(total.at("NumberMachineNotUpdateOn15Day").asInt() == 0);
 
   // Refusals, each leaving the stored rows as they were.
   auto child = uplink::loadState(fs::path(district.dataDir) / "upstream");
