@@ -37,6 +37,16 @@ POSTURE_TARGETS="posture-collector posture-agent posture-fleet-sim" \
 }
 bin=$root/build
 
+# started NAME: waits until collector NAME (its .out, .pid, .log in $demo) printed its CA
+# fingerprint; prints its log and fails when it exited first.
+started() {
+  for _ in $(seq 100); do
+    grep -q "CA fingerprint" "$demo/$1.out" 2>/dev/null && return 0
+    kill -0 "$(cat "$demo/$1.pid")" 2>/dev/null || { cat "$demo/$1.log" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
 stop_demo
 rm -rf "$demo"
 mkdir -p "$demo"
@@ -51,11 +61,7 @@ province_password=$("$pc" user add --data-dir "$demo/province" --name admin --ro
   --console-listen "127.0.0.1:$province_console_port" --evaluate-every 1s \
   >"$demo/province.out" 2>"$demo/province.log" &
 echo $! >"$demo/province.pid"
-for _ in $(seq 100); do
-  grep -q "CA fingerprint" "$demo/province.out" 2>/dev/null && break
-  kill -0 "$(cat "$demo/province.pid")" 2>/dev/null || { cat "$demo/province.log" >&2; exit 1; }
-  sleep 0.1
-done
+started province
 province_fingerprint=$(sed -n 's/.*CA fingerprint (SHA-256) //p' "$demo/province.out")
 province_console=$(sed -n 's/.*console: //p' "$demo/province.out" | head -1)
 # What a province operator types to add a district: a single-use child token for the
@@ -86,11 +92,7 @@ echo "== console: https://127.0.0.1:$console_port/"
   --upstream-ca-fingerprint "$province_fingerprint" --upstream-every 5s \
   --evaluate-every 1s >"$demo/collector.out" 2>"$demo/collector.log" &
 echo $! >"$demo/collector.pid"
-for _ in $(seq 100); do
-  grep -q "CA fingerprint" "$demo/collector.out" 2>/dev/null && break
-  kill -0 "$(cat "$demo/collector.pid")" 2>/dev/null || { cat "$demo/collector.log" >&2; exit 1; }
-  sleep 0.1
-done
+started collector
 fingerprint=$(sed -n 's/.*CA fingerprint (SHA-256) //p' "$demo/collector.out")
 console_url=$(sed -n 's/.*console: //p' "$demo/collector.out" | head -1)
 

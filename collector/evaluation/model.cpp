@@ -297,7 +297,8 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
       policy::Facts facts;
       bool decoded = false;
       if (!s.federated.empty()) {
-        facts = policy::factsFromFederated(s.federated, now);  // a child collector's row
+        // A child collector's row: its facts as of collection, aged to now.
+        facts = policy::factsFromFederated(s.federated, s.collectedAt, now);
         e.federated = true;
       } else {
         decoded = decodeReport(s.report, now, report, facts);

@@ -488,26 +488,11 @@ std::vector<FederatedEndpointRow> loadFederatedEndpoints(db::Connection& db) {
     r.unitCode = st.getText(3);
     r.hostname = st.getText(4);
     r.os = st.getText(5);
-    v1::FederatedEndpoint facts, checks;
-    // Written by applyPush from checked messages; a damaged blob reads as no facts.
-    facts.ParseFromString(st.getBlob(6));
+    // Written by applyPush from checked messages; a damaged blob reads as no facts. The
+    // facts as sent (no ageing: the blob carries no facts_at; the row's is factsAt).
+    r.facts = policy::factsFromFederated(st.getBlob(6), 0, 0);
+    v1::FederatedEndpoint checks;
     checks.ParseFromString(st.getBlob(7));
-    for (const auto& f : facts.facts()) {
-      switch (f.value_case()) {
-        case v1::FederatedFact::kFlag:
-          r.facts.set(f.name(), f.flag());
-          break;
-        case v1::FederatedFact::kNumber:
-          r.facts.set(f.name(), f.number());
-          break;
-        case v1::FederatedFact::kText:
-          r.facts.set(f.name(), f.text());
-          break;
-        case v1::FederatedFact::VALUE_NOT_SET:
-          r.facts.set(f.name(), std::monostate{});
-          break;
-      }
-    }
     for (const auto& c : checks.checks()) {
       policy::Tri t = c.result() == v1::CHECK_RESULT_MET       ? policy::Tri::True
                       : c.result() == v1::CHECK_RESULT_NOT_MET ? policy::Tri::False

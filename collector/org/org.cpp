@@ -310,22 +310,11 @@ OrgModel loadOrg(db::Connection& db) {
     m.units.push_back({fu.getText(0), fu.getText(1), fu.getText(3), fu.getText(4),
                        parseUnitKind(fu.getText(2)).value_or(UnitKind::Commune)});
   }
+  // The columns of kSystemColumns; a child sends no decision number nor assessor.
   auto fs = db.prepare(
-      "SELECT code, unit_code, name_vi, name_en, level, shared, dossier_day, plan_day, "
-      "assessment_day FROM federated_systems ORDER BY code");
-  while (fs.step()) {
-    InfoSystem sys;
-    sys.code = fs.getText(0);
-    sys.unitCode = fs.getText(1);
-    sys.nameVi = fs.getText(2);
-    sys.nameEn = fs.getText(3);
-    sys.level = static_cast<int>(fs.getInt(4));
-    sys.shared = fs.getInt(5) != 0;
-    if (!fs.isNull(6)) sys.dossierApprovedDay = fs.getInt(6);
-    if (!fs.isNull(7)) sys.planImplementedDay = fs.getInt(7);
-    if (!fs.isNull(8)) sys.lastAssessmentDay = fs.getInt(8);
-    m.systems.push_back(std::move(sys));
-  }
+      "SELECT code, unit_code, name_vi, name_en, level, shared, '', dossier_day, plan_day, "
+      "assessment_day, '', 12 FROM federated_systems ORDER BY code");
+  while (fs.step()) m.systems.push_back(readSystemRow(fs));
   return m;
 }
 

@@ -187,11 +187,11 @@ std::map<std::string, FactValue, std::less<>> Facts::values() const {
   return out;
 }
 
-Facts factsFromFederated(std::string_view bytes, std::int64_t nowUnix) {
+Facts factsFromFederated(std::string_view bytes, std::int64_t factsAt, std::int64_t nowUnix) {
   Facts out;
   v1::FederatedEndpoint e;
   if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return out;
-  double elapsed = e.facts_at() > 0 && nowUnix > e.facts_at() ? static_cast<double>(nowUnix - e.facts_at()) : 0;
+  double elapsed = factsAt > 0 && nowUnix > factsAt ? static_cast<double>(nowUnix - factsAt) : 0;
   for (const auto& f : e.facts()) {
     switch (f.value_case()) {
       case v1::FederatedFact::kFlag: out.set(f.name(), f.flag()); break;

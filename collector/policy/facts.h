@@ -63,11 +63,12 @@ private:
 // evaluation time, so a report that stopped arriving keeps getting older.
 Facts factsFromReport(const posture::v1::Report& report, std::int64_t nowUnix);
 // The facts a child collector pushed for one of its endpoints (the serialized
-// posture.v1.FederatedEndpoint of a federated row, issue 16). They are as of its facts_at
-// (when the agent collected them); ages (report.age_hours, antivirus.signature_age_days)
-// are moved on to `nowUnix`, as factsFromReport would give them. Names outside the
-// catalogue are kept aside; unreadable bytes give every fact unknown.
-Facts factsFromFederated(std::string_view federatedEndpoint, std::int64_t nowUnix);
+// posture.v1.FederatedEndpoint of a federated row, issue 16), which are as of `factsAt`
+// (when the agent collected them). Ages (report.age_hours, antivirus.signature_age_days)
+// are moved on to `nowUnix`, as factsFromReport would give them then; nowUnix <= factsAt
+// leaves them as sent. Names outside the catalogue are kept aside; unreadable bytes give
+// every fact unknown.
+Facts factsFromFederated(std::string_view federatedEndpoint, std::int64_t factsAt, std::int64_t nowUnix);
 
 // "có" / "không" / "không rõ" or "yes" / "no" / "unknown"; numbers with at most two
 // decimals and no trailing zeros, with a decimal comma in Vietnamese ("7,5").

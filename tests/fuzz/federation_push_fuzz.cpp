@@ -108,7 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // What the province's evaluation reads of it.
   for (const auto& s : loadEndpoints(db)) {
-    if (!s.federated.empty()) policy::factsFromFederated(s.federated, kNow);
+    if (!s.federated.empty()) policy::factsFromFederated(s.federated, s.collectedAt, kNow);
   }
   auto org = org::loadOrg(db);
   for (const auto& u : org.units) org.ancestors(u.code);

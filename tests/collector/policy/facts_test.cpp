@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "posture/v1/federation.pb.h"
 #include "posture/v1/report.pb.h"
 
 using namespace posture::policy;
@@ -51,6 +52,35 @@ T valueOf(const Facts& f, const char* name) {
 }
 
 }  // namespace
+
+TEST_CASE("a child collector's facts: as sent, with the ages moved on to now") {
+  posture::v1::FederatedEndpoint e;
+  auto add = [&](const char* name) {
+    auto* f = e.add_facts();
+    f->set_name(name);
+    return f;
+  };
+  add("antivirus.real_time")->set_flag(true);
+  add("antivirus.signature_age_days")->set_number(2);
+  add("report.age_hours")->set_number(0.5);
+  add("endpoint.os_name")->set_text("Windows 10 Pro");
+  add("firewall.enabled");  // no value: unknown
+  std::string bytes = e.SerializeAsString();
+  const std::int64_t at = 1764979200;  // 2025-12-06 00:00 UTC, 07:00 in Vietnam
+  auto same = factsFromFederated(bytes, at, at);
+  CHECK(std::get<double>(*same.get("antivirus.signature_age_days")) == 2);
+  CHECK(std::get<bool>(*same.get("antivirus.real_time")));
+  CHECK(std::get<std::string>(*same.get("endpoint.os_name")) == "Windows 10 Pro");
+  CHECK(std::holds_alternative<std::monostate>(*same.get("firewall.enabled")));
+  // Three days and six hours later the signatures are 5.25 days old, the report 78.5 hours.
+  auto later = factsFromFederated(bytes, at, at + 3 * 86400 + 6 * 3600);
+  CHECK(std::get<double>(*later.get("antivirus.signature_age_days")) == doctest::Approx(5.25));
+  CHECK(std::get<double>(*later.get("report.age_hours")) == doctest::Approx(78.5));
+  CHECK(std::get<bool>(*later.get("antivirus.real_time")));
+  // Unreadable bytes: every fact unknown.
+  auto bad = factsFromFederated("\xff\xff", at, at);
+  CHECK(std::holds_alternative<std::monostate>(*bad.get("antivirus.real_time")));
+}
 
 TEST_CASE("an OK antivirus probe with no product means not installed and no real-time protection") {
   Facts f = factsFromReport(okReport(), kNow);
