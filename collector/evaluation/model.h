@@ -114,7 +114,8 @@ class FleetModel {
     return applies(targetPolicy_.at(target), unit);
   }
   std::size_t targetPolicy(std::size_t target) const { return targetPolicy_.at(target); }
-  // The policy index of each flattened check (the order of the `checks` vectors).
+  // The (policy, check) indexes of each flattened check (the order of the `checks` vectors).
+  std::pair<std::size_t, std::size_t> checkRef(std::size_t check) const { return checks_.at(check); }
   std::size_t checkPolicy(std::size_t check) const { return checks_.at(check).first; }
   // unit "" is the whole fleet.
   TargetCount count(std::size_t target, const std::string& unit) const;

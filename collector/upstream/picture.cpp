@@ -82,12 +82,9 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
     for (const auto& [name, value] : asCollected.values()) addFact(*e, name, value);
     e->set_facts_at(at);
     for (std::size_t k = 0; k < checks.size(); ++k) {
-      std::size_t p = model.checkPolicy(k);
+      auto [p, c] = model.checkRef(k);
       if (!model.applies(p, s.unitCode)) continue;
-      // The k-th flattened check: find its (policy, check) by counting.
-      std::size_t before = 0;
-      for (std::size_t q = 0; q < p; ++q) before += (*policies)[q].checks.size();
-      const auto& check = (*policies)[p].checks[k - before];
+      const auto& check = (*policies)[p].checks[c];
       auto* fc = e->add_checks();
       fc->set_policy_id((*policies)[p].id);
       fc->set_check_id(check.id);
