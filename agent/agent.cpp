@@ -40,25 +40,6 @@ CollectOptions collectOptionsFor(const AgentState& state) {
   return c;
 }
 
-bool renewIfDue(AgentState& state, std::chrono::seconds before, std::chrono::milliseconds timeout) {
-  auto info = crypto::inspectCertificate(state.certPem);
-  std::int64_t now = util::unixNow();
-  if (info.notAfter - now > before.count()) return false;
-  std::string keyPem = crypto::generatePrivateKeyPem();
-  auto res = sendRenewal(state, crypto::createCsrPem(keyPem, state.agentId), timeout);
-  std::string why;
-  if (!crypto::verifyCertificate(res.certificate_pem(), state.caPem, &why) ||
-      !crypto::keyMatchesCertificate(keyPem, res.certificate_pem())) {
-    throw UplinkError("the renewed certificate does not match this agent's new key or its pinned CA (" +
-                          why + ")",
-                      {}, false);
-  }
-  replaceCredentials(state, keyPem, res.certificate_pem());
-  log::info("certificate renewed, valid until ",
-            util::formatIso8601(crypto::inspectCertificate(res.certificate_pem()).notAfter));
-  return true;
-}
-
 namespace {
 // A collector that answered "sequence_conflict" more often than this in one cycle is not
 // helped by renumbering again; the next cycle tries anew.

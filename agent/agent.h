@@ -15,6 +15,7 @@
 #include "agent/probes/report_builder.h"
 #include "agent/spool.h"
 #include "common/uplink/enrol.h"
+#include "common/uplink/renew.h"
 #include "common/uplink/state.h"
 #include "common/uplink/uplink.h"
 
@@ -37,8 +38,8 @@ using uplink::sendRenewal;
 using uplink::sendReport;
 using uplink::UplinkError;
 
-// How long before its expiry the certificate is renewed, by default.
-inline constexpr std::chrono::seconds kRenewBefore = std::chrono::days{30};
+using uplink::kRenewBefore;
+using uplink::renewIfDue;
 
 struct CycleOptions {
   std::filesystem::path stateDir;
@@ -56,11 +57,6 @@ enum class CycleResult : int {
   Refused = 11,  // the collector refused in a way resending cannot fix (revoked, unknown)
   Failed = 12,   // the cycle itself failed (state unreadable, spool error)
 };
-
-// Renews the certificate if it expires within `before`: a new key made here, its CSR
-// sent over mTLS with the current certificate. Returns true when renewed; throws
-// UplinkError when the collector could not be reached or refused (the old one stays).
-bool renewIfDue(AgentState& state, std::chrono::seconds before, std::chrono::milliseconds timeout);
 
 // One cycle in this process. Takes the cycle lock (state.h); never throws. A report the
 // collector refuses with "sequence_conflict" (this agent's spool was lost, its numbers

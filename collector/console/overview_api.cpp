@@ -89,10 +89,8 @@ std::shared_ptr<const OverviewSnapshot> buildOverview(db::Connection& db, const 
       tj.set("status", statusKey(ev.status));
       ou.targets.push(std::move(tj));
     }
-    auto l2 = model->layer2(code);
     ou.layers = util::Json::array();
-    for (const auto& v : org::evaluateLayers(*org, code, today,
-                                             {l2.satisfied, l2.total, ModelOptions{}.layer2RequiredPercent})) {
+    for (const auto& v : model->layers(code)) {
       util::Json lj = util::Json::object();
       lj.set("layer", v.layer);
       lj.set("pass", v.pass);

@@ -27,7 +27,9 @@ LiveEvaluation::LiveEvaluation(LiveOptions options) : options_(std::move(options
 bool LiveEvaluation::needsRebuild(db::Connection& db) const {
   return !model_ || alertsBehind_ || modelPolicies_ != options_.policies() ||
          readChangeCounters(db).organization != organizationSeen_ ||
-         std::chrono::steady_clock::now() - lastRebuild_ >= options_.fullEvaluateEvery;
+         std::chrono::steady_clock::now() - lastRebuild_ >= options_.fullEvaluateEvery ||
+         // A link turned healthy or silent: layer 4, soc.connected and a child's rows move.
+         org::loadLinks(db, false).signature(options_.now()) != linksSeen_;
 }
 
 void LiveEvaluation::rebuild(db::Connection& db) {
@@ -44,6 +46,7 @@ void LiveEvaluation::rebuild(db::Connection& db) {
   std::int64_t now = options_.now();
   RebuildOptions how;
   how.threads = options_.rebuildThreads;
+  linksSeen_ = m.org->links.signature(now);
   auto wanted = model_->rebuild(loadEndpoints(db), now, how);
   ++generation_;
   // The full set replaces whatever was queued. On failure alertsBehind_ stays set, and a
@@ -110,6 +113,34 @@ void LiveEvaluation::onReports(db::Connection& db, const std::vector<const Repor
   add(model_->targetChanges(touched, committedAt));
   ++generation_;
   writeAlerts(db, "re-evaluated", std::move(all), committedAt, records.size());
+}
+
+void LiveEvaluation::onFederated(db::Connection& db, const std::string& childId,
+                                 const std::vector<std::string>& agentIds, std::int64_t committedAt) {
+  if (!model_ || modelPolicies_ != options_.policies()) return;  // the next tick evaluates all
+  AlertDelta all;
+  std::vector<std::string> touched;
+  auto st = db.prepare(
+      "SELECT agent_id, unit_code, hostname, last_seen, facts_at, facts FROM federated_endpoints "
+      "WHERE child_id = ? AND agent_id = ?");
+  for (const auto& id : agentIds) {
+    st.bind(1, childId).bind(2, id);
+    if (st.step()) {
+      StoredEndpoint s{st.getText(0), st.getText(1), st.getText(2), 0, st.getInt(3), st.getInt(4),
+                       {}, st.getBlob(5), childId};
+      auto d = model_->update(s, committedAt, nullptr, &touched);
+      for (auto& w : d.raise) all.raise.push_back(std::move(w));
+      for (auto& c : d.clear) all.clear.push_back(std::move(c));
+    } else {
+      model_->remove(id, touched);
+    }
+    st.reset();
+  }
+  auto d = model_->targetChanges(touched, committedAt);
+  for (auto& w : d.raise) all.raise.push_back(std::move(w));
+  for (auto& c : d.clear) all.clear.push_back(std::move(c));
+  ++generation_;
+  writeAlerts(db, "re-evaluated", std::move(all), committedAt, agentIds.size());
 }
 
 void LiveEvaluation::writeAlerts(db::Connection& db, const char* what, AlertDelta delta,

@@ -60,6 +60,12 @@ class LiveEvaluation {
   // Writer thread: reports that were new in the batch committed at committedAt.
   void onReports(db::Connection& db, const std::vector<const ReportRecord*>& records,
                  std::int64_t committedAt);
+  // Writer thread: rows a child collector's push upserted or removed (issue 16), read
+  // back from federated_endpoints and moved into the model one by one, as onReports()
+  // does with reports. (A push that changed units, layers or systems announces an
+  // organization change instead: the next tick evaluates everything.)
+  void onFederated(db::Connection& db, const std::string& childId,
+                   const std::vector<std::string>& agentIds, std::int64_t committedAt);
   // Writer thread: the periodic step (see the top of this file).
   void tick(db::Connection& db);
 
@@ -84,6 +90,7 @@ class LiveEvaluation {
   std::unique_ptr<FleetModel> model_;
   PolicySet modelPolicies_;
   std::int64_t organizationSeen_ = 0;  // storage's change counter the model was built at
+  std::string linksSeen_;  // the links' health the model was built with (org::Links::signature)
   std::chrono::steady_clock::time_point lastRebuild_, lastRebuildAttempt_;
   std::map<std::pair<std::string, std::string>, std::optional<WantedAlert>> pending_;
   bool alertsBehind_ = false;  // a full evaluation's alerts are not all written

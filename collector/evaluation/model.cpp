@@ -21,19 +21,6 @@ bool isTrue(const policy::Facts& f, std::string_view name) {
 }
 }  // namespace
 
-policy::Facts systemFacts(const org::InfoSystem& s, std::int64_t today) {
-  policy::Facts f(policy::FactSubject::System);
-  f.set("system.level", static_cast<double>(s.level));
-  f.set("system.shared", s.shared);
-  f.set("system.dossier_approved", s.dossierApprovedDay && *s.dossierApprovedDay <= today);
-  f.set("system.plan_implemented", s.planImplementedDay && *s.planImplementedDay <= today);
-  f.set("system.assessment_required", s.level >= 3);
-  f.set("system.assessment_current",
-        s.lastAssessmentDay && *s.lastAssessmentDay <= today &&
-            today <= org::addMonths(*s.lastAssessmentDay, s.assessmentPeriodMonths));
-  return f;
-}
-
 bool FleetModel::isEndpointTarget(std::size_t t) const {
   return targets_[t].target->measure.kind == policy::Measure::Kind::ShareOfEndpoints;
 }
@@ -104,6 +91,7 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const std::string& body, std::int
   posture::v1::Report report;
   policy::Facts facts;
   bool decoded = decodeReport(body, now, report, facts);
+  addLinkFacts(e, facts);
   evaluateEndpoint(e, decoded ? &report : nullptr, facts, now, failing);
 }
 
@@ -136,7 +124,7 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const posture::v1::Report*, const
     e.targetOk[t] = countsTowardShare(policy::evaluateTargetPredicate(*targets_[t].target, facts));
   }
   e.protectedManaged = isTrue(facts, "antivirus.real_time") && isTrue(facts, "antivirus.managed");
-  e.stale = now - e.lastSeen > options_.staleAfterSeconds;
+  e.stale = staleNow(e, now);
 }
 
 void FleetModel::addCounts(const Endpoint& e, int sign) {
@@ -188,9 +176,7 @@ void FleetModel::targetAlerts(const std::string& code, std::int64_t today, Alert
     if (ev.status == policy::TargetStatus::Missed) {
       std::string detail = describeTarget(ev);
       if (target.measure.kind == policy::Measure::Kind::FourLayer && !fleet && options_.org) {
-        for (const auto& v : org::evaluateLayers(*options_.org, code, today,
-                                                 {unit(code).layer2.satisfied, unit(code).layer2.total,
-                                                  options_.layer2RequiredPercent})) {
+        for (const auto& v : layers(code)) {
           if (!v.pass) detail += "; " + v.evidenceEn;
         }
       }
@@ -206,55 +192,6 @@ void FleetModel::targetAlerts(const std::string& code, std::int64_t today, Alert
       lastDetail.clear();
     }
     last = ev.status;
-  }
-}
-
-void FleetModel::evaluateOrg(std::int64_t today) {
-  ++generation_;
-  orgDirty_ = false;
-  std::vector<std::size_t> orgTargets;
-  for (std::size_t t = 0; t < targets_.size(); ++t) {
-    if (!isEndpointTarget(t)) orgTargets.push_back(t);
-  }
-  if (orgTargets.empty()) return;
-  for (auto& [code, u] : units_) {
-    for (auto t : orgTargets) u.rolled[t] = {};
-  }
-  for (auto t : orgTargets) fleet_[t] = {};
-  if (!options_.org) return;
-  auto add = [&](const std::string& unitCode, std::size_t t, bool ok) {
-    for (const auto& code : chain(unitCode)) {
-      auto& c = unit(code).rolled[t];
-      ++c.total;
-      c.satisfied += ok;
-    }
-    ++fleet_[t].total;
-    fleet_[t].satisfied += ok;
-  };
-  for (const auto& sys : options_.org->systems) {
-    auto facts = systemFacts(sys, today);
-    for (auto t : orgTargets) {
-      const auto& target = *targets_[t].target;
-      if (target.measure.kind != policy::Measure::Kind::ShareOfSystems) continue;
-      if (!targetApplies(t, sys.unitCode) || !policy::inTargetScope(target, facts)) continue;
-      add(sys.unitCode, t, policy::evaluateTargetPredicate(target, facts) == policy::Tri::True);
-    }
-  }
-  // Every unit counts once for four-layer targets: those of the tree and those only seen
-  // in reports (which have no records, so they fail).
-  std::vector<std::string> codes;
-  for (const auto& [code, u] : units_) codes.push_back(code);
-  for (const auto& code : codes) {
-    const auto& l2 = unit(code).layer2;
-    auto verdicts = org::evaluateLayers(*options_.org, code, today,
-                                        {l2.satisfied, l2.total, options_.layer2RequiredPercent});
-    for (auto t : orgTargets) {
-      const auto& target = *targets_[t].target;
-      if (target.measure.kind != policy::Measure::Kind::FourLayer || !targetApplies(t, code)) continue;
-      bool pass = true;
-      for (int layer : target.measure.layers) pass &= verdicts[static_cast<std::size_t>(layer - 1)].pass;
-      add(code, t, pass);
-    }
   }
 }
 
@@ -275,6 +212,10 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   fleetLayer2_ = {};
   fleetTally_ = {};
   ++generation_;
+
+  // 0. The links, judged once for the whole evaluation (and their alerts).
+  std::vector<WantedAlert> linkAlerts;
+  judgeLinks(now, how.wantAlerts ? &linkAlerts : nullptr);
 
   // 1. Every report evaluated on its own, in contiguous slices (one per thread), so the
   // failures come out in `stored` order whatever the thread count.
@@ -300,9 +241,11 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
         // A child collector's row: its facts as of collection, aged to now.
         facts = policy::factsFromFederated(s.federated, s.collectedAt, now);
         e.federated = true;
+        e.child = s.childId;
       } else {
         decoded = decodeReport(s.report, now, report, facts);
       }
+      addLinkFacts(e, facts);
       evaluateEndpoint(e, decoded ? &report : nullptr, facts, now,
                        how.wantAlerts ? &failing[k] : nullptr);
       if (how.onEndpoint) how.onEndpoint(i, decoded ? &report : nullptr, facts, e.checks);
@@ -335,7 +278,7 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   }
 
   // 2. Counting, in order.
-  std::vector<WantedAlert> wanted;
+  std::vector<WantedAlert> wanted = std::move(linkAlerts);
   for (auto& f : failing) {
     for (auto& w : f) wanted.push_back(std::move(w));
     f.clear();
@@ -373,7 +316,8 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
     e->agentId = s.agentId;
   } else {
     e = &endpoints_[it->second];
-    if (s.lastSequence <= e->sequence) return delta;  // an older report arriving late
+    // An older report arriving late; a child's row carries no sequence and always replaces.
+    if (s.federated.empty() && s.lastSequence <= e->sequence) return delta;
     addCounts(*e, -1);
     touched = chain(e->unitCode);
   }
@@ -388,8 +332,16 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
   e->lastSeen = s.lastSeen;
   unit(e->unitCode);
   std::vector<WantedAlert> failing;
-  if (decoded) {
-    evaluateEndpoint(*e, decoded, policy::factsFromReport(*decoded, now), now, &failing);
+  if (!s.federated.empty()) {
+    e->federated = true;
+    e->child = s.childId;
+    auto facts = policy::factsFromFederated(s.federated, s.collectedAt, now);
+    addLinkFacts(*e, facts);
+    evaluateEndpoint(*e, nullptr, facts, now, &failing);
+  } else if (decoded) {
+    auto facts = policy::factsFromReport(*decoded, now);
+    addLinkFacts(*e, facts);
+    evaluateEndpoint(*e, decoded, facts, now, &failing);
   } else {
     evaluateEndpoint(*e, s.report, now, &failing);
   }
@@ -403,7 +355,7 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
   // the ones that failed before this report and pass now, or no longer apply (the
   // endpoint moved to a unit its plan does not cover).
   auto scopeNow = appliesAt(e->unitCode);
-  for (std::size_t i = 0; i < checks_.size(); ++i) {
+  for (std::size_t i = 0; i < checks_.size() && !e->federated; ++i) {
     std::size_t p = checks_[i].first;
     bool failedBefore = i < before.size() && scopeBefore[p] && before[i] != policy::Tri::True;
     bool failingNow = scopeNow[p] && e->checks[i] != policy::Tri::True;
@@ -413,7 +365,7 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
     }
   }
   delta.raise = std::move(failing);
-  if (wasStale && !e->stale) delta.clear.push_back({kStaleRule, "endpoint:" + e->agentId});
+  if (wasStale && !e->stale && !e->federated) delta.clear.push_back({kStaleRule, "endpoint:" + e->agentId});
 
   for (const auto& code : chain(e->unitCode)) {
     if (std::find(touched.begin(), touched.end(), code) == touched.end()) touched.push_back(code);
@@ -431,6 +383,23 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
   return delta;
 }
 
+void FleetModel::remove(const std::string& agentId, std::vector<std::string>& touched) {
+  auto it = index_.find(agentId);
+  if (it == index_.end()) return;
+  std::size_t i = it->second;
+  addCounts(endpoints_[i], -1);
+  for (auto& code : chain(endpoints_[i].unitCode)) {
+    if (std::find(touched.begin(), touched.end(), code) == touched.end()) touched.push_back(std::move(code));
+  }
+  index_.erase(it);
+  if (i + 1 != endpoints_.size()) {
+    endpoints_[i] = std::move(endpoints_.back());
+    index_[endpoints_[i].agentId] = i;
+  }
+  endpoints_.pop_back();
+  orgDirty_ = true;  // layer 2's telemetry moved
+}
+
 AlertDelta FleetModel::targetChanges(const std::vector<std::string>& units, std::int64_t now) {
   AlertDelta delta;
   std::int64_t today = util::vietnamDay(now);
@@ -443,7 +412,7 @@ AlertDelta FleetModel::sweep(std::int64_t now) {
   AlertDelta delta;
   std::vector<std::string> touched;
   for (auto& e : endpoints_) {
-    bool stale = now - e.lastSeen > options_.staleAfterSeconds;
+    bool stale = staleNow(e, now);
     if (stale == e.stale) continue;
     addCounts(e, -1);
     e.stale = stale;

@@ -9,6 +9,7 @@
 // Stale endpoints (no report within `staleAfterSeconds`) stay in every count as NOT
 // compliant and raise their own alert: an office whose machines stopped reporting must
 // not look better than one whose machines report failures.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,6 +20,7 @@
 
 #include "collector/evaluation/stale.h"
 #include "collector/alerts/alerts.h"
+#include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
@@ -89,6 +91,9 @@ class FleetModel {
   AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now,
                     const posture::v1::Report* decoded = nullptr,
                     std::vector<std::string>* touched = nullptr);
+  // An endpoint gone (a child collector removed its row): out of every count; its units
+  // are added to *touched as update() does.
+  void remove(const std::string& agentId, std::vector<std::string>& touched);
   // The target alerts of these units and of the fleet (what update() left out).
   AlertDelta targetChanges(const std::vector<std::string>& units, std::int64_t now);
   // Endpoints crossing the stale window since the last call, and milestone changes of
@@ -135,6 +140,12 @@ class FleetModel {
   // anti-malware, over all non-stale ones counted: layer 2's telemetry.
   TargetCount layer2(const std::string& unit) const;
   std::vector<std::string> staleEndpoints() const;  // agent ids, sorted
+  // The four layers of a unit as this model counts them: its layer-2 telemetry, and the
+  // links (layer 4) as they were at the last full evaluation (a link's health changing
+  // makes the live evaluation run a full one).
+  std::array<org::LayerVerdict, 4> layers(const std::string& unit) const;
+  // When the links were judged: the time of the last rebuild.
+  std::int64_t linksJudgedAt() const { return linksAt_; }
 
  private:
   struct Endpoint {
@@ -147,6 +158,7 @@ class FleetModel {
     std::vector<bool> targetIn;       // in the target's denominator (its `among`)
     bool protectedManaged = false;    // real-time on and centrally managed
     bool federated = false;           // a child collector's row: no endpoint alerts here
+    std::string child;                // and the child it came from
   };
   struct Unit {
     std::string parent;
@@ -170,6 +182,12 @@ class FleetModel {
   bool isEndpointTarget(std::size_t t) const;
   // Recomputes the systems and four-layer targets' counts of every unit.
   void evaluateOrg(std::int64_t today);
+  // The links judged at `now` (rebuild): which children are healthy, whether this
+  // collector's own upstream is; and the alerts of silent or refused children.
+  void judgeLinks(std::int64_t now, std::vector<WantedAlert>* alerts);
+  // soc.connected: the endpoint's data reaches the top tier through healthy links.
+  void addLinkFacts(const Endpoint& e, policy::Facts& facts) const;
+  bool staleNow(const Endpoint& e, std::int64_t now) const;
 
   std::shared_ptr<const std::vector<policy::Policy>> policies_;
   ModelOptions options_;
@@ -186,6 +204,9 @@ class FleetModel {
   Tally fleetTally_;
   std::uint64_t generation_ = 0;
   bool orgDirty_ = true;  // layer-2 telemetry moved since the last evaluateOrg
+  std::int64_t linksAt_ = 0;
+  bool uplinkConnected_ = true;  // no upstream, or a healthy one
+  std::unordered_map<std::string, bool> childHealthy_;
   std::int64_t lastDay_ = 0;
 };
 

@@ -11,5 +11,10 @@ inline constexpr std::int64_t kDefaultStaleAfterSeconds = 7 * util::kSecondsPerD
 inline constexpr const char* kDefaultStaleAfter = "7d";  // the same, as the option reads it
 // The rule of the alert a stale endpoint raises.
 inline constexpr const char* kStaleRule = "posture/endpoint-stale";
+// A child collector silent past 3 × its push interval (issue 16): its endpoints count stale.
+inline constexpr const char* kChildStaleRule = "posture/child-collector-stale";
+// A child collector's last push was refused (a unit outside its mount, a collision, a bad
+// field): what it sends does not arrive until it is fixed.
+inline constexpr const char* kChildRefusedRule = "posture/child-push-refused";
 
 }  // namespace posture::collector

@@ -9,6 +9,7 @@
 #include "collector/evaluation/model.h"
 #include "collector/export/csv.h"
 #include "collector/export/xlsx.h"
+#include "collector/federation/history.h"
 #include "common/util/time.h"
 #include "common/util/utf8.h"
 #include "posture/v1/report.pb.h"
@@ -267,6 +268,10 @@ std::vector<StoredEndpoint> loadEndpointsAsOf(db::Connection& db, std::int64_t c
     if (report.ParseFromString(s.report) && !report.identity().hostname().empty()) {
       s.hostname = util::cutUtf8(report.identity().hostname(), 255);
     }
+    out.push_back(std::move(s));
+  }
+  // The child collectors' rows as they stood then (issue 16).
+  for (auto& s : federation::loadFederatedAsOf(db, cutoff, basis == AsOfBasis::Collected)) {
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(), [](const StoredEndpoint& a, const StoredEndpoint& b) {

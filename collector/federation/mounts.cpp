@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "collector/federation/changes.h"
+#include "collector/federation/history.h"
 
 namespace posture::collector::federation {
 
@@ -21,21 +22,23 @@ struct ChildRow {
   std::string mountUnit;
   std::uint64_t epoch = 0, lastSequence = 0;
   bool revoked = false;
+  bool refused = false;  // its last push was refused
 };
 
 std::optional<ChildRow> findChild(db::Connection& db, const std::string& childId) {
   auto st = db.prepare(
-      "SELECT mount_unit, epoch, last_sequence, revoked_at FROM federation_children "
-      "WHERE child_id = ?");
+      "SELECT mount_unit, epoch, last_sequence, revoked_at, refused_code FROM "
+      "federation_children WHERE child_id = ?");
   st.bind(1, childId);
   if (!st.step()) return std::nullopt;
   ChildRow c{st.getText(0), static_cast<std::uint64_t>(st.getInt(1)),
-             static_cast<std::uint64_t>(st.getInt(2)), !st.isNull(3)};
+             static_cast<std::uint64_t>(st.getInt(2)), !st.isNull(3), !st.isNull(4)};
   st.reset();
   return c;
 }
 
-v1::FederationAck refusedAck(db::Connection& db, const std::string& childId, const Problem& p) {
+v1::FederationAck refusedAck(db::Connection& db, const std::string& childId, const Problem& p,
+                             std::int64_t now) {
   v1::FederationAck ack;
   // The child's committed state, so it can tell where the parent stands.
   if (auto c = findChild(db, childId)) {
@@ -45,7 +48,31 @@ v1::FederationAck refusedAck(db::Connection& db, const std::string& childId, con
   ack.set_error_code(p.code);
   ack.set_message_vi(p.vi);
   ack.set_message_en(p.en);
+  if (p.code != "unknown_child" && p.code != "child_revoked" && p.code != "sequence_gap") {
+    // What the child sends does not arrive until this is fixed: kept (an alert) until a
+    // push is accepted.
+    db.prepare("UPDATE federation_children SET refused_code = ?, refused_vi = ?, refused_en = ?, "
+               "refused_at = ? WHERE child_id = ? AND revoked_at IS NULL")
+        .bind(1, p.code).bind(2, p.vi).bind(3, p.en).bind(4, now).bind(5, childId).run();
+  }
   return ack;
+}
+
+void noteEffect(const FederationChange& c, ApplyEffects& e, std::set<std::string>& seen) {
+  auto endpoint = [&](const std::string& id) {
+    if (seen.insert(id).second) e.endpoints.push_back(id);
+  };
+  switch (c.change_case()) {
+    case FederationChange::kEndpoint: return endpoint(c.endpoint().agent_id());
+    case FederationChange::kEndpointRemoved: return endpoint(c.endpoint_removed());
+    case FederationChange::kUnit:
+    case FederationChange::kUnitRemoved: e.tree = true; return;
+    case FederationChange::kLayer:
+    case FederationChange::kLayerRemoved:
+    case FederationChange::kSystem:
+    case FederationChange::kSystemRemoved: e.organization = true; return;
+    default: return;  // targets and alert counts are shown as pushed, not evaluated
+  }
 }
 
 const char* const kRowTables[] = {"federated_endpoints", "federated_targets", "federated_layers",
@@ -358,7 +385,7 @@ bool revokeChild(db::Connection& db, const std::string& childId, std::int64_t no
 
 v1::FederationAck applyPush(db::Connection& db, const std::string& childId,
                             const UnitCodes& ownUnits, const v1::FederationPush& push,
-                            std::int64_t now) {
+                            std::int64_t now, ApplyEffects* effects) {
   try {
     db::Transaction tx(db);
     auto child = findChild(db, childId);
@@ -386,15 +413,20 @@ v1::FederationAck applyPush(db::Connection& db, const std::string& childId,
                          ", the push belongs to epoch " + std::to_string(push.epoch()));
       return ack;
     }
+    ApplyEffects done;
+    std::set<std::string> seen;
     if (push.epoch() > epoch) {
       // The snapshot of a new epoch replaces everything of this child.
+      recordChildWiped(db, childId, now);
       wipeChild(db, childId);
       epoch = push.epoch();
       last = 0;
+      done.tree = true;
     }
     Applier applier(db, childId, child->mountUnit, ownUnits);
     for (const auto& c : push.changes()) {
       if (c.sequence() <= last) continue;  // applied before: a push sent again
+      noteEffect(c, done, seen);
       if (c.sequence() != last + 1) {
         throw Refusal{{"sequence_gap",
                        "thiếu thay đổi: cần số " + std::to_string(last + 1) + ", nhận số " +
@@ -407,9 +439,11 @@ v1::FederationAck applyPush(db::Connection& db, const std::string& childId,
       last = c.sequence();
     }
     applier.checkMount();
+    recordEndpointDays(db, childId, done.endpoints, now);
     db.prepare(
           "UPDATE federation_children SET epoch = ?, last_sequence = ?, snapshot_through = ?, "
-          "last_push_at = ?, interval_seconds = ?, detail = ? WHERE child_id = ?")
+          "last_push_at = ?, interval_seconds = ?, detail = ?, refused_code = NULL, "
+          "refused_vi = NULL, refused_en = NULL, refused_at = NULL WHERE child_id = ?")
         .bind(1, static_cast<std::int64_t>(epoch))
         .bind(2, static_cast<std::int64_t>(last))
         .bind(3, static_cast<std::int64_t>(push.snapshot_through()))
@@ -419,32 +453,37 @@ v1::FederationAck applyPush(db::Connection& db, const std::string& childId,
         .bind(7, childId)
         .run();
     tx.commit();
+    // A refusal cleared: its alert goes with it at the next evaluation.
+    done.organization |= child->refused;
+    if (effects) *effects = std::move(done);
     ack.set_epoch(epoch);
     ack.set_committed_sequence(last);
     return ack;
   } catch (const Refusal& r) {
-    return refusedAck(db, childId, r.problem);
+    return refusedAck(db, childId, r.problem, now);
   }
 }
 
 v1::FederationAck applyPushBytes(db::Connection& db, const std::string& childId,
                                  const UnitCodes& ownUnits, std::string_view body,
-                                 std::int64_t now) {
+                                 std::int64_t now, ApplyEffects* effects) {
   if (body.size() > kMaxPushBytes) {
     return refusedAck(db, childId,
                       {"push_too_large",
                        "lần đẩy dài " + std::to_string(body.size()) + " byte, tối đa " +
                            std::to_string(kMaxPushBytes),
                        "the push is " + std::to_string(body.size()) + " bytes, at most " +
-                           std::to_string(kMaxPushBytes)});
+                           std::to_string(kMaxPushBytes)},
+                      now);
   }
   v1::FederationPush push;
   if (!push.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return refusedAck(db, childId,
                       {"malformed_push", "không đọc được lần đẩy (không phải FederationPush)",
-                       "the push is unreadable (not a FederationPush)"});
+                       "the push is unreadable (not a FederationPush)"},
+                      now);
   }
-  return applyPush(db, childId, ownUnits, push, now);
+  return applyPush(db, childId, ownUnits, push, now, effects);
 }
 
 bool ChildLink::healthy(std::int64_t now) const {

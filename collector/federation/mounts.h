@@ -46,13 +46,26 @@ using UnitCodes = std::set<std::string, std::less<>>;
 //   field_too_long / invalid_field / empty_change / too_many_facts / too_many_checks (the
 //   field named), endpoint_in_summary, invalid_push;
 // and a delta of another epoch gets snapshot_required with the parent's epoch.
+//
+// A refusal that says the child's data is wrong (not unknown_child, child_revoked nor
+// sequence_gap, which the link recovers from by itself) is recorded on the child
+// (refused_code, …; raises an alert) until a push is accepted again.
+//
+// What a committed push changed, for the live evaluation: the endpoint rows it upserted or
+// removed (evaluated one by one), whether the unit tree moved (a full evaluation), and
+// whether layers or systems did (the organization targets).
+struct ApplyEffects {
+  std::vector<std::string> endpoints;  // agent ids, in push order, each once
+  bool tree = false;                   // units changed, or a snapshot replaced the child's rows
+  bool organization = false;           // layer verdicts or systems changed
+};
 v1::FederationAck applyPush(db::Connection& db, const std::string& childId,
                             const UnitCodes& ownUnits, const v1::FederationPush& push,
-                            std::int64_t now);
+                            std::int64_t now, ApplyEffects* effects = nullptr);
 // The same from the request body; unreadable bytes get malformed_push.
 v1::FederationAck applyPushBytes(db::Connection& db, const std::string& childId,
                                  const UnitCodes& ownUnits, std::string_view body,
-                                 std::int64_t now);
+                                 std::int64_t now, ApplyEffects* effects = nullptr);
 
 struct ChildLink {
   std::string childId, mountUnit;

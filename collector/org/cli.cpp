@@ -79,7 +79,7 @@ int showCmd(const std::vector<std::string>& argv) {
     }
     // Endpoint counts are not read here, so layer 2 shows its record only (with full
     // telemetry the record alone would pass): `posture-collector status` has the rest.
-    for (const auto& v : evaluateLayers(model, code, today, Layer2Telemetry{1, 1, 0})) {
+    for (const auto& v : evaluateLayers(model, code, today, Layer2Telemetry{1, 1, 0}, util::unixNow())) {
       std::string label = v.pass ? (vi ? "đạt" : "pass") : (vi ? "chưa đạt" : "fail");
       std::string evidence = vi ? v.evidenceVi : v.evidenceEn;
       if (v.layer == 2 && model.findLayer(code, 2)) {

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/util/time.h"
+
 namespace posture::collector::org {
 namespace {
 // "80%", "87.5%": whole percentages without decimals.
@@ -32,10 +34,49 @@ std::string iso(std::int64_t day) {
   std::string vi = formatDayVi(day);
   return vi.substr(6, 4) + "-" + vi.substr(3, 2) + "-" + vi.substr(0, 2);
 }
+
+// "; lần đẩy được xác nhận gần nhất lúc 2026-12-06 10:00:00 (UTC+7), chu kỳ 60 giây"
+void describeLink(std::optional<std::int64_t> lastAt, std::int64_t interval, bool healthy,
+                  std::string& vi, std::string& en) {
+  std::string every = std::to_string(interval);
+  if (!lastAt) {
+    vi += ": chưa có lần đẩy nào được xác nhận";
+    en += ": no push acknowledged yet";
+    return;
+  }
+  std::string at = util::formatIsoVietnam(*lastAt) + " (UTC+7)";
+  vi += ": lần đẩy được xác nhận gần nhất lúc " + at + ", chu kỳ " + every + " giây" +
+        (healthy ? "" : ", đã quá " + std::to_string(kLinkHealthyIntervals) + " chu kỳ");
+  en += ": last push acknowledged at " + at + ", every " + every + " s" +
+        (healthy ? "" : ", more than " + std::to_string(kLinkHealthyIntervals) + " intervals ago");
+}
+
+// A layer a child collector pushed for a unit that has no record here.
+LayerVerdict pushedVerdict(const Links& links, const PushedLayer& p, std::int64_t now) {
+  LayerVerdict v{p.layer, p.pass, p.evidenceVi, p.evidenceEn};
+  v.evidenceVi += " (theo máy chủ thu thập cấp dưới " + p.childId + ")";
+  v.evidenceEn += " (as child collector " + p.childId + " reports it)";
+  if (p.layer != 4) return v;
+  const ChildState* child = links.child(p.childId);
+  bool healthy = child && child->healthy(now);
+  v.pass = p.pass && healthy;
+  v.evidenceVi += "; liên kết về máy chủ này";
+  v.evidenceEn += "; its link to this collector";
+  if (!child || child->revokedAt) {
+    v.evidenceVi += ": đã thu hồi";
+    v.evidenceEn += ": revoked";
+  } else {
+    describeLink(child->lastPushAt, child->intervalSeconds, healthy, v.evidenceVi, v.evidenceEn);
+  }
+  return v;
+}
 }  // namespace
 
 std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_view unitCode,
-                                           std::int64_t today, const Layer2Telemetry& t) {
+                                           std::int64_t today, const Layer2Telemetry& t,
+                                           std::optional<std::int64_t> nowGiven) {
+  const std::int64_t now =
+      nowGiven ? *nowGiven : (today + 1) * util::kSecondsPerDay - 7 * util::kSecondsPerHour - 1;
   std::array<LayerVerdict, 4> out;
   for (int layer = 1; layer <= 4; ++layer) {
     LayerVerdict& v = out[static_cast<std::size_t>(layer - 1)];
@@ -43,6 +84,10 @@ std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_vi
     std::string n = std::to_string(layer);
     const LayerRecord* r = model.findLayer(unitCode, layer);
     if (!r) {
+      if (const PushedLayer* p = model.links.pushedLayer(unitCode, layer)) {
+        v = pushedVerdict(model.links, *p, now);
+        continue;
+      }
       static const char* kVi[] = {"chưa có hồ sơ cán bộ chuyên trách tại chỗ",
                                   "chưa có hồ sơ đơn vị giám sát, bảo vệ chuyên nghiệp",
                                   "chưa có kết quả kiểm tra, đánh giá độc lập",
@@ -112,15 +157,26 @@ std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_vi
         }
         break;
       }
-      case 4:
-        v.pass = !expired;
+      case 4: {
         v.evidenceVi = "Lớp 4: kết nối " + r->reference + " từ " + formatDayVi(r->date) +
-                       (expired ? ", hết hiệu lực " + formatDayVi(*r->validUntil) : "") +
-                       " (chỉ kiểm tra hồ sơ; chưa có kết nối tự động lên cấp trên)";
+                       (expired ? ", hết hiệu lực " + formatDayVi(*r->validUntil) : "");
         v.evidenceEn = "Layer 4: connected to " + r->reference + " since " + iso(r->date) +
-                       (expired ? ", expired " + iso(*r->validUntil) : "") +
-                       " (record only; the upstream link is not checked yet)";
+                       (expired ? ", expired " + iso(*r->validUntil) : "");
+        const auto& up = model.links.uplink;
+        if (!up) {
+          // The top of its hierarchy: nothing above to push to, the record is the evidence.
+          v.pass = !expired;
+          v.evidenceVi += " (theo hồ sơ: máy chủ thu thập này không đẩy số liệu lên cấp trên)";
+          v.evidenceEn += " (by the record: this collector pushes to no upper tier)";
+          break;
+        }
+        bool healthy = up->healthy(now);
+        v.pass = !expired && healthy;
+        v.evidenceVi += "; liên kết lên " + up->upstream + " (định danh " + up->identity + ")";
+        v.evidenceEn += "; upstream link to " + up->upstream + " (identity " + up->identity + ")";
+        describeLink(up->lastAckAt, up->intervalSeconds, healthy, v.evidenceVi, v.evidenceEn);
         break;
+      }
     }
   }
   return out;

@@ -3,6 +3,7 @@
 // on one day. A layer passes only with its evidence: a missing or expired record fails.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,13 @@ struct LayerVerdict {
   std::string evidenceVi, evidenceEn;
 };
 
+// Layer 4 passes when its record exists and this collector's upstream link is healthy at
+// `now` (model.links.uplink; a collector without one is the top of its hierarchy and its
+// record alone counts). A unit without records here whose verdicts a child collector
+// pushed takes them; its layer 4 then also needs that child's link to be healthy at `now`.
+// `now` absent: the end of `today` (UTC+7).
 std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_view unitCode,
-                                           std::int64_t today, const Layer2Telemetry& telemetry);
+                                           std::int64_t today, const Layer2Telemetry& telemetry,
+                                           std::optional<std::int64_t> now = std::nullopt);
 
 }  // namespace posture::collector::org

@@ -315,6 +315,7 @@ OrgModel loadOrg(db::Connection& db) {
       "SELECT code, unit_code, name_vi, name_en, level, shared, '', dossier_day, plan_day, "
       "assessment_day, '', 12 FROM federated_systems ORDER BY code");
   while (fs.step()) m.systems.push_back(readSystemRow(fs));
+  m.links = loadLinks(db);
   return m;
 }
 

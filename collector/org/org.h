@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/org/links.h"
 #include "common/db/sqlite.h"
 #include "common/util/time.h"
 
@@ -59,6 +60,9 @@ struct OrgModel {
   std::vector<Unit> units;
   std::vector<LayerRecord> layers;
   std::vector<InfoSystem> systems;
+  // This collector's upstream link and its children, with the layer verdicts they pushed
+  // (layer 4's telemetry; links.h). Empty for a model built by hand: no upstream link.
+  Links links;
   const Unit* findUnit(std::string_view code) const;
   const LayerRecord* findLayer(std::string_view unit, int layer) const;
   std::map<std::string, std::string> parents() const;  // code -> parent ("" for roots)

@@ -36,6 +36,9 @@ const std::vector<FactInfo> kCatalogue = {
     {"antivirus.up_to_date", FactType::Bool, "Mẫu nhận diện được cập nhật",
      "Signatures up to date"},
     {"antivirus.managed", FactType::Bool, "Quản trị tập trung", "Centrally managed"},
+    // Not from the report: set by the evaluation from the collectors' links (issue 16).
+    {"soc.connected", FactType::Bool, "Số liệu về được Trung tâm SOC cấp trên",
+     "Reaches the upper-tier SOC"},
     {"patches.pending", FactType::Number, "Số bản cập nhật đang chờ", "Pending updates"},
     {"patches.pending_security", FactType::Number, "Số bản cập nhật bảo mật đang chờ",
      "Pending security updates"},

@@ -9,6 +9,7 @@
 // unrevoked agent, in its current (or, during a renewal, previous) serial, are refused
 // there. The writer checks the same again in the transaction that stores a report, so a
 // revocation or renewal committed by the CLI is never missed.
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -56,6 +57,12 @@ class AgentApi {
   // Every answer, refusals by admit() too, carries HSTS, nosniff and no-store (the TLS
   // audit: testssl_test).
   boost::asio::awaitable<net::Response> handle(net::Request& request);
+  // Writer thread, after a child's push committed that changed endpoint rows only: the
+  // child and the agent ids (the live evaluation moves them; a push that changed units,
+  // layers or systems announces an organization change instead).
+  std::function<void(db::Connection&, const std::string& child, const std::vector<std::string>& agentIds,
+                     std::int64_t committedAt)>
+      onPushed;
 
  private:
   net::Admission admitRoute(const net::Request& request) const;

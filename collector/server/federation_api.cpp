@@ -45,9 +45,17 @@ boost::asio::awaitable<net::Response> AgentApi::push(net::Request& request) {
   std::string child = request.peerCommonName;
   auto ack = std::make_shared<v1::FederationAck>();
   Ingest::Job job = [&, ack](db::Connection& db) {
-    *ack = federation::applyPushBytes(db, child, ownUnits(db), request.message.body(), util::unixNow());
-    // The rows moved: the live evaluation rebuilds with them at its next tick.
-    if (ack->error_code().empty()) announceChange(db, Change::Organization);
+    federation::ApplyEffects effects;
+    std::int64_t now = util::unixNow();
+    *ack = federation::applyPushBytes(db, child, ownUnits(db), request.message.body(), now, &effects);
+    if (!ack->error_code().empty()) return;
+    if (effects.tree || effects.organization) {
+      // The tree, layers or systems moved: the next tick evaluates everything.
+      announceChange(db, Change::Organization);
+    } else if (!effects.endpoints.empty() && onPushed) {
+      // Only rows: moved one by one, in the push's transaction (a failure sends it again).
+      onPushed(db, child, effects.endpoints, now);
+    }
   };
   Ingest::JobOutcome outcome = co_await ingest_.run(std::move(job));
   if (outcome.error) {

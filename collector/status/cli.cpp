@@ -81,6 +81,24 @@ void printChildLinks(const std::vector<federation::ChildLink>& links, std::int64
   }
 }
 
+// This collector's own link to its upstream (serve --upstream), as its last round left it.
+void printUplink(const org::Links& links, std::int64_t now, bool vi) {
+  if (!links.uplink) return;
+  const auto& u = *links.uplink;
+  std::string state = u.healthy(now) ? (vi ? "kết nối tốt" : "link healthy")
+                      : !u.lastAckAt ? (vi ? "chưa có lần đẩy nào được xác nhận" : "no push acknowledged yet")
+                                     : (vi ? "mất kết nối (không được xác nhận trong 3 chu kỳ)"
+                                           : "link stale (nothing acknowledged within 3 intervals)");
+  std::printf("\n%s %s (%s %s, %s %s); %s %s; %s\n", vi ? "Liên kết lên cấp trên:" : "Upstream link:",
+              u.upstream.c_str(), vi ? "định danh" : "identity", u.identity.c_str(),
+              vi ? "gắn tại" : "mounted at", u.mountUnit.c_str(),
+              vi ? "lần đẩy được xác nhận cuối" : "last acknowledged push",
+              u.lastAckAt ? util::formatIsoVietnam(*u.lastAckAt).c_str() : "-", state.c_str());
+  if (!u.lastError.empty()) {
+    std::printf("  %s %s\n", vi ? "lỗi lần gần nhất:" : "last error:", u.lastError.c_str());
+  }
+}
+
 int status(const std::vector<std::string>& argv) {
   util::Args a(argv, {"data-dir", "policies", "lang", "as-of", "stale-after"}, {});
   bool vi = vietnamese(a);
@@ -99,6 +117,7 @@ int status(const std::vector<std::string>& argv) {
   for (const auto& u : model.units()) open[u] = countOpenAlerts(*db, u);
   std::fputs(renderModelStatus(model, now, open, vi).c_str(), stdout);
   printChildLinks(federation::children(*db), now, vi);
+  printUplink(options.org->links, now, vi);
   return 0;
 }
 

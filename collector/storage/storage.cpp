@@ -344,6 +344,36 @@ ALTER TABLE enrolment_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent'
 ALTER TABLE agents ADD COLUMN kind TEXT NOT NULL DEFAULT 'agent'
   CHECK (kind IN ('agent', 'collector'));
 )sql",
+    // 14: link health (issue 16). A child records each round with its upstream (layer 4's
+    // telemetry: the last push the upstream committed); a parent records the last refused
+    // push of each child, which raises an alert until a push is accepted again.
+    R"sql(
+CREATE TABLE upstream_link(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  upstream TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  mount_unit TEXT NOT NULL,
+  interval_seconds INTEGER NOT NULL,
+  last_ack_at INTEGER,
+  last_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '');
+ALTER TABLE federation_children ADD COLUMN refused_code TEXT;
+ALTER TABLE federation_children ADD COLUMN refused_vi TEXT;
+ALTER TABLE federation_children ADD COLUMN refused_en TEXT;
+ALTER TABLE federation_children ADD COLUMN refused_at INTEGER;
+-- The children's endpoint rows day by day, for exports as of a date (federation/history.h).
+CREATE TABLE federated_endpoint_days(
+  child_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  unit_code TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  facts BLOB NOT NULL,
+  facts_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  removed INTEGER NOT NULL,
+  PRIMARY KEY (child_id, agent_id, day)) WITHOUT ROWID;
+)sql",
 };
 }  // namespace
 
@@ -471,10 +501,11 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
   }
   // The rows children pushed (collector/federation/): evaluated from their facts.
   auto fed = db.prepare(
-      "SELECT agent_id, unit_code, hostname, last_seen, facts_at, facts FROM federated_endpoints");
+      "SELECT agent_id, unit_code, hostname, last_seen, facts_at, facts, child_id "
+      "FROM federated_endpoints");
   while (fed.step()) {
     out.push_back({fed.getText(0), fed.getText(1), fed.getText(2), 0, fed.getInt(3), fed.getInt(4),
-                   {}, fed.getBlob(5)});
+                   {}, fed.getBlob(5), fed.getText(6)});
   }
   // Sorted here rather than by SQLite, whose sorter would copy every report body.
   std::sort(out.begin(), out.end(), [](const StoredEndpoint& a, const StoredEndpoint& b) {

@@ -87,6 +87,7 @@ struct StoredEndpoint {
   // Non-empty: not an agent of this collector but a child collector's row (issue 16): the
   // facts it pushed (a serialized posture.v1.FederatedEndpoint), and `report` is empty.
   std::string federated;
+  std::string childId;  // the child collector a federated row came from
 };
 // This collector's endpoints, then its children's federated ones, by (unit, host, agent).
 std::vector<StoredEndpoint> loadEndpoints(db::Connection& db);

@@ -1,5 +1,7 @@
 #include "collector/upstream/link.h"
 
+#include <optional>
+
 #include "collector/federation/outbox.h"
 #include "collector/storage/storage.h"
 #include "collector/upstream/picture.h"
@@ -8,6 +10,7 @@
 #include "common/net/https_client.h"
 #include "common/net/tls_context.h"
 #include "common/uplink/enrol.h"
+#include "common/uplink/renew.h"
 #include "common/uplink/state.h"
 #include "common/util/time.h"
 #include "posture/v1/federation.pb.h"
@@ -56,12 +59,49 @@ UpstreamLink::UpstreamLink(LinkOptions options) : options_(std::move(options)) {
 
 UpstreamLink::~UpstreamLink() { stop(); }
 
+namespace {
+// The round as layer 4 reads it (org::loadLinks): the last push the upstream committed.
+void recordRound(db::Connection& db, const LinkOptions& o, const uplink::AgentState& state,
+                 std::optional<std::int64_t> ackedAt, std::int64_t attemptAt, const std::string& error) {
+  auto st = db.prepare(
+        "INSERT INTO upstream_link(id, upstream, identity, mount_unit, interval_seconds, "
+        "last_ack_at, last_attempt_at, last_error) VALUES (1, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET upstream = excluded.upstream, identity = excluded.identity, "
+        "mount_unit = excluded.mount_unit, interval_seconds = excluded.interval_seconds, "
+        "last_ack_at = coalesce(excluded.last_ack_at, last_ack_at), "
+        "last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error");
+  st.bind(1, o.upstream)
+      .bind(2, state.agentId)
+      .bind(3, state.unitCode)
+      .bind(4, static_cast<std::int64_t>(o.every.count()))
+      .bind(6, attemptAt)
+      .bind(7, error.substr(0, 500));
+  if (ackedAt) st.bind(5, *ackedAt);
+  else st.bindNull(5);
+  st.run();
+}
+}  // namespace
+
 RoundResult UpstreamLink::runRound() {
   RoundResult r;
   auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<db::Connection> db;
+  std::optional<uplink::AgentState> enrolled;
+  std::optional<std::int64_t> ackedAt;
+  std::int64_t attemptAt = util::unixNow();
   try {
     auto state = uplink::loadState(upstreamStateDir(options_.dataDir));
-    auto db = openDatabase(options_.dataDir);
+    try {
+      // The certificate the province issued, renewed the way an agent's is (new key here,
+      // CSR over mTLS with the current one) before it runs out.
+      if (uplink::renewIfDue(state, options_.renewBefore, options_.timeout)) {
+        log::info("upstream: certificate renewed with ", options_.upstream);
+      }
+    } catch (const std::exception& e) {
+      log::warn("upstream: certificate renewal failed, tried again next round: ", e.what());
+    }
+    enrolled = state;
+    db = openDatabase(options_.dataDir);
     std::int64_t now = util::unixNow();
     PictureOptions po;
     po.mountUnit = state.unitCode;
@@ -96,6 +136,7 @@ RoundResult UpstreamLink::runRound() {
         break;
       }
       auto outcome = federation::acknowledge(*db, ack);
+      if (outcome == federation::AckOutcome::Committed) ackedAt = util::unixNow();
       r.pushed += static_cast<std::size_t>(push->changes_size());
       if (outcome == federation::AckOutcome::Refused) {
         r.error = ack.error_code() + ": " + ack.message_en();
@@ -112,6 +153,13 @@ RoundResult UpstreamLink::runRound() {
     r.ok = r.error.empty();
   } catch (const std::exception& e) {
     r.error = e.what();
+  }
+  if (db && enrolled) {
+    try {
+      recordRound(*db, options_, *enrolled, ackedAt, attemptAt, r.error);
+    } catch (const std::exception& e) {
+      log::warn("upstream: cannot record the round (layer 4 reads it): ", e.what());
+    }
   }
   r.milliseconds =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

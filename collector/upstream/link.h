@@ -35,6 +35,8 @@ struct LinkOptions {
   bool summary = false;
   std::int64_t staleAfterSeconds = 7 * 86400;
   std::chrono::milliseconds timeout{30000};
+  // The certificate is renewed at the start of a round when it expires within this.
+  std::chrono::seconds renewBefore = std::chrono::days{30};
   std::function<std::shared_ptr<const std::vector<policy::Policy>>()> policies;
 };
 

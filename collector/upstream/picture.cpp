@@ -127,9 +127,7 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
   }
 
   for (const auto& code : subtree) {
-    auto l2 = model.layer2(code);
-    for (const auto& v : org::evaluateLayers(*org, code, today,
-                                             {l2.satisfied, l2.total, ModelOptions{}.layer2RequiredPercent})) {
+    for (const auto& v : model.layers(code)) {
       FederationChange c;
       auto* fl = c.mutable_layer();
       fl->set_unit_code(code);

@@ -149,11 +149,23 @@ TEST_CASE("a district pushes to its province exactly once across stops and kill 
   CHECK(share.at("BS-VP") == "2/3");
   CHECK(share.at("BS-BT") == "2/3");
 
+  // Layer 4 from telemetry: the district's BS passes on its record and its healthy link,
+  // and the evidence names the province and the district's identity there.
+  auto child = uplink::loadState(fs::path(district.dataDir) / "upstream");
+  auto orgShow = [&] { return cli({"org", "show", "--data-dir", district.dataDir, "--lang", "en"}).out; };
+  CHECK(orgShow().find("upstream link to " + province.address + " (identity " + child.agentId) != std::string::npos);
+  auto districtStatus = [&] { return cli({"status", "--data-dir", district.dataDir, "--lang", "en"}).out; };
+  CHECK(districtStatus().find("Upstream link: " + province.address) != std::string::npos);
+  REQUIRE(waitFor([&] { return districtStatus().find("link healthy") != std::string::npos; }));
+
   // The province stops; the district keeps ingesting; the province catches up on restart.
   province.stop();
   for (std::size_t i = 0; i < agents.size(); ++i) report(agents[i], true);
   std::this_thread::sleep_for(std::chrono::seconds(3));  // rounds fail and keep the outbox
   CHECK(scalar(district.dataDir, "SELECT count(*) FROM upstream_outbox") > 0);
+  // Nothing acknowledged for more than 3 intervals (1 s): the link and layer 4 fail.
+  REQUIRE(waitFor([&] { return districtStatus().find("link stale") != std::string::npos; }));
+  CHECK(orgShow().find("intervals ago") != std::string::npos);
   province.start();
   REQUIRE(waitFor(converged));
   CHECK(protectedShare(province.dataDir).at("BS") == "6/6");
@@ -198,7 +210,6 @@ TEST_CASE("a district pushes to its province exactly once across stops and kill 
   CHECK(total.at("NumberMachineNotUpdateOn15Day").asInt() == 0);
 
   // Refusals, each leaving the stored rows as they were.
-  auto child = uplink::loadState(fs::path(district.dataDir) / "upstream");
   auto malformed = push(province, child, "\xff\xff not a push");
   CHECK(malformed.status == 400);
   posture::v1::FederationAck ack;
@@ -219,6 +230,36 @@ TEST_CASE("a district pushes to its province exactly once across stops and kill 
   auto replayed = push(province, child, replay.SerializeAsString());
   CHECK(replayed.status == 200);
   CHECK(scalar(province.dataDir, "SELECT count(*) FROM federated_endpoints WHERE agent_id = 'forged'") == 0);
+  // The district silent, and a forged row outside its mount: refused, nothing stored, and
+  // the province raises both alerts (a silent child, a refused push).
+  district.stop();
+  posture::v1::FederationPush forged;
+  forged.set_epoch(replay.epoch());
+  forged.set_detail("endpoints");
+  forged.set_interval_seconds(1);
+  auto* fc = forged.add_changes();
+  fc->set_sequence(static_cast<std::uint64_t>(
+      scalar(province.dataDir, "SELECT last_sequence FROM federation_children") + 1));
+  *fc->mutable_endpoint() = *e;
+  fc->mutable_endpoint()->set_unit_code("QNG-OTHER");
+  auto outside = push(province, child, forged.SerializeAsString());
+  CHECK(outside.status == 400);
+  CHECK(outside.body.find("outside_mount") != std::string::npos);
+  CHECK(scalar(province.dataDir, countRows) == 6);
+  auto provinceAlerts = [&] { return cli({"alerts", "list", "--data-dir", province.dataDir, "--lang", "en"}).out; };
+  CHECK_MESSAGE(waitFor([&] {
+    auto out = provinceAlerts();
+    return out.find("posture/child-push-refused") != std::string::npos &&
+           out.find("posture/child-collector-stale") != std::string::npos;
+  }), provinceAlerts());
+  // The district back: its pushes are accepted again, and both alerts resolve.
+  district.start();
+  CHECK_MESSAGE(waitFor([&] {
+    auto out = provinceAlerts();
+    return out.find("posture/child-push-refused") == std::string::npos &&
+           out.find("posture/child-collector-stale") == std::string::npos;
+  }), provinceAlerts());
+
   // An agent's certificate, verified by the province, cannot push.
   auto provinceAgent = enrolAgent(province, "QNG");
   auto agentPush = push(province, provinceAgent.state, replay.SerializeAsString());
@@ -249,4 +290,38 @@ TEST_CASE("a district refuses to start when the province cannot be verified") {
   CHECK(scalar(province.dataDir, "SELECT count(*) FROM federation_children") == 0);
   CHECK(scalar(province.dataDir, "SELECT uses_left FROM enrolment_tokens") == 1);  // not spent
   fs::remove_all(dir);
+}
+
+TEST_CASE("a district renews its certificate with the province before it runs out, and keeps pushing") {
+  // Certificates of 10 days: within the 30 days a district renews before expiry, so its
+  // first round renews.
+  test::CollectorProcess province({"--client-cert-days", "10"});
+  REQUIRE(cli({"unit", "add", "--data-dir", province.dataDir, "--code", "BS", "--kind", "district",
+               "--name-vi", "Huyện Bình Sơn"}).exitCode == 0);
+  auto token = cli({"token", "create", "--data-dir", province.dataDir, "--unit", "BS", "--collector"});
+  REQUIRE(token.exitCode == 0);
+  test::Launch launch;
+  launch.dataDir = test::makeTempDir("posture-district-");
+  REQUIRE(cli({"unit", "add", "--data-dir", launch.dataDir, "--code", "BS-VP", "--kind", "department",
+               "--name-vi", "Văn phòng"}).exitCode == 0);
+  test::CollectorProcess district({"--upstream", province.address, "--upstream-token",
+                                   token.out.substr(0, token.out.find('\n')), "--upstream-ca-fingerprint",
+                                   province.caFingerprint, "--upstream-every", "1s"},
+                                  {}, launch);
+  const std::string serial = "SELECT cert_serial FROM agents WHERE kind = 'collector'";
+  auto serialAt = [&] {
+    db::Connection c(fs::path(province.dataDir) / "posture.db", db::Connection::Mode::ReadOnly);
+    auto st = c.prepare(serial);
+    return st.step() ? st.getText(0) : std::string();
+  };
+  std::string first = serialAt();
+  REQUIRE(!first.empty());
+  // A renewal, then pushes accepted with the new certificate (the unit arrives, the push
+  // time moves on).
+  REQUIRE(waitFor([&] { return serialAt() != first; }));
+  auto pushedAt = [&] { return scalar(province.dataDir, "SELECT coalesce(last_push_at, 0) FROM federation_children"); };
+  REQUIRE(waitFor([&] { return scalar(province.dataDir, "SELECT count(*) FROM federated_units") == 1; }));
+  auto before = pushedAt();
+  CHECK(waitFor([&] { return pushedAt() > before; }, std::chrono::seconds(20)));
+  CHECK(scalar(province.dataDir, "SELECT count(*) FROM federation_children WHERE refused_code IS NOT NULL") == 0);
 }

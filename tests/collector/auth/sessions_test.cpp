@@ -212,12 +212,12 @@ TEST_CASE("the users migration applies to a database of the previous version") {
   {
     // A version-6 database: every migration before the users one, with some data.
     auto db = openDatabase(dir.path());
-    // (Migrations 8 to 13 undone too: they come after the users one; 11 dropped
+    // (Migrations 8 to 14 undone too: they come after the users one; 11 dropped
     // login_throttle already.)
     db->exec("DROP TABLE federated_units; DROP TABLE federated_endpoints; DROP TABLE federated_targets; "
              "DROP TABLE federated_layers; DROP TABLE federated_systems; DROP TABLE federated_alert_counts; "
              "DROP TABLE federation_children; DROP TABLE upstream_state; DROP TABLE upstream_sent; "
-             "DROP TABLE upstream_outbox;");
+             "DROP TABLE upstream_outbox; DROP TABLE upstream_link; DROP TABLE federated_endpoint_days;");
     db->exec("ALTER TABLE agents DROP COLUMN kind; ALTER TABLE enrolment_tokens DROP COLUMN kind; "
              "ALTER TABLE agents DROP COLUMN previous_cert_serial; DROP TABLE change_counters; "
              "DROP TABLE sessions; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "

@@ -179,8 +179,9 @@ TEST_CASE("four layers: records, expiry, independence and layer-2 telemetry") {
   CHECK(v[1].evidenceVi == "Lớp 2: 9/10 máy được bảo vệ và quản trị tập trung (90%) ≥ 90%; VNPT, hợp đồng 45/HĐ đến 31/12/2026");
   CHECK(v[0].evidenceVi == "Lớp 1: Nguyễn Văn An, quyết định 123/QĐ-UBND ngày 01/03/2024");
   CHECK(v[2].evidenceVi == "Lớp 3: đánh giá độc lập ngày 01/06/2025 bởi Trung tâm CNTT tỉnh, còn hiệu lực 12 tháng (hết hạn 01/06/2026)");
-  CHECK(v[3].evidenceVi.find("chỉ kiểm tra hồ sơ") != std::string::npos);
-  CHECK(v[3].evidenceEn.find("record only") != std::string::npos);
+  // No upstream link: the top of its hierarchy, judged by its record (link_health_test).
+  CHECK(v[3].evidenceVi.find("theo hồ sơ: máy chủ thu thập này không đẩy số liệu lên cấp trên") != std::string::npos);
+  CHECK(v[3].evidenceEn.find("by the record") != std::string::npos);
 
   v = evaluateLayers(model, "BS", day("2026-01-15"), eight);
   CHECK_FALSE(v[1].pass);  // 8/10 < 90%
