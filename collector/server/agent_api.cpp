@@ -328,7 +328,8 @@ boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
         .bind(3, previous)
         .bind(4, agentId)
         .run();
-    *entry = AgentRegistry::Entry{a->unitCode, false, info.serialHex, previous};
+    *entry = AgentRegistry::Entry{a->unitCode, false, info.serialHex, previous,
+                                  a->kind == IdentityKind::Collector};
   };
   Ingest::JobOutcome outcome = co_await ingest_.run(std::move(job));
   if (outcome.error) {
@@ -337,7 +338,7 @@ boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
   }
   if (*refusal) co_return std::move(**refusal);
   registry_.put(agentId, *entry);
-  log::info("renewed the certificate of agent ", agentId, " until ", util::formatIso8601(info.notAfter));
+  log::info(entry->collector ? "renewed the certificate of child collector " : "renewed the certificate of agent ", agentId, " until ", util::formatIso8601(info.notAfter));
   posture::v1::EnrolResponse out;
   out.set_agent_id(agentId);
   out.set_unit_code(unit);

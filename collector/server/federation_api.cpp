@@ -42,13 +42,18 @@ boost::asio::awaitable<net::Response> AgentApi::push(net::Request& request) {
                         "đẩy số liệu cần chứng thư máy chủ thu thập cấp dưới được cấp khi đăng ký");
   if (auto* refused = std::get_if<net::Response>(&auth)) co_return std::move(*refused);
   if (!std::get<AgentRegistry::Entry>(auth).collector) co_return agentPushesNothing(request);
-  std::string child = request.peerCommonName;
+  std::string child = request.peerCommonName, serial = request.peerSerial;
   auto ack = std::make_shared<v1::FederationAck>();
   Ingest::Job job = [&, ack](db::Connection& db) {
     federation::ApplyEffects effects;
     std::int64_t now = util::unixNow();
     *ack = federation::applyPushBytes(db, child, ownUnits(db), request.message.body(), now, &effects);
     if (!ack->error_code().empty()) return;
+    // The first push with a renewed certificate retires the previous one, as a report does.
+    db.prepare("UPDATE agents SET previous_cert_serial = NULL WHERE agent_id = ? AND cert_serial = ?")
+        .bind(1, child)
+        .bind(2, serial)
+        .run();
     if (effects.tree || effects.organization) {
       // The tree, layers or systems moved: the next tick evaluates everything.
       announceChange(db, Change::Organization);
@@ -71,6 +76,10 @@ boost::asio::awaitable<net::Response> AgentApi::push(net::Request& request) {
   if (!ack->error_code().empty()) {
     log::warn("push from child collector ", child, " refused: ", ack->error_code(), ": ",
                  ack->message_en());
+  } else if (auto entry = registry_.find(child);
+             entry && !entry->previousCertSerial.empty() && entry->certSerial == serial) {
+    entry->previousCertSerial.clear();
+    registry_.put(child, *entry);
   }
   co_return net::Response{statusOf(*ack), kProtobuf, ack->SerializeAsString()};
 }

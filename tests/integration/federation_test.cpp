@@ -302,8 +302,10 @@ TEST_CASE("a district renews its certificate with the province before it runs ou
   REQUIRE(token.exitCode == 0);
   test::Launch launch;
   launch.dataDir = test::makeTempDir("posture-district-");
+  REQUIRE(cli({"unit", "add", "--data-dir", launch.dataDir, "--code", "BS", "--kind", "district",
+               "--name-vi", "Huyện Bình Sơn"}).exitCode == 0);
   REQUIRE(cli({"unit", "add", "--data-dir", launch.dataDir, "--code", "BS-VP", "--kind", "department",
-               "--name-vi", "Văn phòng"}).exitCode == 0);
+               "--parent", "BS", "--name-vi", "Văn phòng"}).exitCode == 0);
   test::CollectorProcess district({"--upstream", province.address, "--upstream-token",
                                    token.out.substr(0, token.out.find('\n')), "--upstream-ca-fingerprint",
                                    province.caFingerprint, "--upstream-every", "1s"},
