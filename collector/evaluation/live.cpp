@@ -116,9 +116,11 @@ void LiveEvaluation::onReports(db::Connection& db, const std::vector<const Repor
 }
 
 void LiveEvaluation::onFederated(db::Connection& db, const std::string& childId,
-                                 const std::vector<std::string>& agentIds, std::int64_t committedAt) {
+                                 const std::vector<std::string>& agentIds, bool organization,
+                                 std::int64_t committedAt) {
   if (!model_ || modelPolicies_ != options_.policies()) return;  // the next tick evaluates all
   AlertDelta all;
+  if (organization) model_->refreshOrg(std::make_shared<const org::OrgModel>(org::loadOrg(db)));
   std::vector<std::string> touched;
   auto st = db.prepare(
       "SELECT agent_id, unit_code, hostname, last_seen, facts_at, facts FROM federated_endpoints "
@@ -139,6 +141,11 @@ void LiveEvaluation::onFederated(db::Connection& db, const std::string& childId,
   auto d = model_->targetChanges(touched, committedAt);
   for (auto& w : d.raise) all.raise.push_back(std::move(w));
   for (auto& c : d.clear) all.clear.push_back(std::move(c));
+  if (organization) {
+    d = model_->sweep(committedAt);  // the organization targets, at every unit
+    for (auto& w : d.raise) all.raise.push_back(std::move(w));
+    for (auto& c : d.clear) all.clear.push_back(std::move(c));
+  }
   ++generation_;
   writeAlerts(db, "re-evaluated", std::move(all), committedAt, agentIds.size());
 }

@@ -62,10 +62,12 @@ class LiveEvaluation {
                  std::int64_t committedAt);
   // Writer thread: rows a child collector's push upserted or removed (issue 16), read
   // back from federated_endpoints and moved into the model one by one, as onReports()
-  // does with reports. (A push that changed units, layers or systems announces an
-  // organization change instead: the next tick evaluates everything.)
+  // does with reports; `organization`: its layer verdicts or systems changed too (the
+  // organization is read again and its targets evaluated, not every endpoint). A push that
+  // changed units announces an organization change instead: the next tick evaluates all.
   void onFederated(db::Connection& db, const std::string& childId,
-                   const std::vector<std::string>& agentIds, std::int64_t committedAt);
+                   const std::vector<std::string>& agentIds, bool organization,
+                   std::int64_t committedAt);
   // Writer thread: the periodic step (see the top of this file).
   void tick(db::Connection& db);
 

@@ -91,6 +91,12 @@ class FleetModel {
   AlertDelta update(const StoredEndpoint& endpoint, std::int64_t now,
                     const posture::v1::Report* decoded = nullptr,
                     std::vector<std::string>* touched = nullptr);
+  // Layer verdicts or systems changed, the tree did not (a child collector's push): the
+  // organization targets are evaluated again at the next sweep.
+  void refreshOrg(std::shared_ptr<const org::OrgModel> org) {
+    options_.org = std::move(org);
+    orgDirty_ = true;
+  }
   // An endpoint gone (a child collector removed its row): out of every count; its units
   // are added to *touched as update() does.
   void remove(const std::string& agentId, std::vector<std::string>& touched);
@@ -143,7 +149,8 @@ class FleetModel {
   // The four layers of a unit as this model counts them: its layer-2 telemetry, and the
   // links (layer 4) as they were at the last full evaluation (a link's health changing
   // makes the live evaluation run a full one).
-  std::array<org::LayerVerdict, 4> layers(const std::string& unit) const;
+  // forUpstream: as a picture going up carries them (org::Layer2Telemetry::forUpstream).
+  std::array<org::LayerVerdict, 4> layers(const std::string& unit, bool forUpstream = false) const;
   // When the links were judged: the time of the last rebuild.
   std::int64_t linksJudgedAt() const { return linksAt_; }
 

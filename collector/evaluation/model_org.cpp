@@ -71,12 +71,13 @@ void FleetModel::judgeLinks(std::int64_t now, std::vector<WantedAlert>* alerts) 
   }
 }
 
-std::array<org::LayerVerdict, 4> FleetModel::layers(const std::string& code) const {
+std::array<org::LayerVerdict, 4> FleetModel::layers(const std::string& code, bool forUpstream) const {
   static const org::OrgModel kNone;
   auto it = units_.find(code);
   TargetCount l2 = it == units_.end() ? TargetCount{} : it->second.layer2;
   return org::evaluateLayers(options_.org ? *options_.org : kNone, code, lastDay_,
-                             {l2.satisfied, l2.total, options_.layer2RequiredPercent}, linksAt_);
+                             {l2.satisfied, l2.total, options_.layer2RequiredPercent, forUpstream},
+                             linksAt_);
 }
 
 void FleetModel::evaluateOrg(std::int64_t today) {

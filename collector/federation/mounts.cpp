@@ -22,17 +22,16 @@ struct ChildRow {
   std::string mountUnit;
   std::uint64_t epoch = 0, lastSequence = 0;
   bool revoked = false;
-  bool refused = false;  // its last push was refused
 };
 
 std::optional<ChildRow> findChild(db::Connection& db, const std::string& childId) {
   auto st = db.prepare(
-      "SELECT mount_unit, epoch, last_sequence, revoked_at, refused_code FROM "
-      "federation_children WHERE child_id = ?");
+      "SELECT mount_unit, epoch, last_sequence, revoked_at FROM federation_children "
+      "WHERE child_id = ?");
   st.bind(1, childId);
   if (!st.step()) return std::nullopt;
   ChildRow c{st.getText(0), static_cast<std::uint64_t>(st.getInt(1)),
-             static_cast<std::uint64_t>(st.getInt(2)), !st.isNull(3), !st.isNull(4)};
+             static_cast<std::uint64_t>(st.getInt(2)), !st.isNull(3)};
   st.reset();
   return c;
 }
@@ -453,8 +452,6 @@ v1::FederationAck applyPush(db::Connection& db, const std::string& childId,
         .bind(7, childId)
         .run();
     tx.commit();
-    // A refusal cleared: its alert goes with it at the next evaluation.
-    done.organization |= child->refused;
     if (effects) *effects = std::move(done);
     ack.set_epoch(epoch);
     ack.set_committed_sequence(last);

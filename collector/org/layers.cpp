@@ -37,7 +37,12 @@ std::string iso(std::int64_t day) {
 
 // "; lần đẩy được xác nhận gần nhất lúc 2026-12-06 10:00:00 (UTC+7), chu kỳ 60 giây"
 void describeLink(std::optional<std::int64_t> lastAt, std::int64_t interval, bool healthy,
-                  std::string& vi, std::string& en) {
+                  std::string& vi, std::string& en, bool withTime = true) {
+  if (!withTime) {
+    vi += healthy ? ": hoạt động tốt" : ": mất kết nối";
+    en += healthy ? ": healthy" : ": stale";
+    return;
+  }
   std::string every = std::to_string(interval);
   if (!lastAt) {
     vi += ": chưa có lần đẩy nào được xác nhận";
@@ -52,7 +57,7 @@ void describeLink(std::optional<std::int64_t> lastAt, std::int64_t interval, boo
 }
 
 // A layer a child collector pushed for a unit that has no record here.
-LayerVerdict pushedVerdict(const Links& links, const PushedLayer& p, std::int64_t now) {
+LayerVerdict pushedVerdict(const Links& links, const PushedLayer& p, std::int64_t now, bool withTime) {
   LayerVerdict v{p.layer, p.pass, p.evidenceVi, p.evidenceEn};
   v.evidenceVi += " (theo máy chủ thu thập cấp dưới " + p.childId + ")";
   v.evidenceEn += " (as child collector " + p.childId + " reports it)";
@@ -66,7 +71,7 @@ LayerVerdict pushedVerdict(const Links& links, const PushedLayer& p, std::int64_
     v.evidenceVi += ": đã thu hồi";
     v.evidenceEn += ": revoked";
   } else {
-    describeLink(child->lastPushAt, child->intervalSeconds, healthy, v.evidenceVi, v.evidenceEn);
+    describeLink(child->lastPushAt, child->intervalSeconds, healthy, v.evidenceVi, v.evidenceEn, withTime);
   }
   return v;
 }
@@ -85,7 +90,7 @@ std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_vi
     const LayerRecord* r = model.findLayer(unitCode, layer);
     if (!r) {
       if (const PushedLayer* p = model.links.pushedLayer(unitCode, layer)) {
-        v = pushedVerdict(model.links, *p, now);
+        v = pushedVerdict(model.links, *p, now, !t.forUpstream);
         continue;
       }
       static const char* kVi[] = {"chưa có hồ sơ cán bộ chuyên trách tại chỗ",
@@ -163,6 +168,10 @@ std::array<LayerVerdict, 4> evaluateLayers(const OrgModel& model, std::string_vi
         v.evidenceEn = "Layer 4: connected to " + r->reference + " since " + iso(r->date) +
                        (expired ? ", expired " + iso(*r->validUntil) : "");
         const auto& up = model.links.uplink;
+        if (t.forUpstream) {
+          v.pass = !expired;  // the upstream adds its own view of the link
+          break;
+        }
         if (!up) {
           // The top of its hierarchy: nothing above to push to, the record is the evidence.
           v.pass = !expired;

@@ -17,6 +17,10 @@ struct Layer2Telemetry {
   std::uint32_t protectedManaged = 0;
   std::uint32_t total = 0;
   double requiredPercent = 90;
+  // For a picture going up (collector/upstream/picture.cpp): layer 4 of this collector's own
+  // units from the record alone (the upstream judges the link to itself), and a child's
+  // link state without push times, so the evidence changes only when a state does.
+  bool forUpstream = false;
 };
 
 struct LayerVerdict {

@@ -140,8 +140,8 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->api = std::make_unique<AgentApi>(*impl_->ingest, impl_->registry, impl_->identity.ca,
                                           impl_->options.clientCertDays, apiLimits);
   impl_->api->onPushed = [impl](db::Connection& c, const std::string& child,
-                                const std::vector<std::string>& ids, std::int64_t at) {
-    impl->live->onFederated(c, child, ids, at);
+                                const std::vector<std::string>& ids, bool organization, std::int64_t at) {
+    impl->live->onFederated(c, child, ids, organization, at);
   };
 }
 

@@ -57,11 +57,12 @@ class AgentApi {
   // Every answer, refusals by admit() too, carries HSTS, nosniff and no-store (the TLS
   // audit: testssl_test).
   boost::asio::awaitable<net::Response> handle(net::Request& request);
-  // Writer thread, after a child's push committed that changed endpoint rows only: the
-  // child and the agent ids (the live evaluation moves them; a push that changed units,
-  // layers or systems announces an organization change instead).
+  // Writer thread, in the transaction of a child's push that changed endpoint rows, layer
+  // verdicts or systems but not units: the child, the agent ids, and whether layers or
+  // systems moved (the live evaluation moves them; a push that changed units announces an
+  // organization change instead).
   std::function<void(db::Connection&, const std::string& child, const std::vector<std::string>& agentIds,
-                     std::int64_t committedAt)>
+                     bool organization, std::int64_t committedAt)>
       onPushed;
 
  private:

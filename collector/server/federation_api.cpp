@@ -54,12 +54,12 @@ boost::asio::awaitable<net::Response> AgentApi::push(net::Request& request) {
         .bind(1, child)
         .bind(2, serial)
         .run();
-    if (effects.tree || effects.organization) {
-      // The tree, layers or systems moved: the next tick evaluates everything.
+    if (effects.tree) {
+      // The tree moved: the next tick evaluates everything.
       announceChange(db, Change::Organization);
-    } else if (!effects.endpoints.empty() && onPushed) {
-      // Only rows: moved one by one, in the push's transaction (a failure sends it again).
-      onPushed(db, child, effects.endpoints, now);
+    } else if ((effects.organization || !effects.endpoints.empty()) && onPushed) {
+      // Rows moved one by one, in the push's transaction (a failure sends it again).
+      onPushed(db, child, effects.endpoints, effects.organization, now);
     }
   };
   Ingest::JobOutcome outcome = co_await ingest_.run(std::move(job));

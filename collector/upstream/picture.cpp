@@ -127,7 +127,8 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
   }
 
   for (const auto& code : subtree) {
-    for (const auto& v : model.layers(code)) {
+    // Stable evidence: a round whose states did not move stages no layer change.
+    for (const auto& v : model.layers(code, true)) {
       FederationChange c;
       auto* fl = c.mutable_layer();
       fl->set_unit_code(code);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
 #include "collector/evaluation/model.h"
@@ -13,6 +14,7 @@
 #include "collector/org/org.h"
 #include "collector/policy/policy.h"
 #include "collector/storage/storage.h"
+#include "collector/upstream/picture.h"
 #include "common/util/time.h"
 #include "tests/collector/federation/picture.h"
 #include "posture/v1/report.pb.h"
@@ -254,12 +256,13 @@ TEST_CASE("a refused push raises an alert at the province until a push is accept
   CHECK(p.apply(push(1, false, 9, {endpoint("a3", "BS-A")}, kMidnight), kMidnight).error_code() == "sequence_gap");
   CHECK(org::loadLinks(*p.db).children[0].refusedCode == "outside_mount");
 
-  fed::ApplyEffects effects;
-  REQUIRE(p.apply(push(1, false, 6, {endpoint("a3", "BS-A")}, kMidnight + 5), kMidnight + 5, &effects)
+  auto signature = org::loadLinks(*p.db, false).signature(kMidnight + 5);
+  REQUIRE(p.apply(push(1, false, 6, {endpoint("a3", "BS-A")}, kMidnight + 5), kMidnight + 5)
               .error_code()
               .empty());
   CHECK(org::loadLinks(*p.db).children[0].refusedCode.empty());
-  CHECK(effects.organization);  // the alert goes at the next full evaluation
+  // The live evaluation sees the links change and evaluates everything: the alert goes.
+  CHECK(org::loadLinks(*p.db, false).signature(kMidnight + 5) != signature);
   m = p.model();
   CHECK(countRule(m->rebuild(loadEndpoints(*p.db), kMidnight + 6), kChildRefusedRule) == 0);
 }
@@ -372,4 +375,46 @@ TEST_CASE("exports as of a date read the children's rows as they stood that day"
   CHECK(asOf(day2 + 60) == "a1@bs-collector- ");
   CHECK(asOf(day3 + 60) == "a3@bs-collector+ ");
   CHECK(asOf(kMidnight - 2 * util::kSecondsPerDay).empty());  // before anything was pushed
+}
+
+TEST_CASE("a district's picture carries layer 4 from its record: rounds that change no state stage nothing") {
+  test::TempDir tmp;
+  auto db = openDatabase(tmp.path());
+  org::putUnit(*db, {"QNG", "", "Tỉnh Quảng Ngãi", "", org::UnitKind::Province}, "test", kMidnight);
+  org::putUnit(*db, {"BS", "QNG", "Huyện Bình Sơn", "", org::UnitKind::District}, "test", kMidnight);
+  org::LayerRecord r;
+  r.unitCode = "BS";
+  r.layer = 4;
+  r.reference = "SOC tỉnh Quảng Ngãi";
+  r.date = *util::parseDate("2024-01-01");
+  org::putLayer(*db, r, "test", kMidnight);
+  auto ackAt = [&](std::int64_t t) {
+    db->prepare("INSERT OR REPLACE INTO upstream_link(id, upstream, identity, mount_unit, interval_seconds, "
+                "last_ack_at, last_attempt_at) VALUES (1, '127.0.0.1:8445', 'child-1', 'BS', 60, ?, ?)")
+        .bind(1, t)
+        .bind(2, t)
+        .run();
+  };
+  auto policies = std::make_shared<const std::vector<policy::Policy>>();
+  upstream::PictureOptions po;
+  po.mountUnit = "BS";
+  auto layerRows = [&](std::int64_t now) {
+    std::map<std::string, std::string> out;
+    for (const auto& row : upstream::buildPicture(*db, policies, po, now).rows) {
+      if (row.key.rfind("layer", 0) == 0) out[row.key] = row.change;
+    }
+    return out;
+  };
+  ackAt(kMidnight);
+  auto first = layerRows(kMidnight + 10);
+  REQUIRE(first.size() == 4);
+  ackAt(kMidnight + 60);
+  CHECK(layerRows(kMidnight + 70) == first);
+  // Even a stale link: the province judges the link to itself.
+  CHECK(layerRows(kMidnight + 3600) == first);
+
+  // The district itself, meanwhile, fails its layer 4 while nothing is acknowledged.
+  auto m = org::loadOrg(*db);
+  CHECK_FALSE(org::evaluateLayers(m, "BS", util::vietnamDay(kMidnight + 3600), {}, kMidnight + 3600)[3].pass);
+  CHECK(org::evaluateLayers(m, "BS", util::vietnamDay(kMidnight + 90), {}, kMidnight + 90)[3].pass);
 }
