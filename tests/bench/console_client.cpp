@@ -71,7 +71,9 @@ double processCpuSeconds(pid_t pid) {
 double selfCpuSeconds() {
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  auto s = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
@@ -167,7 +169,8 @@ void Server::stop() {
 
 // ---- Watchdog ----
 
-Watchdog::Watchdog(std::chrono::seconds budget, std::string program) : program_(std::move(program)) {
+Watchdog::Watchdog(std::chrono::seconds budget, std::string program)
+    : program_(std::move(program)) {
   thread_ = std::thread([this, budget] {
     std::unique_lock lock(mutex_);
     if (cv_.wait_for(lock, budget, [this] { return done_; })) return;
@@ -251,7 +254,8 @@ Reply Client::request(http::verb method, const std::string& target, const std::s
       Reply r;
       r.status = res.result_int();
       r.body = std::move(res.body());
-      if (auto it = res.find(http::field::set_cookie); it != res.end()) r.setCookie = std::string(it->value());
+      if (auto it = res.find(http::field::set_cookie); it != res.end())
+        r.setCookie = std::string(it->value());
       if (!res.keep_alive()) m.stream.reset();
       return r;
     } catch (const std::exception&) {
@@ -267,7 +271,8 @@ double Client::login(const std::string& name, const std::string& password) {
   b.set("password", password);
   auto t = Clock::now();
   auto r = request(http::verb::post, "/api/v1/session", util::writeJson(b, false));
-  if (r.status != 200) throw std::runtime_error("login failed: " + std::to_string(r.status) + " " + r.body);
+  if (r.status != 200)
+    throw std::runtime_error("login failed: " + std::to_string(r.status) + " " + r.body);
   cookie = r.setCookie.substr(0, r.setCookie.find(';'));
   csrf = util::parseJson(r.body).at("csrf").asString();
   return secondsSince(t) * 1000.0;
@@ -295,14 +300,17 @@ Series measure(Client& c, const std::string& name, const std::string& target, in
       throw std::runtime_error("GET " + target + " -> " + std::to_string(r.status) + ": " +
                                r.body.substr(0, 300));
     s.bytes = r.body.size();
-    if (i >= warmup) s.ms.push_back(ms);
-    else warmupMax = std::max(warmupMax, ms);
+    if (i >= warmup)
+      s.ms.push_back(ms);
+    else
+      warmupMax = std::max(warmupMax, ms);
   }
   std::sort(s.ms.begin(), s.ms.end());
-  std::printf("  %-58s n=%zu p50 %7.1f  p95 %7.1f  p99 %7.1f  max %7.1f ms  (%zu bytes; "
-              "warm-up max %.1f ms)\n",
-              s.name.c_str(), s.ms.size(), s.at(0.5), s.at(0.95), s.at(0.99), s.ms.back(), s.bytes,
-              warmupMax);
+  std::printf(
+      "  %-58s n=%zu p50 %7.1f  p95 %7.1f  p99 %7.1f  max %7.1f ms  (%zu bytes; "
+      "warm-up max %.1f ms)\n",
+      s.name.c_str(), s.ms.size(), s.at(0.5), s.at(0.95), s.at(0.99), s.ms.back(), s.bytes,
+      warmupMax);
   std::fflush(stdout);
   return s;
 }

@@ -116,8 +116,8 @@ class Client {
 
 struct Series {
   std::string name;
-  std::vector<double> ms;  // sorted
-  std::size_t bytes = 0;   // of the last response
+  std::vector<double> ms;     // sorted
+  std::size_t bytes = 0;      // of the last response
   double at(double q) const;  // nearest rank
 };
 

@@ -71,7 +71,7 @@ struct Options {
 
 // What a console user sees of one collector.
 struct ConsoleFigures {
-  double readySeconds = 0;  // from start to the log line of its first full evaluation
+  double readySeconds = 0;   // from start to the log line of its first full evaluation
   double evaluationMs = -1;  // what that line says the evaluation took
   std::vector<Series> series;
   std::vector<Timed> exports;
@@ -79,10 +79,13 @@ struct ConsoleFigures {
   std::string rss;
 };
 
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
-ConsoleFigures consoleFigures(const std::string& who, const fs::path& dataDir, const std::string& password,
-                              const std::string& district, const Options& o, Watchdog& watchdog) {
+ConsoleFigures consoleFigures(const std::string& who, const fs::path& dataDir,
+                              const std::string& password, const std::string& district,
+                              const Options& o, Watchdog& watchdog) {
   ConsoleFigures f;
   std::printf("\n-- %s: posture-collector serve on %s\n", who.c_str(), dataDir.c_str());
   std::fflush(stdout);
@@ -100,7 +103,8 @@ ConsoleFigures consoleFigures(const std::string& who, const fs::path& dataDir, c
   std::printf("login: %.0f ms\n", client.login("bench-admin", password));
 
   f.series.push_back(measure(client, "overview", "/api/v1/overview", o.requests, o.warmup));
-  f.series.push_back(measure(client, "overview (district)", "/api/v1/overview?unit=" + district, o.requests, o.warmup));
+  f.series.push_back(measure(client, "overview (district)", "/api/v1/overview?unit=" + district,
+                             o.requests, o.warmup));
   // Rebuilt: an alert comment before each GET drops the cached overview.
   auto first = util::parseJson(client.request(http::verb::get, "/api/v1/alerts?limit=1").body);
   std::printf("open alerts: %lld\n", static_cast<long long>(first.at("total").asInt()));
@@ -110,8 +114,10 @@ ConsoleFigures consoleFigures(const std::string& who, const fs::path& dataDir, c
     auto comment = [&] {
       util::Json b = util::Json::object();
       b.set("text", "bench " + std::to_string(++comments));
-      auto r = client.request(http::verb::post, "/api/v1/alerts/" + id + "/comment", util::writeJson(b, false));
-      if (r.status != 200) throw std::runtime_error("comment -> " + std::to_string(r.status) + " " + r.body);
+      auto r = client.request(http::verb::post, "/api/v1/alerts/" + id + "/comment",
+                              util::writeJson(b, false));
+      if (r.status != 200)
+        throw std::runtime_error("comment -> " + std::to_string(r.status) + " " + r.body);
     };
     f.series.push_back(measure(client, "overview, rebuilt (after a comment)", "/api/v1/overview",
                                std::max(1, o.requests / 4), std::min(o.warmup, 3), comment));
@@ -120,16 +126,18 @@ ConsoleFigures consoleFigures(const std::string& who, const fs::path& dataDir, c
   }
   auto listed = util::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1").body);
   std::printf("endpoint list total: %lld\n", static_cast<long long>(listed.at("total").asInt()));
-  f.series.push_back(measure(client, "endpoints", "/api/v1/endpoints?limit=50", o.requests, o.warmup));
-  f.series.push_back(measure(client, "endpoints (district)", "/api/v1/endpoints?limit=50&unit=" + district,
-                             o.requests, o.warmup));
+  f.series.push_back(
+      measure(client, "endpoints", "/api/v1/endpoints?limit=50", o.requests, o.warmup));
+  f.series.push_back(measure(client, "endpoints (district)",
+                             "/api/v1/endpoints?limit=50&unit=" + district, o.requests, o.warmup));
   for (int pass = 0; pass < 2; ++pass) {  // a repeat within 2 minutes is the console's cached file
     auto t = Clock::now();
     auto r = client.request(http::verb::get, "/api/v1/export?format=csv");
     double s = secondsSince(t);
     if (r.status != 200) throw std::runtime_error("export csv -> " + std::to_string(r.status));
-    f.exports.push_back({std::string("console GET /api/v1/export?format=csv") + (pass ? " (cached repeat)" : ""),
-                         s, r.body.size()});
+    f.exports.push_back(
+        {std::string("console GET /api/v1/export?format=csv") + (pass ? " (cached repeat)" : ""), s,
+         r.body.size()});
     f.csvLines = lines(r.body);
     std::printf("  %-58s %6.2f s  %ju bytes, %zu lines\n", f.exports.back().name.c_str(), s,
                 f.exports.back().bytes, f.csvLines);
@@ -138,64 +146,18 @@ ConsoleFigures consoleFigures(const std::string& who, const fs::path& dataDir, c
   server.stop();
   fs::path out = dataDir.parent_path() / (dataDir.filename().string() + "-all.csv");
   auto t = Clock::now();
-  auto r = util::runProcess({o.bin, "export", "--data-dir", dataDir.string(), "--policies", o.policyDir,
-                             "--format", "csv", "--out", out.string()},
+  auto r = util::runProcess({o.bin, "export", "--data-dir", dataDir.string(), "--policies",
+                             o.policyDir, "--format", "csv", "--out", out.string()},
                             std::chrono::seconds(1800));
   double s = secondsSince(t);
   if (!util::succeeded(r)) throw std::runtime_error("export csv: " + util::failureReason(r));
   f.exports.push_back({"CLI posture-collector export --format csv", s, fs::file_size(out)});
-  std::printf("  %-58s %6.2f s  %ju bytes\n", f.exports.back().name.c_str(), s, f.exports.back().bytes);
+  std::printf("  %-58s %6.2f s  %ju bytes\n", f.exports.back().name.c_str(), s,
+              f.exports.back().bytes);
   std::fflush(stdout);
   watchdog.check();
   return f;
 }
-
-struct Spread {
-  double sum = 0, min = 0, median = 0, max = 0;
-};
-Spread spread(std::vector<double> v) {
-  Spread s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  for (double x : v) s.sum += x;
-  s.min = v.front();
-  s.median = v[v.size() / 2];
-  s.max = v.back();
-  return s;
-}
-void printSpread(const char* what, const std::vector<double>& v, double scale, const char* unit) {
-  auto s = spread(v);
-  std::printf("  %-44s total %10.3f  per district min %9.3f  median %9.3f  max %9.3f %s\n", what,
-              s.sum * scale, s.min * scale, s.median * scale, s.max * scale, unit);
-}
-
-struct Phase {  // per district figures of one round, in process
-  std::vector<double> wall, districtWall, districtCpu, provinceWall, provinceCpu, bytes, picture, stage;
-  std::size_t pushes = 0, changes = 0;
-  double totalWall = 0;
-  void add(const RoundFigures& r) {
-    districtWall.push_back(r.districtSeconds);
-    districtCpu.push_back(r.districtCpu);
-    provinceWall.push_back(r.provinceSeconds);
-    provinceCpu.push_back(r.provinceCpu);
-    bytes.push_back(static_cast<double>(r.bytes));
-    picture.push_back(r.pictureSeconds);
-    stage.push_back(r.stageSeconds);
-    pushes += r.pushes;
-    changes += r.changes;
-  }
-  void print(const char* title) const {
-    std::printf("%s: %zu push(es), %zu change(s), %.1f s wall in all\n", title, pushes, changes, totalWall);
-    printSpread("district: picture (s)", picture, 1, "s");
-    printSpread("district: stage (s)", stage, 1, "s");
-    printSpread("district side: wall (s)", districtWall, 1, "s");
-    printSpread("district side: CPU (s)", districtCpu, 1, "s");
-    printSpread("province side, applyPushBytes: wall (s)", provinceWall, 1, "s");
-    printSpread("province side, applyPushBytes: CPU (s)", provinceCpu, 1, "s");
-    printSpread("bytes of the pushes (KB)", bytes, 1.0 / 1024, "KB");
-    std::fflush(stdout);
-  }
-};
 
 std::int64_t overviewEndpoints(Client& c, const std::string& root) {
   auto r = c.request(http::verb::get, "/api/v1/overview");
@@ -234,16 +196,18 @@ struct HttpFigures {
   bool done = false;
 };
 
-HttpFigures httpPath(const std::vector<DistrictSpec>& twins, const Tree& provinceTree, const fs::path& root,
-                     const std::vector<std::vector<collector::ReportRecord>>& deltas, const PolicySet& policies,
-                     const Options& o, Watchdog& watchdog, std::int64_t now) {
+HttpFigures httpPath(const std::vector<DistrictSpec>& twins, const Tree& provinceTree,
+                     const fs::path& root,
+                     const std::vector<std::vector<collector::ReportRecord>>& deltas,
+                     const PolicySet& policies, const Options& o, Watchdog& watchdog,
+                     std::int64_t now) {
   HttpFigures h;
   fs::path dir = root / "province-http";
   std::string password = buildProvince(dir, provinceTree, now);
   std::printf("\n-- the real link: posture-collector serve on %s, %zu district(s) enrol and push\n",
               dir.c_str(), twins.size());
-  Server server({o.bin, "serve", "--data-dir", dir.string(), "--listen", "127.0.0.1:0", "--console-listen",
-                 "127.0.0.1:0", "--policies", o.policyDir});
+  Server server({o.bin, "serve", "--data-dir", dir.string(), "--listen", "127.0.0.1:0",
+                 "--console-listen", "127.0.0.1:0", "--policies", o.policyDir});
   Watchdog::Scope guarded(watchdog, &server);
   std::string agentAddress = server.agentAddress();
   Client client(server.consoleAddress());
@@ -263,20 +227,24 @@ HttpFigures httpPath(const std::vector<DistrictSpec>& twins, const Tree& provinc
     watchdog.check();
   }
   h.roundsSeconds = secondsSince(started);
-  std::printf("snapshot rounds done (every push acknowledged) after %.1f s, %ju bytes\n", h.roundsSeconds, h.bytes);
+  std::printf("snapshot rounds done (every push acknowledged) after %.1f s, %ju bytes\n",
+              h.roundsSeconds, h.bytes);
   std::fflush(stdout);
   const auto total = static_cast<std::int64_t>(twins.size() * o.perDistrict);
   std::int64_t counted = 0;
   while ((counted = overviewEndpoints(client, "QNG")) != total) {
-    if (secondsSince(started) > 1800) throw std::runtime_error("the province's overview counts " +
-                                                               std::to_string(counted) + " endpoints");
+    if (secondsSince(started) > 1800)
+      throw std::runtime_error("the province's overview counts " + std::to_string(counted) +
+                               " endpoints");
     watchdog.check();
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   h.allCountedSeconds = secondsSince(started);
   h.provinceCpu = processCpuSeconds(server.pid()) - cpu0;
-  std::printf("the province's overview counts all %lld endpoints %.1f s after the first push; "
-              "province CPU %.1f s\n", static_cast<long long>(total), h.allCountedSeconds, h.provinceCpu);
+  std::printf(
+      "the province's overview counts all %lld endpoints %.1f s after the first push; "
+      "province CPU %.1f s\n",
+      static_cast<long long>(total), h.allCountedSeconds, h.provinceCpu);
   std::fflush(stdout);
 
   // Idle rate, then the delta: the same new reports in the twins, one round each.
@@ -297,9 +265,12 @@ HttpFigures httpPath(const std::vector<DistrictSpec>& twins, const Tree& provinc
     h.deltaBytes.push_back(static_cast<double>(r.bytes));
   }
   h.deltaRoundsSeconds = secondsSince(started);
-  h.deltaProvinceCpu = cpuUntilIdle(server.pid(), cpu0, started, h.idlePerSecond, std::chrono::seconds(300), watchdog);
-  std::printf("delta rounds %.1f s; the province's CPU until idle again %.2f s (idle rate %.3f s/s deducted)\n",
-              h.deltaRoundsSeconds, h.deltaProvinceCpu, h.idlePerSecond);
+  h.deltaProvinceCpu = cpuUntilIdle(server.pid(), cpu0, started, h.idlePerSecond,
+                                    std::chrono::seconds(300), watchdog);
+  std::printf(
+      "delta rounds %.1f s; the province's CPU until idle again %.2f s (idle rate %.3f s/s "
+      "deducted)\n",
+      h.deltaRoundsSeconds, h.deltaProvinceCpu, h.idlePerSecond);
   printSpread("district side, link round: CPU (s)", h.deltaDistrictCpu, 1, "s");
   printSpread("bytes of the round's pushes (KB)", h.deltaBytes, 1.0 / 1024, "KB");
   std::fflush(stdout);
@@ -320,8 +291,9 @@ const Series* findSeries(const ConsoleFigures& f, const std::string& name) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"districts", "endpoints-per-district", "units-per-district", "changed-percent", "requests",
-                      "warmup", "policies", "collector", "timeout", "seed"},
+  util::Args a(argv,
+               {"districts", "endpoints-per-district", "units-per-district", "changed-percent",
+                "requests", "warmup", "policies", "collector", "timeout", "seed"},
                {"no-http", "keep"});
   Options o;
   o.districts = static_cast<std::size_t>(a.number("districts", 50, 1, 1000));
@@ -357,7 +329,8 @@ int run(const std::vector<std::string>& argv) {
     }
   } cleanup{root, keep};
   Watchdog watchdog(timeout, "posture-federation-bench");
-  auto policies = std::make_shared<const std::vector<policy::Policy>>(policy::loadPolicyDirectory(o.policyDir));
+  auto policies =
+      std::make_shared<const std::vector<policy::Policy>>(policy::loadPolicyDirectory(o.policyDir));
   const std::size_t total = o.districts * o.perDistrict;
 
   // 1. The districts (and their twins for the real link) and the province.
@@ -372,7 +345,8 @@ int run(const std::vector<std::string>& argv) {
     const std::string& code = tree.districts[n];
     Tree sub = tree.subtree(code);
     std::uint64_t seed = o.seed + 1 + n;
-    districts.push_back(DistrictSpec{code, root / "districts" / code, sub, FleetSpec{seed, FleetGenerator(seed, sub.leaves)},
+    districts.push_back(DistrictSpec{code, root / "districts" / code, sub,
+                                     FleetSpec{seed, FleetGenerator(seed, sub.leaves)},
                                      o.perDistrict});
     buildDistrict(districts.back(), policies, now);
     if (o.http) {
@@ -383,19 +357,24 @@ int run(const std::vector<std::string>& argv) {
     }
     watchdog.check();
   }
-  std::printf("data: %zu district(s) of %zu endpoints (%zu in all), %zu units each, built in %.1f s under %s\n",
-              o.districts, o.perDistrict, total, districts.front().tree.units.size(), secondsSince(t), root.c_str());
+  std::printf(
+      "data: %zu district(s) of %zu endpoints (%zu in all), %zu units each, built in %.1f s under "
+      "%s\n",
+      o.districts, o.perDistrict, total, districts.front().tree.units.size(), secondsSince(t),
+      root.c_str());
   fs::path provinceDir = root / "province";
   std::string provincePassword = buildProvince(provinceDir, provinceTree, now);
   auto province = collector::openDatabase(provinceDir);
-  for (const auto& d : districts) collector::federation::registerChild(*province, "child-" + d.code, d.code, now);
+  for (const auto& d : districts)
+    collector::federation::registerChild(*province, "child-" + d.code, d.code, now);
 
   // 2. The snapshot, in process.
   Phase snapshot;
   t = Clock::now();
   for (const auto& d : districts) {
     auto db = collector::openDatabase(d.dir);
-    snapshot.add(pushInProcess(*db, *province, "child-" + d.code, d.code, policies, util::unixNow()));
+    snapshot.add(
+        pushInProcess(*db, *province, "child-" + d.code, d.code, policies, util::unixNow()));
     watchdog.check();
   }
   snapshot.totalWall = secondsSince(t);
@@ -403,8 +382,8 @@ int run(const std::vector<std::string>& argv) {
   auto held = province->prepare("SELECT count(*) FROM federated_endpoints");
   held.step();
   if (static_cast<std::size_t>(held.getInt(0)) != total)
-    throw std::runtime_error("the province holds " + std::to_string(held.getInt(0)) + " endpoint rows, not " +
-                             std::to_string(total));
+    throw std::runtime_error("the province holds " + std::to_string(held.getInt(0)) +
+                             " endpoint rows, not " + std::to_string(total));
 
   // 3. One delta per district.
   auto changed = changedEndpoints(o.perDistrict, o.changedPercent);
@@ -420,13 +399,15 @@ int run(const std::vector<std::string>& argv) {
   }
   delta.totalWall = secondsSince(t);
   char title[128];
-  std::snprintf(title, sizeof title, "\ndelta, in process (%zu new report(s) per district)", changed.size());
+  std::snprintf(title, sizeof title, "\ndelta, in process (%zu new report(s) per district)",
+                changed.size());
   delta.print(title);
   province.reset();
 
   // 4. The province's console and exports.
   const std::string district = tree.districts[std::min<std::size_t>(1, o.districts - 1)];
-  auto provinceConsole = consoleFigures("the province", provinceDir, provincePassword, district, o, watchdog);
+  auto provinceConsole =
+      consoleFigures("the province", provinceDir, provincePassword, district, o, watchdog);
 
   // 5. One collector with the same reports.
   fs::path singleDir = root / "single";
@@ -434,7 +415,8 @@ int run(const std::vector<std::string>& argv) {
   std::string singlePassword;
   {
     auto db = collector::openDatabase(singleDir);
-    collector::org::importOrgText(*db, tree.yaml(), "bench-units.yaml", "posture-federation-bench", now);
+    collector::org::importOrgText(*db, tree.yaml(), "bench-units.yaml", "posture-federation-bench",
+                                  now);
     for (const auto& d : districts) {
       auto f = writeFleet(*db, d.fleet, d.endpoints, now);
       single.reports += f.reports;
@@ -444,9 +426,10 @@ int run(const std::vector<std::string>& argv) {
     }
     singlePassword = addBenchAdmin(*db, now, "posture-federation-bench");
   }
-  std::printf("\none collector: %zu reports (%ju bytes) stored in %.2f s (CPU %.2f s)\n", single.reports,
-              single.bytes, single.seconds, single.cpuSeconds);
-  auto singleConsole = consoleFigures("one collector", singleDir, singlePassword, district, o, watchdog);
+  std::printf("\none collector: %zu reports (%ju bytes) stored in %.2f s (CPU %.2f s)\n",
+              single.reports, single.bytes, single.seconds, single.cpuSeconds);
+  auto singleConsole =
+      consoleFigures("one collector", singleDir, singlePassword, district, o, watchdog);
   WriteFigures singleDelta;
   double singleEvalCpu = 0, singleEvalWall = 0;
   {
@@ -467,10 +450,11 @@ int run(const std::vector<std::string>& argv) {
     singleEvalWall = secondsSince(e);
     singleEvalCpu = selfCpuSeconds() - cpu;
   }
-  std::printf("one collector, the same %zu new reports: storage %.3f s (CPU %.3f s), live evaluation "
-              "(LiveEvaluation::onReports) %.3f s (CPU %.3f s), %ju bytes\n",
-              singleDelta.reports, singleDelta.seconds, singleDelta.cpuSeconds, singleEvalWall, singleEvalCpu,
-              singleDelta.bytes);
+  std::printf(
+      "one collector, the same %zu new reports: storage %.3f s (CPU %.3f s), live evaluation "
+      "(LiveEvaluation::onReports) %.3f s (CPU %.3f s), %ju bytes\n",
+      singleDelta.reports, singleDelta.seconds, singleDelta.cpuSeconds, singleEvalWall,
+      singleEvalCpu, singleDelta.bytes);
   std::fflush(stdout);
 
   // 6. The real link.
@@ -479,38 +463,49 @@ int run(const std::vector<std::string>& argv) {
 
   // 7. Summary.
   const double n = static_cast<double>(o.districts);
-  std::printf("\n== summary: %zu district(s) x %zu endpoints = %zu endpoints, %zu units ==\n", o.districts,
-              o.perDistrict, total, tree.units.size());
+  std::printf("\n== summary: %zu district(s) x %zu endpoints = %zu endpoints, %zu units ==\n",
+              o.districts, o.perDistrict, total, tree.units.size());
   std::printf("%-66s %18s %18s\n", "figure", "province", "one collector");
   auto row = [](const std::string& name, const std::string& fed, const std::string& one) {
     std::printf("%-66s %18s %18s\n", name.c_str(), fed.c_str(), one.c_str());
   };
   auto sSnap = [&](const std::vector<double>& v) { return spread(v).sum; };
-  row("snapshot: storage, s (applyPushBytes | ReportWriter)", fmt("%.2f", sSnap(snapshot.provinceWall)),
-      fmt("%.2f", single.seconds));
-  row("snapshot: storage CPU, s", fmt("%.2f", sSnap(snapshot.provinceCpu)), fmt("%.2f", single.cpuSeconds));
-  row("snapshot: district side (picture, stage, push, ack), s", fmt("%.2f", sSnap(snapshot.districtWall)), "-");
-  row("snapshot: in-process rounds one after another, wall s", fmt("%.2f", snapshot.totalWall), "-");
+  row("snapshot: storage, s (applyPushBytes | ReportWriter)",
+      fmt("%.2f", sSnap(snapshot.provinceWall)), fmt("%.2f", single.seconds));
+  row("snapshot: storage CPU, s", fmt("%.2f", sSnap(snapshot.provinceCpu)),
+      fmt("%.2f", single.cpuSeconds));
+  row("snapshot: district side (picture, stage, push, ack), s",
+      fmt("%.2f", sSnap(snapshot.districtWall)), "-");
+  row("snapshot: in-process rounds one after another, wall s", fmt("%.2f", snapshot.totalWall),
+      "-");
   row("snapshot: MB (pushes | report bodies)", fmt("%.1f", sSnap(snapshot.bytes) / 1048576.0),
       fmt("%.1f", static_cast<double>(single.bytes) / 1048576.0));
   if (h.done) {
     row("snapshot, real link: every push acknowledged, s", fmt("%.1f", h.roundsSeconds), "-");
-    row("snapshot, real link: overview counts every endpoint, s", fmt("%.1f", h.allCountedSeconds), "-");
+    row("snapshot, real link: overview counts every endpoint, s", fmt("%.1f", h.allCountedSeconds),
+        "-");
     row("snapshot, real link: province process CPU, s", fmt("%.1f", h.provinceCpu), "-");
   }
-  row("delta per district: district side CPU, ms (median)", fmt("%.1f", spread(delta.districtCpu).median * 1e3), "-");
+  row("delta per district: district side CPU, ms (median)",
+      fmt("%.1f", spread(delta.districtCpu).median * 1e3), "-");
   row("delta per district: storage CPU, ms (median | total / districts)",
-      fmt("%.1f", spread(delta.provinceCpu).median * 1e3), fmt("%.1f", singleDelta.cpuSeconds * 1e3 / n));
+      fmt("%.1f", spread(delta.provinceCpu).median * 1e3),
+      fmt("%.1f", singleDelta.cpuSeconds * 1e3 / n));
   row("delta per district: KB (push, median | report bodies / districts)",
-      fmt("%.1f", spread(delta.bytes).median / 1024), fmt("%.1f", static_cast<double>(singleDelta.bytes) / 1024 / n));
-  row("delta, all districts: live evaluation CPU, s (one collector)", "-", fmt("%.3f", singleEvalCpu));
+      fmt("%.1f", spread(delta.bytes).median / 1024),
+      fmt("%.1f", static_cast<double>(singleDelta.bytes) / 1024 / n));
+  row("delta, all districts: live evaluation CPU, s (one collector)", "-",
+      fmt("%.3f", singleEvalCpu));
   if (h.done) {
-    row("delta, real link: district round CPU, ms (median)", fmt("%.1f", spread(h.deltaDistrictCpu).median * 1e3), "-");
-    row("delta, real link: province process CPU / districts, ms", fmt("%.1f", h.deltaProvinceCpu * 1e3 / n), "-");
-    row("delta, real link: KB per round (median)", fmt("%.1f", spread(h.deltaBytes).median / 1024), "-");
+    row("delta, real link: district round CPU, ms (median)",
+        fmt("%.1f", spread(h.deltaDistrictCpu).median * 1e3), "-");
+    row("delta, real link: province process CPU / districts, ms",
+        fmt("%.1f", h.deltaProvinceCpu * 1e3 / n), "-");
+    row("delta, real link: KB per round (median)", fmt("%.1f", spread(h.deltaBytes).median / 1024),
+        "-");
   }
-  row("serve: first full evaluation logged after start, s", fmt("%.1f", provinceConsole.readySeconds),
-      fmt("%.1f", singleConsole.readySeconds));
+  row("serve: first full evaluation logged after start, s",
+      fmt("%.1f", provinceConsole.readySeconds), fmt("%.1f", singleConsole.readySeconds));
   row("serve: that evaluation took, ms (its log line)", fmt("%.0f", provinceConsole.evaluationMs),
       fmt("%.0f", singleConsole.evaluationMs));
   for (const auto& s : provinceConsole.series) {
@@ -522,15 +517,18 @@ int run(const std::vector<std::string>& argv) {
     if (const Series* other = findSeries(singleConsole, "overview, rebuilt (after a comment)"))
       row("overview, rebuilt (after a comment): p95 ms", "-", fmt("%.1f", other->at(0.95)));
   }
-  for (std::size_t i = 0; i < provinceConsole.exports.size() && i < singleConsole.exports.size(); ++i)
+  for (std::size_t i = 0; i < provinceConsole.exports.size() && i < singleConsole.exports.size();
+       ++i)
     row(provinceConsole.exports[i].name + ", s", fmt("%.2f", provinceConsole.exports[i].seconds),
         fmt("%.2f", singleConsole.exports[i].seconds));
   row("CSV: lines (header included)", fmt("%.0f", static_cast<double>(provinceConsole.csvLines)),
       fmt("%.0f", static_cast<double>(singleConsole.csvLines)));
-  row("CSV: MB", fmt("%.1f", static_cast<double>(provinceConsole.exports.front().bytes) / 1048576.0),
+  row("CSV: MB",
+      fmt("%.1f", static_cast<double>(provinceConsole.exports.front().bytes) / 1048576.0),
       fmt("%.1f", static_cast<double>(singleConsole.exports.front().bytes) / 1048576.0));
   row("serve: peak RSS", provinceConsole.rss, singleConsole.rss);
-  std::printf("machine: nproc %u, load average start %s, end %s\n", cpus, loadStart.c_str(), loadAverage().c_str());
+  std::printf("machine: nproc %u, load average start %s, end %s\n", cpus, loadStart.c_str(),
+              loadAverage().c_str());
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "tests/bench/federation_tiers.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 #include "collector/evaluation/live.h"
@@ -21,7 +22,8 @@ namespace fs = std::filesystem;
 
 WriteFigures buildDistrict(const DistrictSpec& d, const PolicySet& policies, std::int64_t now) {
   auto db = collector::openDatabase(d.dir);
-  collector::org::importOrgText(*db, d.tree.yaml(), d.code + ".yaml", "posture-federation-bench", now);
+  collector::org::importOrgText(*db, d.tree.yaml(), d.code + ".yaml", "posture-federation-bench",
+                                now);
   auto figures = writeFleet(*db, d.fleet, d.endpoints, now);
   collector::LiveOptions o;
   o.policies = [policies] { return policies; };
@@ -41,7 +43,8 @@ std::vector<std::size_t> changedEndpoints(std::size_t endpoints, double percent)
 
 std::string buildProvince(const fs::path& dir, const Tree& provinceTree, std::int64_t now) {
   auto db = collector::openDatabase(dir);
-  collector::org::importOrgText(*db, provinceTree.yaml(), "province.yaml", "posture-federation-bench", now);
+  collector::org::importOrgText(*db, provinceTree.yaml(), "province.yaml",
+                                "posture-federation-bench", now);
   return addBenchAdmin(*db, now, "posture-federation-bench");
 }
 
@@ -56,8 +59,9 @@ fed::UnitCodes ownUnits(db::Connection& db) {
 }
 }  // namespace
 
-RoundFigures pushInProcess(db::Connection& district, db::Connection& province, const std::string& childId,
-                           const std::string& mountUnit, const PolicySet& policies, std::int64_t now) {
+RoundFigures pushInProcess(db::Connection& district, db::Connection& province,
+                           const std::string& childId, const std::string& mountUnit,
+                           const PolicySet& policies, std::int64_t now) {
   RoundFigures f;
   auto started = Clock::now();
   double cpu0 = selfCpuSeconds();
@@ -70,9 +74,10 @@ RoundFigures pushInProcess(db::Connection& district, db::Connection& province, c
   auto staged = fed::stage(district, picture.rows);
   f.stageSeconds = secondsSince(staging);
   if (!staged.refused.empty()) {
-    throw std::runtime_error("district " + mountUnit + ": " + std::to_string(staged.refused.size()) +
-                             " row(s) refused at staging, the first " + staged.refused.front().first +
-                             ": " + staged.refused.front().second.en);
+    throw std::runtime_error(
+        "district " + mountUnit + ": " + std::to_string(staged.refused.size()) +
+        " row(s) refused at staging, the first " + staged.refused.front().first + ": " +
+        staged.refused.front().second.en);
   }
   double provinceWall = 0, provinceCpu = 0;
   for (int guard = 0; guard < 100000; ++guard) {
@@ -81,7 +86,8 @@ RoundFigures pushInProcess(db::Connection& district, db::Connection& province, c
     fed::PushOptions p;
     p.now = now;
     auto push = fed::nextPush(district, p);
-    if (!push) throw std::runtime_error("district " + mountUnit + ": nothing to push before a stage");
+    if (!push)
+      throw std::runtime_error("district " + mountUnit + ": nothing to push before a stage");
     std::string body = push->SerializeAsString();
     f.bytes += body.size();
     f.changes += static_cast<std::size_t>(push->changes_size());
@@ -110,6 +116,48 @@ RoundFigures pushInProcess(db::Connection& district, db::Connection& province, c
   return f;
 }
 
+Spread spread(std::vector<double> v) {
+  Spread s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  for (double x : v) s.sum += x;
+  s.min = v.front();
+  s.median = v[v.size() / 2];
+  s.max = v.back();
+  return s;
+}
+
+void printSpread(const char* what, const std::vector<double>& v, double scale, const char* unit) {
+  auto s = spread(v);
+  std::printf("  %-44s total %10.3f  per district min %9.3f  median %9.3f  max %9.3f %s\n", what,
+              s.sum * scale, s.min * scale, s.median * scale, s.max * scale, unit);
+}
+
+void Phase::add(const RoundFigures& r) {
+  districtWall.push_back(r.districtSeconds);
+  districtCpu.push_back(r.districtCpu);
+  provinceWall.push_back(r.provinceSeconds);
+  provinceCpu.push_back(r.provinceCpu);
+  bytes.push_back(static_cast<double>(r.bytes));
+  picture.push_back(r.pictureSeconds);
+  stage.push_back(r.stageSeconds);
+  pushes += r.pushes;
+  changes += r.changes;
+}
+
+void Phase::print(const char* title) const {
+  std::printf("%s: %zu push(es), %zu change(s), %.1f s wall in all\n", title, pushes, changes,
+              totalWall);
+  printSpread("district: picture (s)", picture, 1, "s");
+  printSpread("district: stage (s)", stage, 1, "s");
+  printSpread("district side: wall (s)", districtWall, 1, "s");
+  printSpread("district side: CPU (s)", districtCpu, 1, "s");
+  printSpread("province side, applyPushBytes: wall (s)", provinceWall, 1, "s");
+  printSpread("province side, applyPushBytes: CPU (s)", provinceCpu, 1, "s");
+  printSpread("bytes of the pushes (KB)", bytes, 1.0 / 1024, "KB");
+  std::fflush(stdout);
+}
+
 HttpLink::HttpLink(std::string collectorBin, fs::path provinceDataDir, std::string provinceAddress,
                    PolicySet policies)
     : bin_(std::move(collectorBin)),
@@ -134,11 +182,13 @@ void HttpLink::enrol(const DistrictSpec& district) {
   auto r = util::runProcess({bin_, "token", "create", "--data-dir", provinceDir_.string(), "--unit",
                              district.code, "--collector"},
                             std::chrono::seconds(60));
-  if (!util::succeeded(r)) throw std::runtime_error("token create --collector: " + util::failureReason(r));
+  if (!util::succeeded(r))
+    throw std::runtime_error("token create --collector: " + util::failureReason(r));
   std::string token = r.out.substr(0, r.out.find('\n'));
   const std::string pin = "CA fingerprint (SHA-256): ";
   auto at = r.err.find(pin);
-  if (at == std::string::npos) throw std::runtime_error("token create printed no CA fingerprint: " + r.err);
+  if (at == std::string::npos)
+    throw std::runtime_error("token create printed no CA fingerprint: " + r.err);
   caFingerprint_ = r.err.substr(at + pin.size(), r.err.find('\n', at) - at - pin.size());
   auto o = linkOptions(address_, district.dir, policies_);
   o.token = token;
@@ -159,7 +209,8 @@ HttpLink::Round HttpLink::round(const DistrictSpec& district) {
   out.pushed = r.pushed;
   out.bytes = r.bytes;
   if (!r.ok || r.queued != 0) {
-    throw std::runtime_error("district " + district.code + ": the round through the real link ended with " +
+    throw std::runtime_error("district " + district.code +
+                             ": the round through the real link ended with " +
                              std::to_string(r.queued) + " change(s) queued: " + r.error);
   }
   return out;

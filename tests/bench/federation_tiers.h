@@ -21,7 +21,7 @@ using PolicySet = std::shared_ptr<const std::vector<policy::Policy>>;
 struct DistrictSpec {
   std::string code;  // its root unit, which is the province's unit it is mounted at
   std::filesystem::path dir;
-  Tree tree;         // its own organization: the district and its communes
+  Tree tree;  // its own organization: the district and its communes
   FleetSpec fleet;
   std::size_t endpoints = 0;
 };
@@ -29,7 +29,8 @@ struct DistrictSpec {
 // The district's data directory: its tree, one report per endpoint (collected an hour
 // ago), and the alerts its own live evaluation opens at its first full evaluation (as a
 // serving district has before its first push). Returns the storage figures of the reports.
-WriteFigures buildDistrict(const DistrictSpec& district, const PolicySet& policies, std::int64_t now);
+WriteFigures buildDistrict(const DistrictSpec& district, const PolicySet& policies,
+                           std::int64_t now);
 
 // The endpoints that get a new report in the delta: `percent` of them (at least one),
 // spread evenly.
@@ -37,7 +38,8 @@ std::vector<std::size_t> changedEndpoints(std::size_t endpoints, double percent)
 
 // The province's own organization (the province and its districts, which are the mounts)
 // in a fresh data directory, with the bench's admin user; returns its password.
-std::string buildProvince(const std::filesystem::path& dir, const Tree& provinceTree, std::int64_t now);
+std::string buildProvince(const std::filesystem::path& dir, const Tree& provinceTree,
+                          std::int64_t now);
 
 struct RoundFigures {
   std::size_t pushes = 0, changes = 0, endpoints = 0;
@@ -48,6 +50,24 @@ struct RoundFigures {
   // The province: applyPushBytes() (the writer job of POST /v1/federation/push) and the
   // ack's bytes.
   double provinceSeconds = 0, provinceCpu = 0;
+};
+
+// The spread of a per-district figure.
+struct Spread {
+  double sum = 0, min = 0, median = 0, max = 0;
+};
+Spread spread(std::vector<double> values);
+// "  WHAT  total …  per district min … median … max … UNIT", each value times `scale`.
+void printSpread(const char* what, const std::vector<double>& values, double scale,
+                 const char* unit);
+
+// The per-district figures of one phase (the snapshot, the delta), in process.
+struct Phase {
+  std::vector<double> districtWall, districtCpu, provinceWall, provinceCpu, bytes, picture, stage;
+  std::size_t pushes = 0, changes = 0;
+  double totalWall = 0;
+  void add(const RoundFigures& round);
+  void print(const char* title) const;
 };
 
 // One round of the link, in this process: the district's picture staged into its outbox,
@@ -62,8 +82,8 @@ RoundFigures pushInProcess(db::Connection& district, db::Connection& province,
 class HttpLink {
  public:
   // provinceDataDir: for `posture-collector token create --collector` (the CLI).
-  HttpLink(std::string collectorBin, std::filesystem::path provinceDataDir, std::string provinceAddress,
-           PolicySet policies);
+  HttpLink(std::string collectorBin, std::filesystem::path provinceDataDir,
+           std::string provinceAddress, PolicySet policies);
   // Creates the child token at the province and enrols the district with it (CA pinned).
   void enrol(const DistrictSpec& district);
   struct Round {

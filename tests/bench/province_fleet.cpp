@@ -48,14 +48,16 @@ Tree makeTree(std::size_t unitCount, std::size_t districts) {
   if (districts == 0) districts = std::max<std::size_t>(1, unitCount / 20);
   for (std::size_t d = 0; d < districts; ++d) {
     std::string code = "D" + std::to_string(d);
-    t.units.push_back({code, "QNG", "district", "Huyện " + std::to_string(d), "District " + std::to_string(d)});
+    t.units.push_back(
+        {code, "QNG", "district", "Huyện " + std::to_string(d), "District " + std::to_string(d)});
     t.leaves.push_back(code);
     t.districts.push_back(code);
   }
   for (std::size_t c = 0; 1 + districts + c < unitCount; ++c) {
     std::string parent = "D" + std::to_string(c % districts);
     std::string code = parent + "-C" + std::to_string(c);
-    t.units.push_back({code, parent, "commune", "Xã " + std::to_string(c), "Commune " + std::to_string(c)});
+    t.units.push_back(
+        {code, parent, "commune", "Xã " + std::to_string(c), "Commune " + std::to_string(c)});
     t.leaves.push_back(code);
   }
   return t;
@@ -63,7 +65,8 @@ Tree makeTree(std::size_t unitCount, std::size_t districts) {
 
 std::vector<collector::ReportRecord> reportRecords(const FleetSpec& fleet,
                                                    const std::vector<std::size_t>& indices,
-                                                   std::uint64_t sequence, std::int64_t collectedAt) {
+                                                   std::uint64_t sequence,
+                                                   std::int64_t collectedAt) {
   std::vector<collector::ReportRecord> out;
   out.reserve(indices.size());
   for (std::size_t i : indices) {
@@ -99,7 +102,8 @@ WriteFigures writeRecords(db::Connection& db, const std::vector<collector::Repor
   return f;
 }
 
-WriteFigures writeFleet(db::Connection& db, const FleetSpec& fleet, std::size_t count, std::int64_t now) {
+WriteFigures writeFleet(db::Connection& db, const FleetSpec& fleet, std::size_t count,
+                        std::int64_t now) {
   WriteFigures all;
   const std::size_t batch = 2048;
   for (std::size_t start = 0; start < count; start += batch) {

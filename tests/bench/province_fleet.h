@@ -19,8 +19,8 @@ struct TreeUnit {
 };
 
 struct Tree {
-  std::vector<TreeUnit> units;  // parents before children
-  std::vector<std::string> leaves;     // where endpoints sit: districts and communes
+  std::vector<TreeUnit> units;      // parents before children
+  std::vector<std::string> leaves;  // where endpoints sit: districts and communes
   std::vector<std::string> districts;
   std::string yaml() const;  // for org::importOrgText
   // One unit and everything below it, that unit as the root (no parent): the organization
@@ -42,13 +42,14 @@ struct FleetSpec {
 // Report `sequence` of each endpoint in `indices`, collected at collectedAt.
 std::vector<collector::ReportRecord> reportRecords(const FleetSpec& fleet,
                                                    const std::vector<std::size_t>& indices,
-                                                   std::uint64_t sequence, std::int64_t collectedAt);
+                                                   std::uint64_t sequence,
+                                                   std::int64_t collectedAt);
 
 struct WriteFigures {
   std::size_t reports = 0;
-  std::uint64_t bytes = 0;    // of the report bodies
-  double seconds = 0;         // the storage work only (wall)
-  double cpuSeconds = 0;      // the same, CPU of this process
+  std::uint64_t bytes = 0;  // of the report bodies
+  double seconds = 0;       // the storage work only (wall)
+  double cpuSeconds = 0;    // the same, CPU of this process
 };
 
 // Writes the records in transactions of `batch` through collector::ReportWriter.
@@ -56,7 +57,8 @@ WriteFigures writeRecords(db::Connection& db, const std::vector<collector::Repor
                           std::int64_t receivedAt, std::size_t batch = 2048);
 
 // Endpoints [0, count) of the fleet, report 1 each, collected an hour before `now`.
-WriteFigures writeFleet(db::Connection& db, const FleetSpec& fleet, std::size_t count, std::int64_t now);
+WriteFigures writeFleet(db::Connection& db, const FleetSpec& fleet, std::size_t count,
+                        std::int64_t now);
 
 // One admin user `bench-admin` (production Argon2 cost); returns its password.
 std::string addBenchAdmin(db::Connection& db, std::int64_t now, const std::string& by);
