@@ -78,22 +78,9 @@ int run(const std::vector<std::string>& argv) {
   std::string loadStart = loadAverage();
   std::printf("machine: nproc %u, load average at start %s\n", cpus, loadStart.c_str());
 
-  std::string tmpl = (fs::temp_directory_path() / "posture-console-bench-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  fs::path root = tmpl;
+  RunDir runDir("posture-console-bench", keep);
+  const fs::path& root = runDir.path();
   fs::path dataDir = root / "data";
-  struct Cleanup {
-    fs::path root;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("kept %s\n", root.c_str());
-        return;
-      }
-      std::error_code ec;
-      fs::remove_all(root, ec);
-    }
-  } cleanup{root, keep};
 
   // 1. The data.
   Tree tree = makeTree(unitCount);

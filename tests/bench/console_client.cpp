@@ -77,6 +77,21 @@ double selfCpuSeconds() {
   return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
+RunDir::RunDir(const std::string& prefix, bool keep) : keep_(keep) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+RunDir::~RunDir() {
+  if (keep_) {
+    std::printf("kept %s\n", path_.c_str());
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 // ---- Server ----
 
 Server::Server(const std::vector<std::string>& argv) {

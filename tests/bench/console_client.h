@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,21 @@ std::string procStatus(pid_t pid, const std::string& key);
 double processCpuSeconds(pid_t pid);
 // CPU seconds (user + system) of this process so far, every thread.
 double selfCpuSeconds();
+
+// A fresh directory under the system's temporary directory for one run, removed at the
+// end unless kept (then its path is printed).
+class RunDir {
+ public:
+  RunDir(const std::string& prefix, bool keep);
+  ~RunDir();
+  RunDir(const RunDir&) = delete;
+  RunDir& operator=(const RunDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool keep_;
+};
 
 // ---- the collector process: stdout and stderr (its log) read by a thread ----
 

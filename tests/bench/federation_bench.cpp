@@ -313,21 +313,8 @@ int run(const std::vector<std::string>& argv) {
   unsigned cpus = std::thread::hardware_concurrency();
   std::string loadStart = loadAverage();
   std::printf("machine: nproc %u, load average at start %s\n", cpus, loadStart.c_str());
-  std::string tmpl = (fs::temp_directory_path() / "posture-federation-bench-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  fs::path root = tmpl;
-  struct Cleanup {
-    fs::path root;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("kept %s\n", root.c_str());
-        return;
-      }
-      std::error_code ec;
-      fs::remove_all(root, ec);
-    }
-  } cleanup{root, keep};
+  RunDir runDir("posture-federation-bench", keep);
+  const fs::path& root = runDir.path();
   Watchdog watchdog(timeout, "posture-federation-bench");
   auto policies =
       std::make_shared<const std::vector<policy::Policy>>(policy::loadPolicyDirectory(o.policyDir));
