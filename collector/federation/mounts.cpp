@@ -483,6 +483,13 @@ v1::FederationAck applyPushBytes(db::Connection& db, const std::string& childId,
   return applyPush(db, childId, ownUnits, push, now, effects);
 }
 
+UnitCodes ownUnitCodes(db::Connection& db) {
+  UnitCodes out;
+  auto st = db.prepare("SELECT code FROM org_units");
+  while (st.step()) out.insert(st.getText(0));
+  return out;
+}
+
 bool ChildLink::healthy(std::int64_t now) const {
   return !revokedAt && lastPushAt && intervalSeconds > 0 &&
          now - *lastPushAt <= 3 * static_cast<std::int64_t>(intervalSeconds);

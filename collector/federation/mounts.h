@@ -38,6 +38,7 @@ bool revokeChild(db::Connection& db, const std::string& childId, std::int64_t no
 
 // Unit codes of this collector's own tree (org_units): a child may not declare them.
 using UnitCodes = std::set<std::string, std::less<>>;
+UnitCodes ownUnitCodes(db::Connection& db);
 
 // Applies one push of `childId` (the identity its verified certificate names). Refusals
 // come back as an ack with error_code set:

@@ -22,13 +22,6 @@ unsigned statusOf(const v1::FederationAck& ack) {
   if (c == "push_too_large") return 413;
   return 400;
 }
-
-federation::UnitCodes ownUnits(db::Connection& db) {
-  federation::UnitCodes out;
-  auto st = db.prepare("SELECT code FROM org_units");
-  while (st.step()) out.insert(st.getText(0));
-  return out;
-}
 }  // namespace
 
 net::Response AgentApi::agentPushesNothing(const net::Request& request) {
@@ -47,7 +40,7 @@ boost::asio::awaitable<net::Response> AgentApi::push(net::Request& request) {
   Ingest::Job job = [&, ack](db::Connection& db) {
     federation::ApplyEffects effects;
     std::int64_t now = util::unixNow();
-    *ack = federation::applyPushBytes(db, child, ownUnits(db), request.message.body(), now, &effects);
+    *ack = federation::applyPushBytes(db, child, federation::ownUnitCodes(db), request.message.body(), now, &effects);
     if (!ack->error_code().empty()) return;
     // The first push with a renewed certificate retires the previous one, as a report does.
     db.prepare("UPDATE agents SET previous_cert_serial = NULL WHERE agent_id = ? AND cert_serial = ?")

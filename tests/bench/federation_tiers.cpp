@@ -48,17 +48,6 @@ std::string buildProvince(const fs::path& dir, const Tree& provinceTree, std::in
   return addBenchAdmin(*db, now, "posture-federation-bench");
 }
 
-namespace {
-// As the route does for every push (collector/server/federation_api.cpp): the province's
-// own unit codes, which a child may not declare.
-fed::UnitCodes ownUnits(db::Connection& db) {
-  fed::UnitCodes out;
-  auto st = db.prepare("SELECT code FROM org_units");
-  while (st.step()) out.insert(st.getText(0));
-  return out;
-}
-}  // namespace
-
 RoundFigures pushInProcess(db::Connection& district, db::Connection& province,
                            const std::string& childId, const std::string& mountUnit,
                            const PolicySet& policies, std::int64_t now) {
@@ -95,7 +84,7 @@ RoundFigures pushInProcess(db::Connection& district, db::Connection& province,
 
     auto t = Clock::now();
     double c = selfCpuSeconds();
-    auto ack = fed::applyPushBytes(province, childId, ownUnits(province), body, now);
+    auto ack = fed::applyPushBytes(province, childId, fed::ownUnitCodes(province), body, now);
     std::string ackBytes = ack.SerializeAsString();
     provinceCpu += selfCpuSeconds() - c;
     provinceWall += secondsSince(t);
