@@ -35,6 +35,13 @@ std::map<std::string, std::int64_t> endpointCountsByChild(db::Connection& db) {
   return out;
 }
 
+std::map<std::string, std::string> federatedSystemOwners(db::Connection& db) {
+  std::map<std::string, std::string> out;
+  auto st = db.prepare("SELECT code, child_id FROM federated_systems");
+  while (st.step()) out[st.getText(0)] = st.getText(1);
+  return out;
+}
+
 std::vector<FederatedCheck> decodeChecks(std::string_view blob) {
   std::vector<FederatedCheck> out;
   v1::FederatedEndpoint checks;

@@ -24,6 +24,9 @@ std::string_view linkStateName(LinkState state);  // "revoked", "waiting", "stal
 // child id -> how many endpoint rows it holds here (children without rows are absent).
 std::map<std::string, std::int64_t> endpointCountsByChild(db::Connection& db);
 
+// Information systems the children pushed: code -> child id.
+std::map<std::string, std::string> federatedSystemOwners(db::Connection& db);
+
 // The check results of a federated row's `checks` blob (a serialized FederatedEndpoint
 // holding only checks); an unreadable blob gives none.
 std::vector<FederatedCheck> decodeChecks(std::string_view blob);

@@ -2,7 +2,7 @@
 // of each child collector (overview), the districts' alert counts (alerts page: triage
 // stays in the district, so no action is offered) and the page of an endpoint a child
 // pushed (endpoints page). Strings: fed_* and link_* in strings-vi.js / strings-en.js.
-import { el, clear } from './dom.js';
+import { el, clear, append } from './dom.js';
 import { t, pick } from './i18n.js';
 import { fmtTime, badge } from './format.js';
 import { api, ApiError, qs } from './api.js';
@@ -72,7 +72,9 @@ export function districtAlertsSection(filters) {
       if (!r || !r.children) return;
       node.hidden = false;
       const rows = r.counts || [];
-      clear(box).append(
+      // dom.js append: the pager is null on a single page (the DOM's own append would
+      // write "null").
+      append(clear(box), [
         el('p', { 'data-testid': 'district-alert-totals' }, t('fed_totals', { o: r.open, a: r.acknowledged })),
         rows.length ? table('district-alerts-table', [t('severity'), t('titleCol'), t('unit'), t('source'), t('al_open'), t('al_acknowledged')],
           rows.map((c) => el('tr', { 'data-testid': 'district-alert-row', 'data-child': c.child_id, 'data-unit': c.unit, 'data-rule': c.rule },
@@ -86,7 +88,7 @@ export function districtAlertsSection(filters) {
         r.total > rows.length ? el('div', { class: 'row pager' },
           offset > 0 ? el('button', { type: 'button', onclick: () => load(Math.max(0, offset - limit)) }, t('prev')) : null,
           el('span', { class: 'muted' }, t('pageOf', { a: rows.length ? offset + 1 : 0, b: offset + rows.length, t: r.total })),
-          offset + rows.length < r.total ? el('button', { type: 'button', onclick: () => load(offset + limit) }, t('next')) : null) : null);
+          offset + rows.length < r.total ? el('button', { type: 'button', onclick: () => load(offset + limit) }, t('next')) : null) : null]);
     } catch (err) {
       node.hidden = false;
       clear(box).append(el('p', { class: 'muted' }, errorText(err)));

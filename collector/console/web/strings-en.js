@@ -65,6 +65,7 @@ export default {
   org_dossierApproved: 'Dossier approved', org_planImplemented: 'Plan implemented',
   org_lastAssessment: 'Last independent assessment', org_assessor: 'Assessor', org_assessmentPeriod: 'Assessment period (months)',
   org_reference: 'Reference', org_document: 'Document', org_date: 'Date', org_validUntil: 'Valid until', org_period: 'Period (months)',
+  org_fromDistrict: 'Kept at the district',
   org_recorded: 'Recorded', org_actions: 'Actions',
   org_l1: 'On-site security staff', org_l2: 'Professional monitoring and protection', org_l3: 'Periodic independent assessment',
   org_l4: 'Connection to the national monitoring system',

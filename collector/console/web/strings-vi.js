@@ -65,6 +65,7 @@ export default {
   org_dossierApproved: 'Ngày phê duyệt hồ sơ', org_planImplemented: 'Ngày triển khai phương án',
   org_lastAssessment: 'Đánh giá độc lập gần nhất', org_assessor: 'Đơn vị đánh giá', org_assessmentPeriod: 'Chu kỳ đánh giá (tháng)',
   org_reference: 'Tham chiếu', org_document: 'Văn bản', org_date: 'Ngày', org_validUntil: 'Hiệu lực đến', org_period: 'Chu kỳ (tháng)',
+  org_fromDistrict: 'Do cấp dưới quản lý',
   org_recorded: 'Ghi nhận', org_actions: 'Thao tác',
   org_l1: 'Lực lượng tại chỗ', org_l2: 'Giám sát, bảo vệ chuyên nghiệp', org_l3: 'Kiểm tra, đánh giá độc lập định kỳ',
   org_l4: 'Kết nối với hệ thống giám sát quốc gia',

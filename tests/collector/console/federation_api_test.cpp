@@ -17,6 +17,7 @@
 
 #include "collector/console/endpoint_history.h"
 #include "collector/console/endpoints_api.h"
+#include "collector/console/org_api.h"
 #include "collector/federation/mounts.h"
 #include "collector/federation/readers.h"
 #include "collector/org/org.h"
@@ -86,6 +87,17 @@ FederationChange alertCount(const std::string& unit, const std::string& rule,
   return c;
 }
 
+FederationChange systemChange(const std::string& code, const std::string& unit) {
+  FederationChange c;
+  auto* s = c.mutable_system();
+  s->set_code(code);
+  s->set_unit_code(unit);
+  s->set_name_vi("Hệ thống " + code);
+  s->set_name_en(code + " system");
+  s->set_level(2);
+  return c;
+}
+
 FederationPush snapshot(std::vector<FederationChange> changes, std::uint64_t through = 0) {
   FederationPush p;
   p.set_epoch(1);
@@ -140,7 +152,8 @@ struct Province {
                   endpointChange("bb02", "BS-A", "pc-xa-2", false, now),
                   endpointChange("cc01", "BS", "pc-huyen", true, now - 30 * util::kSecondsPerDay),
                   alertCount("BS-A", "binh-son-2022/endpoint-protected", "high", 3, 1),
-                  alertCount("BS-A", "district-own/rule", "low", 0, 2)}),
+                  alertCount("BS-A", "district-own/rule", "low", 0, 2),
+                  systemChange("BS-SYS", "BS-A")}),
         kPushedAt));
     ok(fed::applyPush(*db, "c3", own, snapshot({unitChange("TH-A", "")}, 5), kPushedAt));
     ok(fed::applyPush(*db, "c4", own, snapshot({endpointChange("dd01", "AK", "pc-ak", true, now)}),
@@ -213,7 +226,7 @@ TEST_CASE("federation console: each child's link state at a pinned clock") {
   CHECK(c1.at("interval_seconds").asInt() == 60);
   CHECK(c1.at("stale_after_seconds").asInt() == 180);
   CHECK(c1.at("epoch").asInt() == 1);
-  CHECK(c1.at("last_sequence").asInt() == 6);
+  CHECK(c1.at("last_sequence").asInt() == 7);
   CHECK(c1.at("snapshot_complete").asBool());
   CHECK(c1.at("endpoints").asInt() == 3);
   CHECK(c1.at("detail").asString() == "endpoints");
@@ -395,4 +408,43 @@ TEST_CASE("federation console: the districts' alert counts, filtered, with title
             .size() == 1);
   CHECK(console::federationAlerts(*p.db, {{"severity", "urgent"}}, p.policies).status == 400);
   CHECK(console::federationAlerts(*p.db, {{"unit", "BS A"}}, p.policies).status == 400);
+}
+
+TEST_CASE(
+    "federation console: a district's units and systems are listed but edited at the district") {
+  Province p;
+  auto systems = p.get(console::listSystems(*p.db));
+  REQUIRE(systems.at("systems").size() == 1);
+  CHECK(systems.at("systems").items()[0].at("code").asString() == "BS-SYS");
+  CHECK(systems.at("systems").items()[0].at("source").asString() == "c1");
+  auto body = [](const std::string& unit) {
+    util::Json b = util::Json::object();
+    b.set("unit", unit);
+    b.set("name_vi", "Hệ thống thử");
+    b.set("level", std::int64_t{2});
+    return b;
+  };
+  auto refused = [&](const net::Response& r, const std::string& names) {
+    INFO(r.body);
+    CHECK(r.status == 409);
+    CHECK(r.body.find("\"federated\"") != std::string::npos);
+    CHECK(r.body.find(names) != std::string::npos);
+    CHECK(r.body.find("collector cấp dưới c1") != std::string::npos);
+  };
+  std::string before =
+      p.get(console::listSystems(*p.db)).at("systems").items()[0].at("name_vi").asString();
+  refused(console::putInfoSystem(*p.db, "BS-SYS", body("QNG-VP"), "admin"), "BS-SYS");
+  refused(console::deleteInfoSystem(*p.db, "BS-SYS", "admin"), "BS-SYS");
+  refused(console::putInfoSystem(*p.db, "NEW-SYS", body("BS-A"), "admin"), "BS-A");
+  util::Json layer = util::Json::object();
+  layer.set("reference", "Nguyễn Văn A");
+  layer.set("document", "1/QĐ");
+  layer.set("date", "2024-01-02");
+  refused(console::putLayerRecord(*p.db, "BS-A", "1", layer, "admin"), "BS-A");
+  CHECK(p.get(console::listSystems(*p.db)).at("systems").size() == 1);
+  CHECK(p.get(console::listSystems(*p.db)).at("systems").items()[0].at("name_vi").asString() ==
+        before);
+  // The province's own units and systems are still edited here.
+  CHECK(console::putInfoSystem(*p.db, "NEW-SYS", body("QNG-VP"), "admin").status == 201);
+  CHECK(console::putLayerRecord(*p.db, "QNG-VP", "1", layer, "admin").status == 200);
 }
