@@ -24,11 +24,13 @@
 #include "collector/storage/storage.h"
 #include "common/util/time.h"
 #include "posture/v1/report.pb.h"
+#include "tests/collector/federation/picture.h"
 #include "tests/support/temp_dir.h"
 
 using namespace posture;
 using namespace posture::collector;
 namespace fed = posture::collector::federation;
+namespace ft = posture::test::federation;
 using posture::v1::FederationChange;
 using posture::v1::FederationPush;
 
@@ -36,17 +38,6 @@ namespace {
 
 constexpr std::int64_t kPushedAt = 1750000000;
 constexpr std::int64_t kStaleAfter = 7 * util::kSecondsPerDay;
-
-FederationChange unitChange(const std::string& code, const std::string& parent) {
-  FederationChange c;
-  auto* u = c.mutable_unit();
-  u->set_code(code);
-  u->set_parent(parent);
-  u->set_name_vi("Xã " + code);
-  u->set_name_en(code + " commune");
-  u->set_kind("commune");
-  return c;
-}
 
 FederationChange endpointChange(const std::string& agent, const std::string& unit,
                                 const std::string& host, bool protectedNow, std::int64_t lastSeen) {
@@ -84,17 +75,6 @@ FederationChange alertCount(const std::string& unit, const std::string& rule,
   a->set_severity(severity);
   a->set_open(open);
   a->set_acknowledged(ack);
-  return c;
-}
-
-FederationChange systemChange(const std::string& code, const std::string& unit) {
-  FederationChange c;
-  auto* s = c.mutable_system();
-  s->set_code(code);
-  s->set_unit_code(unit);
-  s->set_name_vi("Hệ thống " + code);
-  s->set_name_en(code + " system");
-  s->set_level(2);
   return c;
 }
 
@@ -148,14 +128,14 @@ struct Province {
     };
     ok(fed::applyPush(
         *db, "c1", own,
-        snapshot({unitChange("BS-A", ""), endpointChange("bb01", "BS-A", "pc-xa-1", true, now),
+        snapshot({ft::unit("BS-A", ""), endpointChange("bb01", "BS-A", "pc-xa-1", true, now),
                   endpointChange("bb02", "BS-A", "pc-xa-2", false, now),
                   endpointChange("cc01", "BS", "pc-huyen", true, now - 30 * util::kSecondsPerDay),
                   alertCount("BS-A", "binh-son-2022/endpoint-protected", "high", 3, 1),
                   alertCount("BS-A", "district-own/rule", "low", 0, 2),
-                  systemChange("BS-SYS", "BS-A")}),
+                  ft::system("BS-SYS", "BS-A")}),
         kPushedAt));
-    ok(fed::applyPush(*db, "c3", own, snapshot({unitChange("TH-A", "")}, 5), kPushedAt));
+    ok(fed::applyPush(*db, "c3", own, snapshot({ft::unit("TH-A", "")}, 5), kPushedAt));
     ok(fed::applyPush(*db, "c4", own, snapshot({endpointChange("dd01", "AK", "pc-ak", true, now)}),
                       kPushedAt));
     REQUIRE(fed::revokeChild(*db, "c4", kPushedAt + 10));
