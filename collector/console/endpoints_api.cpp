@@ -1,11 +1,10 @@
 #include "collector/console/endpoints_api.h"
 
-#include "collector/console/federation_api.h"
-
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 
+#include "collector/console/federation_api.h"
 #include "collector/evaluation/endpoint.h"
 #include "collector/evaluation/stale.h"
 #include "collector/federation/readers.h"

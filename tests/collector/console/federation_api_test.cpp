@@ -428,3 +428,18 @@ TEST_CASE(
   CHECK(console::putInfoSystem(*p.db, "NEW-SYS", body("QNG-VP"), "admin").status == 201);
   CHECK(console::putLayerRecord(*p.db, "QNG-VP", "1", layer, "admin").status == 200);
 }
+
+TEST_CASE("federation console: a collector without children pages its own endpoints as before") {
+  Province p;
+  p.db->prepare("DELETE FROM federated_endpoints").run();
+  p.local("aa03", "pc-tinh-3");
+  CHECK(keys(p.endpoints({})) ==
+        std::vector<std::string>{"aa01@local", "aa02@local", "aa03@local"});
+  CHECK(keys(p.endpoints({{"limit", "1"}, {"after_id", "aa01"}})) ==
+        std::vector<std::string>{"aa02@local"});
+  CHECK(keys(p.endpoints({{"limit", "5"}, {"before_id", "aa03"}})) ==
+        std::vector<std::string>{"aa01@local", "aa02@local"});
+  CHECK(keys(p.endpoints({{"limit", "1"}, {"offset", "2"}})) ==
+        std::vector<std::string>{"aa03@local"});
+  CHECK(p.endpoints({{"q", "tinh-2"}}).at("total").asInt() == 1);
+}
