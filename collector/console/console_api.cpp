@@ -17,6 +17,7 @@
 #include "collector/console/endpoint_history.h"
 #include "collector/console/endpoints_api.h"
 #include "collector/console/export_api.h"
+#include "collector/console/federation_api.h"
 #include "collector/console/history_api.h"
 #include "collector/console/housekeeping.h"
 #include "collector/console/http_util.h"
@@ -138,11 +139,22 @@ struct ConsoleApi::Impl {
     routes.add(V::get, "/api/v1/endpoints/{agent_id}", kRead,
                inSession([this](db::Connection& db, const Call& c, const auth::SessionInfo&) {
                  return endpointDetail(db, c.params.text("agent_id"), *ctx.policies(),
-                                       ctx.staleAfterSeconds);
+                                       ctx.staleAfterSeconds, c.query);
                }));
     routes.add(V::get, "/api/v1/endpoints/{agent_id}/history", kRead,
                inSession([policies](db::Connection& db, const Call& c, const auth::SessionInfo&) {
                  return endpointHistory(db, c.params.text("agent_id"), c.query, *policies());
+               }));
+
+    // A province's districts (issue 16): read-only for every role; triage stays in the
+    // district, so nothing here takes a write.
+    routes.add(V::get, "/api/v1/federation/children", kRead,
+               inSession([](db::Connection& db, const Call&, const auth::SessionInfo&) {
+                 return federationChildren(db, util::unixNow());
+               }));
+    routes.add(V::get, "/api/v1/federation/alerts", kRead,
+               inSession([policies](db::Connection& db, const Call& c, const auth::SessionInfo&) {
+                 return federationAlerts(db, c.query, *policies());
                }));
 
     routes.add(V::get, "/api/v1/audit", {true, auth::Action::AuditRead, false},

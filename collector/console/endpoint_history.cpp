@@ -43,8 +43,22 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
   std::int64_t limit = 20;
   if (auto r = numberParam(query, "limit", 20, 1, 100, limit)) return *r;
 
-  auto place = findEndpointPlace(db, agentId);
-  if (!place) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
+  std::string source;
+  if (auto r = sourceParam(query, "source", source)) return *r;
+  auto place = source.empty() ? findEndpointPlace(db, agentId) : std::nullopt;
+  if (!place) {
+    // A row a child collector pushed: its reports stay in the district.
+    place = findListPlace(db, agentId, source);
+    if (!place) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
+    util::Json out = util::Json::object();
+    out.set("agent_id", agentId);
+    out.set("hostname", place->hostname);
+    out.set("unit", place->unitCode);
+    out.set("source", place->source);
+    out.set("total", std::int64_t{0});
+    out.set("reports", util::Json::array());
+    return jsonResponse(200, out);
+  }
   const std::string& unit = place->unitCode;
   const std::string& hostname = place->hostname;
   std::int64_t total = countReports(db, agentId);
@@ -157,6 +171,7 @@ net::Response endpointHistory(db::Connection& db, const std::string& agentId, co
   out.set("agent_id", agentId);
   out.set("hostname", hostname);
   out.set("unit", unit);
+  out.set("source", util::Json());
   out.set("total", total);
   out.set("reports", std::move(rows));
   return jsonResponse(200, out);

@@ -15,7 +15,9 @@ namespace posture::collector::console {
 // moment the collector received it (ages such as the signature's count from then). A fact
 // counts as changed only when the report's own data differ: clock-derived ages are
 // compared at one common instant, and report.age_hours (every report is newer) is not a
-// change. 404 for an agent without reports.
+// change. 404 for an agent without reports. An endpoint a child collector pushed (issue
+// 16; ?source=CHILD, or no endpoint of this collector with that id) has no report here:
+// `reports` is empty and `source` names the child.
 net::Response endpointHistory(db::Connection& db, const std::string& agentId, const Query& query,
                               const std::vector<policy::Policy>& policies);
 

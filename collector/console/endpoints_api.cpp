@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "collector/console/federation_api.h"
 #include "collector/evaluation/endpoint.h"
 #include "collector/evaluation/stale.h"
+#include "collector/federation/readers.h"
 #include "collector/org/org.h"
 #include "collector/storage/console_queries.h"
 #include "collector/storage/storage.h"
@@ -21,32 +23,45 @@ util::Json endpointJson(const EndpointRow& row, std::int64_t now, std::int64_t s
   e.set("agent_id", row.agentId);
   e.set("hostname", row.hostname);
   e.set("unit", row.unitCode);
-  posture::v1::Report report;
-  std::string os;
-  if (report.ParseFromString(row.reportBody)) {
-    os = report.identity().os_name();
-    if (!report.identity().os_version().empty()) os += " " + report.identity().os_version();
+  e.set("source", nullable(row.source));
+  bool stale = row.lastSeen < now - staleAfterSeconds;
+  std::int64_t failing = row.openAlerts;
+  std::string os = row.os;
+  if (row.source.empty()) {
+    posture::v1::Report report;
+    if (report.ParseFromString(row.reportBody)) {
+      os = report.identity().os_name();
+      if (!report.identity().os_version().empty()) os += " " + report.identity().os_version();
+    }
+  } else {
+    // A child's row raises no alert here (triage stays in the district): its failing
+    // checks as the district evaluated them.
+    stale = stale || row.pushedStale;
+    failing = 0;
+    for (const auto& c : federation::decodeChecks(row.checksBlob)) failing += c.result == policy::Tri::False;
   }
   e.set("os", os);
   e.set("last_seen", row.lastSeen);
-  e.set("stale", row.lastSeen < now - staleAfterSeconds);
-  e.set("failing", row.openAlerts);
+  e.set("stale", stale);
+  e.set("failing", failing);
   return e;
 }
 
 Refusal cursorParam(db::Connection& db, const Query& q, const std::string& name,
                     std::optional<EndpointCursor>& out) {
-  auto it = q.find(name);
+  auto it = q.find(name + "_id");
   if (it == q.end() || it->second.empty()) return std::nullopt;
   if (!isAgentId(it->second)) {
-    return badRequest(name, "cần mã thiết bị (agent_id) của một dòng trong danh sách",
+    return badRequest(name + "_id", "cần mã thiết bị (agent_id) của một dòng trong danh sách",
                       "expected the agent_id of a row of the list");
   }
-  auto place = findEndpointPlace(db, it->second);
+  std::string source;
+  if (auto r = sourceParam(q, name + "_source", source)) return r;
+  auto place = findListPlace(db, it->second, source);
   if (!place) {
-    return badRequest(name, "không có thiết bị " + it->second, "no endpoint " + it->second);
+    return badRequest(name + "_id", "không có thiết bị " + it->second, "no endpoint " + it->second);
   }
-  out = EndpointCursor{place->unitCode, place->hostname, it->second};
+  out = EndpointCursor{place->unitCode, place->hostname, it->second, place->source};
   return std::nullopt;
 }
 
@@ -60,8 +75,8 @@ net::Response listEndpoints(db::Connection& db, const Query& query,
   if (auto r = unitParam(query, "unit", false, unit)) return *r;
   if (auto r = textParam(query, "q", 100, q)) return *r;
   if (auto r = pageParams(query, 50, limit, offset)) return *r;
-  if (auto r = cursorParam(db, query, "after_id", after)) return *r;
-  if (auto r = cursorParam(db, query, "before_id", before)) return *r;
+  if (auto r = cursorParam(db, query, "after", after)) return *r;
+  if (auto r = cursorParam(db, query, "before", before)) return *r;
   if (after && before)
     return badRequest("before_id", "không dùng cùng after_id", "not with after_id");
   EndpointListFilter filter;
@@ -80,11 +95,18 @@ net::Response listEndpoints(db::Connection& db, const Query& query,
 
 net::Response endpointDetail(db::Connection& db, const std::string& agentId,
                              const std::vector<policy::Policy>& policies,
-                             std::int64_t staleAfterSeconds) {
+                             std::int64_t staleAfterSeconds, const Query& query) {
   if (!isAgentId(agentId)) return notFound("thiết bị / endpoint");
-  auto row = findEndpointRow(db, agentId, kStaleRule);
-  if (!row) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
+  std::string source;
+  if (auto r = sourceParam(query, "source", source)) return *r;
   std::int64_t now = util::unixNow();
+  auto row = source.empty() ? findEndpointRow(db, agentId, kStaleRule) : std::nullopt;
+  if (!row) {
+    // A row a child collector pushed: its facts and checks as pushed, read-only here.
+    auto pushed = federation::findFederatedEndpoint(db, agentId, source);
+    if (!pushed) return notFound("thiết bị " + agentId + " / endpoint " + agentId);
+    return federatedEndpointDetail(*pushed, policies, now, staleAfterSeconds);
+  }
   util::Json e = endpointJson(*row, now, staleAfterSeconds);
   const std::string& body = row->reportBody;
   std::vector<std::string> chain = {row->unitCode};

@@ -169,6 +169,16 @@ Refusal unitParam(const Query& q, const std::string& name, bool required, std::s
   return std::nullopt;
 }
 
+Refusal sourceParam(const Query& q, const std::string& name, std::string& out) {
+  auto it = q.find(name);
+  out = it == q.end() ? std::string() : it->second;
+  if (!out.empty() && !isUnitCode(out)) {
+    return badRequest(name, "cần mã của một collector cấp dưới (cột source)",
+                      "expected a child collector's id (the source column)");
+  }
+  return std::nullopt;
+}
+
 Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes, std::string& out) {
   auto it = q.find(name);
   out = it == q.end() ? std::string() : it->second;

@@ -70,6 +70,9 @@ Refusal stringMember(const util::Json& body, const std::string& name, bool requi
 
 // A unit code parameter ("" when absent and not required).
 Refusal unitParam(const Query& q, const std::string& name, bool required, std::string& out);
+// The source of a row of the endpoint list: a child collector's id (1-64 letters, digits,
+// '.', '_' or '-'), or "" when absent (this collector's row).
+Refusal sourceParam(const Query& q, const std::string& name, std::string& out);
 // A text parameter: at most maxBytes of strict UTF-8 (util::validUtf8), no control characters.
 Refusal textParam(const Query& q, const std::string& name, std::size_t maxBytes, std::string& out);
 // One of `allowed`, or "" when absent.

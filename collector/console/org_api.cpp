@@ -4,6 +4,7 @@
 #include <set>
 
 #include "collector/console/http_util.h"
+#include "collector/federation/readers.h"
 #include "collector/org/org.h"
 #include "common/util/time.h"
 
@@ -47,6 +48,21 @@ util::Json systemJson(const org::InfoSystem& s) {
   j.set("assessor", s.assessor);
   j.set("assessment_period_months", s.assessmentPeriodMonths);
   return j;
+}
+
+// A child collector's units and systems (issue 16) join this collector's tree and registry
+// but are kept at the district: shown here, edited there.
+std::optional<std::string> unitOwner(db::Connection& db, const std::string& code) {
+  for (const auto& u : federation::federatedUnits(db)) {
+    if (u.code == code) return u.childId;
+  }
+  return std::nullopt;
+}
+net::Response keptAtDistrict(const std::string& whatVi, const std::string& whatEn,
+                             const std::string& child) {
+  return apiError(409, "federated",
+                  whatVi + " thuộc collector cấp dưới " + child + ": chỉ cập nhật được tại cấp dưới",
+                  whatEn + " belongs to child collector " + child + ": it is kept at the district");
 }
 
 net::Response unknownUnit(const std::string& unit) {
@@ -148,8 +164,14 @@ net::Response listLayers(db::Connection& db) {
 
 net::Response listSystems(db::Connection& db) {
   auto org = org::loadOrg(db);
+  auto owners = federation::federatedSystemOwners(db);
   util::Json list = util::Json::array();
-  for (const auto& s : org.systems) list.push(systemJson(s));
+  for (const auto& s : org.systems) {
+    util::Json j = systemJson(s);
+    auto owner = owners.find(s.code);
+    j.set("source", owner == owners.end() ? util::Json() : util::Json(owner->second));
+    list.push(std::move(j));
+  }
   util::Json out = util::Json::object();
   out.set("systems", std::move(list));
   return jsonResponse(200, out);
@@ -164,6 +186,7 @@ net::Response putLayerRecord(db::Connection& db, const std::string& unit, const 
   if (!isUnitCode(unit)) return unknownUnit("?");
   auto model = org::loadOrg(db);
   if (!model.findUnit(unit)) return unknownUnit(unit);
+  if (auto owner = unitOwner(db, unit)) return keptAtDistrict("đơn vị " + unit, "unit " + unit, *owner);
 
   if (auto r = onlyMembers(body, {"unit", "layer", "reference", "document", "date", "valid_until",
                                   "period_months", "recorded_by", "recorded_at"}))
@@ -257,6 +280,11 @@ net::Response putInfoSystem(db::Connection& db, const std::string& code, const u
   if (!model.findUnit(s.unitCode)) {
     return badRequest("unit", "không có đơn vị '" + s.unitCode + "'", "no unit '" + s.unitCode + "'");
   }
+  auto owners = federation::federatedSystemOwners(db);
+  if (auto o = owners.find(code); o != owners.end())
+    return keptAtDistrict("hệ thống " + code, "system " + code, o->second);
+  if (auto owner = unitOwner(db, s.unitCode))
+    return keptAtDistrict("đơn vị " + s.unitCode, "unit " + s.unitCode, *owner);
   bool existed = false;
   for (const auto& x : model.systems) existed = existed || x.code == code;
   bool changed = false;
@@ -282,6 +310,9 @@ net::Response deleteInfoSystem(db::Connection& db, const std::string& code, cons
     return notFound("hệ thống thông tin " + shown + " / information system " + shown);
   };
   if (!isUnitCode(code)) return missing();
+  auto owners = federation::federatedSystemOwners(db);
+  if (auto o = owners.find(code); o != owners.end())
+    return keptAtDistrict("hệ thống " + code, "system " + code, o->second);
   bool exists = false;
   auto model = org::loadOrg(db);
   for (const auto& x : model.systems) exists = exists || x.code == code;

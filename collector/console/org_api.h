@@ -4,6 +4,9 @@
 // (auth::Action::OrgEdit). Every change goes through org::putLayer / putSystem /
 // removeSystem, which write it and its audit row in one transaction; a refused request
 // writes nothing. The routing, session, CSRF and role checks are in console_api.cpp.
+// At a province, the units and systems its children pushed (issue 16) are listed (a
+// system with its `source`, the child's id) but kept at the district: an edit of one, or
+// of a record of one of their units, is 409 `federated`.
 #include <string>
 
 #include "common/util/json.h"

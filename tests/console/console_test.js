@@ -6,6 +6,9 @@
 //                   script verified the certificate chains to the collector's own CA;
 //                   empty: fall back to ignoreHTTPSErrors
 //   ADMIN_NAME, ADMIN_PASSWORD, SHOTS (screenshot directory), CHROMIUM (executable)
+//   PROVINCE_URL, PROVINCE_SPKI, PROVINCE_PASSWORD: the console of the province the
+//                   collector pushes to (issue 16), its pinned key and its admin's password
+//   DISTRICT_ENDPOINTS how many endpoints the district holds (the province must show them)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -17,6 +20,8 @@ const shots = env('SHOTS');
 const admin = env('ADMIN_NAME', 'admin');
 const password = env('ADMIN_PASSWORD');
 const spki = env('CONSOLE_SPKI', '');
+const provinceBase = env('PROVINCE_URL', '').replace(/\/?$/, '/');
+const provinceSpki = env('PROVINCE_SPKI', '');
 const deadline = setTimeout(() => { console.error('FAIL: the browser scenario took more than 300 s'); process.exit(1); }, 300000);
 
 let step = 0;
@@ -27,28 +32,37 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
 (async () => {
   fs.mkdirSync(shots, { recursive: true });
   const args = ['--no-sandbox', '--disable-dev-shm-usage', '--lang=vi-VN'];
-  if (spki) args.push('--ignore-certificate-errors-spki-list=' + spki);
+  if (spki) args.push('--ignore-certificate-errors-spki-list=' + [spki, provinceSpki].filter(Boolean).join(','));
   const browser = await chromium.launch({ executablePath: env('CHROMIUM', '/usr/bin/chromium'), args, headless: true });
   console.log('# chromium ' + browser.version() + (spki ? ', console certificate pinned (verified against the collector CA)' : ', ignoreHTTPSErrors'));
-  const context = await browser.newContext({
+  const contextOptions = {
     acceptDownloads: true, ignoreHTTPSErrors: !spki, viewport: { width: 1366, height: 900 },
     locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh',
-  });
-  const page = await context.newPage();
-  currentPage = page;
-  page.setDefaultTimeout(20000);
+  };
+  const context = await browser.newContext(contextOptions);
   const problems = [];
-  page.on('console', (m) => {
-    const text = m.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push('CSP: ' + text);
-  });
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('dialog', (d) => { problems.push('dialog opened (injected script ran?): ' + d.message()); d.dismiss(); });
-  const shot = async (name) => { await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true }); };
-  const apiGet = (p) => page.evaluate(async (p) => {
+  // A page of a context, with the checks every page gets: no CSP violation, no page error,
+  // no dialog (an injected script would open one).
+  const watchedPage = async (ctx) => {
+    const p = await ctx.newPage();
+    currentPage = p;
+    p.setDefaultTimeout(20000);
+    p.on('console', (m) => {
+      const text = m.text();
+      if (/Content Security Policy|Refused to/i.test(text)) problems.push('CSP: ' + text);
+    });
+    p.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    p.on('dialog', (d) => { problems.push('dialog opened (injected script ran?): ' + d.message()); d.dismiss(); });
+    return p;
+  };
+  const page = await watchedPage(context);
+  const shotOf = (p) => async (name) => { await p.screenshot({ path: path.join(shots, name + '.png'), fullPage: true }); };
+  const shot = shotOf(page);
+  const apiGetOf = (pg) => (p) => pg.evaluate(async (p) => {
     const r = await fetch(p, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     return { status: r.status, body: await r.json().catch(() => null) };
   }, p);
+  const apiGet = apiGetOf(page);
   const title = () => page.textContent('#page-title');
 
   // -- login ------------------------------------------------------------------------------
@@ -345,6 +359,93 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   check(socPut === 403, 'the server refuses a SOC analyst adding a system, got ' + socPut);
   ok('soc: no layer or system edit controls; a PUT via the API is refused (403)');
   await logout();
+
+  // -- the province this collector pushes to: its console shows the district (issue 16) ------------
+  check(env('PROVINCE_URL', ''), 'PROVINCE_URL is set (console_test.sh starts the province)');
+  const pctx = await browser.newContext(contextOptions);  // its own cookies: another console
+  const pp = await watchedPage(pctx);
+  const pshot = shotOf(pp);
+  const papi = apiGetOf(pp);
+  await pp.goto(provinceBase + '#/login');
+  await pp.waitForSelector('#login-form');
+  await pp.fill('#login-name', 'admin');
+  await pp.fill('#login-password', env('PROVINCE_PASSWORD'));
+  await pp.click('#login-submit');
+  await pp.waitForSelector('[data-testid^="unit-row-"]');
+  // The district pushes every 2 s: its endpoints, and the acknowledgements made above.
+  const want = Number(env('DISTRICT_ENDPOINTS', '1'));
+  let held = 0, counts = null;
+  for (let i = 0; i < 45; i++) {
+    held = (await papi('/api/v1/endpoints?limit=1')).body.total;
+    counts = (await papi('/api/v1/federation/alerts?limit=500')).body;
+    if (held >= want && counts.acknowledged >= 1) break;
+    await pp.waitForTimeout(1000);
+  }
+  check(held >= want, `the province holds the district's ${want} endpoints within 45 s, got ${held}`);
+  check(counts.acknowledged >= 1 && counts.open >= 1, 'the district alerts acknowledged in its console arrive with their status: ' + JSON.stringify({ open: counts.open, acknowledged: counts.acknowledged }));
+  const links = (await papi('/api/v1/federation/children')).body.children;
+  check(links.length === 1 && links[0].mount_unit === 'BS', 'the province has one child, mounted at BS: ' + JSON.stringify(links));
+  const childId = links[0].child_id;
+  ok(`province: ${held} endpoints and ${counts.open} open / ${counts.acknowledged} acknowledged district alerts pushed by child ${childId}`);
+
+  await pp.goto(provinceBase + '#/overview');
+  await pp.waitForSelector('[data-testid="child-row"]');
+  const link = await pp.$eval('[data-testid="child-row"]', (r) => ({ child: r.dataset.child, state: r.dataset.state,
+    badge: r.querySelector('[data-testid="link-state"]').textContent, endpoints: r.querySelector('[data-testid="child-endpoints"]').textContent }));
+  check(link.child === childId && link.state === 'healthy' && link.badge === 'Hoạt động tốt', 'the link panel shows the district healthy: ' + JSON.stringify(link));
+  check(Number(link.endpoints) === held, `the link panel counts the district's endpoints (${link.endpoints})`);
+  // The overview is cached (rebuilt at most every 5 s while pushes move the figures).
+  for (let i = 0; i < 15 && !(await pp.$('[data-testid="unit-node-BS-VP"]')); i++) {
+    await pp.waitForTimeout(1000);
+    await pp.reload();
+    await pp.waitForSelector('[data-testid="child-row"]');
+  }
+  check(await pp.$('[data-testid="unit-node-BS-VP"]'), "the district's units hang under the mount in the unit tree");
+  await pp.waitForSelector('[data-testid="system-row"]');
+  const systems = await pp.$$eval('[data-testid="system-row"]', (r) => r.map((x) => ({ code: x.dataset.code,
+    kept: !!x.querySelector('[data-testid="system-from-district"]'), edit: !!x.querySelector('[data-testid="system-edit"], [data-testid="system-delete"]') })));
+  check(systems.length > 0 && systems.every((x) => x.kept && !x.edit), "the district's systems are shown as kept at the district, without edit buttons: " + JSON.stringify(systems));
+  ok(`province overview: the district link is "${link.badge}", ${link.endpoints} endpoints, its units in the tree, its ${systems.length} systems read-only`);
+  await pshot('12-province-overview');
+
+  await pp.click('#nav-endpoints');
+  await pp.waitForSelector('[data-testid="endpoint-row"]');
+  const heads = await pp.$$eval('#endpoints-table th', (h) => h.map((x) => x.textContent));
+  check(heads.includes('Nguồn'), 'the endpoint list has the column "Nguồn": ' + heads.join(', '));
+  const rows = await pp.$$eval('[data-testid="endpoint-row"]', (r) => r.map((x) => ({ source: x.dataset.source, cell: x.querySelector('[data-testid="endpoint-source"]').textContent })));
+  check(rows.length > 0 && rows.every((r) => r.source === childId && r.cell === childId), 'every row names the district as its source');
+  ok(`province endpoint list: ${rows.length} rows of the district, Source = ${childId}`);
+  await pshot('13-province-endpoints');
+  await pp.locator('[data-testid="endpoint-link"]').first().click();
+  await pp.waitForSelector('[data-testid="federated-note"]');
+  await pp.waitForSelector('#checks [data-testid="check-row"]');
+  await pp.waitForSelector('#federated-facts [data-testid="fact-row"]');
+  await pp.waitForSelector('[data-testid="federated-no-history"]');
+  check(!(await pp.$('[data-testid="history-row"]')) && !(await pp.$('[data-testid="report-json"]')), 'a district endpoint has no report or history here');
+  const note = await pp.textContent('[data-testid="federated-note"]');
+  check(note.includes(childId) && note.includes('cấp dưới'), 'the page says the endpoint is triaged at its district: ' + note);
+  ok('a district endpoint opens: its checks and facts as pushed, triaged at the district, no history here');
+  await pshot('14-province-endpoint');
+
+  await pp.click('#nav-alerts');
+  await pp.waitForSelector('#district-alerts [data-testid="district-alert-row"]');
+  const section = await pp.$eval('#district-alerts', (s) => ({
+    title: s.querySelector('h2').textContent, rows: s.querySelectorAll('[data-testid="district-alert-row"]').length,
+    stray: /\b(null|undefined)\b/.test(s.textContent),
+    controls: s.querySelectorAll('button, input, select, textarea, [data-testid^="bulk-"], [data-testid^="alert-"]').length,
+    open: [...s.querySelectorAll('[data-testid="district-open"]')].reduce((n, c) => n + Number(c.textContent), 0),
+    acknowledged: [...s.querySelectorAll('[data-testid="district-acknowledged"]')].reduce((n, c) => n + Number(c.textContent), 0),
+  }));
+  check(section.title === 'Cảnh báo của cấp dưới (chỉ xem)', 'the section is titled "Cảnh báo của cấp dưới (chỉ xem)": ' + section.title);
+  check(!section.stray, 'no "null" or "undefined" written into the section');
+  check(section.controls === 0, 'the district alerts offer no action: ' + section.controls + ' controls');
+  check(section.open >= 1 && section.acknowledged >= 1, 'the district alerts show open and acknowledged counts: ' + JSON.stringify(section));
+  ok(`province alerts page: ${section.rows} district rows (${section.open} open, ${section.acknowledged} acknowledged), no action`);
+  await pshot('15-province-alerts');
+  await pp.click('#lang-toggle');
+  await pp.waitForFunction(() => document.querySelector('#district-alerts h2')?.textContent === 'District alerts (read-only)');
+  ok('in English: "District alerts (read-only)"');
+  await pctx.close();
 
   check(problems.length === 0, 'no CSP violation, page error or dialog:\n  ' + problems.join('\n  '));
   ok('no CSP violation, page error or dialog');

@@ -6,6 +6,7 @@ import { api, qs, can, PAGE } from './api.js';
 import { flash, showError, heading, section, table, loadingNode, kv } from './ui.js';
 import { go, render, routeHash } from './router.js';
 import { unitCache } from './units.js';
+import { districtAlertsSection } from './federation.js';
 
 export async function pageAlerts(app, route, alive) {
   if (route.id) return pageAlert(app, route, alive);
@@ -36,6 +37,7 @@ export async function pageAlerts(app, route, alive) {
 
   const box = el('div', { class: 'card' }, loadingNode());
   app.append(box);
+  app.append(districtAlertsSection(f));  // a province's districts, read-only
   const r = await api('GET', '/api/v1/alerts' + qs({ ...f, limit: PAGE, after_id: after || '', before_id: after ? '' : before || '' }));
   if (!alive()) return;
   const alerts = (r && r.alerts) || [];

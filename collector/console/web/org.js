@@ -198,7 +198,10 @@ registerSection('systems', (data, ctx) => {
       el('td', null, yesNo(s.shared)), el('td', null, s.dossier_decision || '—'), el('td', null, fmtDay(s.dossier_approved)),
       el('td', null, fmtDay(s.plan_implemented)), el('td', null, fmtDay(s.last_assessment)), el('td', null, s.assessor || '—'));
     rows.push(row);
-    if (admin) {
+    // A district's system (issue 16) is kept at the district: shown, not edited here.
+    if (admin && s.source) {
+      row.append(el('td', { class: 'muted small', 'data-testid': 'system-from-district' }, t('org_fromDistrict')));
+    } else if (admin) {
       const editRow = el('tr', { class: 'edit-row', hidden: true }, el('td', { colspan: headers.length }));
       const close = () => { editRow.hidden = true; clear(editRow.firstChild); };
       row.append(el('td', { class: 'actions' },

@@ -1,6 +1,6 @@
 // The overview: the unit tree, the selected unit's figures and targets, its sub-units, the
-// trend, stale endpoints, the four-layer matrix, the layer and system sections (org.js
-// renders them) and the export.
+// child collectors' links (federation.js), the trend, stale endpoints, the four-layer
+// matrix, the layer and system sections (org.js renders them) and the export.
 import { el, clear } from './dom.js';
 import { lang, t, pick, columnLabel } from './i18n.js';
 import { fmtTime, fmtDay, fmtPct, fmtJson, badge, STATUSES } from './format.js';
@@ -11,6 +11,7 @@ import { unitCache, unitName, subtree } from './units.js';
 import { sectionView } from './sections.js';
 import { trendSection } from './trend.js';
 import { endpointTable } from './endpoints.js';
+import { childrenSection } from './federation.js';
 
 export async function pageOverview(app, route, alive) {
   const selected = route.params.get('unit') || '';
@@ -67,6 +68,8 @@ export async function pageOverview(app, route, alive) {
   const listed = kids.length ? kids : units.filter((u) => !u.parent || !byCode.has(u.parent));
   mainCol.append(section(kids.length ? t('childUnits') : t('units'), 'unit-table-section', unitsTable(listed)));
 
+  // a province's child collectors and their links (nothing without children)
+  mainCol.append(childrenSection(current));
   // trend
   mainCol.append(trendSection(current));
   // stale endpoints, four-layer model, systems, export
