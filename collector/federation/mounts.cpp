@@ -6,6 +6,7 @@
 
 #include "collector/federation/changes.h"
 #include "collector/federation/history.h"
+#include "collector/federation/readers.h"
 
 namespace posture::collector::federation {
 
@@ -518,35 +519,10 @@ std::vector<ChildLink> children(db::Connection& db) {
 
 std::vector<FederatedEndpointRow> loadFederatedEndpoints(db::Connection& db) {
   std::vector<FederatedEndpointRow> out;
-  auto st = db.prepare(
-      "SELECT e.child_id, c.mount_unit, e.agent_id, e.unit_code, e.hostname, e.os, e.facts, "
-      "e.checks, e.facts_at, e.last_seen, e.stale FROM federated_endpoints e "
-      "JOIN federation_children c ON c.child_id = e.child_id "
-      "ORDER BY e.child_id, e.unit_code, e.hostname, e.agent_id");
-  while (st.step()) {
-    FederatedEndpointRow r;
-    r.childId = st.getText(0);
-    r.mountUnit = st.getText(1);
-    r.agentId = st.getText(2);
-    r.unitCode = st.getText(3);
-    r.hostname = st.getText(4);
-    r.os = st.getText(5);
-    // Written by applyPush from checked messages; a damaged blob reads as no facts. The
-    // facts as sent (no ageing: the blob carries no facts_at; the row's is factsAt).
-    r.facts = policy::factsFromFederated(st.getBlob(6), 0, 0);
-    v1::FederatedEndpoint checks;
-    checks.ParseFromString(st.getBlob(7));
-    for (const auto& c : checks.checks()) {
-      policy::Tri t = c.result() == v1::CHECK_RESULT_MET       ? policy::Tri::True
-                      : c.result() == v1::CHECK_RESULT_NOT_MET ? policy::Tri::False
-                                                               : policy::Tri::Unknown;
-      r.checks.push_back({c.policy_id(), c.check_id(), t});
-    }
-    r.factsAt = st.getInt(8);
-    r.lastSeen = st.getInt(9);
-    r.stale = st.getInt(10) != 0;
-    out.push_back(std::move(r));
-  }
+  auto st = db.prepare(std::string("SELECT ") + kFederatedRowColumns +
+                       " FROM federated_endpoints e JOIN federation_children c ON c.child_id = "
+                       "e.child_id ORDER BY e.child_id, e.unit_code, e.hostname, e.agent_id");
+  while (st.step()) out.push_back(readFederatedRow(st));
   return out;
 }
 

@@ -60,13 +60,16 @@ std::optional<FederatedEndpointRow> findFederatedEndpoint(db::Connection& db,
                                                           const std::string& childId) {
   // The primary key is (child_id, agent_id): without a child, the first child holding the
   // agent (an agent id is a UUID, so in practice there is one).
-  auto st = db.prepare(
-      "SELECT e.child_id, c.mount_unit, e.agent_id, e.unit_code, e.hostname, e.os, e.facts, "
-      "e.checks, e.facts_at, e.last_seen, e.stale FROM federated_endpoints e "
-      "JOIN federation_children c ON c.child_id = e.child_id "
-      "WHERE e.agent_id = ?1 AND (?2 = '' OR e.child_id = ?2) ORDER BY e.child_id LIMIT 1");
+  auto st = db.prepare(std::string("SELECT ") + kFederatedRowColumns +
+                       " FROM federated_endpoints e JOIN federation_children c ON c.child_id = "
+                       "e.child_id WHERE e.agent_id = ?1 AND (?2 = '' OR e.child_id = ?2) "
+                       "ORDER BY e.child_id LIMIT 1");
   st.bind(1, agentId).bind(2, childId);
   if (!st.step()) return std::nullopt;
+  return readFederatedRow(st);
+}
+
+FederatedEndpointRow readFederatedRow(db::Statement& st) {
   FederatedEndpointRow r;
   r.childId = st.getText(0);
   r.mountUnit = st.getText(1);
@@ -74,7 +77,9 @@ std::optional<FederatedEndpointRow> findFederatedEndpoint(db::Connection& db,
   r.unitCode = st.getText(3);
   r.hostname = st.getText(4);
   r.os = st.getText(5);
-  r.facts = policy::factsFromFederated(st.getBlob(6), 0, 0);  // as pushed
+  // Written by applyPush from checked messages; a damaged blob reads as no facts. The
+  // facts as pushed (no ageing: the blob carries no facts_at; the row's is factsAt).
+  r.facts = policy::factsFromFederated(st.getBlob(6), 0, 0);
   r.checks = decodeChecks(st.getBlob(7));
   r.factsAt = st.getInt(8);
   r.lastSeen = st.getInt(9);

@@ -31,6 +31,13 @@ std::map<std::string, std::string> federatedSystemOwners(db::Connection& db);
 // holding only checks); an unreadable blob gives none.
 std::vector<FederatedCheck> decodeChecks(std::string_view blob);
 
+// The columns of a FederatedEndpointRow, for `SELECT <these> FROM federated_endpoints e JOIN
+// federation_children c ON c.child_id = e.child_id ...`, and the row read from them.
+inline constexpr const char* kFederatedRowColumns =
+    "e.child_id, c.mount_unit, e.agent_id, e.unit_code, e.hostname, e.os, e.facts, e.checks, "
+    "e.facts_at, e.last_seen, e.stale";
+FederatedEndpointRow readFederatedRow(db::Statement& st);
+
 // One federated endpoint row: of `childId`, or when empty of the first child (by id) that
 // holds `agentId`. Its facts as pushed (no ageing: factsAt says when they were collected).
 std::optional<FederatedEndpointRow> findFederatedEndpoint(db::Connection& db,

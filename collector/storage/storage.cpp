@@ -361,6 +361,8 @@ ALTER TABLE federation_children ADD COLUMN refused_code TEXT;
 ALTER TABLE federation_children ADD COLUMN refused_vi TEXT;
 ALTER TABLE federation_children ADD COLUMN refused_en TEXT;
 ALTER TABLE federation_children ADD COLUMN refused_at INTEGER;
+-- The province's endpoint list in its order (unit, host, agent, source): no sort per page.
+CREATE INDEX federated_endpoints_order ON federated_endpoints(unit_code, hostname, agent_id, child_id);
 -- The children's endpoint rows day by day, for exports as of a date (federation/history.h).
 CREATE TABLE federated_endpoint_days(
   child_id TEXT NOT NULL,
