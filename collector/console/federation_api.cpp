@@ -70,6 +70,21 @@ net::Response federationChildren(db::Connection& db, std::int64_t now) {
   util::Json out = util::Json::object();
   out.set("now", now);
   out.set("children", std::move(list));
+  // This collector's own link up (serve --upstream), as its last round left it: layer 4's
+  // telemetry (org/links.h). null on the top of a hierarchy.
+  util::Json uplink;
+  if (const auto& u = org.links.uplink) {
+    uplink = util::Json::object();
+    uplink.set("upstream", u->upstream);
+    uplink.set("identity", u->identity);
+    uplink.set("mount_unit", u->mountUnit);
+    uplink.set("interval_seconds", u->intervalSeconds);
+    uplink.set("last_ack_at", u->lastAckAt ? util::Json(*u->lastAckAt) : util::Json());
+    uplink.set("last_attempt_at", u->lastAttemptAt);
+    uplink.set("last_error", nullable(u->lastError));
+    uplink.set("state", u->healthy(now) ? "healthy" : u->lastAckAt ? "stale" : "waiting");
+  }
+  out.set("uplink", std::move(uplink));
   return jsonResponse(200, out);
 }
 

@@ -447,6 +447,18 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   ok('in English: "District alerts (read-only)"');
   await pctx.close();
 
+  // -- the district's own console: its link up to the province (layer 4's telemetry) ---------------
+  await login(admin, password);
+  await page.goto(base + '#/overview');
+  await page.waitForSelector('[data-testid="uplink-row"]');
+  const up = await page.$eval('[data-testid="uplink-row"]', (r) => ({ state: r.dataset.state,
+    badge: r.querySelector('[data-testid="link-state"]').textContent, identity: r.querySelector('[data-testid="child-id"]').textContent }));
+  check(up.state === 'healthy' && ['Hoạt động tốt', 'Healthy'].includes(up.badge) && up.identity === childId,
+    'the district shows its link up healthy, under the identity the province knows it by: ' + JSON.stringify(up));
+  ok(`district overview: its upstream link is "${up.badge}" as ${up.identity}`);
+  await shot('16-district-uplink');
+  await logout();
+
   check(problems.length === 0, 'no CSP violation, page error or dialog:\n  ' + problems.join('\n  '));
   ok('no CSP violation, page error or dialog');
   await browser.close();

@@ -59,6 +59,36 @@ export function childrenSection(unit) {
   return node;
 }
 
+// The overview's line on this collector's own link up (serve --upstream): layer 4's
+// telemetry. Nothing on the top of a hierarchy.
+export function uplinkSection() {
+  const box = el('div');
+  const node = section(t('fed_uplink'), 'federation-uplink', box);
+  node.hidden = true;
+  (async () => {
+    try {
+      const u = (await api('GET', '/api/v1/federation/children')).uplink;
+      if (!u) return;
+      node.hidden = false;
+      append(clear(box), [
+        table('uplink-table', [t('fed_upstream'), t('fed_identity'), t('fed_mount'), t('fed_state'), t('fed_lastAck'), t('fed_interval')],
+          [el('tr', { 'data-testid': 'uplink-row', 'data-state': u.state },
+            el('td', { class: 'mono' }, u.upstream),
+            el('td', null, childId(u.identity)),
+            el('td', null, u.mount_unit),
+            el('td', null, linkBadge(u.state)),
+            el('td', null, fmtTime(u.last_ack_at)),
+            el('td', { class: 'num' }, seconds(u.interval_seconds)))]),
+        u.last_error ? el('p', { class: 'muted small', 'data-testid': 'uplink-error' }, t('fed_lastError', { e: u.last_error })) : null,
+      ]);
+    } catch (err) {
+      node.hidden = false;
+      clear(box).append(el('p', { class: 'muted' }, errorText(err)));
+    }
+  })();
+  return node;
+}
+
 // The alerts page's section: counts per (child, unit, rule, severity) under the page's
 // filters, paged in place; no checkbox, no button that acts. Hidden without children.
 export function districtAlertsSection(filters) {

@@ -11,7 +11,7 @@ import { unitCache, unitName, subtree } from './units.js';
 import { sectionView } from './sections.js';
 import { trendSection } from './trend.js';
 import { endpointTable } from './endpoints.js';
-import { childrenSection } from './federation.js';
+import { childrenSection, uplinkSection } from './federation.js';
 
 export async function pageOverview(app, route, alive) {
   const selected = route.params.get('unit') || '';
@@ -70,6 +70,8 @@ export async function pageOverview(app, route, alive) {
 
   // a province's child collectors and their links (nothing without children)
   mainCol.append(childrenSection(current));
+  // this collector's own link up to its province (nothing without --upstream)
+  mainCol.append(uplinkSection());
   // trend
   mainCol.append(trendSection(current));
   // stale endpoints, four-layer model, systems, export

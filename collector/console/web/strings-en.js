@@ -48,6 +48,8 @@ export default {
   fed_children: 'District links', fed_child: 'Child collector', fed_mount: 'Mounted at',
   fed_state: 'Link state', fed_lastPush: 'Last push', fed_interval: 'Push interval',
   fed_epoch: 'Epoch', fed_sequence: 'Last sequence', fed_seconds: '{n} s', fed_staleAfter: 'stale after {n} s',
+  fed_uplink: 'Upstream link', fed_upstream: 'Upstream collector', fed_identity: 'Identity there',
+  fed_lastAck: 'Last acknowledged push', fed_lastError: 'Last push error: {e}',
   fed_summary: 'summary only',
   link_healthy: 'Healthy', link_stale: 'Stale', link_revoked: 'Revoked',
   link_waiting: 'Waiting for first push', link_incomplete: 'Snapshot incomplete',

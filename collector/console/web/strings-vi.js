@@ -49,6 +49,8 @@ export default {
   fed_state: 'Trạng thái liên kết', fed_lastPush: 'Lần đẩy gần nhất', fed_interval: 'Chu kỳ đẩy',
   fed_epoch: 'Epoch', fed_sequence: 'Số thứ tự cuối', fed_seconds: '{n} giây', fed_staleAfter: 'mất kết nối sau {n} giây',
   fed_summary: 'chỉ số liệu tổng hợp',
+  fed_uplink: 'Liên kết lên cấp trên', fed_upstream: 'Máy chủ cấp trên', fed_identity: 'Định danh tại cấp trên',
+  fed_lastAck: 'Lần đẩy được xác nhận gần nhất', fed_lastError: 'Lỗi lần đẩy gần nhất: {e}',
   link_healthy: 'Hoạt động tốt', link_stale: 'Mất kết nối', link_revoked: 'Đã thu hồi',
   link_waiting: 'Chờ lần đẩy đầu tiên', link_incomplete: 'Ảnh chụp chưa đầy đủ',
   fed_alerts: 'Cảnh báo của cấp dưới (chỉ xem)',
