@@ -118,7 +118,9 @@ std::optional<Problem> checkPush(const v1::FederationPush& push) {
       p->en = "change " + std::to_string(c.sequence()) + ": " + p->en;
       return p;
     }
-    if (push.detail() == "summary" && rowKind(c) == RowKind::Endpoint) {
+    // A removal is no row: a child that switched from endpoints to summary removes the
+    // rows it sent before with its first summaries.
+    if (push.detail() == "summary" && rowKind(c) == RowKind::Endpoint && !isRemoval(c)) {
       return Problem{"endpoint_in_summary",
                      "lần đẩy dạng summary không được mang hàng máy trạm (thay đổi số " +
                          std::to_string(c.sequence()) + ")",

@@ -100,6 +100,23 @@ TEST_CASE("federation: a summary's 2290 counts are held row for row, moved, remo
   CHECK(fed::heldRows(*p.db, fed::RowKind::Report2290).empty());
 }
 
+TEST_CASE("federation: a summary may remove the endpoint rows an earlier endpoints push left") {
+  Parent p;
+  FederationPush endpoints = summary(1, true, 1, {ft::unit("BS-A", "BS"), ft::endpoint("a1", "BS-A")});
+  endpoints.set_detail("endpoints");
+  REQUIRE(p.apply("bs", endpoints).error_code().empty());
+  // The child now pushes summaries: its first one removes the row and brings the counts.
+  FederationChange gone;
+  gone.set_endpoint_removed("a1");
+  auto ack = p.apply("bs", summary(1, false, 3, {gone, ft::report2290("BS-A", 1)}));
+  INFO(ack.message_en());
+  REQUIRE(ack.error_code().empty());
+  CHECK(ft::held(*p.db, "bs") == ft::rowsOf({ft::unit("BS-A", "BS"), ft::report2290("BS-A", 1)}));
+  // A row itself is still refused.
+  ack = p.apply("bs", summary(1, false, 5, {ft::endpoint("a2", "BS-A")}));
+  CHECK(ack.error_code() == "endpoint_in_summary");
+}
+
 TEST_CASE("federation refusal: 2290 counts that do not add up, name the field") {
   Parent p;
   REQUIRE(p.apply("bs", summary(1, true, 1, pictureV1())).error_code().empty());
