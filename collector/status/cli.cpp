@@ -73,7 +73,8 @@ int statusAsOf(const util::Args& a, bool vi) {
 // (no endpoint row is here to evaluate them from) and the machines of its 2290 counts.
 void printSummaryFigures(const federation::ChildLink& child,
                          const std::vector<federation::HeldRow>& targets,
-                         const std::vector<federation::HeldRow>& counts, bool vi) {
+                         const std::vector<federation::HeldRow>& counts,
+                         const std::map<std::string, std::size_t>& treeOrder, bool vi) {
   std::uint64_t machines = 0, autoProtect = 0, firewall = 0, notUpdated = 0;
   for (const auto& h : counts) {
     if (h.childId != child.childId) continue;
@@ -96,33 +97,49 @@ void printSummaryFigures(const federation::ChildLink& child,
     if (h.childId == child.childId) rows.push_back(&h.change.target());
   }
   if (rows.empty()) return;
-  std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
-    return std::tie(a->policy_id(), a->target_id()) < std::tie(b->policy_id(), b->target_id());
+  // By target, then its units in tree order, as the targets above.
+  auto place = [&](const std::string& unit) {
+    auto it = treeOrder.find(unit);
+    return it == treeOrder.end() ? treeOrder.size() : it->second;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const auto* a, const auto* b) {
+    return std::make_tuple(std::cref(a->policy_id()), std::cref(a->target_id()),
+                           place(a->unit_code())) < std::make_tuple(std::cref(b->policy_id()),
+                                                                    std::cref(b->target_id()),
+                                                                    place(b->unit_code()));
   });
+  std::size_t width = 12;
+  for (const auto* t : rows)
+    width = std::max(width, t->policy_id().size() + t->target_id().size() + 3);
   std::printf("    %s\n", vi ? "Chỉ tiêu theo kế hoạch của máy chủ con, từng đơn vị:"
-                            : "Targets under the child's own plans, per unit:");
+                             : "Targets under the child's own plans, per unit:");
   std::printf("    %s%s%s%s%s\n", util::padRight(vi ? "Đơn vị" : "Unit", 16).c_str(),
-              util::padRight(vi ? "Chỉ tiêu" : "Target", 44).c_str(),
+              util::padRight(vi ? "Chỉ tiêu" : "Target", width).c_str(),
               util::padRight(vi ? "Đạt/Tổng" : "Met/Total", 12).c_str(),
               util::padRight(vi ? "Tỷ lệ" : "Value", 9).c_str(), vi ? "Kết quả" : "Result");
   for (const auto* t : rows) {
     std::string status = t->status();
     std::replace(status.begin(), status.end(), '_', '-');
     char pct[32];
-    std::snprintf(pct, sizeof pct, "%.1f%%", t->total() ? 100.0 * t->satisfied() / t->total() : 0.0);
-    std::printf("    %s%s%s%s%s\n", util::padRight(t->unit_code(), 16).c_str(),
-                util::padRight(t->policy_id() + "/" + t->target_id(), 44).c_str(),
-                util::padRight(std::to_string(t->satisfied()) + "/" + std::to_string(t->total()), 12)
-                    .c_str(),
-                util::padRight(pct, 9).c_str(), historyStatus(status, vi).c_str());
+    std::snprintf(pct, sizeof pct, "%.1f%%",
+                  t->total() ? 100.0 * t->satisfied() / t->total() : 0.0);
+    std::printf(
+        "    %s%s%s%s%s\n", util::padRight(t->unit_code(), 16).c_str(),
+        util::padRight(t->policy_id() + "/" + t->target_id(), width).c_str(),
+        util::padRight(std::to_string(t->satisfied()) + "/" + std::to_string(t->total()), 12)
+            .c_str(),
+        util::padRight(pct, 9).c_str(), historyStatus(status, vi).c_str());
   }
 }
 
 // The collectors under this one (issue 16) and the state of each one's link; for a summary
 // child, its figures as pushed.
-void printChildLinks(db::Connection& db, std::int64_t now, bool vi) {
+void printChildLinks(db::Connection& db, const std::vector<std::string>& units, std::int64_t now,
+                     bool vi) {
   auto links = federation::children(db);
   if (links.empty()) return;
+  std::map<std::string, std::size_t> treeOrder;
+  for (const auto& u : units) treeOrder.emplace(u, treeOrder.size());
   auto targets = federation::heldRows(db, federation::RowKind::Target);
   auto counts = federation::heldRows(db, federation::RowKind::Report2290);
   std::printf("\n%s\n", vi ? "Máy chủ thu thập cấp dưới:" : "Child collectors:");
@@ -135,7 +152,7 @@ void printChildLinks(db::Connection& db, std::int64_t now, bool vi) {
     std::printf("  %s %s %s; %s %s; %s\n", c.childId.c_str(), vi ? "gắn tại" : "mounted at",
                 c.mountUnit.c_str(), vi ? "lần đẩy cuối" : "last push",
                 c.lastPushAt ? util::formatIsoVietnam(*c.lastPushAt).c_str() : "-", state.c_str());
-    if (c.detail == "summary") printSummaryFigures(c, targets, counts, vi);
+    if (c.detail == "summary") printSummaryFigures(c, targets, counts, treeOrder, vi);
   }
 }
 
@@ -174,7 +191,7 @@ int status(const std::vector<std::string>& argv) {
   open[""] = countOpenAlerts(*db);
   for (const auto& u : model.units()) open[u] = countOpenAlerts(*db, u);
   std::fputs(renderModelStatus(model, now, open, vi).c_str(), stdout);
-  printChildLinks(*db, now, vi);
+  printChildLinks(*db, model.units(), now, vi);
   printUplink(options.org->links, now, vi);
   return 0;
 }
