@@ -177,7 +177,8 @@ std::optional<Problem> checkReport2290(const v1::FederatedReport2290& r) {
   if (auto p = code("report_2290.unit_code", r.unit_code())) return p;
   auto within = [&](std::string_view field, std::uint32_t n) -> std::optional<Problem> {
     if (n <= r.machines()) return std::nullopt;
-    return invalid(field, std::to_string(n), "lớn hơn machines (" + std::to_string(r.machines()) + ")",
+    return invalid(field, std::to_string(n),
+                   "lớn hơn machines (" + std::to_string(r.machines()) + ")",
                    "exceeds machines (" + std::to_string(r.machines()) + ")");
   };
   if (auto p = firstOf({within("report_2290.auto_protect", r.auto_protect()),

@@ -75,8 +75,8 @@ void noteEffect(const FederationChange& c, ApplyEffects& e, std::set<std::string
   }
 }
 
-const char* const kRowTables[] = {"federated_endpoints", "federated_targets",
-                                  "federated_layers",    "federated_systems",
+const char* const kRowTables[] = {"federated_endpoints",    "federated_targets",
+                                  "federated_layers",       "federated_systems",
                                   "federated_alert_counts", "federated_report_2290"};
 
 void wipeChild(db::Connection& db, const std::string& childId) {
@@ -203,8 +203,8 @@ class Applier {
                            ", outside its mount subtree " + mount_}};
       }
     }
-    const char* const kinds[] = {"máy trạm", "endpoint",    "chỉ tiêu",    "target",
-                                 "lớp",      "layer",       "hệ thống",    "system",
+    const char* const kinds[] = {"máy trạm", "endpoint",    "chỉ tiêu",     "target",
+                                 "lớp",      "layer",       "hệ thống",     "system",
                                  "cảnh báo", "alert count", "số liệu 2290", "2290 counts"};
     static_assert(std::size(kinds) == 2 * std::size(kRowTables));
     for (std::size_t i = 0; i < std::size(kRowTables); ++i) {
@@ -358,10 +358,10 @@ class Applier {
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, child_).bind(2, r.unit_code());
     int column = 3;
-    for (std::uint32_t n : {r.machines(), r.auto_protect(), r.enable_firewall(), r.not_updated(),
-                            r.not_updated_report_too_old(), r.not_updated_no_anti_malware(),
-                            r.not_updated_signature_age_unknown(),
-                            r.not_updated_signatures_too_old(), r.stale()}) {
+    for (std::uint32_t n :
+         {r.machines(), r.auto_protect(), r.enable_firewall(), r.not_updated(),
+          r.not_updated_report_too_old(), r.not_updated_no_anti_malware(),
+          r.not_updated_signature_age_unknown(), r.not_updated_signatures_too_old(), r.stale()}) {
       st.bind(column++, static_cast<std::int64_t>(n));
     }
     st.bindBlob(column, serialize(os)).run();

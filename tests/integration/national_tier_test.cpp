@@ -58,7 +58,8 @@ std::int64_t scalar(const std::string& dataDir, const std::string& sql) {
   return st.getInt(0);
 }
 
-bool waitFor(const std::function<bool()>& pred, std::chrono::seconds limit = std::chrono::seconds(60)) {
+bool waitFor(const std::function<bool()>& pred,
+             std::chrono::seconds limit = std::chrono::seconds(60)) {
   auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
     if (pred()) return true;
@@ -119,7 +120,8 @@ void enrolAndReport(test::CollectorProcess& district, const Machine& m, int inde
 }
 
 // The bytes of the rows of one kind in a picture.
-std::size_t rowBytes(const upstream::Picture& picture, posture::v1::FederationChange::ChangeCase kind) {
+std::size_t rowBytes(const upstream::Picture& picture,
+                     posture::v1::FederationChange::ChangeCase kind) {
   std::size_t n = 0;
   for (const auto& row : picture.rows) {
     posture::v1::FederationChange c;
@@ -163,17 +165,25 @@ TEST_CASE("a province with two districts, plus a national collector for the summ
     cli({"unit", "add", "--data-dir", provinceLaunch.dataDir, "--code", district, "--kind",
          "district", "--parent", "QNG", "--name-vi", std::string("Huyện ") + district});
   }
-  test::CollectorProcess province({"--upstream", national.address, "--upstream-token", provinceToken,
-                                   "--upstream-ca-fingerprint", national.caFingerprint,
-                                   "--upstream-every", "1s", "--upstream-detail", "summary"},
-                                  {}, provinceLaunch);
+  test::CollectorProcess province(
+      {"--upstream", national.address, "--upstream-token", provinceToken,
+       "--upstream-ca-fingerprint", national.caFingerprint, "--upstream-every", "1s",
+       "--upstream-detail", "summary"},
+      {}, provinceLaunch);
 
   // Two districts pushing their endpoint rows to the province.
   auto districtArgs = [&](const std::string& unit) -> std::vector<std::string> {
     auto token = firstLine(
-        cli({"token", "create", "--data-dir", province.dataDir, "--unit", unit, "--collector"}).out);
-    return {"--upstream", province.address, "--upstream-token", token, "--upstream-ca-fingerprint",
-            province.caFingerprint, "--upstream-every", "1s"};
+        cli({"token", "create", "--data-dir", province.dataDir, "--unit", unit, "--collector"})
+            .out);
+    return {"--upstream",
+            province.address,
+            "--upstream-token",
+            token,
+            "--upstream-ca-fingerprint",
+            province.caFingerprint,
+            "--upstream-every",
+            "1s"};
   };
   test::Launch bsLaunch;
   bsLaunch.dataDir = test::makeTempDir("posture-district-bs-");
@@ -198,16 +208,17 @@ TEST_CASE("a province with two districts, plus a national collector for the summ
       {.unit = "BS-BT", .os = "Ubuntu", .antivirus = false},
       {.unit = "BS-BT", .os = "Windows 10 Pro", .antivirusProbeOk = false},
       {.unit = "BS-BT", .os = "Windows 10 Pro", .firewall = false}};
-  for (std::size_t i = 0; i < machines.size(); ++i) enrolAndReport(bs, machines[i], static_cast<int>(i));
+  for (std::size_t i = 0; i < machines.size(); ++i)
+    enrolAndReport(bs, machines[i], static_cast<int>(i));
   // Đức Cơ: the fleet simulator's mix (real enrolment and mTLS), 24 machines in two units.
   const std::int64_t dcMachines = 24;
 #ifdef POSTURE_FLEET_SIM_BIN
-  auto sim = util::runProcess(
-      {POSTURE_FLEET_SIM_BIN, "--collector", dc.address, "--ca-fingerprint", dc.caFingerprint,
-       "--unit", "DC-VP=" + dc.createToken("DC-VP", 12), "--unit",
-       "DC-IA=" + dc.createToken("DC-IA", 12), "--endpoints", std::to_string(dcMachines),
-       "--reports", "1", "--seed", "2290", "--quiet"},
-      std::chrono::seconds(120));
+  auto sim =
+      util::runProcess({POSTURE_FLEET_SIM_BIN, "--collector", dc.address, "--ca-fingerprint",
+                        dc.caFingerprint, "--unit", "DC-VP=" + dc.createToken("DC-VP", 12),
+                        "--unit", "DC-IA=" + dc.createToken("DC-IA", 12), "--endpoints",
+                        std::to_string(dcMachines), "--reports", "1", "--seed", "2290", "--quiet"},
+                       std::chrono::seconds(120));
   INFO(sim.err);
   REQUIRE(sim.exitCode == 0);
 #else
@@ -221,8 +232,10 @@ TEST_CASE("a province with two districts, plus a national collector for the summ
 
   // The province holds every district row; the national, every machine in 2290 counts.
   const std::int64_t all = static_cast<std::int64_t>(machines.size()) + dcMachines;
-  REQUIRE(waitFor([&] { return scalar(province.dataDir, "SELECT count(*) FROM federated_endpoints") == all; }));
-  const std::string nationalMachines = "SELECT coalesce(sum(machines), 0) FROM federated_report_2290";
+  REQUIRE(waitFor(
+      [&] { return scalar(province.dataDir, "SELECT count(*) FROM federated_endpoints") == all; }));
+  const std::string nationalMachines =
+      "SELECT coalesce(sum(machines), 0) FROM federated_report_2290";
   REQUIRE(waitFor([&] { return scalar(national.dataDir, nationalMachines) == all; }));
   // One more round of each link after that, so that every tier has pushed what it holds.
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -283,19 +296,23 @@ TEST_CASE("a province with two districts, plus a national collector for the summ
   {
     auto status = cli({"status", "--data-dir", national.dataDir, "--lang", "en"}).out;
     INFO(status);
-    CHECK(status.find("Machines (pushed 2290 counts): " + std::to_string(all)) != std::string::npos);
+    CHECK(status.find("Machines (pushed 2290 counts): " + std::to_string(all)) !=
+          std::string::npos);
     CHECK(status.find("Targets under the child's own plans, per unit:") != std::string::npos);
-    CHECK(status.find("BS-VP           binh-son-2022/endpoints-protected-share") != std::string::npos);
+    CHECK(status.find("BS-VP           binh-son-2022/endpoints-protected-share") !=
+          std::string::npos);
     auto statusVi = cli({"status", "--data-dir", national.dataDir}).out;
-    CHECK(statusVi.find("Số máy (số liệu 2290 đã đẩy): " + std::to_string(all)) != std::string::npos);
-    CHECK(statusVi.find("Chỉ tiêu theo kế hoạch của máy chủ con, từng đơn vị:") != std::string::npos);
+    CHECK(statusVi.find("Số máy (số liệu 2290 đã đẩy): " + std::to_string(all)) !=
+          std::string::npos);
+    CHECK(statusVi.find("Chỉ tiêu theo kế hoạch của máy chủ con, từng đơn vị:") !=
+          std::string::npos);
   }
 
   // What the summary saves: the province's snapshot both ways, from its own database.
   {
     auto db = readOnly(province.dataDir);
-    auto policies = std::make_shared<const std::vector<policy::Policy>>(
-        policy::loadPolicyDirectory(kPolicies));
+    auto policies =
+        std::make_shared<const std::vector<policy::Policy>>(policy::loadPolicyDirectory(kPolicies));
     upstream::PictureOptions o;
     o.mountUnit = "QNG";
     o.summary = true;
@@ -309,12 +326,10 @@ TEST_CASE("a province with two districts, plus a national collector for the summ
     // per unit, which do not; the rest (units, targets, layers, systems, alerts) is the same.
     std::size_t rows = rowBytes(endpoints, posture::v1::FederationChange::kEndpoint);
     std::size_t counts = rowBytes(summary, posture::v1::FederationChange::kReport2290);
-    MESSAGE("the province's snapshot for " << all << " machines: summary " << summaryBytes
-                                           << " bytes in " << summary.rows.size()
-                                           << " changes, endpoints " << endpointBytes
-                                           << " bytes in " << endpoints.rows.size()
-                                           << " changes; endpoint rows " << rows
-                                           << " bytes, 2290 counts " << counts << " bytes");
+    MESSAGE("the province's snapshot for "
+            << all << " machines: summary " << summaryBytes << " bytes in " << summary.rows.size()
+            << " changes, endpoints " << endpointBytes << " bytes in " << endpoints.rows.size()
+            << " changes; endpoint rows " << rows << " bytes, 2290 counts " << counts << " bytes");
     CHECK(summaryBytes < endpointBytes);
     CHECK(counts * 10 < rows);
   }

@@ -352,7 +352,8 @@ TEST_CASE("the 2290 report's signed manifest verifies; one changed byte fails") 
   CHECK(altered.fileAltered);
 }
 
-TEST_CASE("a summary child's pushed counts join their units' own figures, the subtrees and the total") {
+TEST_CASE(
+    "a summary child's pushed counts join their units' own figures, the subtrees and the total") {
   test::ExportFixture fx;
   fleet(fx);
   ExportFilters all;

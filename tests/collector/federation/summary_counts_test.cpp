@@ -102,7 +102,8 @@ TEST_CASE("federation: a summary's 2290 counts are held row for row, moved, remo
 
 TEST_CASE("federation: a summary may remove the endpoint rows an earlier endpoints push left") {
   Parent p;
-  FederationPush endpoints = summary(1, true, 1, {ft::unit("BS-A", "BS"), ft::endpoint("a1", "BS-A")});
+  FederationPush endpoints =
+      summary(1, true, 1, {ft::unit("BS-A", "BS"), ft::endpoint("a1", "BS-A")});
   endpoints.set_detail("endpoints");
   REQUIRE(p.apply("bs", endpoints).error_code().empty());
   // The child now pushes summaries: its first one removes the row and brings the counts.

@@ -95,9 +95,10 @@ struct Province {
   test::ExportFixture fx;
   Province() {
     // The fixture's tricky name holds a newline, which a push refuses (unit.name_vi).
-    org::putUnit(*fx.db, {"BS-TC", "BS", "Phòng Tài chính - Kế hoạch", "Finance office",
-                          org::UnitKind::Department},
-                 "test", kNow);
+    org::putUnit(
+        *fx.db,
+        {"BS-TC", "BS", "Phòng Tài chính - Kế hoạch", "Finance office", org::UnitKind::Department},
+        "test", kNow);
     fx.report("q1", "QNG", "pc-q1", 1, kNow - 3600, true);
     fx.report("b1", "BS", "pc-b1", 1, kNow - 3600, false);
     fx.report("d1", "DC", "pc-d1", 1, kNow - 3600, true);
@@ -129,7 +130,9 @@ struct Province {
 };
 }  // namespace
 
-TEST_CASE("a province's summary counts its whole tree for 2290, passes its children's on, sends no rows") {
+TEST_CASE(
+    "a province's summary counts its whole tree for 2290, passes its children's on, sends no "
+    "rows") {
   Province p;
   auto summary = p.picture(true);
   CHECK(summary.endpoints == 4);  // q1, b1, a1, a2 and none of DC's
@@ -173,7 +176,9 @@ TEST_CASE("a province's summary counts its whole tree for 2290, passes its child
   MESSAGE("picture bytes: summary " << bytesOf(summary) << ", endpoints " << bytesOf(endpoints));
 }
 
-TEST_CASE("the national collector's 2290 report over a summary child equals the province's, unit for unit") {
+TEST_CASE(
+    "the national collector's 2290 report over a summary child equals the province's, unit for "
+    "unit") {
   Province p;
   auto summary = p.picture(true);
   // Through the province's outbox and the bytes of a push, as the link carries them.
@@ -188,7 +193,8 @@ TEST_CASE("the national collector's 2290 report over a summary child equals the 
 
   test::TempDir dir("posture-national-");
   auto national = openDatabase(dir.path());
-  org::putUnit(*national, {"QNG", "", "Tỉnh Quảng Ngãi", "Quang Ngai province", org::UnitKind::Province},
+  org::putUnit(*national,
+               {"QNG", "", "Tỉnh Quảng Ngãi", "Quang Ngai province", org::UnitKind::Province},
                "test", kNow);
   fed::registerChild(*national, "qng", "QNG", kNow);
   auto ack = fed::applyPushBytes(*national, "qng", {"QNG"}, fed::serialize(*push), kNow);
