@@ -50,6 +50,15 @@ FederationChange row(const std::string& agent, const std::string& unit, bool rea
   return c;
 }
 
+// A summary child's value at its mount unit of a target this province's own plans define
+// too (the national baseline applies everywhere): the child's value goes up, once.
+FederationChange mountTarget() {
+  auto c = ft::target("BS-TC", 2, 5);
+  c.mutable_target()->set_policy_id("national-baseline");
+  c.mutable_target()->set_target_id("four-layer-model");
+  return c;
+}
+
 // Own figures per unit of the rows of one kind in a picture.
 std::map<std::string, Figures2290> countsOf(const upstream::Picture& p) {
   std::map<std::string, Figures2290> out;
@@ -114,18 +123,21 @@ struct Province {
     auto tc = fed::applyPush(*fx.db, "tc", own,
                              pushOf({ft::unit("BS-TC-X", "BS-TC"), ft::report2290("BS-TC-X", 4),
                                      ft::target("BS-TC-X", 3, 4), ft::layer("BS-TC-X", 4, false),
-                                     ft::alerts("BS-TC-X", "av", 2)},
+                                     ft::alerts("BS-TC-X", "av", 2), mountTarget()},
                                     "summary"),
                              kNow - 60);
     REQUIRE(tc.error_code().empty());
   }
 
+  std::shared_ptr<const std::vector<policy::Policy>> policies =
+      std::make_shared<const std::vector<policy::Policy>>(
+          policy::loadPolicyDirectory(std::string(POSTURE_SOURCE_DIR) + "/policies"));
+
   upstream::Picture picture(bool summary) {
     upstream::PictureOptions o;
     o.mountUnit = "QNG";
     o.summary = summary;
-    return upstream::buildPicture(*fx.db, std::make_shared<const std::vector<policy::Policy>>(), o,
-                                  kNow);
+    return upstream::buildPicture(*fx.db, policies, o, kNow);
   }
 };
 }  // namespace
@@ -158,6 +170,7 @@ TEST_CASE(
   // province's plans are not evaluated where it holds no rows.
   ft::Rows keys;
   for (const auto& r : summary.rows) keys[r.key] = r.change;
+  CHECK(keys.size() == summary.rows.size());  // each key once, as stage() requires
   CHECK(keys.count(fed::changeKey(ft::layer("BS-A", 1, true))) == 1);
   CHECK(keys.at(fed::changeKey(ft::layer("BS-TC-X", 4, false))) ==
         fed::outboxRow(ft::layer("BS-TC-X", 4, false)).change);
@@ -166,6 +179,12 @@ TEST_CASE(
   CHECK(keys.count(fed::changeKey(ft::layer("BS-A", 2, true))) == 0);  // not re-evaluated here
   CHECK(keys.at(fed::changeKey(ft::alerts("BS-TC-X", "av", 2))) ==
         fed::outboxRow(ft::alerts("BS-TC-X", "av", 2)).change);
+  CHECK(keys.at(fed::changeKey(mountTarget())) == fed::outboxRow(mountTarget()).change);
+  // Where the province holds rows its own plans are evaluated: the baseline at BS.
+  auto atBs = mountTarget();
+  atBs.mutable_target()->set_unit_code("BS");
+  CHECK(keys.count(fed::changeKey(atBs)) == 1);
+  CHECK(keys.at(fed::changeKey(atBs)) != fed::outboxRow(atBs).change);
 
   // The same province pushing endpoints sends rows instead, and counts only for the units
   // that have none (its summary child's).
