@@ -119,8 +119,8 @@ Report2290 buildReport2290(const ExportSource& source, const ExportFilters& filt
                            bool withMachines, std::int64_t generatedAt,
                            const Figures2290ByUnit& pushed = {});
 // The same from the database: with the summary children's counts when the report is of
-// now; an --as-of report leaves them out, as it leaves out every child's rows (a parent
-// keeps no history of them).
+// now; an --as-of report leaves them out (a parent keeps no history of them, only of its
+// endpoint-mode children's rows).
 Report2290 buildReport2290(db::Connection& db, const ExportFilters& filters, bool withMachines,
                            const std::string& caFingerprint, std::int64_t generatedAt);
 

@@ -28,40 +28,6 @@ void targets(db::Connection& db, std::vector<HeldRow>& out) {
   }
 }
 
-void layers(db::Connection& db, std::vector<HeldRow>& out) {
-  auto st = db.prepare(
-      "SELECT child_id, unit_code, layer, pass, evidence_vi, evidence_en, reference, document "
-      "FROM federated_layers ORDER BY child_id, unit_code, layer");
-  while (st.step()) {
-    HeldRow r{st.getText(0), {}};
-    auto* l = r.change.mutable_layer();
-    l->set_unit_code(st.getText(1));
-    l->set_layer(count(st, 2));
-    l->set_pass(st.getInt(3) != 0);
-    l->set_evidence_vi(st.getText(4));
-    l->set_evidence_en(st.getText(5));
-    l->set_reference(st.getText(6));
-    l->set_document(st.getText(7));
-    out.push_back(std::move(r));
-  }
-}
-
-void alertCounts(db::Connection& db, std::vector<HeldRow>& out) {
-  auto st = db.prepare(
-      "SELECT child_id, unit_code, rule, severity, open, acknowledged FROM federated_alert_counts "
-      "ORDER BY child_id, unit_code, rule, severity");
-  while (st.step()) {
-    HeldRow r{st.getText(0), {}};
-    auto* a = r.change.mutable_alert_count();
-    a->set_unit_code(st.getText(1));
-    a->set_rule(st.getText(2));
-    a->set_severity(st.getText(3));
-    a->set_open(count(st, 4));
-    a->set_acknowledged(count(st, 5));
-    out.push_back(std::move(r));
-  }
-}
-
 void report2290(db::Connection& db, std::vector<HeldRow>& out) {
   auto st = db.prepare(
       "SELECT child_id, unit_code, machines, auto_protect, enable_firewall, not_updated, "
@@ -94,12 +60,6 @@ std::vector<HeldRow> heldRows(db::Connection& db, RowKind kind) {
   switch (kind) {
     case RowKind::Target:
       targets(db, out);
-      break;
-    case RowKind::Layer:
-      layers(db, out);
-      break;
-    case RowKind::AlertCount:
-      alertCounts(db, out);
       break;
     case RowKind::Report2290:
       report2290(db, out);

@@ -1,7 +1,8 @@
 #pragma once
-// What a parent holds of its children's per-unit rows, read back as the upserts that made
-// them: the province passes them on upward (collector/upstream/picture.h), `status` shows
-// a summary child's figures, the 2290 report rolls up its counts.
+// What a parent holds of its children's per-unit figures, read back as the upserts that
+// made them: a province passes a summary child's targets and 2290 counts on upward
+// (collector/upstream/picture.h), `status` shows them, the 2290 report rolls up the counts.
+// The console's views of the other rows (alert counts, endpoints) are in readers.h.
 #include <string>
 #include <vector>
 
@@ -17,8 +18,8 @@ struct HeldRow {
 };
 
 // Every row of `kind` the children pushed, by child and then by the row's key columns.
-// For Target, Layer, AlertCount and Report2290 (std::invalid_argument for the others,
-// which have readers of their own in mounts.h and org/).
+// For Target and Report2290 (std::invalid_argument for the others, which have readers of
+// their own in mounts.h, readers.h and org/).
 std::vector<HeldRow> heldRows(db::Connection& db, RowKind kind);
 
 }  // namespace posture::collector::federation

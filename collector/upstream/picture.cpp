@@ -1,5 +1,7 @@
 #include "collector/upstream/picture.h"
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -9,6 +11,7 @@
 #include "collector/export/report_2290.h"
 #include "collector/federation/held.h"
 #include "collector/federation/mounts.h"
+#include "collector/federation/readers.h"
 #include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
@@ -241,9 +244,9 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
     count(st.getText(0), st.getText(1), st.getText(2), static_cast<std::uint32_t>(st.getInt(3)),
           static_cast<std::uint32_t>(st.getInt(4)));
   }
-  for (const auto& held : federation::heldRows(db, federation::RowKind::AlertCount)) {
-    const auto& a = held.change.alert_count();
-    count(a.unit_code(), a.rule(), a.severity(), a.open(), a.acknowledged());
+  for (const auto& a : federation::federatedAlertCounts(db, {}, std::numeric_limits<std::int64_t>::max(), 0)) {
+    count(a.unitCode, a.rule, a.severity, static_cast<std::uint32_t>(a.open),
+          static_cast<std::uint32_t>(a.acknowledged));
   }
   for (const auto& [key, c] : alerts) add(c);
   return out;

@@ -6,9 +6,9 @@
 // reports never do.
 //
 // A collector with children of its own passes their part on: their units and systems, the
-// endpoint rows of endpoint-mode children (evaluated under this collector's plans), every
-// child's four-layer verdicts and alert counts, and a summary child's targets and 2290
-// counts as it pushed them.
+// endpoint rows of endpoint-mode children (evaluated under this collector's plans), their
+// four-layer verdicts as this collector's model takes them, their alert counts, and a
+// summary child's targets and 2290 counts as it pushed them.
 //
 // A summary (`--upstream-detail summary`, toward the national tier) sends no endpoint rows:
 // each unit's own 2290 counts (FederatedReport2290) instead, counted with the rule of
