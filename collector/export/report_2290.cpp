@@ -8,7 +8,9 @@
 #include <variant>
 
 #include "collector/evaluation/model.h"
+#include "collector/federation/held.h"
 #include "common/util/time.h"
+#include "posture/v1/federation.pb.h"
 #include "posture/v1/report.pb.h"
 
 namespace posture::collector {
@@ -261,8 +263,57 @@ void Figures2290::add(const Figures2290& o) {
   for (const auto& [name, n] : o.osNames) osNames[name] += n;
 }
 
+posture::v1::FederatedReport2290 federatedReport2290(const std::string& unitCode,
+                                                     const Figures2290& own) {
+  posture::v1::FederatedReport2290 r;
+  r.set_unit_code(unitCode);
+  r.set_machines(own.machines);
+  r.set_auto_protect(own.autoProtect);
+  r.set_enable_firewall(own.enableFirewall);
+  r.set_not_updated(own.notUpdated);
+  auto by = [&](NotUpdated why) { return own.notUpdatedBy[static_cast<std::size_t>(why) - 1]; };
+  r.set_not_updated_report_too_old(by(NotUpdated::ReportTooOld));
+  r.set_not_updated_no_anti_malware(by(NotUpdated::NoAntiMalware));
+  r.set_not_updated_signature_age_unknown(by(NotUpdated::SignatureAgeUnknown));
+  r.set_not_updated_signatures_too_old(by(NotUpdated::SignaturesTooOld));
+  r.set_stale(own.stale);
+  for (const auto& [name, n] : own.osNames) {  // by name: the same bytes for the same counts
+    auto* os = r.add_operating_systems();
+    os->set_os_name(name);
+    os->set_machines(n);
+  }
+  return r;
+}
+
+Figures2290 figuresOf(const posture::v1::FederatedReport2290& p) {
+  Figures2290 f;
+  f.machines = p.machines();
+  f.autoProtect = p.auto_protect();
+  f.enableFirewall = p.enable_firewall();
+  f.notUpdated = p.not_updated();
+  auto by = [&](NotUpdated why) -> std::uint32_t& {
+    return f.notUpdatedBy[static_cast<std::size_t>(why) - 1];
+  };
+  by(NotUpdated::ReportTooOld) = p.not_updated_report_too_old();
+  by(NotUpdated::NoAntiMalware) = p.not_updated_no_anti_malware();
+  by(NotUpdated::SignatureAgeUnknown) = p.not_updated_signature_age_unknown();
+  by(NotUpdated::SignaturesTooOld) = p.not_updated_signatures_too_old();
+  f.stale = p.stale();
+  for (const auto& os : p.operating_systems()) f.osNames[os.os_name()] += os.machines();
+  return f;
+}
+
+Figures2290ByUnit pushedFigures2290(db::Connection& db) {
+  Figures2290ByUnit out;
+  for (const auto& row : federation::heldRows(db, federation::RowKind::Report2290)) {
+    const auto& r = row.change.report_2290();
+    out[r.unit_code()].add(figuresOf(r));
+  }
+  return out;
+}
+
 Report2290 buildReport2290(const ExportSource& src, const ExportFilters& f, bool withMachines,
-                           std::int64_t generatedAt) {
+                           std::int64_t generatedAt, const Figures2290ByUnit& pushed) {
   const org::OrgModel* org = src.org.get();
   Report2290 out;
   out.generatedAt = generatedAt;
@@ -311,6 +362,14 @@ Report2290 buildReport2290(const ExportSource& src, const ExportFilters& f, bool
     out.total.add(*r);
     out.machines.push_back(std::move(*r));
   }
+  // A summary child's machines come as its units' own counts, without machine rows.
+  for (const auto& [code, figures] : pushed) {
+    auto it = index.find(code);
+    if (it == index.end()) continue;  // outside the selection
+    out.units[it->second].own.add(figures);
+    out.total.add(figures);
+    out.pushedMachines += figures.machines;
+  }
   // Each unit's own figures go to it and to every selected unit above it.
   for (const auto& u : out.units) {
     out.units[index.at(u.code)].subtree.add(u.own);
@@ -329,7 +388,7 @@ Report2290 buildReport2290(const ExportSource& src, const ExportFilters& f, bool
 Report2290 buildReport2290(db::Connection& db, const ExportFilters& f, bool withMachines,
                            const std::string& caFingerprint, std::int64_t generatedAt) {
   return buildReport2290(loadExportSource(db, f, caFingerprint, generatedAt), f, withMachines,
-                         generatedAt);
+                         generatedAt, f.asOfDay ? Figures2290ByUnit{} : pushedFigures2290(db));
 }
 
 util::Json report2290MetadataJson(const Report2290& r) {
@@ -357,6 +416,7 @@ util::Json report2290MetadataJson(const Report2290& r) {
   rules.set("stale_counts_as_off", true);
   meta.set("rules", std::move(rules));
   meta.set("machine_count", r.total.machines);
+  meta.set("pushed_machine_count", r.pushedMachines);
   meta.set("row_count", r.withMachines ? r.machines.size() : std::size_t{0});
   meta.set("collector_ca_fingerprint_sha256", r.caFingerprint);
   return meta;

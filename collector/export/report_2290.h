@@ -6,7 +6,11 @@
 // (NumberMachineNotUpdateOn15Day); one row per machine on request.
 //
 // Built from the reports the compliance exports read (ExportSource: latest, or as of a
-// day), each decoded and turned into facts once by FleetModel::rebuild. Written as JSON with
+// day), each decoded and turned into facts once by FleetModel::rebuild; at a parent
+// collector also from the rows of its endpoint-mode children (counted like its own
+// machines) and the counts its summary children pushed (FederatedReport2290, issue 16).
+// One counting for every tier: machine2290() and Figures2290::add, which a child's summary
+// picture (collector/upstream/picture.h) uses too. Written as JSON with
 // the signed manifest of manifest.h (format "report-2290"). The counting rules are in
 // collector/export/README.md ("The 2290 report"); the pure ones are tested one by one from
 // machine2290().
@@ -26,6 +30,7 @@
 
 namespace posture::v1 {
 class Report;
+class FederatedReport2290;
 }
 
 namespace posture::collector {
@@ -79,6 +84,16 @@ struct Figures2290 {
   bool operator==(const Figures2290&) const = default;
 };
 
+// One unit's own figures as a summary child pushes them upward, and back (federation.proto).
+posture::v1::FederatedReport2290 federatedReport2290(const std::string& unitCode,
+                                                     const Figures2290& own);
+Figures2290 figuresOf(const posture::v1::FederatedReport2290& pushed);
+// Own figures per unit code.
+using Figures2290ByUnit = std::map<std::string, Figures2290, std::less<>>;
+// What this collector's summary children pushed (federated_report_2290): each unit's own
+// figures as of the child's last push.
+Figures2290ByUnit pushedFigures2290(db::Connection& db);
+
 struct Unit2290 {
   std::string code, parent, nameVi, nameEn;
   Figures2290 own;      // the unit's own machines
@@ -94,12 +109,18 @@ struct Report2290 {
   std::string caFingerprint;
   std::vector<Unit2290> units;        // the selection, in tree order
   Figures2290 total;                  // every machine of the selection
+  std::uint32_t pushedMachines = 0;   // of them, counted by summary children (no machine rows)
   std::vector<Machine2290> machines;  // unit, hostname, agent order
 };
 
-// ExportError for an unknown unit or an as-of day in the future.
+// ExportError for an unknown unit or an as-of day in the future. `pushed` (summary
+// children's counts) joins the own figures of the selected units it names.
 Report2290 buildReport2290(const ExportSource& source, const ExportFilters& filters,
-                           bool withMachines, std::int64_t generatedAt);
+                           bool withMachines, std::int64_t generatedAt,
+                           const Figures2290ByUnit& pushed = {});
+// The same from the database: with the summary children's counts when the report is of
+// now; an --as-of report leaves them out (a parent keeps no history of them, only of its
+// endpoint-mode children's rows).
 Report2290 buildReport2290(db::Connection& db, const ExportFilters& filters, bool withMachines,
                            const std::string& caFingerprint, std::int64_t generatedAt);
 

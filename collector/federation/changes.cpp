@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <initializer_list>
+#include <set>
 
 #include "collector/org/org.h"
 #include "common/util/unit_code.h"
@@ -169,6 +170,57 @@ std::optional<Problem> checkAlertCount(const v1::FederatedAlertCount& a) {
                   ident("alert_count.severity", a.severity())});
 }
 
+// A unit's own 2290 counts: every count within its machines, the reasons adding up to the
+// machines not updated and the operating systems (each named once) to the machines, so
+// that the parent's rolled-up report keeps the invariants of one counted here.
+std::optional<Problem> checkReport2290(const v1::FederatedReport2290& r) {
+  if (auto p = code("report_2290.unit_code", r.unit_code())) return p;
+  auto within = [&](std::string_view field, std::uint32_t n) -> std::optional<Problem> {
+    if (n <= r.machines()) return std::nullopt;
+    return invalid(field, std::to_string(n),
+                   "lớn hơn machines (" + std::to_string(r.machines()) + ")",
+                   "exceeds machines (" + std::to_string(r.machines()) + ")");
+  };
+  if (auto p = firstOf({within("report_2290.auto_protect", r.auto_protect()),
+                        within("report_2290.enable_firewall", r.enable_firewall()),
+                        within("report_2290.not_updated", r.not_updated()),
+                        within("report_2290.stale", r.stale())})) {
+    return p;
+  }
+  std::uint64_t reasons = std::uint64_t{r.not_updated_report_too_old()} +
+                          r.not_updated_no_anti_malware() + r.not_updated_signature_age_unknown() +
+                          r.not_updated_signatures_too_old();
+  if (reasons != r.not_updated()) {
+    return invalid("report_2290.not_updated", std::to_string(r.not_updated()),
+                   "khác tổng các lý do (" + std::to_string(reasons) + ")",
+                   "differs from the sum of its reasons (" + std::to_string(reasons) + ")");
+  }
+  if (static_cast<std::size_t>(r.operating_systems_size()) > kMaxOsNames) {
+    return Problem{"too_many_os_names",
+                   "số liệu 2290 của đơn vị " + r.unit_code() + " có quá " +
+                       std::to_string(kMaxOsNames) + " hệ điều hành (trường operating_systems)",
+                   "the 2290 counts of unit " + r.unit_code() + " name more than " +
+                       std::to_string(kMaxOsNames) +
+                       " operating systems (field operating_systems)"};
+  }
+  std::uint64_t machines = 0;
+  std::set<std::string_view> names;
+  for (const auto& os : r.operating_systems()) {
+    if (auto p = text("report_2290.operating_systems.os_name", os.os_name())) return p;
+    if (!names.insert(os.os_name()).second) {
+      return invalid("report_2290.operating_systems.os_name", os.os_name(), "bị lặp lại",
+                     "appears twice");
+    }
+    machines += os.machines();
+  }
+  if (machines != r.machines()) {
+    return invalid("report_2290.operating_systems", std::to_string(machines),
+                   "tổng số máy khác machines (" + std::to_string(r.machines()) + ")",
+                   "adds up to other than machines (" + std::to_string(r.machines()) + ")");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 RowKind rowKind(const FederationChange& c) {
@@ -191,6 +243,9 @@ RowKind rowKind(const FederationChange& c) {
     case FederationChange::kAlertCount:
     case FederationChange::kAlertCountRemoved:
       return RowKind::AlertCount;
+    case FederationChange::kReport2290:
+    case FederationChange::kReport2290Removed:
+      return RowKind::Report2290;
     case FederationChange::CHANGE_NOT_SET:
       break;
   }
@@ -206,6 +261,7 @@ bool isRemoval(const FederationChange& c) {
     case FederationChange::kLayerRemoved:
     case FederationChange::kSystemRemoved:
     case FederationChange::kAlertCountRemoved:
+    case FederationChange::kReport2290Removed:
       return true;
     default:
       return false;
@@ -247,6 +303,10 @@ std::string changeKey(const FederationChange& c) {
       return alerts(c.alert_count());
     case FederationChange::kAlertCountRemoved:
       return alerts(c.alert_count_removed());
+    case FederationChange::kReport2290:
+      return join({"report2290", c.report_2290().unit_code()});
+    case FederationChange::kReport2290Removed:
+      return join({"report2290", c.report_2290_removed()});
     case FederationChange::CHANGE_NOT_SET:
       break;
   }
@@ -285,6 +345,9 @@ FederationChange removalOf(const FederationChange& c) {
       a->set_severity(c.alert_count().severity());
       break;
     }
+    case FederationChange::kReport2290:
+      r.set_report_2290_removed(c.report_2290().unit_code());
+      break;
     default:
       r = c;  // already a removal
   }
@@ -305,6 +368,8 @@ std::string unitOf(const FederationChange& c) {
       return c.system().unit_code();
     case FederationChange::kAlertCount:
       return c.alert_count().unit_code();
+    case FederationChange::kReport2290:
+      return c.report_2290().unit_code();
     default:
       return {};
   }
@@ -336,6 +401,10 @@ std::optional<Problem> checkChange(const FederationChange& c) {
       return checkAlertCount(c.alert_count());
     case FederationChange::kAlertCountRemoved:
       return checkAlertCount(c.alert_count_removed());
+    case FederationChange::kReport2290:
+      return checkReport2290(c.report_2290());
+    case FederationChange::kReport2290Removed:
+      return code("report_2290_removed", c.report_2290_removed());
     case FederationChange::CHANGE_NOT_SET:
       break;
   }

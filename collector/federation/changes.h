@@ -19,6 +19,7 @@ inline constexpr std::size_t kMaxTextBytes = 1024;      // ids, names, hostnames
 inline constexpr std::size_t kMaxEvidenceBytes = 8192;  // a layer's evidence
 inline constexpr std::size_t kMaxFacts = 512;           // per endpoint
 inline constexpr std::size_t kMaxChecks = 8192;         // per endpoint
+inline constexpr std::size_t kMaxOsNames = 256;         // per unit's 2290 counts
 
 // Why a change or a push is refused: a stable code and the reason, Vietnamese first.
 struct Problem {
@@ -27,7 +28,7 @@ struct Problem {
 
 // The kind of row a change touches; the rank orders a batch of changes so that every
 // prefix of it leaves the parent's tree consistent (units before the rows in them).
-enum class RowKind { Endpoint, Unit, Target, Layer, System, AlertCount };
+enum class RowKind { Endpoint, Unit, Target, Layer, System, AlertCount, Report2290 };
 
 RowKind rowKind(const v1::FederationChange& change);  // the change must have one set
 bool isRemoval(const v1::FederationChange& change);
@@ -41,7 +42,7 @@ v1::FederationChange removalOf(const v1::FederationChange& upsert);
 std::string unitOf(const v1::FederationChange& change);
 
 // nullopt when the change keeps every bound and syntax (codes, layer 1-4, level 1-5, unit
-// kind); otherwise the problem, naming the field.
+// kind, 2290 counts that add up); otherwise the problem, naming the field.
 std::optional<Problem> checkChange(const v1::FederationChange& change);
 
 // The same bytes for the same message, every time (digests of staged rows compare them).

@@ -71,12 +71,13 @@ void noteEffect(const FederationChange& c, ApplyEffects& e, std::set<std::string
     case FederationChange::kLayerRemoved:
     case FederationChange::kSystem:
     case FederationChange::kSystemRemoved: e.organization = true; return;
-    default: return;  // targets and alert counts are shown as pushed, not evaluated
+    default: return;  // targets, alert and 2290 counts are shown as pushed, not evaluated
   }
 }
 
-const char* const kRowTables[] = {"federated_endpoints", "federated_targets", "federated_layers",
-                                  "federated_systems", "federated_alert_counts"};
+const char* const kRowTables[] = {"federated_endpoints",    "federated_targets",
+                                  "federated_layers",       "federated_systems",
+                                  "federated_alert_counts", "federated_report_2290"};
 
 void wipeChild(db::Connection& db, const std::string& childId) {
   for (const char* table : kRowTables) {
@@ -117,7 +118,9 @@ std::optional<Problem> checkPush(const v1::FederationPush& push) {
       p->en = "change " + std::to_string(c.sequence()) + ": " + p->en;
       return p;
     }
-    if (push.detail() == "summary" && rowKind(c) == RowKind::Endpoint) {
+    // A removal is no row: a child that switched from endpoints to summary removes the
+    // rows it sent before with its first summaries.
+    if (push.detail() == "summary" && rowKind(c) == RowKind::Endpoint && !isRemoval(c)) {
       return Problem{"endpoint_in_summary",
                      "lần đẩy dạng summary không được mang hàng máy trạm (thay đổi số " +
                          std::to_string(c.sequence()) + ")",
@@ -170,6 +173,10 @@ class Applier {
         return remove("federated_alert_counts", {"unit_code", "rule", "severity"},
                       {a.unit_code(), a.rule(), a.severity()});
       }
+      case FederationChange::kReport2290:
+        return report2290(c.report_2290());
+      case FederationChange::kReport2290Removed:
+        return remove("federated_report_2290", {"unit_code"}, {c.report_2290_removed()});
       case FederationChange::CHANGE_NOT_SET:
         break;  // checkPush refused it
     }
@@ -196,8 +203,10 @@ class Applier {
                            ", outside its mount subtree " + mount_}};
       }
     }
-    const char* const kinds[] = {"máy trạm", "endpoint", "chỉ tiêu", "target",   "lớp",
-                                 "layer",    "hệ thống", "system",   "cảnh báo", "alert count"};
+    const char* const kinds[] = {"máy trạm", "endpoint",    "chỉ tiêu",     "target",
+                                 "lớp",      "layer",       "hệ thống",     "system",
+                                 "cảnh báo", "alert count", "số liệu 2290", "2290 counts"};
+    static_assert(std::size(kinds) == 2 * std::size(kRowTables));
     for (std::size_t i = 0; i < std::size(kRowTables); ++i) {
       auto st = db_.prepare(std::string("SELECT DISTINCT unit_code FROM ") + kRowTables[i] +
                             " WHERE child_id = ?");
@@ -334,6 +343,28 @@ class Applier {
         .bind(5, static_cast<std::int64_t>(a.open()))
         .bind(6, static_cast<std::int64_t>(a.acknowledged()))
         .run();
+  }
+
+  // The figures as columns; the operating systems, which vary in number, as a serialized
+  // FederatedReport2290 holding only them.
+  void report2290(const v1::FederatedReport2290& r) {
+    v1::FederatedReport2290 os;
+    *os.mutable_operating_systems() = r.operating_systems();
+    auto st = db_.prepare(
+        "INSERT OR REPLACE INTO federated_report_2290(child_id, unit_code, machines, "
+        "auto_protect, enable_firewall, not_updated, not_updated_report_too_old, "
+        "not_updated_no_anti_malware, not_updated_signature_age_unknown, "
+        "not_updated_signatures_too_old, stale, operating_systems) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, child_).bind(2, r.unit_code());
+    int column = 3;
+    for (std::uint32_t n :
+         {r.machines(), r.auto_protect(), r.enable_firewall(), r.not_updated(),
+          r.not_updated_report_too_old(), r.not_updated_no_anti_malware(),
+          r.not_updated_signature_age_unknown(), r.not_updated_signatures_too_old(), r.stale()}) {
+      st.bind(column++, static_cast<std::int64_t>(n));
+    }
+    st.bindBlob(column, serialize(os)).run();
   }
 
   void remove(const std::string& table, std::initializer_list<const char*> columns,

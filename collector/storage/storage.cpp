@@ -376,6 +376,25 @@ CREATE TABLE federated_endpoint_days(
   removed INTEGER NOT NULL,
   PRIMARY KEY (child_id, agent_id, day)) WITHOUT ROWID;
 )sql",
+    // 15: the national tier (issue 16): a summary child pushes each unit's own 2290 counts
+    // (FederatedReport2290) in place of endpoint rows; the parent's 2290 report rolls them
+    // up with the machines it counts from rows.
+    R"sql(
+CREATE TABLE federated_report_2290(
+  child_id TEXT NOT NULL REFERENCES federation_children(child_id),
+  unit_code TEXT NOT NULL,
+  machines INTEGER NOT NULL,
+  auto_protect INTEGER NOT NULL,
+  enable_firewall INTEGER NOT NULL,
+  not_updated INTEGER NOT NULL,
+  not_updated_report_too_old INTEGER NOT NULL,
+  not_updated_no_anti_malware INTEGER NOT NULL,
+  not_updated_signature_age_unknown INTEGER NOT NULL,
+  not_updated_signatures_too_old INTEGER NOT NULL,
+  stale INTEGER NOT NULL,
+  operating_systems BLOB NOT NULL,
+  PRIMARY KEY (child_id, unit_code)) WITHOUT ROWID;
+)sql",
 };
 }  // namespace
 

@@ -1,11 +1,17 @@
 #include "collector/upstream/picture.h"
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "collector/evaluation/history.h"
 #include "collector/evaluation/model.h"
+#include "collector/export/report_2290.h"
+#include "collector/federation/held.h"
+#include "collector/federation/mounts.h"
+#include "collector/federation/readers.h"
 #include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/storage/storage.h"
@@ -29,6 +35,22 @@ v1::CheckResult resultOf(policy::Tri t) {
   return t == policy::Tri::True    ? v1::CHECK_RESULT_MET
          : t == policy::Tri::False ? v1::CHECK_RESULT_NOT_MET
                                    : v1::CHECK_RESULT_UNKNOWN;
+}
+
+// The units where a summary child's targets stand for this collector's own: its units and
+// the unit it is mounted at. No row of theirs is here to evaluate this collector's plans
+// over, so the child's values go up as it pushed them.
+std::set<std::string> summaryChildUnits(db::Connection& db) {
+  std::set<std::string> out, summaryChildren;
+  for (const auto& c : federation::children(db)) {
+    if (c.detail != "summary") continue;
+    summaryChildren.insert(c.childId);
+    out.insert(c.mountUnit);
+  }
+  for (const auto& u : federation::federatedUnits(db)) {
+    if (summaryChildren.count(u.childId)) out.insert(u.code);
+  }
+  return out;
 }
 }  // namespace
 
@@ -61,13 +83,20 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
   FleetModel model(policies, mo);
   auto stored = loadEndpoints(db);
   std::vector<std::optional<FederationChange>> endpoints(stored.size());
+  // A summary carries the 2290 counts in place of the rows: each machine counted here by
+  // the report's own rule, the rows of endpoint-mode children included.
+  std::vector<std::optional<Machine2290>> machines(o.summary ? stored.size() : 0);
   RebuildOptions how;
   how.wantAlerts = false;
   how.threads = 0;
   how.onEndpoint = [&](std::size_t i, const v1::Report* report, const policy::Facts& facts,
                        const std::vector<policy::Tri>& checks) {
     const auto& s = stored[i];
-    if (o.summary || !inMount.count(s.unitCode)) return;
+    if (!inMount.count(s.unitCode)) return;
+    if (o.summary) {
+      machines[i] = machine2290(s, report, facts, now, o.staleAfterSeconds);
+      return;
+    }
     FederationChange c;
     auto* e = c.mutable_endpoint();
     e->set_agent_id(s.agentId);
@@ -104,11 +133,41 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
     if (endpoints[i]) add(*endpoints[i]);
   }
 
+  // Each unit's own 2290 counts: its machines counted here, and what summary children
+  // pushed for it, passed on. An endpoints picture sends only the latter: the parent counts
+  // the rows it receives itself.
+  Figures2290ByUnit own2290;
+  for (const auto& m : machines) {
+    if (m) own2290[m->unitCode].add(*m);
+  }
+  for (const auto& [code, figures] : pushedFigures2290(db)) {
+    if (inMount.count(code)) own2290[code].add(figures);
+  }
+  for (const auto& [code, figures] : own2290) {
+    if (figures.machines == 0) continue;
+    FederationChange c;
+    *c.mutable_report_2290() = federatedReport2290(code, figures);
+    add(c);
+  }
+
+  // A summary child's targets, passed on once per key (two children mounted at one unit may
+  // both describe it). Its four-layer verdicts go up through model.layers() below, which
+  // takes a child's verdicts where this collector keeps no record.
+  const auto summaryUnits = summaryChildUnits(db);
+  std::set<std::string> passed;
+  for (const auto& held : federation::heldRows(db, federation::RowKind::Target)) {
+    const std::string& unit = held.change.target().unit_code();
+    if (summaryUnits.count(unit) && inMount.count(unit) &&
+        passed.insert(federation::changeKey(held.change)).second) {
+      add(held.change);
+    }
+  }
+
   std::int64_t today = util::vietnamDay(now);
   for (std::size_t t = 0; t < model.targets().size(); ++t) {
     const auto& ref = model.targets()[t];
     for (const auto& code : subtree) {
-      if (!model.targetApplies(t, code)) continue;
+      if (summaryUnits.count(code) || !model.targetApplies(t, code)) continue;
       auto ev = model.evaluate(t, code, today);
       FederationChange c;
       auto* ft = c.mutable_target();
@@ -163,22 +222,33 @@ Picture buildPicture(db::Connection& db, std::shared_ptr<const std::vector<polic
     add(c);
   }
 
-  // Triage stays here: the province sees how many alerts are open and acknowledged.
+  // Triage stays where the alerts are: the parent sees how many are open and acknowledged,
+  // here and (passed on) in this collector's children, one row per (unit, rule, severity).
+  std::map<std::string, FederationChange> alerts;
+  auto count = [&](const std::string& unit, const std::string& rule, const std::string& severity,
+                   std::uint32_t open, std::uint32_t acknowledged) {
+    if (!inMount.count(unit)) return;  // "fleet" and units outside the mount
+    FederationChange c;
+    auto* fa = c.mutable_alert_count();
+    fa->set_unit_code(unit);
+    fa->set_rule(rule);
+    fa->set_severity(severity);
+    auto* sum = alerts.emplace(federation::changeKey(c), c).first->second.mutable_alert_count();
+    sum->set_open(sum->open() + open);
+    sum->set_acknowledged(sum->acknowledged() + acknowledged);
+  };
   auto st = db.prepare(
       "SELECT unit_code, rule, severity, sum(status = 'open'), sum(status = 'acknowledged') "
       "FROM alerts WHERE status != 'resolved' GROUP BY unit_code, rule, severity");
   while (st.step()) {
-    std::string unit = st.getText(0);
-    if (!inMount.count(unit)) continue;  // "fleet" and units outside the mount
-    FederationChange c;
-    auto* fa = c.mutable_alert_count();
-    fa->set_unit_code(unit);
-    fa->set_rule(st.getText(1));
-    fa->set_severity(st.getText(2));
-    fa->set_open(static_cast<std::uint32_t>(st.getInt(3)));
-    fa->set_acknowledged(static_cast<std::uint32_t>(st.getInt(4)));
-    add(c);
+    count(st.getText(0), st.getText(1), st.getText(2), static_cast<std::uint32_t>(st.getInt(3)),
+          static_cast<std::uint32_t>(st.getInt(4)));
   }
+  for (const auto& a : federation::federatedAlertCounts(db, {}, std::numeric_limits<std::int64_t>::max(), 0)) {
+    count(a.unitCode, a.rule, a.severity, static_cast<std::uint32_t>(a.open),
+          static_cast<std::uint32_t>(a.acknowledged));
+  }
+  for (const auto& [key, c] : alerts) add(c);
   return out;
 }
 

@@ -2,10 +2,11 @@
 // mounts.cpp: parse, bounds, epoch and sequence, mount check, one transaction) on a real
 // SQLite database holding one registered child with a snapshot applied → the rows read back
 // the way the province's evaluation reads them (loadEndpoints with the federated facts,
-// loadOrg with the child's units). Contracts: no exception escapes; a refused push (an
-// error code, or a snapshot asked for) leaves every stored row as it was; an accepted one
-// never moves the committed sequence backwards. The database goes back to the seed state
-// after each input so that every run starts from the same state.
+// loadOrg with the child's units, the pushed 2290 counts). Contracts: no exception escapes;
+// a refused push (an error code, or a snapshot asked for) leaves every stored row as it was;
+// an accepted one never moves the committed sequence backwards; pushed 2290 counts add up.
+// The database goes back to the seed state after each input so that every run starts from
+// the same state.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "collector/export/report_2290.h"
 #include "collector/federation/mounts.h"
 #include "collector/org/org.h"
 #include "collector/policy/facts.h"
@@ -50,7 +52,9 @@ std::string dump(db::Connection& db) {
         "SELECT unit_code || policy_id || target_id || satisfied || total FROM federated_targets ORDER BY 1",
         "SELECT unit_code || layer || pass FROM federated_layers ORDER BY 1",
         "SELECT code || unit_code || level FROM federated_systems ORDER BY 1",
-        "SELECT unit_code || rule || severity || open FROM federated_alert_counts ORDER BY 1"}) {
+        "SELECT unit_code || rule || severity || open FROM federated_alert_counts ORDER BY 1",
+        "SELECT unit_code || machines || auto_protect || not_updated || hex(operating_systems) "
+        "FROM federated_report_2290 ORDER BY 1"}) {
     auto st = db.prepare(sql);
     while (st.step()) out += st.getText(0) + "\n";
     out += "--\n";
@@ -62,6 +66,7 @@ void seed(db::Connection& db) {
   db.exec(
       "DELETE FROM federated_units; DELETE FROM federated_endpoints; DELETE FROM federated_targets; "
       "DELETE FROM federated_layers; DELETE FROM federated_systems; DELETE FROM federated_alert_counts; "
+      "DELETE FROM federated_report_2290; "
       "DELETE FROM federation_children");
   federation::registerChild(db, "child", "BS", kNow - 3600);
   v1::FederationPush p;
@@ -113,6 +118,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto org = org::loadOrg(db);
   for (const auto& u : org.units) org.ancestors(u.code);
   federation::loadFederatedEndpoints(db);
+  // The pushed 2290 counts as the parent's report reads them keep the invariants of counts
+  // made by one collector: every count within the machines, the reasons and the operating
+  // systems adding up.
+  for (const auto& [unit, f] : pushedFigures2290(db)) {
+    FUZZ_CHECK(f.autoProtect <= f.machines && f.enableFirewall <= f.machines &&
+               f.notUpdated <= f.machines && f.stale <= f.machines);
+    std::uint64_t reasons = 0, os = 0;
+    for (auto n : f.notUpdatedBy) reasons += n;
+    for (const auto& [name, n] : f.osNames) os += n;
+    FUZZ_CHECK(reasons == f.notUpdated && os == f.machines);
+  }
   seed(db);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "collector/export/manifest.h"
 #include "common/util/files.h"
 #include "common/util/json.h"
+#include "posture/v1/federation.pb.h"
 #include "tests/collector/export/export_fixture.h"
 
 using namespace posture;
@@ -349,4 +350,43 @@ TEST_CASE("the 2290 report's signed manifest verifies; one changed byte fails") 
   auto altered = verifyExport(file, manifestPathFor(file), fx.identity.caFingerprint);
   CHECK_FALSE(altered.ok);
   CHECK(altered.fileAltered);
+}
+
+TEST_CASE(
+    "a summary child's pushed counts join their units' own figures, the subtrees and the total") {
+  test::ExportFixture fx;
+  fleet(fx);
+  ExportFilters all;
+  auto source = loadExportSource(*fx.db, all, "", test::kPinnedNow);
+  auto without = buildReport2290(source, all, false, test::kPinnedNow);
+
+  Figures2290 pushed;  // 3 machines of BS-TC counted by a child: 2 protected, 1 stale
+  pushed.machines = 3;
+  pushed.autoProtect = 2;
+  pushed.enableFirewall = 1;
+  pushed.stale = 1;
+  pushed.notUpdated = 1;
+  pushed.notUpdatedBy[reason(NotUpdated::ReportTooOld)] = 1;
+  pushed.osNames = {{"Windows 11 Pro", 2}, {"", 1}};
+  // The wire form gives the same figures back.
+  CHECK(figuresOf(federatedReport2290("BS-TC", pushed)) == pushed);
+
+  Figures2290ByUnit byUnit{{"BS-TC", pushed}, {"NOWHERE", pushed}};
+  auto with = buildReport2290(source, all, false, test::kPinnedNow, byUnit);
+  CHECK(with.pushedMachines == 3);  // a unit outside the selection adds nothing
+  Figures2290 expected = without.total;
+  expected.add(pushed);
+  CHECK(with.total == expected);
+  expected = unitOf(without, "BS").subtree;
+  expected.add(pushed);
+  CHECK(unitOf(with, "BS").subtree == expected);
+  CHECK(unitOf(with, "BS-TC").own.machines == 6);
+  CHECK(unitOf(with, "DC").subtree == unitOf(without, "DC").subtree);
+  CHECK(with.machines.size() == without.machines.size());  // no machine rows for them
+  CHECK(report2290MetadataJson(with).at("pushed_machine_count").asInt() == 3);
+  CHECK(report2290MetadataJson(with).at("machine_count").asInt() == 11);
+
+  ExportFilters dc;
+  dc.unitCode = "DC";
+  CHECK(buildReport2290(source, dc, false, test::kPinnedNow, byUnit).pushedMachines == 0);
 }

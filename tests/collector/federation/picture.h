@@ -111,6 +111,27 @@ inline FederationChange alerts(const std::string& unitCode, const std::string& r
   return c;
 }
 
+// A unit's own 2290 counts: `machines` machines, one protected and one with the firewall
+// on, one stale and one not updated (no anti-malware), on two operating systems.
+inline FederationChange report2290(const std::string& unitCode, std::uint32_t machines) {
+  FederationChange c;
+  auto* r = c.mutable_report_2290();
+  r->set_unit_code(unitCode);
+  r->set_machines(machines);
+  r->set_auto_protect(1);
+  r->set_enable_firewall(1);
+  r->set_not_updated(1);
+  r->set_not_updated_no_anti_malware(1);
+  r->set_stale(1);
+  auto* os = r->add_operating_systems();
+  os->set_os_name("");
+  os->set_machines(1);
+  os = r->add_operating_systems();
+  os->set_os_name("Windows 10 Pro");
+  os->set_machines(machines - 1);
+  return c;
+}
+
 inline Rows rowsOf(const std::vector<FederationChange>& picture) {
   Rows out;
   for (const auto& c : picture) {
@@ -225,6 +246,29 @@ inline Rows held(posture::db::Connection& db, const std::string& child) {
     a->set_severity(counts.getText(2));
     a->set_open(static_cast<std::uint32_t>(counts.getInt(3)));
     a->set_acknowledged(static_cast<std::uint32_t>(counts.getInt(4)));
+    out.push_back(c);
+  }
+  auto report = db.prepare(
+      "SELECT unit_code, machines, auto_protect, enable_firewall, not_updated, "
+      "not_updated_report_too_old, not_updated_no_anti_malware, "
+      "not_updated_signature_age_unknown, not_updated_signatures_too_old, stale, "
+      "operating_systems FROM federated_report_2290 WHERE child_id = ?");
+  report.bind(1, child);
+  while (report.step()) {
+    FederationChange c;
+    auto* r = c.mutable_report_2290();
+    r->ParseFromString(report.getBlob(10));
+    r->set_unit_code(report.getText(0));
+    auto n = [&](int column) { return static_cast<std::uint32_t>(report.getInt(column)); };
+    r->set_machines(n(1));
+    r->set_auto_protect(n(2));
+    r->set_enable_firewall(n(3));
+    r->set_not_updated(n(4));
+    r->set_not_updated_report_too_old(n(5));
+    r->set_not_updated_no_anti_malware(n(6));
+    r->set_not_updated_signature_age_unknown(n(7));
+    r->set_not_updated_signatures_too_old(n(8));
+    r->set_stale(n(9));
     out.push_back(c);
   }
   return rowsOf(out);
