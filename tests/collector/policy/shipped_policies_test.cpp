@@ -52,11 +52,12 @@ std::vector<std::string> checkIds(const Policy& p) {
 
 std::int64_t day(const char* date) { return *posture::util::parseDate(date); }
 
-// An endpoint as factsFromReport would describe it; a field left at its default stays
-// unknown.
+// An endpoint as factsFromReport would describe it, with soc.connected as the evaluation
+// adds it from the links (issue 16); a field left at its default stays unknown.
 struct Endpoint {
   std::optional<bool> installed, realTime, managed, firewall;
   std::optional<double> signatureAgeDays, ipv6Level;
+  std::optional<bool> socConnected;
 };
 
 Facts endpointFacts(const Endpoint& e) {
@@ -67,6 +68,7 @@ Facts endpointFacts(const Endpoint& e) {
   if (e.firewall) f.set("firewall.enabled", *e.firewall);
   if (e.signatureAgeDays) f.set("antivirus.signature_age_days", *e.signatureAgeDays);
   if (e.ipv6Level) f.set("ipv6.level", *e.ipv6Level);
+  if (e.socConnected) f.set("soc.connected", *e.socConnected);
   return f;
 }
 
@@ -124,7 +126,7 @@ std::vector<T> operator+(std::vector<T> a, const std::vector<T>& b) {
 }
 
 const Endpoint kProtected{.installed = true, .realTime = true, .managed = true, .firewall = true,
-                          .signatureAgeDays = 1.0, .ipv6Level = 2.0};
+                          .signatureAgeDays = 1.0, .ipv6Level = 2.0, .socConnected = true};
 
 }  // namespace
 
@@ -388,6 +390,15 @@ TEST_CASE("An Khương 2024 (seed 004): SOC-connected workstations, shared syste
   auto elevenOfTwelve = count(ws, repeat(endpointFacts(kProtected), 11) + repeat(endpointFacts(unmanaged), 1));
   CHECK(elevenOfTwelve == std::pair<std::uint32_t, std::uint32_t>{11, 12});
   CHECK(status(ws, elevenOfTwelve, "2024-12-31") == TargetStatus::Missed);
+  // Protected and managed, but its data does not reach the provincial SOC (the district's
+  // link up is stale): not connected; unknown counts as not connected either.
+  Endpoint cutOff = kProtected;
+  cutOff.socConnected = false;
+  Endpoint unknownLink = kProtected;
+  unknownLink.socConnected.reset();
+  CHECK(count(ws, repeat(endpointFacts(kProtected), 10) + repeat(endpointFacts(cutOff), 1) +
+                      repeat(endpointFacts(unknownLink), 1)) ==
+        std::pair<std::uint32_t, std::uint32_t>{10, 12});
 
   // Line 90: shared systems only. Shared level 2 with dossier and plan: secured (no
   // assessment needed). Shared level 3 with dossier, plan and a current assessment:
