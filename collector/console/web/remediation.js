@@ -72,5 +72,5 @@ export async function pageRemediation(app, route, alive) {
         r.ca_fingerprint ? el('div', { class: 'muted small mono' }, 'CA SHA-256 ' + r.ca_fingerprint.slice(0, 16) + '…') : null)),
       el('div', null, el('dt', null, t('rem_summary')), el('dd', { 'data-testid': 'rem-summary' },
         t('rem_summaryText', { n: r.machines_to_fix, t: r.endpoints })))));
-  clear(box).append(head, (r.groups || []).map(group));
+  clear(box).append(head, ...(r.groups || []).map(group));
 }
