@@ -57,9 +57,13 @@ async function run(ctx) {
     form: getComputedStyle(document.querySelector('form.no-print')).display,
     doc: getComputedStyle(document.querySelector('.rem-doc')).display,
     breaks: [...document.querySelectorAll('section.rem-group')].map((s) => getComputedStyle(s).breakBefore),
+    running: [...document.querySelectorAll('section.rem-group .rem-running')].map((r) => getComputedStyle(r).display === 'block' ? r.textContent : ''),
   }));
   check(hidden.nav === 'none' && hidden.form === 'none', 'print hides the navigation and the controls: ' + JSON.stringify(hidden));
-  check(hidden.doc === 'block' && hidden.breaks.every((b) => b === 'page'), 'print shows the document title and breaks a page before each group: ' + JSON.stringify(hidden));
+  check(hidden.doc === 'block' && hidden.breaks[0] !== 'page' && hidden.breaks.slice(1).every((b) => b === 'page'),
+    'print shows the document title, the first group under it and a page break before each other group: ' + JSON.stringify(hidden));
+  check(hidden.running.length === 6 && hidden.running.every((r) => r.startsWith('Remediation list — BS') && r.includes(' · ')),
+    'each printed group is headed by the list, unit, date and collector: ' + hidden.running[0]);
   await shot('19-remediation-print');
   const pdfPath = path.join(shots, 'remediation-BS-en.pdf');
   const pdf = await page.pdf({ path: pdfPath, format: 'A4', printBackground: true });

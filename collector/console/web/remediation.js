@@ -27,7 +27,7 @@ async function download(unit, format, status) {
   } catch (err) { status.textContent = err instanceof ApiError ? err.text() : String(err.message || err); }
 }
 
-function group(g) {
+function group(g, running) {
   const rows = g.items.map((i) => el('tr', { 'data-testid': 'rem-item', 'data-host': i.hostname },
     el('td', null, i.hostname || i.agent_id, el('div', { class: 'muted small' }, i.agent_id)),
     el('td', null, i.unit, el('div', { class: 'muted small' }, loc(i.unit_name))),
@@ -36,6 +36,7 @@ function group(g) {
     el('td', null, fmtTime(i.last_report),
       i.stale ? el('span', { class: 'badge st-missed' }, t('stale')) : null)));
   return el('section', { class: 'card rem-group', 'data-testid': 'rem-group-' + g.action, 'data-count': g.count },
+    el('div', { class: 'print-only rem-running muted small' }, running),
     el('h2', null, loc(g.title), ' ', el('span', { class: 'muted' }, `(${g.count})`)),
     el('p', null, loc(g.advice)),
     loc(g.threshold) ? el('p', { class: 'muted small', 'data-testid': 'rem-threshold' }, t('rem_threshold'), ': ', loc(g.threshold)) : null,
@@ -72,5 +73,7 @@ export async function pageRemediation(app, route, alive) {
         r.ca_fingerprint ? el('div', { class: 'muted small mono' }, 'CA SHA-256 ' + r.ca_fingerprint.slice(0, 16) + '…') : null)),
       el('div', null, el('dt', null, t('rem_summary')), el('dd', { 'data-testid': 'rem-summary' },
         t('rem_summaryText', { n: r.machines_to_fix, t: r.endpoints })))));
-  clear(box).append(head, ...(r.groups || []).map(group));
+  // On paper every action group starts a page, which names the list, unit, date and collector.
+  const running = `${t('remediation')} — ${unitText} · ${fmtTime(r.generated_at)} · ${r.collector || ''}`;
+  clear(box).append(head, ...(r.groups || []).map((g) => group(g, running)));
 }
