@@ -287,21 +287,30 @@ struct ConsoleApi::Impl {
     auto prepared = onPool(apiPool, std::move(prepare));
     net::Response r = co_await std::move(prepared);
     if (!*request) co_return r;
-    auto admitted = exports.admit((*request)->user);
+    auto built = onExportThread((*request)->user, [this, request](db::Connection& db) {
+      return exports.build(db, **request, util::unixNow());
+    });
+    net::Response done = co_await std::move(built);
+    co_return done;
+  }
+
+  // `build` on an export thread once ExportGate admits `user`; else its 429.
+  boost::asio::awaitable<net::Response> onExportThread(std::string user, DbPool::Job build) {
+    auto admitted = exports.admit(user);
     if (auto* refused = std::get_if<net::Response>(&admitted)) co_return std::move(*refused);
     // Given back by the job itself, before its answer goes out: copies of the job may live
     // on a little (the pool's, the coroutine's), and the user's next export must find the
     // place free.
     auto ticket = std::make_shared<std::optional<ExportGate::Ticket>>(
         std::move(std::get<ExportGate::Ticket>(admitted)));
-    DbPool::Job build = [this, request, ticket](db::Connection& db) {
+    DbPool::Job job = [ticket, build = std::move(build)](db::Connection& db) {
       struct GiveBack {
         std::optional<ExportGate::Ticket>& t;
         ~GiveBack() { t.reset(); }
       } giveBack{*ticket};  // also when the build throws
-      return exports.build(db, **request, util::unixNow());
+      return build(db);
     };
-    auto built = onPool(exportPool, std::move(build));
+    auto built = onPool(exportPool, std::move(job));
     net::Response done = co_await std::move(built);
     co_return done;
   }
@@ -321,19 +330,10 @@ struct ConsoleApi::Impl {
     auto checked = onPool(apiPool, std::move(check));
     net::Response r = co_await std::move(checked);
     if (user->empty()) co_return r;
-    auto admitted = exports.admit(*user);
-    if (auto* refused = std::get_if<net::Response>(&admitted)) co_return std::move(*refused);
-    auto ticket = std::make_shared<std::optional<ExportGate::Ticket>>(
-        std::move(std::get<ExportGate::Ticket>(admitted)));
-    DbPool::Job build = [this, request, ticket](db::Connection& db) {
-      struct GiveBack {
-        std::optional<ExportGate::Ticket>& t;
-        ~GiveBack() { t.reset(); }
-      } giveBack{*ticket};
+    auto built = onExportThread(*user, [this, request](db::Connection& db) {
       return remediationResponse(db, request, ctx.policies(), ctx.staleAfterSeconds,
                                  ctx.caFingerprint, util::unixNow());
-    };
-    auto built = onPool(exportPool, std::move(build));
+    });
     net::Response done = co_await std::move(built);
     co_return done;
   }

@@ -1,13 +1,13 @@
 #include "collector/export/xlsx_table.h"
 
 #include <stdlib.h>
-#include <xlsxwriter.h>
 
 #include <ctime>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
+#include "collector/export/xlsx_util.h"
 #include "common/util/files.h"
 #include "common/util/time.h"
 #include "common/util/utf8.h"
@@ -16,25 +16,10 @@ namespace posture::collector {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::size_t kMaxCellBytes = 32767;  // Excel's limit per cell
-
-void check(lxw_error err, const char* what) {
-  if (err != LXW_NO_ERROR) {
-    throw std::runtime_error(std::string("XLSX: cannot ") + what + ": " + lxw_strerror(err));
-  }
-}
-
 void text(lxw_worksheet* ws, lxw_row_t r, lxw_col_t c, const std::string& s, lxw_format* f) {
   if (s.empty()) return;
-  check(worksheet_write_string(ws, r, c, util::cutUtf8(s, kMaxCellBytes).c_str(), f),
-        "write a text cell");
-}
-
-lxw_datetime vietnamTime(std::int64_t unix) {
-  std::tm tm{};
-  util::utcTime(static_cast<std::time_t>(unix + util::kVietnamOffsetSeconds), tm);
-  return lxw_datetime{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour,        tm.tm_min,     static_cast<double>(tm.tm_sec)};
+  xlsxCheck(worksheet_write_string(ws, r, c, util::cutUtf8(s, kXlsxMaxCellBytes).c_str(), f),
+            "write a text cell");
 }
 
 void writeBook(const XlsxTableBook& book, const fs::path& path) {
@@ -55,7 +40,7 @@ void writeBook(const XlsxTableBook& book, const fs::path& path) {
   props.author = author.data();
   props.comments = comments.data();
   props.created = static_cast<time_t>(book.created);
-  check(workbook_set_properties(wb, &props), "set the document properties");
+  xlsxCheck(workbook_set_properties(wb, &props), "set the document properties");
   lxw_format* big = workbook_add_format(wb);
   format_set_bold(big);
   format_set_font_size(big, 13);
@@ -86,7 +71,7 @@ void writeBook(const XlsxTableBook& book, const fs::path& path) {
     for (std::size_t c = 0; c < sheet.header.size(); ++c) {
       text(ws, head, static_cast<lxw_col_t>(c), sheet.header[c], header);
       double width = c < sheet.widths.size() ? sheet.widths[c] : 18;
-      check(worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width,
+      xlsxCheck(worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width,
                                  nullptr),
             "size a column");
     }
@@ -97,32 +82,45 @@ void writeBook(const XlsxTableBook& book, const fs::path& path) {
         if (const auto* s = std::get_if<std::string>(&row[c])) {
           text(ws, r, col, *s, wrap);
         } else if (const auto* d = std::get_if<double>(&row[c])) {
-          check(worksheet_write_number(ws, r, col, *d, nullptr), "write a number cell");
+          xlsxCheck(worksheet_write_number(ws, r, col, *d, nullptr), "write a number cell");
         } else {
           auto t = std::get<XlsxInstant>(row[c]).unix;
           if (t <= 0) {
             text(ws, r, col, book.unknownText, wrap);
           } else {
-            lxw_datetime dt = vietnamTime(t);
-            check(worksheet_write_datetime(ws, r, col, &dt, when), "write a date cell");
+            lxw_datetime dt = xlsxVietnamTime(t);
+            xlsxCheck(worksheet_write_datetime(ws, r, col, &dt, when), "write a date cell");
           }
         }
       }
     }
     if (!sheet.header.empty()) {
       worksheet_freeze_panes(ws, head + 1, 0);
-      check(worksheet_autofilter(ws, head, 0, r, static_cast<lxw_col_t>(sheet.header.size() - 1)),
+      xlsxCheck(worksheet_autofilter(ws, head, 0, r, static_cast<lxw_col_t>(sheet.header.size() - 1)),
             "set the autofilter");
     }
   }
   guard.done = true;
-  check(workbook_close(wb), "write the workbook");
+  xlsxCheck(workbook_close(wb), "write the workbook");
 }
 }  // namespace
 
-std::string renderXlsxTables(const XlsxTableBook& book) {
+void xlsxCheck(lxw_error err, const char* what) {
+  if (err != LXW_NO_ERROR) {
+    throw std::runtime_error(std::string("XLSX: cannot ") + what + ": " + lxw_strerror(err));
+  }
+}
+
+lxw_datetime xlsxVietnamTime(std::int64_t unix) {
+  std::tm tm{};
+  util::utcTime(static_cast<std::time_t>(unix + util::kVietnamOffsetSeconds), tm);
+  return lxw_datetime{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour,        tm.tm_min,     static_cast<double>(tm.tm_sec)};
+}
+
+std::string xlsxBytes(const std::function<void(const fs::path&)>& write) {
   // A private directory (0700): the list is not for other users of the machine.
-  std::string dir = (fs::temp_directory_path() / "posture-xlsx-XXXXXX").string();
+  std::string dir = (fs::temp_directory_path() / "posture-export-XXXXXX").string();
   if (::mkdtemp(dir.data()) == nullptr)
     throw std::runtime_error("XLSX: cannot create a directory in " +
                              fs::temp_directory_path().string());
@@ -133,11 +131,15 @@ std::string renderXlsxTables(const XlsxTableBook& book) {
       fs::remove_all(p, ignored);
     }
   } cleanup{dir};
-  fs::path tmp = fs::path(dir) / "list.xlsx";
-  writeBook(book, tmp);
+  fs::path tmp = fs::path(dir) / "export.xlsx";
+  write(tmp);
   auto bytes = util::readFile(tmp, std::size_t{1} << 31);
   if (!bytes) throw std::runtime_error("XLSX: cannot read back " + tmp.string());
   return *bytes;
+}
+
+std::string renderXlsxTables(const XlsxTableBook& book) {
+  return xlsxBytes([&](const fs::path& path) { writeBook(book, path); });
 }
 
 }  // namespace posture::collector

@@ -29,10 +29,10 @@ std::string when(std::int64_t t, bool vi) {
 
 std::string yesNo(bool b, bool vi) { return b ? (vi ? "có" : "yes") : (vi ? "không" : "no"); }
 
-std::vector<std::string> header() {
-  return {bilingual("Việc cần làm", "Action"),
-          bilingual("Mã việc", "Action key"),
-          bilingual("Đơn vị", "Unit"),
+// The columns of one machine under one action (the CSV puts the action first).
+constexpr std::size_t kLastReportColumn = 7;
+std::vector<std::string> itemHeader() {
+  return {bilingual("Đơn vị", "Unit"),
           bilingual("Tên đơn vị", "Unit name"),
           bilingual("Tên máy", "Hostname"),
           bilingual("Mã tác tử", "Agent ID"),
@@ -41,6 +41,12 @@ std::vector<std::string> header() {
           bilingual("Bước cần làm / thông tin thiếu", "Step / missing facts"),
           bilingual("Báo cáo lần cuối (UTC+7)", "Last report (UTC+7)"),
           bilingual("Quá hạn báo cáo", "Stale")};
+}
+
+std::vector<std::string> itemCells(const RemediationItem& i, bool vi) {
+  return {i.unitCode, pick(vi, i.unitNameVi, i.unitNameEn), i.hostname, i.agentId, i.os,
+          pick(vi, i.observedVi, i.observedEn), pick(vi, i.stepVi, i.stepEn), when(i.lastSeen, vi),
+          yesNo(i.stale, vi)};
 }
 
 // The metadata lines: the text header and the XLSX "About" sheet; withGroups: a line per
@@ -77,13 +83,15 @@ std::string remediationFileName(const RemediationList& l, std::string_view exten
 std::string renderRemediationCsv(const RemediationList& l) {
   bool vi = l.vietnamese;
   CsvWriter csv;
-  csv.row(header());
+  auto head = itemHeader();
+  head.insert(head.begin(), {bilingual("Việc cần làm", "Action"), bilingual("Mã việc", "Action key")});
+  csv.row(head);
   for (const auto& g : l.groups) {
     for (const auto& i : g.items) {
-      csv.row({std::string(remediationTitle(g.action, vi)), std::string(remediationKey(g.action)),
-               i.unitCode, pick(vi, i.unitNameVi, i.unitNameEn), i.hostname, i.agentId, i.os,
-               pick(vi, i.observedVi, i.observedEn), pick(vi, i.stepVi, i.stepEn),
-               when(i.lastSeen, vi), yesNo(i.stale, vi)});
+      auto cells = itemCells(i, vi);
+      cells.insert(cells.begin(), {std::string(remediationTitle(g.action, vi)),
+                                   std::string(remediationKey(g.action))});
+      csv.row(cells);
     }
   }
   return csv.text();
@@ -180,20 +188,13 @@ std::string renderRemediationXlsx(const RemediationList& l) {
                 std::string(remediationAdvice(g.action, vi))};
     std::string limit = pick(vi, g.thresholdVi, g.thresholdEn);
     if (!limit.empty()) s.titles.push_back((vi ? "Ngưỡng: " : "Limit: ") + limit);
-    s.header = {bilingual("Đơn vị", "Unit"),
-                bilingual("Tên đơn vị", "Unit name"),
-                bilingual("Tên máy", "Hostname"),
-                bilingual("Mã tác tử", "Agent ID"),
-                bilingual("Hệ điều hành", "Operating system"),
-                bilingual("Giá trị quan sát", "Observed"),
-                bilingual("Bước cần làm / thông tin thiếu", "Step / missing facts"),
-                bilingual("Báo cáo lần cuối (UTC+7)", "Last report (UTC+7)"),
-                bilingual("Quá hạn báo cáo", "Stale")};
+    s.header = itemHeader();
     s.widths = {14, 30, 24, 24, 18, 36, 48, 18, 10};
     for (const auto& i : g.items) {
-      s.rows.push_back({i.unitCode, pick(vi, i.unitNameVi, i.unitNameEn), i.hostname, i.agentId,
-                        i.os, pick(vi, i.observedVi, i.observedEn), pick(vi, i.stepVi, i.stepEn),
-                        XlsxInstant{i.lastSeen}, yesNo(i.stale, vi)});
+      auto cells = itemCells(i, vi);
+      std::vector<XlsxCell> row(cells.begin(), cells.end());
+      row[kLastReportColumn] = XlsxInstant{i.lastSeen};  // a real date cell
+      s.rows.push_back(std::move(row));
     }
     book.sheets.push_back(std::move(s));
   }

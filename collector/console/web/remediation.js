@@ -5,7 +5,7 @@ import { el, clear } from './dom.js';
 import { lang, t, pick } from './i18n.js';
 import { fmtTime } from './format.js';
 import { api, ApiError, qs } from './api.js';
-import { heading, table, loadingNode } from './ui.js';
+import { heading, table, loadingNode, downloadFile } from './ui.js';
 import { go, routeHash } from './router.js';
 import { unitCache } from './units.js';
 
@@ -15,14 +15,7 @@ const loc = (o) => (o && (o[lang] || o.vi || o.en)) || '';
 async function download(unit, format, status) {
   status.textContent = t('loading');
   try {
-    const res = await api('GET', '/api/v1/remediation' + qs({ unit, format, lang }), undefined, { raw: true });
-    const blob = await res.blob();
-    const m = /filename="?([^";]+)"?/i.exec(res.headers.get('Content-Disposition') || '');
-    const name = m ? m[1] : `khac-phuc-${unit || 'all'}.${format}`;
-    const url = URL.createObjectURL(blob);
-    const a = el('a', { href: url, download: name, class: 'hidden' });
-    document.body.append(a); a.click(); a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    const name = await downloadFile('/api/v1/remediation' + qs({ unit, format, lang }), `khac-phuc-${unit || 'all'}.${format}`);
     status.textContent = t('exportStarted', { f: name });
   } catch (err) { status.textContent = err instanceof ApiError ? err.text() : String(err.message || err); }
 }
