@@ -9,6 +9,7 @@ std::optional<net::Response> parseRemediationRequest(const Query& query, Remedia
   if (auto e = unitParam(query, "unit", false, r.unit)) return e;
   if (auto e = oneOf(query, "format", {"json", "csv", "xlsx"}, r.format)) return e;
   if (auto e = oneOf(query, "lang", {"vi", "en"}, r.lang)) return e;
+  if (auto e = numberParam(query, "limit", kRemediationPageLimit, 1, 100000, r.limit)) return e;
   if (r.format.empty()) r.format = "json";
   if (r.lang.empty()) r.lang = "vi";
   out = std::move(r);
@@ -29,7 +30,8 @@ net::Response remediationResponse(db::Connection& db, const RemediationRequest& 
                         " (trong cây đơn vị hoặc trong báo cáo)",
                     "parameter 'unit': no unit " + r.unit + " (in the unit tree or in reports)");
   }
-  if (r.format == "json") return jsonResponse(200, remediationJson(list));
+  if (r.format == "json")
+    return jsonResponse(200, remediationJson(list, static_cast<std::size_t>(r.limit)));
   net::Response out;
   out.status = 200;
   if (r.format == "csv") {

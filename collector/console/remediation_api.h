@@ -17,8 +17,12 @@
 
 namespace posture::collector::console {
 
+// Machines listed per action group in the JSON (`limit`, 1-100000); CSV and XLSX list all.
+inline constexpr std::int64_t kRemediationPageLimit = 1000;
+
 struct RemediationRequest {
   std::string unit, format = "json", lang = "vi";
+  std::int64_t limit = kRemediationPageLimit;
 };
 
 // 400 naming the parameter, or nullopt with `out` filled.

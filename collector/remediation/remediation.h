@@ -15,6 +15,7 @@
 // report unreadable) or that stopped reporting is listed under "reporting" with what is
 // missing, and under an action only for what its last report did establish.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -118,7 +119,9 @@ RemediationList buildRemediation(db::Connection& db,
 // terminal. JSON: the console's page. XLSX: "Thông tin - About" and one sheet per action.
 std::string renderRemediationCsv(const RemediationList& list);
 std::string renderRemediationText(const RemediationList& list);
-util::Json remediationJson(const RemediationList& list);
+// JSON lists at most `perGroup` machines of each group ("count" is every one, "shown" those
+// listed): a page of 100,000 rows helps nobody, the CSV and XLSX carry them all.
+util::Json remediationJson(const RemediationList& list, std::size_t perGroup = SIZE_MAX);
 std::string renderRemediationXlsx(const RemediationList& list);
 // "khac-phuc-BS-2026-12-06.csv": the file name offered for a download.
 std::string remediationFileName(const RemediationList& list, std::string_view extension);

@@ -1,4 +1,6 @@
 // The remediation list's files: CSV, terminal text, the console's JSON and XLSX.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "collector/export/csv.h"
@@ -119,11 +121,13 @@ std::string renderRemediationText(const RemediationList& l) {
   return out;
 }
 
-util::Json remediationJson(const RemediationList& l) {
+util::Json remediationJson(const RemediationList& l, std::size_t perGroup) {
   util::Json groups = util::Json::array();
   for (const auto& g : l.groups) {
     util::Json items = util::Json::array();
-    for (const auto& i : g.items) {
+    std::size_t shown = std::min(perGroup, g.items.size());
+    for (std::size_t n = 0; n < shown; ++n) {
+      const auto& i = g.items[n];
       items.push(util::Json::object({
           {"unit", i.unitCode},
           {"unit_name", localizedJson(i.unitNameVi, i.unitNameEn)},
@@ -144,6 +148,7 @@ util::Json remediationJson(const RemediationList& l) {
                                  std::string(remediationAdvice(g.action, false)))},
         {"threshold", localizedJson(g.thresholdVi, g.thresholdEn)},
         {"count", g.items.size()},
+        {"shown", shown},
         {"items", std::move(items)},
     }));
   }

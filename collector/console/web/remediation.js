@@ -33,6 +33,7 @@ function group(g, running) {
     el('h2', null, loc(g.title), ' ', el('span', { class: 'muted' }, `(${g.count})`)),
     el('p', null, loc(g.advice)),
     loc(g.threshold) ? el('p', { class: 'muted small', 'data-testid': 'rem-threshold' }, t('rem_threshold'), ': ', loc(g.threshold)) : null,
+    g.shown < g.count ? el('p', { class: 'muted', 'data-testid': 'rem-cut' }, t('rem_cut', { n: g.shown, t: g.count })) : null,
     g.items.length
       ? table('rem-table-' + g.action, [t('hostname'), t('unit'), t('rem_observed'), t('rem_step'), t('rem_lastReport')], rows)
       : el('p', { class: 'muted' }, t('rem_noMachine')));

@@ -81,6 +81,7 @@ export default {
   rem_lastReport: 'Last report', rem_noMachine: 'No machine needs this.',
   rem_date: 'Date', rem_collector: 'Collector', rem_summary: 'Summary',
   rem_summaryText: '{n} of {t} machines to fix',
+  rem_cut: 'Showing {n} of {t} machines; the CSV or XLSX file has the whole list.',
 };
 
 // Column labels of the generic table (overview.js); a field missing here is shown under

@@ -81,6 +81,7 @@ export default {
   rem_lastReport: 'Báo cáo lần cuối', rem_noMachine: 'Không có máy nào cần việc này.',
   rem_date: 'Ngày lập', rem_collector: 'Máy chủ thu thập', rem_summary: 'Tổng hợp',
   rem_summaryText: '{n} trên {t} máy cần khắc phục',
+  rem_cut: 'Hiển thị {n} trên {t} máy; tệp CSV hoặc XLSX có đủ danh sách.',
 };
 
 // Column labels of the generic table (overview.js) for API fields that have no renderer;

@@ -32,6 +32,9 @@ TEST_CASE("remediation API: parameters are checked and named") {
   REQUIRE(bad);
   CHECK(bad->status == 400);
   CHECK(bad->body.find("format") != std::string::npos);
+  bad = parseRemediationRequest({{"limit", "0"}}, r);
+  REQUIRE(bad);
+  CHECK(bad->body.find("limit") != std::string::npos);
   bad = parseRemediationRequest({{"unit", "a b"}}, r);
   REQUIRE(bad);
   CHECK(bad->body.find("unit") != std::string::npos);
@@ -63,6 +66,14 @@ TEST_CASE("remediation API: JSON, CSV, XLSX, and 404 naming unit") {
   CHECK(groups.items()[0].at("title").at("en").asString() == "Install or enable anti-malware");
   REQUIRE(groups.items()[0].at("items").size() == 1);
   CHECK(groups.items()[0].at("items").items()[0].at("hostname").asString() == "pc-01");
+  // `limit` cuts each group's list, not its count.
+  r.limit = 1;
+  auto cut = util::parseJson(remediationResponse(*fx.db, r, policies(), 7 * 86400, "", now).body);
+  const auto& reporting = cut.at("groups").items()[5];  // both machines: IPv6 level unknown
+  CHECK(reporting.at("count").asInt() == 2);
+  CHECK(reporting.at("shown").asInt() == 1);
+  CHECK(reporting.at("items").size() == 1);
+  r.limit = kRemediationPageLimit;
 
   r.format = "csv";
   auto csv = remediationResponse(*fx.db, r, policies(), 7 * 86400, "", now);
