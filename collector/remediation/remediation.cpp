@@ -234,11 +234,13 @@ std::vector<RemediationFinding> remediationFindings(const policy::Facts& facts,
     if (installed != false) {
       auto age = number(facts, "antivirus.signature_age_days");
       if (age && *age > limits.signatureMaxDays) {
-        std::string limit = num(limits.signatureMaxDays, true);
+        // Whole days, unless that would read as within the limit (7.5 days over 7).
+        double shown = std::floor(*age) > limits.signatureMaxDays ? std::floor(*age)
+                                                                   : std::ceil(*age * 10) / 10;
         finding(RemediationAction::Signatures,
-                num(std::floor(*age), true) + " ngày (ngưỡng " + limit + " ngày)",
-                num(std::floor(*age), false) + " days (limit " +
-                    num(limits.signatureMaxDays, false) + " days)");
+                num(shown, true) + " ngày (ngưỡng " + num(limits.signatureMaxDays, true) + " ngày)",
+                num(shown, false) + " days (limit " + num(limits.signatureMaxDays, false) +
+                    " days)");
       } else if (!age && installed == true) {
         unknown.emplace_back("tuổi mẫu nhận diện", "signature age");
       }
@@ -343,11 +345,20 @@ RemediationList buildRemediation(const ExportSource& src, const std::string& uni
     return remediationThresholds(inForce);
   };
 
-  std::vector<std::vector<RemediationFinding>> found(src.endpoints.size());
-  std::vector<std::string> os(src.endpoints.size());
-  std::vector<char> inScope(src.endpoints.size(), 0);
-  for (std::size_t i = 0; i < src.endpoints.size(); ++i) {
-    const auto& unit = src.endpoints[i].unitCode;
+  // Only the selection is evaluated: the list counts no target, so nothing rolls up from
+  // outside it (a district of a 100,000-endpoint province decodes its own reports only).
+  std::vector<StoredEndpoint> subset;
+  const std::vector<StoredEndpoint>* rows = &src.endpoints;
+  if (!unitCode.empty()) {
+    for (const auto& s : src.endpoints)
+      if (order.count(s.unitCode)) subset.push_back(s);
+    rows = &subset;
+  }
+  std::vector<std::vector<RemediationFinding>> found(rows->size());
+  std::vector<std::string> os(rows->size());
+  std::vector<char> inScope(rows->size(), 0);
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    const auto& unit = (*rows)[i].unitCode;
     if (!order.count(unit)) continue;
     inScope[i] = 1;
     if (!limits.count(unit)) limits.emplace(unit, limitsAt(unit));
@@ -358,7 +369,7 @@ RemediationList buildRemediation(const ExportSource& src, const std::string& uni
   how.onEndpoint = [&](std::size_t i, const posture::v1::Report* report, const policy::Facts& facts,
                        const std::vector<policy::Tri>&) {
     if (!inScope[i]) return;
-    const auto& s = src.endpoints[i];
+    const auto& s = (*rows)[i];
     bool stale = now - s.lastSeen > staleAfterSeconds;
     // A child collector's row has no report but its facts: it is readable.
     bool decoded = report != nullptr || !s.federated.empty();
@@ -366,16 +377,15 @@ RemediationList buildRemediation(const ExportSource& src, const std::string& uni
     found[i] = remediationFindings(facts, ipv6Detail(report), limits.at(s.unitCode), decoded,
                                    stale, s.lastSeen, now);
   };
-  // The model needs the whole fleet (units roll up), the rows only the selection.
-  model.rebuild(src.endpoints, now, how);
+  model.rebuild(*rows, now, how);
 
   for (auto a : kRemediationActions) out.groups.push_back({a, {}, {}, {}});
-  for (std::size_t i = 0; i < src.endpoints.size(); ++i) {
+  for (std::size_t i = 0; i < rows->size(); ++i) {
     if (!inScope[i]) continue;
     ++out.endpoints;
     if (found[i].empty()) continue;
     ++out.machinesToFix;
-    const auto& s = src.endpoints[i];
+    const auto& s = (*rows)[i];
     RemediationItem base;
     base.unitCode = s.unitCode;
     if (const auto* u = org ? org->findUnit(s.unitCode) : nullptr) {

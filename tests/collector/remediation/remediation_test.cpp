@@ -92,6 +92,8 @@ TEST_CASE("each action from the fact that calls for it") {
     CHECK(r[0].observedEn == "12 days (limit 7 days)");
     f.set("antivirus.signature_age_days", 7.0);  // at the limit is fine
     CHECK(findings(f, t).empty());
+    f.set("antivirus.signature_age_days", 7.42);  // over it, not shown as "7 days"
+    CHECK(findings(f, t).at(0).observedVi == "7,5 ngày (ngưỡng 7 ngày)");
   }
   SUBCASE("pending security updates, and a restart alone") {
     auto f = healthy();
