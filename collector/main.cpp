@@ -5,6 +5,7 @@
 #include "collector/export/cli.h"
 #include "collector/org/cli.h"
 #include "collector/policy/cli.h"
+#include "collector/remediation/cli.h"
 #include "collector/serve/cli.h"
 #include "collector/status/cli.h"
 #include "common/util/args.h"
@@ -13,13 +14,14 @@ int main(int argc, char** argv) {
   using namespace posture;
   using namespace posture::collector;
   std::vector<util::Command> commands;
-  for (auto* module : {serveCommands, statusCommands, exportCommands, policyCommands,
-                       alertsCommands, userCommands, enrolmentCommands, org::orgCommands}) {
+  for (auto* module : {serveCommands, statusCommands, exportCommands, remediationCommands,
+                       policyCommands, alertsCommands, userCommands, enrolmentCommands,
+                       org::orgCommands}) {
     for (auto& c : module()) commands.push_back(std::move(c));
   }
   static const std::string usage =
       std::string("posture-collector — máy chủ thu thập tình trạng an toàn thông tin\nUsage:\n") +
-      kServeUsage + kStatusUsage + kExportUsage + kPolicyUsage + kAlertsUsage + kUserUsage +
-      kEnrolmentUsage + org::kOrgUsage;
+      kServeUsage + kStatusUsage + kExportUsage + kRemediationUsage + kPolicyUsage +
+      kAlertsUsage + kUserUsage + kEnrolmentUsage + org::kOrgUsage;
   return util::runCommands("posture-collector", usage.c_str(), argc, argv, commands);
 }

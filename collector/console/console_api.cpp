@@ -25,6 +25,7 @@
 #include "collector/console/org_api.h"
 #include "collector/console/overview_api.h"
 #include "collector/console/overview_cache.h"
+#include "collector/console/remediation_api.h"
 #include "collector/console/route_table.h"
 #include "collector/console/static_files.h"
 #include "common/log/log.h"
@@ -165,6 +166,7 @@ struct ConsoleApi::Impl {
     routes.add(V::get, "/api/v1/export", exportAccess, [this](Call& c) { return exportRoute(c, false); });
     routes.add(V::get, "/api/v1/export/manifest", exportAccess,
                [this](Call& c) { return exportRoute(c, true); });
+    routes.add(V::get, "/api/v1/remediation", exportAccess, [this](Call& c) { return remediationRoute(c); });
 
     routes.add(V::get, "/api/v1/layers", kRead,
                inSession([](db::Connection& db, const Call&, const auth::SessionInfo&) {
@@ -285,21 +287,53 @@ struct ConsoleApi::Impl {
     auto prepared = onPool(apiPool, std::move(prepare));
     net::Response r = co_await std::move(prepared);
     if (!*request) co_return r;
-    auto admitted = exports.admit((*request)->user);
+    auto built = onExportThread((*request)->user, [this, request](db::Connection& db) {
+      return exports.build(db, **request, util::unixNow());
+    });
+    net::Response done = co_await std::move(built);
+    co_return done;
+  }
+
+  // `build` on an export thread once ExportGate admits `user`; else its 429.
+  boost::asio::awaitable<net::Response> onExportThread(std::string user, DbPool::Job build) {
+    auto admitted = exports.admit(user);
     if (auto* refused = std::get_if<net::Response>(&admitted)) co_return std::move(*refused);
     // Given back by the job itself, before its answer goes out: copies of the job may live
     // on a little (the pool's, the coroutine's), and the user's next export must find the
     // place free.
     auto ticket = std::make_shared<std::optional<ExportGate::Ticket>>(
         std::move(std::get<ExportGate::Ticket>(admitted)));
-    DbPool::Job build = [this, request, ticket](db::Connection& db) {
+    DbPool::Job job = [ticket, build = std::move(build)](db::Connection& db) {
       struct GiveBack {
         std::optional<ExportGate::Ticket>& t;
         ~GiveBack() { t.reset(); }
       } giveBack{*ticket};  // also when the build throws
-      return exports.build(db, **request, util::unixNow());
+      return build(db);
     };
-    auto built = onPool(exportPool, std::move(build));
+    auto built = onPool(exportPool, std::move(job));
+    net::Response done = co_await std::move(built);
+    co_return done;
+  }
+
+  // ---- the remediation list (issue 17): checked on an API thread, built like an export ----
+
+  boost::asio::awaitable<net::Response> remediationRoute(Call& call) {
+    RemediationRequest request;
+    if (auto r = parseRemediationRequest(call.query, request)) co_return *r;
+    auto user = std::make_shared<std::string>();
+    DbPool::Job check = [this, call, user](db::Connection& db) {
+      auto auth = authorise(db, call);
+      if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+      *user = std::get<auth::SessionInfo>(auth).user;
+      return net::Response{};
+    };
+    auto checked = onPool(apiPool, std::move(check));
+    net::Response r = co_await std::move(checked);
+    if (user->empty()) co_return r;
+    auto built = onExportThread(*user, [this, request](db::Connection& db) {
+      return remediationResponse(db, request, ctx.policies(), ctx.staleAfterSeconds,
+                                 ctx.caFingerprint, util::unixNow());
+    });
     net::Response done = co_await std::move(built);
     co_return done;
   }

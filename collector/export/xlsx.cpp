@@ -1,14 +1,11 @@
 #include "collector/export/xlsx.h"
 
-#include <stdlib.h>
 #include <xlsxwriter.h>
 
 #include <cmath>
-#include <ctime>
 #include <stdexcept>
-#include <system_error>
 
-#include "common/util/files.h"
+#include "collector/export/xlsx_util.h"
 #include "common/util/time.h"
 #include "common/util/utf8.h"
 
@@ -16,23 +13,12 @@ namespace posture::collector {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::size_t kMaxCellBytes = 32767;  // Excel's limit per cell
-
-void check(lxw_error err, const char* what) {
-  if (err != LXW_NO_ERROR) {
-    throw std::runtime_error(std::string("XLSX: cannot ") + what + ": " + lxw_strerror(err));
-  }
-}
+void check(lxw_error err, const char* what) { xlsxCheck(err, what); }
 
 // At most Excel's cell limit, cut on a UTF-8 boundary.
-std::string cell(const std::string& s) { return util::cutUtf8(s, kMaxCellBytes); }
+std::string cell(const std::string& s) { return util::cutUtf8(s, kXlsxMaxCellBytes); }
 
-lxw_datetime vietnamTime(std::int64_t unix) {
-  std::tm tm{};
-  util::utcTime(static_cast<std::time_t>(unix + util::kVietnamOffsetSeconds), tm);
-  return lxw_datetime{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour,        tm.tm_min,     static_cast<double>(tm.tm_sec)};
-}
+lxw_datetime vietnamTime(std::int64_t unix) { return xlsxVietnamTime(unix); }
 
 lxw_datetime dayDate(std::int64_t day) {
   lxw_datetime d = vietnamTime(day * util::kSecondsPerDay - util::kVietnamOffsetSeconds);
@@ -322,23 +308,7 @@ void writeXlsx(const ComplianceExport& e, const fs::path& path) {
 }
 
 std::string renderXlsx(const ComplianceExport& e) {
-  // A private directory (0700): the list is not for other users of the machine.
-  std::string dir = (fs::temp_directory_path() / "posture-export-XXXXXX").string();
-  if (::mkdtemp(dir.data()) == nullptr)
-    throw std::runtime_error("XLSX: cannot create a directory in " +
-                             fs::temp_directory_path().string());
-  struct Remove {
-    fs::path p;
-    ~Remove() {
-      std::error_code ignored;
-      fs::remove_all(p, ignored);
-    }
-  } cleanup{dir};
-  fs::path tmp = fs::path(dir) / "export.xlsx";
-  writeXlsx(e, tmp);
-  auto bytes = util::readFile(tmp, std::size_t{1} << 31);
-  if (!bytes) throw std::runtime_error("XLSX: cannot read back " + tmp.string());
-  return *bytes;
+  return xlsxBytes([&](const fs::path& path) { writeXlsx(e, path); });
 }
 
 }  // namespace posture::collector

@@ -202,6 +202,17 @@ int run(const std::vector<std::string>& argv) {
       std::fflush(stdout);
     }
   }
+  // The remediation list (issue 17): built like an export for every request (no cache).
+  for (std::string query : {"?unit=" + district, std::string(), std::string("?format=csv"),
+                            std::string("?format=xlsx")}) {
+    auto t = Clock::now();
+    auto r = client.request(http::verb::get, "/api/v1/remediation" + query);
+    double s = secondsSince(t);
+    if (r.status != 200) throw std::runtime_error("remediation " + query + " -> " + std::to_string(r.status));
+    exports.push_back({"console GET /api/v1/remediation" + query, s, r.body.size()});
+    std::printf("  %-58s %6.2f s  %ju bytes\n", exports.back().name.c_str(), s, exports.back().bytes);
+    std::fflush(stdout);
+  }
   std::string rss = procStatus(server.pid(), "VmHWM");
   std::size_t sweeps = server.linesContaining("swept").size();
   auto rebuildLines = server.linesContaining("full evaluation of");
@@ -217,6 +228,18 @@ int run(const std::vector<std::string>& argv) {
     double s = secondsSince(t);
     if (!util::succeeded(r)) throw std::runtime_error("export " + format + ": " + util::failureReason(r));
     exports.push_back({"CLI posture-collector export --format " + format, s, fs::file_size(out)});
+    std::printf("  %-58s %6.2f s  %ju bytes\n", exports.back().name.c_str(), s, exports.back().bytes);
+    std::fflush(stdout);
+  }
+  {
+    fs::path out = root / "remediation.csv";
+    auto t = Clock::now();
+    auto r = util::runProcess({bin, "remediation", "--data-dir", dataDir.string(), "--policies",
+                               policyDir, "--format", "csv", "--out", out.string()},
+                              std::chrono::seconds(900));
+    double s = secondsSince(t);
+    if (!util::succeeded(r)) throw std::runtime_error("remediation: " + util::failureReason(r));
+    exports.push_back({"CLI posture-collector remediation --format csv", s, fs::file_size(out)});
     std::printf("  %-58s %6.2f s  %ju bytes\n", exports.back().name.c_str(), s, exports.back().bytes);
     std::fflush(stdout);
   }

@@ -293,6 +293,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   await page.goto(base + '#/overview');
   await page.waitForSelector('[data-testid^="unit-row-"]');
 
+  await require('./remediation_scenario.js').run({ page, base, shot, apiGet, check, ok, shots, browser, contextOptions });  // issue 17, part C
   // -- English ----------------------------------------------------------------------------------
   await page.click('#lang-toggle');
   await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Overview');

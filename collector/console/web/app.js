@@ -16,9 +16,10 @@ import { pageOverview } from './overview.js';
 import { pageAlerts } from './alerts.js';
 import { pageEndpoints } from './endpoints.js';
 import { pageAudit } from './audit.js';
+import { pageRemediation } from './remediation.js';
 import './org.js';  // registers the layer and system sections of the overview
 
-setPages({ login: pageLogin, overview: pageOverview, alerts: pageAlerts, endpoints: pageEndpoints, audit: pageAudit });
+setPages({ login: pageLogin, overview: pageOverview, alerts: pageAlerts, endpoints: pageEndpoints, audit: pageAudit, remediation: pageRemediation });
 
 // A 401 on an ordinary request: the session expired (api.js already forgot it).
 setUnauthorizedHandler(() => {

@@ -5,7 +5,7 @@ import { el, clear } from './dom.js';
 import { lang, t, pick, columnLabel } from './i18n.js';
 import { fmtTime, fmtDay, fmtPct, fmtJson, badge, STATUSES } from './format.js';
 import { api, ApiError, qs, can } from './api.js';
-import { heading, section, table, loadingNode } from './ui.js';
+import { heading, section, table, loadingNode, downloadFile } from './ui.js';
 import { routeHash } from './router.js';
 import { unitCache, unitName, subtree } from './units.js';
 import { sectionView } from './sections.js';
@@ -199,15 +199,7 @@ function exportSection(unit) {
   async function download(format) {
     status.textContent = t('loading');
     try {
-      const res = await api('GET', '/api/v1/export' + params(format), undefined, { raw: true });
-      const blob = await res.blob();
-      const cd = res.headers.get('Content-Disposition') || '';
-      const m = /filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?/i.exec(cd);
-      const name = m ? decodeURIComponent(m[1] || m[2]) : `danh-sach-tuan-thu-${unit.code}.${format}`;
-      const url = URL.createObjectURL(blob);
-      const a = el('a', { href: url, download: name, class: 'hidden' });
-      document.body.append(a); a.click(); a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      const name = await downloadFile('/api/v1/export' + params(format), `danh-sach-tuan-thu-${unit.code}.${format}`);
       status.textContent = t('exportStarted', { f: name });
     } catch (err) { status.textContent = err instanceof ApiError ? err.text() : String(err.message || err); }
   }

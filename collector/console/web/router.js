@@ -23,6 +23,7 @@ export function updateChrome() {
   const route = currentRoute().name;
   const links = [['overview', '#/overview'], ['alerts', '#/alerts'], ['endpoints', '#/endpoints']];
   if (can.audit()) links.push(['audit', '#/audit']);
+  if (can.exportData()) links.push(['remediation', '#/remediation']);
   for (const [key, href] of links) {
     nav.append(el('a', { href, id: 'nav-' + key, 'data-testid': 'nav-' + key,
       class: route === key ? 'active' : '' }, t(key)));

@@ -75,6 +75,13 @@ export default {
   org_ref2: 'Provider', org_doc2: 'Contract', org_until2: 'Contract ends',
   org_ref3: 'Assessor', org_doc3: 'Assessment report', org_date3: 'Assessed on',
   org_ref4: 'Connection (e.g. provincial SOC)', org_date4: 'Connected since', org_until4: 'Valid until (optional)',
+  // remediation.js (issue 17)
+  remediation: 'Remediation list', rem_show: 'Show', rem_print: 'Print / PDF',
+  rem_threshold: 'Limit', rem_observed: 'Observed', rem_step: 'Step / missing facts',
+  rem_lastReport: 'Last report', rem_noMachine: 'No machine needs this.',
+  rem_date: 'Date', rem_collector: 'Collector', rem_summary: 'Summary',
+  rem_summaryText: '{n} of {t} machines to fix',
+  rem_cut: 'Showing {n} of {t} machines; the CSV or XLSX file has the whole list.',
 };
 
 // Column labels of the generic table (overview.js); a field missing here is shown under

@@ -75,6 +75,13 @@ export default {
   org_ref2: 'Đơn vị cung cấp dịch vụ', org_doc2: 'Hợp đồng', org_until2: 'Hợp đồng hết hạn',
   org_ref3: 'Đơn vị đánh giá', org_doc3: 'Báo cáo đánh giá', org_date3: 'Ngày đánh giá',
   org_ref4: 'Kết nối (ví dụ SOC tỉnh)', org_date4: 'Kết nối từ ngày', org_until4: 'Hiệu lực đến (tuỳ chọn)',
+  // remediation.js (issue 17)
+  remediation: 'Danh sách khắc phục', rem_show: 'Xem', rem_print: 'In / PDF',
+  rem_threshold: 'Ngưỡng', rem_observed: 'Giá trị quan sát', rem_step: 'Bước cần làm / thông tin thiếu',
+  rem_lastReport: 'Báo cáo lần cuối', rem_noMachine: 'Không có máy nào cần việc này.',
+  rem_date: 'Ngày lập', rem_collector: 'Máy chủ thu thập', rem_summary: 'Tổng hợp',
+  rem_summaryText: '{n} trên {t} máy cần khắc phục',
+  rem_cut: 'Hiển thị {n} trên {t} máy; tệp CSV hoặc XLSX có đủ danh sách.',
 };
 
 // Column labels of the generic table (overview.js) for API fields that have no renderer;

@@ -1,7 +1,7 @@
 // The flash line, error messages and the blocks every page is built of (text only).
 import { $, el } from './dom.js';
 import { t } from './i18n.js';
-import { ApiError } from './api.js';
+import { api, ApiError } from './api.js';
 
 let flashTimer = 0;
 export function flash(text, kind) {
@@ -31,3 +31,16 @@ export function table(testid, headers, rows) {
 }
 export const loadingNode = () => el('p', { class: 'muted' }, t('loading'));
 export function kv(k, v) { return el('div', null, el('dt', null, k), el('dd', null, v ?? '—')); }
+// GET `path` as a file download (the name the server gives, else `fallback`); the name.
+export async function downloadFile(path, fallback) {
+  const res = await api('GET', path, undefined, { raw: true });
+  const blob = await res.blob();
+  const cd = res.headers.get('Content-Disposition') || '';
+  const m = /filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?/i.exec(cd);
+  const name = m ? decodeURIComponent(m[1] || m[2]) : fallback;
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: name, class: 'hidden' });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  return name;
+}
