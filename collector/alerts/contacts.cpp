@@ -25,29 +25,29 @@ DeliveryTarget contactTarget(const std::string& kind, const std::string& address
   std::string shown = util::sanitizeUtf8(address);
   if (kind == "email") {
     if (!isEmailAddress(address)) {
-      throw ContactError("--email: \"" + shown + "\" không phải địa chỉ thư điện tử hợp lệ / "
-                         "is not a valid e-mail address (like it@bs.quangngai.gov.vn)");
+      throw ContactError("email", "\"" + shown + "\" không phải địa chỉ thư điện tử hợp lệ",
+                         "\"" + shown + "\" is not a valid e-mail address (like it@bs.quangngai.gov.vn)");
     }
     return emailTarget(address);
   }
   if (kind != "webhook" && kind != "syslog") {
-    throw ContactError("kind: \"" + util::sanitizeUtf8(kind) +
-                       "\" không hợp lệ / is not webhook, syslog or email");
+    throw ContactError("kind", "\"" + util::sanitizeUtf8(kind) + "\" phải là webhook, syslog hoặc email",
+                       "\"" + util::sanitizeUtf8(kind) + "\" is not webhook, syslog or email");
   }
   DeliveryTarget t;
   try {
     t = parseDeliveryTarget(address);
   } catch (const std::invalid_argument& e) {
-    throw ContactError("--" + kind + ": URL không hợp lệ / bad URL: " + why(e));
+    throw ContactError(kind, "URL không hợp lệ: " + why(e), "bad URL: " + why(e));
   }
   bool webhook = t.kind == DeliveryTarget::Kind::Webhook;
   if (kind == "webhook" && !webhook) {
-    throw ContactError("--webhook: \"" + shown + "\" phải là http(s)://HOST:PORT/PATH / "
-                       "must be http(s)://HOST:PORT/PATH");
+    throw ContactError("webhook", "\"" + shown + "\" phải là http(s)://HOST:PORT/PATH",
+                       "\"" + shown + "\" must be http(s)://HOST:PORT/PATH");
   }
   if (kind == "syslog" && webhook) {
-    throw ContactError("--syslog: \"" + shown + "\" phải là udp://HOST:PORT hoặc tcp://HOST:PORT / "
-                       "must be udp://HOST:PORT or tcp://HOST:PORT");
+    throw ContactError("syslog", "\"" + shown + "\" phải là udp://HOST:PORT hoặc tcp://HOST:PORT",
+                       "\"" + shown + "\" must be udp://HOST:PORT or tcp://HOST:PORT");
   }
   return t;
 }
@@ -59,15 +59,14 @@ UnitContact addContact(db::Connection& db, const std::string& unit, const std::s
   auto known = db.prepare("SELECT 1 FROM org_units WHERE code = ?");
   known.bind(1, unit);
   if (!known.step()) {
-    throw ContactError("--unit: không có đơn vị \"" + util::sanitizeUtf8(unit) +
-                       "\" trong cây đơn vị / unknown unit \"" + util::sanitizeUtf8(unit) +
-                       "\" (posture-collector org show)");
+    throw ContactError("unit", "không có đơn vị \"" + util::sanitizeUtf8(unit) + "\" trong cây đơn vị",
+                       "unknown unit \"" + util::sanitizeUtf8(unit) + "\" (posture-collector org show)");
   }
   auto dup = db.prepare("SELECT 1 FROM unit_contacts WHERE unit_code = ? AND kind = ? AND address = ?");
   dup.bind(1, unit).bind(2, kind).bind(3, address);
   if (dup.step()) {
-    throw ContactError("--" + kind + ": đơn vị " + unit + " đã có liên hệ này / unit " + unit +
-                       " already has this contact: " + util::sanitizeUtf8(address));
+    throw ContactError(kind, "đơn vị " + unit + " đã có liên hệ này: " + util::sanitizeUtf8(address),
+                       "unit " + unit + " already has this contact: " + util::sanitizeUtf8(address));
   }
   db.prepare("INSERT INTO unit_contacts(unit_code, kind, address, added_by, added_at) "
              "VALUES (?, ?, ?, ?, ?)")

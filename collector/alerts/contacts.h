@@ -28,11 +28,19 @@ struct UnitContact {
   std::int64_t addedAt = 0;
 };
 
-// Bad input; what() names the field (--unit, --webhook, --syslog, --email), in Vietnamese
-// then English.
+// Bad input naming the field: "unit", "kind", or the contact's kind ("webhook", "syslog",
+// "email") for its address. what() is "--FIELD: Vietnamese / English" (the CLI's words).
 class ContactError : public std::invalid_argument {
  public:
-  using std::invalid_argument::invalid_argument;
+  ContactError(std::string field, std::string vi, std::string en)
+      : std::invalid_argument("--" + field + ": " + vi + " / " + en),
+        field_(std::move(field)), vi_(std::move(vi)), en_(std::move(en)) {}
+  const std::string& field() const { return field_; }
+  const std::string& vi() const { return vi_; }
+  const std::string& en() const { return en_; }
+
+ private:
+  std::string field_, vi_, en_;
 };
 
 // The delivery target of a contact; throws ContactError naming the field when the kind is
