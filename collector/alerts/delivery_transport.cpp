@@ -105,36 +105,12 @@ struct DeliveryTransport::Impl {
     std::string message =
         formatAlertMail(n, smtp.from, t.target.mailbox, hostname, util::unixNow());
     SmtpSession session(io.get_executor(), smtpTls, smtp, hostname);
-    bool done = false;
-    std::string failure;
-    asio::co_spawn(
-        io,
+    bool finished = attempt(
         [&]() -> asio::awaitable<void> {
           co_await session.send(t.target.mailbox, message, kNetworkTimeout);
         },
-        [&](std::exception_ptr e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& x) {
-              failure = x.what();
-            } catch (...) {
-              failure = "unknown error";
-            }
-          }
-          done = true;
-        });
-    bool inTime = await(done, SteadyClock::now() + kWebhookAttempt, [&] { session.cancel(); });
-    if (!inTime) {
-      error = "no answer within " + std::to_string(kWebhookAttempt.count() / 1000) +
-              " s or stopped at shutdown (" + failure + ")";
-      return false;
-    }
-    if (!failure.empty()) {
-      error = failure;
-      return false;
-    }
-    return true;
+        [&] { session.cancel(); }, error);
+    return finished && error.empty();
   }
 
   SteadyClock::time_point hardStopAt() const {
@@ -275,6 +251,32 @@ struct DeliveryTransport::Impl {
     return true;
   }
 
+  // One coroutine attempt (a webhook request, an SMTP session) on the io_context, bounded
+  // by kWebhookAttempt and the shutdown cut-off (then `cancel` aborts it). False when it
+  // did not finish in time; else true, with `failure` the exception it ended with ("" if
+  // none).
+  bool attempt(const std::function<asio::awaitable<void>()>& body, const std::function<void()>& cancel,
+               std::string& failure) {
+    bool done = false;
+    failure.clear();
+    asio::co_spawn(io, body, [&](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          failure = x.what();
+        } catch (...) {
+          failure = "unknown error";
+        }
+      }
+      done = true;
+    });
+    if (await(done, SteadyClock::now() + kWebhookAttempt, cancel)) return true;
+    failure = "no answer within " + std::to_string(kWebhookAttempt.count() / 1000) +
+              " s or stopped at shutdown (" + failure + ")";
+    return false;
+  }
+
   // The webhook: the shared client (common/net/https_client.h), kept alive per target.
   // Each of its steps has its own deadline; this bounds the whole attempt (a retry on a
   // kept-alive connection the receiver had closed included) and the shutdown cut-off.
@@ -289,34 +291,15 @@ struct DeliveryTransport::Impl {
                                                  t.target.host, std::to_string(t.target.port),
                                                  std::move(options));
     }
-    bool done = false;
     std::optional<net::ClientResponse> response;
     std::string failure;
-    asio::co_spawn(
-        io,
+    bool finished = attempt(
         [&]() -> asio::awaitable<void> {
           response = co_await t.web->post(t.target.path, "application/json; charset=utf-8",
                                           formatWebhookJson(n), kNetworkTimeout);
         },
-        [&](std::exception_ptr e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& x) {
-              failure = x.what();
-            } catch (...) {
-              failure = "unknown error";
-            }
-          }
-          done = true;
-        });
-    bool inTime = await(done, SteadyClock::now() + kWebhookAttempt, [&] { t.web->cancel(); });
-    if (!inTime) {
-      error = "no answer within " + std::to_string(kWebhookAttempt.count() / 1000) +
-              " s or stopped at shutdown (" + failure + ")";
-      return false;
-    }
-    if (!response) {
+        [&] { t.web->cancel(); }, failure);
+    if (!finished || !response) {
       error = failure;
       return false;
     }
