@@ -73,7 +73,13 @@ struct DeliveryTransport::Impl {
       targets.push_back(std::move(t));
     }
     if (needTls) tls = clientContext(caFile);
-    if (!smtp.host.empty()) smtpTls = clientContext(smtp.caFile);
+    if (!smtp.host.empty()) {
+      try {
+        smtpTls = clientContext(smtp.caFile);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("--smtp-ca: không đọc được tệp CA / " + std::string(e.what()));
+      }
+    }
   }
 
   // TLS 1.2 minimum, the system CAs plus extraCa, the peer verified.

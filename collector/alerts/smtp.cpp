@@ -34,7 +34,8 @@ void parseSmtpServer(const std::string& url, SmtpSettings& into) {
   const std::string scheme = "smtp://";
   if (url.rfind(scheme, 0) != 0) {
     throw std::invalid_argument("--smtp \"" + util::sanitizeUtf8(url) +
-                                "\": expected smtp://HOST:PORT (STARTTLS is always required)");
+                                "\": cần smtp://HOST:PORT (luôn bắt buộc STARTTLS) / "
+                                "expected smtp://HOST:PORT (STARTTLS is always required)");
   }
   // The host and port rules of the syslog targets.
   DeliveryTarget t;

@@ -287,3 +287,27 @@ TEST_CASE("smtp end to end: a failing check in unit X mails X's contact and its 
   }
   fs::remove_all(state);
 }
+
+TEST_CASE("serve refuses bad --smtp options, naming the option") {
+  test::TempDir dir("posture-smtp-");
+  auto password = dir.write("password", "");
+  auto serve = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {POSTURE_COLLECTOR_BIN, "serve", "--data-dir", (dir.path() / "data").string(),
+                                     "--listen", "127.0.0.1:0", "--policies", POSTURE_SOURCE_DIR "/policies"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = util::runProcess(argv, 60s);
+    CHECK(r.exitCode != 0);
+    return r.err;
+  };
+  CHECK(contains(serve({"--smtp-from", "posture@bs.gov.vn"}), "--smtp"));
+  CHECK(contains(serve({"--smtp", "smtps://127.0.0.1:465", "--smtp-from", "posture@bs.gov.vn"}), "smtp://HOST:PORT"));
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture"}), "--smtp-from"));
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn", "--smtp-user", "u"}),
+                 "--smtp-password-file"));
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn", "--smtp-user", "u",
+                        "--smtp-password-file", password.string()}),
+                 "--smtp-password-file"));
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn", "--smtp-ca",
+                        (dir.path() / "missing.pem").string()}),
+                 "missing.pem"));
+}
