@@ -12,7 +12,8 @@ namespace posture::collector {
 
 namespace {
 
-std::string contactJson(const std::string& unit, const std::string& kind, const std::string& address) {
+std::string contactJson(const std::string& unit, const std::string& kind,
+                        const std::string& address) {
   return "{\"unit\":" + util::jsonString(unit) + ",\"kind\":" + util::jsonString(kind) +
          ",\"address\":" + util::jsonString(address) + "}";
 }
@@ -25,13 +26,15 @@ DeliveryTarget contactTarget(const std::string& kind, const std::string& address
   std::string shown = util::sanitizeUtf8(address);
   if (kind == "email") {
     if (!isEmailAddress(address)) {
-      throw ContactError("email", "\"" + shown + "\" không phải địa chỉ thư điện tử hợp lệ",
-                         "\"" + shown + "\" is not a valid e-mail address (like it@bs.quangngai.gov.vn)");
+      throw ContactError(
+          "email", "\"" + shown + "\" không phải địa chỉ thư điện tử hợp lệ",
+          "\"" + shown + "\" is not a valid e-mail address (like it@bs.quangngai.gov.vn)");
     }
     return emailTarget(address);
   }
   if (kind != "webhook" && kind != "syslog") {
-    throw ContactError("kind", "\"" + util::sanitizeUtf8(kind) + "\" phải là webhook, syslog hoặc email",
+    throw ContactError("kind",
+                       "\"" + util::sanitizeUtf8(kind) + "\" phải là webhook, syslog hoặc email",
                        "\"" + util::sanitizeUtf8(kind) + "\" is not webhook, syslog or email");
   }
   DeliveryTarget t;
@@ -59,17 +62,21 @@ UnitContact addContact(db::Connection& db, const std::string& unit, const std::s
   auto known = db.prepare("SELECT 1 FROM org_units WHERE code = ?");
   known.bind(1, unit);
   if (!known.step()) {
-    throw ContactError("unit", "không có đơn vị \"" + util::sanitizeUtf8(unit) + "\" trong cây đơn vị",
-                       "unknown unit \"" + util::sanitizeUtf8(unit) + "\" (posture-collector org show)");
+    throw ContactError(
+        "unit", "không có đơn vị \"" + util::sanitizeUtf8(unit) + "\" trong cây đơn vị",
+        "unknown unit \"" + util::sanitizeUtf8(unit) + "\" (posture-collector org show)");
   }
-  auto dup = db.prepare("SELECT 1 FROM unit_contacts WHERE unit_code = ? AND kind = ? AND address = ?");
+  auto dup =
+      db.prepare("SELECT 1 FROM unit_contacts WHERE unit_code = ? AND kind = ? AND address = ?");
   dup.bind(1, unit).bind(2, kind).bind(3, address);
   if (dup.step()) {
-    throw ContactError(kind, "đơn vị " + unit + " đã có liên hệ này: " + util::sanitizeUtf8(address),
-                       "unit " + unit + " already has this contact: " + util::sanitizeUtf8(address));
+    throw ContactError(
+        kind, "đơn vị " + unit + " đã có liên hệ này: " + util::sanitizeUtf8(address),
+        "unit " + unit + " already has this contact: " + util::sanitizeUtf8(address));
   }
-  db.prepare("INSERT INTO unit_contacts(unit_code, kind, address, added_by, added_at) "
-             "VALUES (?, ?, ?, ?, ?)")
+  db.prepare(
+        "INSERT INTO unit_contacts(unit_code, kind, address, added_by, added_at) "
+        "VALUES (?, ?, ?, ?, ?)")
       .bind(1, unit)
       .bind(2, kind)
       .bind(3, address)
@@ -83,7 +90,8 @@ UnitContact addContact(db::Connection& db, const std::string& unit, const std::s
   c.address = address;
   c.addedBy = actor;
   c.addedAt = now;
-  appendAudit(db, {0, now, actor, "contact.add", "contact:" + unit, "", contactJson(unit, kind, address)});
+  appendAudit(
+      db, {0, now, actor, "contact.add", "contact:" + unit, "", contactJson(unit, kind, address)});
   tx.commit();
   return c;
 }
@@ -91,10 +99,12 @@ UnitContact addContact(db::Connection& db, const std::string& unit, const std::s
 bool removeContact(db::Connection& db, const std::string& unit, const std::string& kind,
                    const std::string& address, const std::string& actor, std::int64_t now) {
   db::Transaction tx(db);
-  auto del = db.prepare("DELETE FROM unit_contacts WHERE unit_code = ? AND kind = ? AND address = ?");
+  auto del =
+      db.prepare("DELETE FROM unit_contacts WHERE unit_code = ? AND kind = ? AND address = ?");
   del.bind(1, unit).bind(2, kind).bind(3, address).run();
   if (db.changes() == 0) return false;
-  appendAudit(db, {0, now, actor, "contact.remove", "contact:" + unit, contactJson(unit, kind, address), ""});
+  appendAudit(db, {0, now, actor, "contact.remove", "contact:" + unit,
+                   contactJson(unit, kind, address), ""});
   tx.commit();
   return true;
 }

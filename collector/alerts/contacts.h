@@ -34,7 +34,9 @@ class ContactError : public std::invalid_argument {
  public:
   ContactError(std::string field, std::string vi, std::string en)
       : std::invalid_argument("--" + field + ": " + vi + " / " + en),
-        field_(std::move(field)), vi_(std::move(vi)), en_(std::move(en)) {}
+        field_(std::move(field)),
+        vi_(std::move(vi)),
+        en_(std::move(en)) {}
   const std::string& field() const { return field_; }
   const std::string& vi() const { return vi_; }
   const std::string& en() const { return en_; }

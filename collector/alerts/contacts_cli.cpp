@@ -13,7 +13,8 @@ namespace posture::collector {
 using cli::vietnamese;
 using cli::when;
 
-const char* const kContactsUsage = R"(  posture-collector contacts add --data-dir DIR --unit CODE --webhook URL|--syslog URL|--email ADDR
+const char* const kContactsUsage =
+    R"(  posture-collector contacts add --data-dir DIR --unit CODE --webhook URL|--syslog URL|--email ADDR
   posture-collector contacts remove --data-dir DIR --unit CODE --webhook URL|--syslog URL|--email ADDR
   posture-collector contacts list --data-dir DIR [--unit CODE] [--lang vi|en]
                           (a unit's notices go to its contacts and to its ancestors')
@@ -32,8 +33,9 @@ std::pair<std::string, std::string> contactOption(const util::Args& a) {
     }
   }
   if (given != 1) {
-    throw util::ArgsError("cần đúng một trong --webhook URL, --syslog URL, --email ADDR / "
-                          "exactly one of --webhook URL, --syslog URL, --email ADDR is needed");
+    throw util::ArgsError(
+        "cần đúng một trong --webhook URL, --syslog URL, --email ADDR / "
+        "exactly one of --webhook URL, --syslog URL, --email ADDR is needed");
   }
   return out;
 }
@@ -52,8 +54,8 @@ int contactsChange(const std::vector<std::string>& argv, bool add) {
       return 0;
     }
     if (!removeContact(*db, unit, kind, address, cliActor(), util::unixNow())) {
-      throw util::ArgsError("--" + kind + ": đơn vị " + unit + " không có liên hệ này / unit " + unit +
-                            " has no such contact: " + address);
+      throw util::ArgsError("--" + kind + ": đơn vị " + unit + " không có liên hệ này / unit " +
+                            unit + " has no such contact: " + address);
     }
     std::printf("%s %s: %s %s\n", vi ? "Đã xoá liên hệ của đơn vị" : "Contact removed from unit",
                 unit.c_str(), kind.c_str(), address.c_str());

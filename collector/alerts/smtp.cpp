@@ -60,7 +60,8 @@ void parseSmtpServer(const std::string& url, SmtpSettings& into) {
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
   out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   return out;
 }
@@ -83,7 +84,9 @@ std::string encodeHeaderWords(const std::string& raw) {
   std::size_t at = 0;
   while (at < text.size()) {
     std::size_t end = std::min(text.size(), at + kChunk);
-    while (end < text.size() && end > at + 1 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    while (end < text.size() && end > at + 1 &&
+           (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+      --end;
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + base64(text.substr(at, end - at)) + "?=";
     at = end;
@@ -145,7 +148,8 @@ std::string mailDate(std::int64_t at) {
 std::string domainPart(const std::string& hostname) {
   std::string out;
   for (char c : hostname) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-')
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+        c == '-')
       out += c;
   }
   return out.empty() ? "posture.invalid" : out;
@@ -170,7 +174,8 @@ std::string formatAlertMail(const AlertNotice& n, const std::string& from, const
   std::string subject = "[Posture] " + severityVi(n.severity) + ", " + eventVi(n.event) + ": " +
                         titleVi + " (" + unit + ") / " + n.severity + ", " + n.event + ": " +
                         titleEn + " (" + unitEn + ")";
-  std::string whenVi = n.at > 0 ? formatTime(n.at, "%d/%m/%Y %H:%M:%S", 7) + " (giờ Việt Nam)" : "-";
+  std::string whenVi =
+      n.at > 0 ? formatTime(n.at, "%d/%m/%Y %H:%M:%S", 7) + " (giờ Việt Nam)" : "-";
   std::string whenEn = n.at > 0 ? formatTime(n.at, "%Y-%m-%d %H:%M:%S UTC") : "-";
   std::string body;
   body += "Cảnh báo " + eventVi(n.event) + ": " + titleVi + "\n\n";
@@ -197,8 +202,10 @@ std::string formatAlertMail(const AlertNotice& n, const std::string& from, const
   body += "posture-collector\n";
   std::string crlf;
   for (char c : body) {
-    if (c == '\n') crlf += "\r\n";
-    else crlf += c;
+    if (c == '\n')
+      crlf += "\r\n";
+    else
+      crlf += c;
   }
   std::string encoded = base64(crlf);
   std::string host = domainPart(hostname);
@@ -257,9 +264,11 @@ struct SmtpSession::Impl {
     error_code ec;
     lowest().expires_after(timeout);
     if (secure) {
-      co_await asio::async_write(*stream, asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(*stream, asio::buffer(data),
+                                 asio::redirect_error(asio::use_awaitable, ec));
     } else {
-      co_await asio::async_write(lowest(), asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(lowest(), asio::buffer(data),
+                                 asio::redirect_error(asio::use_awaitable, ec));
     }
     checkCancelled();
     if (ec) throw SmtpError(where() + ": cannot send " + step + ": " + ec.message());
@@ -273,9 +282,11 @@ struct SmtpSession::Impl {
       lowest().expires_after(timeout);
       auto dyn = asio::dynamic_buffer(buffer, 64 * 1024);
       if (secure) {
-        n = co_await asio::async_read_until(*stream, dyn, "\r\n", asio::redirect_error(asio::use_awaitable, ec));
+        n = co_await asio::async_read_until(*stream, dyn, "\r\n",
+                                            asio::redirect_error(asio::use_awaitable, ec));
       } else {
-        n = co_await asio::async_read_until(lowest(), dyn, "\r\n", asio::redirect_error(asio::use_awaitable, ec));
+        n = co_await asio::async_read_until(lowest(), dyn, "\r\n",
+                                            asio::redirect_error(asio::use_awaitable, ec));
       }
       checkCancelled();
       if (ec == beast::error::timeout) {
@@ -288,7 +299,8 @@ struct SmtpSession::Impl {
       bool digits = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
                     std::isdigit(static_cast<unsigned char>(line[1])) &&
                     std::isdigit(static_cast<unsigned char>(line[2]));
-      if (!digits || (line.size() > 3 && line[3] != ' ' && line[3] != '-') || r.lines.size() > 200) {
+      if (!digits || (line.size() > 3 && line[3] != ' ' && line[3] != '-') ||
+          r.lines.size() > 200) {
         throw SmtpError(where() + ": not an SMTP answer to " + step + ": " +
                         util::sanitizeUtf8(util::cutUtf8(line, 200)));
       }
@@ -360,7 +372,8 @@ struct SmtpSession::Impl {
     if (ec) {
       std::string detail = ec.message();
       long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK) detail += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+      if (verify != X509_V_OK)
+        detail += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
       throw SmtpError("TLS handshake with " + where() + " failed: " + detail);
     }
     secure = true;
@@ -369,11 +382,13 @@ struct SmtpSession::Impl {
   asio::awaitable<void> authenticate(const Reply& ehlo, std::chrono::milliseconds timeout) {
     std::string mechanisms;
     if (!offers(ehlo, "AUTH", &mechanisms)) {
-      throw SmtpError(where() + ": a user is configured but the server offers no AUTH after STARTTLS");
+      throw SmtpError(where() +
+                      ": a user is configured but the server offers no AUTH after STARTTLS");
     }
     mechanisms = " " + mechanisms + " ";
     if (mechanisms.find(" PLAIN ") != std::string::npos) {
-      std::string token = std::string(1, '\0') + settings.user + std::string(1, '\0') + settings.password;
+      std::string token =
+          std::string(1, '\0') + settings.user + std::string(1, '\0') + settings.password;
       co_await command("AUTH PLAIN " + base64(token), "AUTH PLAIN", 235, timeout);
     } else if (mechanisms.find(" LOGIN ") != std::string::npos) {
       co_await command("AUTH LOGIN", "AUTH LOGIN", 334, timeout);
@@ -408,7 +423,8 @@ asio::awaitable<void> SmtpSession::send(std::string to, std::string message,
   if (!s.tls) throw SmtpError(s.where() + ": no TLS context");
   co_await s.connect(timeout);
   Impl::Reply greeting = co_await s.read("the greeting", timeout);
-  if (greeting.code != 220) throw SmtpError(s.where() + ": refused the connection: " + greeting.text());
+  if (greeting.code != 220)
+    throw SmtpError(s.where() + ": refused the connection: " + greeting.text());
   Impl::Reply ehlo = co_await s.command("EHLO " + s.helo, "EHLO", 250, timeout);
   if (!Impl::offers(ehlo, "STARTTLS")) {
     try {
@@ -436,7 +452,8 @@ asio::awaitable<void> SmtpSession::send(std::string to, std::string message,
   data += ".\r\n";
   co_await s.write(data, "the message", timeout);
   Impl::Reply accepted = co_await s.read("the message", timeout);
-  if (accepted.code != 250) throw SmtpError(s.where() + ": the message was refused: " + accepted.text());
+  if (accepted.code != 250)
+    throw SmtpError(s.where() + ": the message was refused: " + accepted.text());
   try {
     co_await s.command("QUIT", "QUIT", 221, timeout);
   } catch (const SmtpError&) {

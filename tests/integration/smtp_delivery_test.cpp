@@ -39,8 +39,10 @@ const std::string kPython = "/usr/bin/python3";
 const bool kHaveAiosmtpd = [] {
   auto r = util::runProcess({kPython, "-c", "import aiosmtpd"}, 30s);
   if (!util::succeeded(r)) {
-    std::fprintf(stderr, "smtp_delivery_test: skipped, %s -c 'import aiosmtpd' failed "
-                         "(apt-get install python3-aiosmtpd)\n", kPython.c_str());
+    std::fprintf(stderr,
+                 "smtp_delivery_test: skipped, %s -c 'import aiosmtpd' failed "
+                 "(apt-get install python3-aiosmtpd)\n",
+                 kPython.c_str());
     std::exit(77);
   }
   return true;
@@ -48,12 +50,12 @@ const bool kHaveAiosmtpd = [] {
 
 // A self-signed certificate (its own CA) for `san` ("IP:127.0.0.1", "DNS:wrong.example").
 void makeCertificate(const fs::path& dir, const std::string& name, const std::string& san) {
-  auto r = util::runProcess({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                             "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                             (dir / (name + ".key")).string(), "-out", (dir / (name + ".pem")).string(),
-                             "-days", "2", "-subj", "/CN=posture smtp test", "-addext",
-                             "subjectAltName=" + san},
-                            30s);
+  auto r = util::runProcess(
+      {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+       "-nodes", "-keyout", (dir / (name + ".key")).string(), "-out",
+       (dir / (name + ".pem")).string(), "-days", "2", "-subj", "/CN=posture smtp test", "-addext",
+       "subjectAltName=" + san},
+      30s);
   INFO(r.err);
   REQUIRE(util::succeeded(r));
 }
@@ -65,7 +67,8 @@ struct SmtpServer {
   SmtpServer(const fs::path& dir, const std::string& cert, const std::string& user = {},
              const std::string& password = {}) {
     maildir = dir / ("mail-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    std::vector<std::string> argv = {kPython, POSTURE_SOURCE_DIR "/tests/integration/smtp_server.py",
+    std::vector<std::string> argv = {kPython,
+                                     POSTURE_SOURCE_DIR "/tests/integration/smtp_server.py",
                                      "--maildir", maildir.string()};
     if (!cert.empty()) {
       argv.insert(argv.end(), {"--cert", (dir / (cert + ".pem")).string(), "--key",
@@ -119,21 +122,25 @@ std::string trySession(const SmtpSettings& settings, const std::string& caFile) 
   tls->set_verify_mode(boost::asio::ssl::verify_peer);
   SmtpSession session(io.get_executor(), tls, settings, "collector-01");
   std::string error = "(not finished)";
-  auto message = formatAlertMail(sampleNotice(), settings.from, "it.x@x.gov.vn", "collector-01", 1700000000);
-  boost::asio::co_spawn(io, session.send("it.x@x.gov.vn", message, 5000ms), [&](std::exception_ptr e) {
-    error.clear();
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      error = x.what();
-    }
-  });
+  auto message =
+      formatAlertMail(sampleNotice(), settings.from, "it.x@x.gov.vn", "collector-01", 1700000000);
+  boost::asio::co_spawn(io, session.send("it.x@x.gov.vn", message, 5000ms),
+                        [&](std::exception_ptr e) {
+                          error.clear();
+                          if (!e) return;
+                          try {
+                            std::rethrow_exception(e);
+                          } catch (const std::exception& x) {
+                            error = x.what();
+                          }
+                        });
   io.run_for(30s);
   return error;
 }
 
-bool contains(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+bool contains(const std::string& s, const std::string& needle) {
+  return s.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -163,8 +170,10 @@ TEST_CASE("smtp: one message per notice over STARTTLS and AUTH, Vietnamese then 
     CHECK(contains(m, "\"mail_from\": \"posture@bs.gov.vn\""));
     CHECK(contains(m, "\"tls\": true"));
     CHECK(contains(m, "\"login\": \"soc-bs\""));
-    CHECK(contains(m, "\"subject\": \"[Posture] Nghiêm trọng, mở: Máy trạm chưa bật bảo vệ thời gian thực (X) / "
-                      "critical, opened: Real-time protection is off (X)\""));
+    CHECK(contains(
+        m,
+        "\"subject\": \"[Posture] Nghiêm trọng, mở: Máy trạm chưa bật bảo vệ thời gian thực (X) / "
+        "critical, opened: Real-time protection is off (X)\""));
     CHECK(contains(m, "\"message_id\": \"<posture.42.opened.1700000000@collector-01>\""));
     CHECK(contains(m, "Đơn vị: X\\r\\n"));
     CHECK(contains(m, "Unit: X\\r\\n"));
@@ -179,7 +188,8 @@ TEST_CASE("smtp: one message per notice over STARTTLS and AUTH, Vietnamese then 
   CHECK(wrong.stats().retried >= 1);
 }
 
-TEST_CASE("smtp: a server without STARTTLS, or with a certificate that does not verify, is refused") {
+TEST_CASE(
+    "smtp: a server without STARTTLS, or with a certificate that does not verify, is refused") {
   REQUIRE(kHaveAiosmtpd);
   test::TempDir dir("posture-smtp-");
   makeCertificate(dir.path(), "server", "IP:127.0.0.1");
@@ -191,7 +201,8 @@ TEST_CASE("smtp: a server without STARTTLS, or with a certificate that does not 
     SmtpServer clear(dir.path(), "");
     s.port = clear.port;
     std::string error = trySession(s, (dir.path() / "server.pem").string());
-    CHECK_MESSAGE(contains(error, "does not offer STARTTLS: refusing to send e-mail in clear"), error);
+    CHECK_MESSAGE(contains(error, "does not offer STARTTLS: refusing to send e-mail in clear"),
+                  error);
     // Through delivery too: retried, never sent.
     DeliveryOptions o{{}, 100, 50ms, 200ms, "h"};
     o.smtp = s;
@@ -221,14 +232,17 @@ TEST_CASE("smtp: a server without STARTTLS, or with a certificate that does not 
   }
 }
 
-TEST_CASE("smtp end to end: a failing check in unit X mails X's contact and its ancestor's, not a sibling's") {
+TEST_CASE(
+    "smtp end to end: a failing check in unit X mails X's contact and its ancestor's, not a "
+    "sibling's") {
   REQUIRE(kHaveAiosmtpd);
   test::TempDir dir("posture-smtp-");
   makeCertificate(dir.path(), "server", "IP:127.0.0.1");
   SmtpServer server(dir.path(), "server");
   test::CollectorProcess collector({"--smtp", "smtp://127.0.0.1:" + std::to_string(server.port),
                                     "--smtp-from", "posture@bs.gov.vn", "--smtp-ca",
-                                    (dir.path() / "server.pem").string(), "--evaluate-every", "1s"});
+                                    (dir.path() / "server.pem").string(), "--evaluate-every",
+                                    "1s"});
   auto tree = dir.write("org.yaml", R"(units:
   - {code: P, kind: province, name_vi: "Tỉnh"}
   - {code: D, parent: P, kind: district, name_vi: "Huyện"}
@@ -250,19 +264,23 @@ TEST_CASE("smtp end to end: a failing check in unit X mails X's contact and its 
 
   std::string token = collector.createToken("X");
   std::string state = test::makeTempDir("posture-agent-");
-  REQUIRE(util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address, "--token",
-                            token, "--state-dir", state, "--ca-fingerprint", collector.caFingerprint})
-              .exitCode == 0);
+  REQUIRE(
+      util::runProcess({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address, "--token",
+                        token, "--state-dir", state, "--ca-fingerprint", collector.caFingerprint})
+          .exitCode == 0);
   // This test machine fails at least one check of the shipped policies (its ClamAV has no
   // on-access scanning), so its first report opens alerts in unit X.
   auto run = util::runProcess({POSTURE_AGENT_BIN, "run", "--state-dir", state, "--once"}, 120s);
   INFO(run.err);
   REQUIRE(run.exitCode == 0);
 
-  auto toward = [&](const std::vector<std::string>& mails, const std::string& rcpt, const std::string& unit) {
+  auto toward = [&](const std::vector<std::string>& mails, const std::string& rcpt,
+                    const std::string& unit) {
     std::size_t k = 0;
     for (const auto& m : mails) {
-      if (contains(m, "\"rcpt_tos\": [\"" + rcpt + "\"]") && contains(m, "Đơn vị: " + unit + "\\r\\n")) ++k;
+      if (contains(m, "\"rcpt_tos\": [\"" + rcpt + "\"]") &&
+          contains(m, "Đơn vị: " + unit + "\\r\\n"))
+        ++k;
     }
     return k;
   };
@@ -292,22 +310,31 @@ TEST_CASE("serve refuses bad --smtp options, naming the option") {
   test::TempDir dir("posture-smtp-");
   auto password = dir.write("password", "");
   auto serve = [&](std::vector<std::string> extra) {
-    std::vector<std::string> argv = {POSTURE_COLLECTOR_BIN, "serve", "--data-dir", (dir.path() / "data").string(),
-                                     "--listen", "127.0.0.1:0", "--policies", POSTURE_SOURCE_DIR "/policies"};
+    std::vector<std::string> argv = {POSTURE_COLLECTOR_BIN,
+                                     "serve",
+                                     "--data-dir",
+                                     (dir.path() / "data").string(),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--policies",
+                                     POSTURE_SOURCE_DIR "/policies"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto r = util::runProcess(argv, 60s);
     CHECK(r.exitCode != 0);
     return r.err;
   };
   CHECK(contains(serve({"--smtp-from", "posture@bs.gov.vn"}), "--smtp"));
-  CHECK(contains(serve({"--smtp", "smtps://127.0.0.1:465", "--smtp-from", "posture@bs.gov.vn"}), "smtp://HOST:PORT"));
-  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture"}), "--smtp-from"));
-  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn", "--smtp-user", "u"}),
+  CHECK(contains(serve({"--smtp", "smtps://127.0.0.1:465", "--smtp-from", "posture@bs.gov.vn"}),
+                 "smtp://HOST:PORT"));
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture"}),
+                 "--smtp-from"));
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn",
+                        "--smtp-user", "u"}),
                  "--smtp-password-file"));
-  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn", "--smtp-user", "u",
-                        "--smtp-password-file", password.string()}),
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn",
+                        "--smtp-user", "u", "--smtp-password-file", password.string()}),
                  "--smtp-password-file"));
-  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn", "--smtp-ca",
-                        (dir.path() / "missing.pem").string()}),
+  CHECK(contains(serve({"--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "posture@bs.gov.vn",
+                        "--smtp-ca", (dir.path() / "missing.pem").string()}),
                  "missing.pem"));
 }

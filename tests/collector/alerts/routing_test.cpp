@@ -122,7 +122,8 @@ TEST_CASE("contacts: bad input is refused with an error naming the field") {
   CHECK(addError(*db, "X", "email", "Lan <lan@x.gov.vn>").find("--email") == 0);
   CHECK(listContacts(*db).empty());
   CHECK(addError(*db, "X", "email", "it.x@bs.quangngai.gov.vn") == "(added without error)");
-  CHECK(addError(*db, "X", "email", "it.x@bs.quangngai.gov.vn").find("already") != std::string::npos);
+  CHECK(addError(*db, "X", "email", "it.x@bs.quangngai.gov.vn").find("already") !=
+        std::string::npos);
   CHECK(isEmailAddress("a+b@x-y.vn"));
   CHECK_FALSE(isEmailAddress("a..b@x.vn"));
   CHECK_FALSE(isEmailAddress("a@-x.vn"));
@@ -191,7 +192,7 @@ TEST_CASE("delivery: routed targets get only the notices routed to them, each on
   AlertDelivery delivery(o);
   auto x = parseDeliveryTarget(unitX.url());
   auto y = parseDeliveryTarget(unitY.url());
-  delivery.publish(notice(1, "X"), {x, x});                                 // named twice
+  delivery.publish(notice(1, "X"), {x, x});                                  // named twice
   delivery.publish(notice(2, "Y"), {y, parseDeliveryTarget(global.url())});  // == a global one
   delivery.publish(notice(3, "Z"));
   delivery.publish(notice(4, "X"), {x});
@@ -225,14 +226,16 @@ TEST_CASE("delivery: without global targets only routed notices are queued") {
 
 TEST_CASE("e-mail format: Vietnamese then English subject in RFC 2047 words, base64 UTF-8 body") {
   auto n = notice(42, "BS-VP");
-  std::string m = formatAlertMail(n, "posture@bs.gov.vn", "it@bs.gov.vn", "collector-01", 1700000000);
+  std::string m =
+      formatAlertMail(n, "posture@bs.gov.vn", "it@bs.gov.vn", "collector-01", 1700000000);
   auto headEnd = m.find("\r\n\r\n");
   REQUIRE(headEnd != std::string::npos);
   std::string head = m.substr(0, headEnd + 2);
   CHECK(head.find("Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n") != std::string::npos);
   CHECK(head.find("From: Posture <posture@bs.gov.vn>\r\n") != std::string::npos);
   CHECK(head.find("To: <it@bs.gov.vn>\r\n") != std::string::npos);
-  CHECK(head.find("Message-ID: <posture.42.opened.1700000000@collector-01>\r\n") != std::string::npos);
+  CHECK(head.find("Message-ID: <posture.42.opened.1700000000@collector-01>\r\n") !=
+        std::string::npos);
   CHECK(head.find("Content-Type: text/plain; charset=utf-8\r\n") != std::string::npos);
   CHECK(head.find("Content-Transfer-Encoding: base64\r\n") != std::string::npos);
   // Every header line is ASCII and at most 78 characters.
@@ -245,15 +248,17 @@ TEST_CASE("e-mail format: Vietnamese then English subject in RFC 2047 words, bas
     at = eol + 2;
   }
   // The subject decodes back to Vietnamese, then English.
-  std::string subject = encodeHeaderWords("[Posture] Nghiêm trọng, mở: Máy trạm chưa bật bảo vệ thời "
-                                          "gian thực (BS-VP) / critical, opened: Real-time protection is off (BS-VP)");
+  std::string subject = encodeHeaderWords(
+      "[Posture] Nghiêm trọng, mở: Máy trạm chưa bật bảo vệ thời "
+      "gian thực (BS-VP) / critical, opened: Real-time protection is off (BS-VP)");
   CHECK(head.find("Subject: " + subject + "\r\n") != std::string::npos);
   CHECK(subject.starts_with("=?UTF-8?B?"));
   CHECK(encodeHeaderWords("plain ascii") == "plain ascii");
   // Body: base64 lines of at most 76 characters of the UTF-8 text.
   std::string body = m.substr(headEnd + 4);
   CHECK(body.find("\r\n") <= 76);
-  CHECK(body.find(base64("Cảnh báo mở: Máy trạm chưa bật bảo vệ thời gian thực\r\n").substr(0, 40)) == 0);
+  CHECK(body.find(
+            base64("Cảnh báo mở: Máy trạm chưa bật bảo vệ thời gian thực\r\n").substr(0, 40)) == 0);
   CHECK(base64("") == "");
   CHECK(base64("f") == "Zg==");
   CHECK(base64("fo") == "Zm8=");

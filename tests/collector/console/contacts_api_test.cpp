@@ -15,7 +15,8 @@ using namespace posture::collector;
 
 namespace {
 util::Json body(const std::string& unit, const std::string& kind, const std::string& address) {
-  return util::Json::object({{"unit", util::Json(unit)}, {"kind", util::Json(kind)}, {"address", util::Json(address)}});
+  return util::Json::object(
+      {{"unit", util::Json(unit)}, {"kind", util::Json(kind)}, {"address", util::Json(address)}});
 }
 // The body of a 400 (its message names the member).
 std::string refused(const net::Response& r) {
@@ -27,7 +28,8 @@ std::string refused(const net::Response& r) {
 TEST_CASE("contacts API: add, refuse naming the member, list, delete") {
   test::TempDir dir("posture-contacts-api-");
   auto db = openDatabase(dir.path());
-  org::importOrgText(*db, "units:\n  - {code: BS, kind: district, name_vi: \"Huyện\"}\n", "org.yaml", "lan", 1);
+  org::importOrgText(*db, "units:\n  - {code: BS, kind: district, name_vi: \"Huyện\"}\n",
+                     "org.yaml", "lan", 1);
 
   auto created = console::addUnitContact(*db, body("BS", "email", "it@bs.gov.vn"), "minh");
   REQUIRE(created.status == 201);
@@ -36,11 +38,16 @@ TEST_CASE("contacts API: add, refuse naming the member, list, delete") {
   CHECK(c.find("added_by")->asString() == "minh");
   std::int64_t id = c.find("id")->asInt();
 
-  CHECK(refused(console::addUnitContact(*db, body("NOPE", "email", "it@bs.gov.vn"), "minh")).find("'unit'") != std::string::npos);
-  CHECK(refused(console::addUnitContact(*db, body("BS", "fax", "123"), "minh")).find("'kind'") != std::string::npos);
-  CHECK(refused(console::addUnitContact(*db, body("BS", "email", "it at bs"), "minh")).find("'address'") != std::string::npos);
-  CHECK(refused(console::addUnitContact(*db, body("BS", "syslog", "https://x/"), "minh")).find("'address'") != std::string::npos);
-  CHECK(refused(console::addUnitContact(*db, body("BS", "email", "it@bs.gov.vn"), "minh")).find("'address'") != std::string::npos);
+  CHECK(refused(console::addUnitContact(*db, body("NOPE", "email", "it@bs.gov.vn"), "minh"))
+            .find("'unit'") != std::string::npos);
+  CHECK(refused(console::addUnitContact(*db, body("BS", "fax", "123"), "minh")).find("'kind'") !=
+        std::string::npos);
+  CHECK(refused(console::addUnitContact(*db, body("BS", "email", "it at bs"), "minh"))
+            .find("'address'") != std::string::npos);
+  CHECK(refused(console::addUnitContact(*db, body("BS", "syslog", "https://x/"), "minh"))
+            .find("'address'") != std::string::npos);
+  CHECK(refused(console::addUnitContact(*db, body("BS", "email", "it@bs.gov.vn"), "minh"))
+            .find("'address'") != std::string::npos);
   auto extra = body("BS", "email", "b@bs.gov.vn");
   extra.set("note", util::Json("x"));
   CHECK(refused(console::addUnitContact(*db, extra, "minh")).find("'note'") != std::string::npos);
