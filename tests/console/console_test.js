@@ -341,7 +341,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   }, target);
   check(auditorAck === 403, 'the server refuses an auditor resolving an alert, got ' + auditorAck);
   ok('auditor: read and export only in the UI; resolving via the API is refused (403)');
-  await routing.hidden({ page, apiGet, check, base }, 'auditor');
+  await routing.hidden({ page, apiGet, check, ok, base }, 'auditor');
   await shot('11-alerts-auditor');
   await logout();
   await login('soc', env('SOC_PASSWORD'));
@@ -351,7 +351,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   await page.goto(base + '#/alerts');
   await page.waitForSelector('#bulk-bar');
   ok('soc: triage but no export or audit log in the UI; an export via the API is refused (403)');
-  await routing.hidden({ page, apiGet, check, base }, 'SOC analyst');
+  await routing.hidden({ page, apiGet, check, ok, base }, 'soc');
   await page.goto(base + '#/overview?unit=BS');
   await page.waitForSelector('[data-testid="layer-row"]');
   check(await page.locator('[data-testid="layer-add-form"], [data-testid="system-add-form"], [data-testid="layer-edit"], [data-testid="system-edit"], [data-testid="system-delete"]').count() === 0, 'soc sees no edit controls for layers and systems');

@@ -36,12 +36,13 @@ async function run({ page, apiGet, shot, check, ok, base }) {
   ok('admin: a unit\'s notice contacts — a bad address refused naming the field, an e-mail contact added and removed in two clicks');
 }
 
-async function hidden({ page, apiGet, check, base }, role) {
+async function hidden({ page, apiGet, check, ok, base }, role) {
   await page.goto(base + '#/overview?unit=BS');
   await page.waitForSelector('[data-testid="layer-matrix-row"]');
   check(!(await page.$('#contacts, [data-testid="contact-add-form"]')), `the ${role} sees no notice contacts`);
   const status = (await apiGet('/api/v1/contacts')).status;
   check(status === 403, `the server refuses the contacts to the ${role}, got ${status}`);
+  ok(`${role}: no notice contacts in the UI; the contacts API is refused (403)`);
 }
 
 module.exports = { run, hidden };
