@@ -15,13 +15,13 @@ int main(int argc, char** argv) {
   using namespace posture::collector;
   std::vector<util::Command> commands;
   for (auto* module : {serveCommands, statusCommands, exportCommands, remediationCommands,
-                       policyCommands, alertsCommands, userCommands, enrolmentCommands,
+                       policyCommands, alertsCommands, contactsCommands, userCommands, enrolmentCommands,
                        org::orgCommands}) {
     for (auto& c : module()) commands.push_back(std::move(c));
   }
   static const std::string usage =
       std::string("posture-collector — máy chủ thu thập tình trạng an toàn thông tin\nUsage:\n") +
       kServeUsage + kStatusUsage + kExportUsage + kRemediationUsage + kPolicyUsage +
-      kAlertsUsage + kUserUsage + kEnrolmentUsage + org::kOrgUsage;
+      kAlertsUsage + kContactsUsage + kUserUsage + kEnrolmentUsage + org::kOrgUsage;
   return util::runCommands("posture-collector", usage.c_str(), argc, argv, commands);
 }

@@ -44,6 +44,9 @@ packages=(
   # libFuzzer targets under ASan+UBSan (tests/fuzz/, scripts/fuzz.sh): Debian's clang 14;
   # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes (only recommended by clang)
   clang libclang-rt-14-dev
+  # a real SMTP server with STARTTLS on loopback for the e-mail notices (issue 17,
+  # tests/integration/smtp_delivery_test.cpp)
+  python3-aiosmtpd
 )
 # npm: Debian's package unless an npm is already there (NodeSource's nodejs bundles npm and
 # conflicts with Debian's npm package).

@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "collector/alerts/delivery_transport.h"
@@ -36,10 +37,12 @@ struct AlertDelivery::Impl {
   struct Entry {
     std::uint64_t seq = 0;
     AlertNotice notice;
+    std::vector<std::size_t> routed;  // the routed (not global) targets it goes to, sorted
   };
   struct Target {
     DeliveryTarget target;
     std::string url;
+    bool global = true;  // every notice; else only those routed to it
     // Guarded by mu:
     std::uint64_t next = 0;              // sequence number of the next notice to send here
     SteadyClock::time_point retryAt{};   // not before (back-off)
@@ -54,7 +57,10 @@ struct AlertDelivery::Impl {
   std::condition_variable wake;  // worker: new notice or stop
   std::condition_variable idle;  // waitIdle: queue empty
   std::deque<Entry> queue;
-  std::vector<Target> targets;
+  // A deque: routed targets are added while the worker holds a reference to another.
+  std::deque<Target> targets;
+  std::size_t globalTargets = 0;
+  bool warnedNoSmtp = false;
   std::uint64_t nextSeq = 0;
   DeliveryStats stats;
   bool stopping = false;
@@ -81,8 +87,40 @@ struct AlertDelivery::Impl {
     }
   }
 
+  bool wants(const Target& t, std::size_t index, const Entry& e) const {
+    return t.global || std::binary_search(e.routed.begin(), e.routed.end(), index);
+  }
+
+  // Moves a target past the queued notices that are not for it.
+  void skipUnwanted(std::size_t index) {
+    Target& t = targets[index];
+    while (t.next < nextSeq && !queue.empty() && t.next >= queue.front().seq &&
+           !wants(t, index, queue[static_cast<std::size_t>(t.next - queue.front().seq)])) {
+      ++t.next;
+    }
+  }
+
+  // The index of the target with this URL, added (as a routed target) when new.
+  std::size_t routedTarget(const DeliveryTarget& target) {
+    std::string url = deliveryTargetUrl(target);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (targets[i].url == url) return i;
+    }
+    Target t;
+    t.target = target;
+    t.url = url;
+    t.global = false;
+    t.delay = options.firstRetry;
+    t.next = nextSeq;
+    std::size_t index = transport->addTarget(target);
+    targets.push_back(std::move(t));
+    log::info("alert delivery: notices of a unit's contacts also go to ", url);
+    return index;
+  }
+
   // Forgets notices every target has passed.
   void trim() {
+    for (std::size_t i = 0; i < targets.size(); ++i) skipUnwanted(i);
     std::uint64_t low = nextSeq;
     for (const auto& t : targets) low = std::min(low, t.next);
     while (!queue.empty() && queue.front().seq < low) queue.pop_front();
@@ -113,6 +151,7 @@ struct AlertDelivery::Impl {
       auto earliest = SteadyClock::time_point::max();
       for (std::size_t k = 0; k < targets.size(); ++k) {
         std::size_t i = (roundRobin + k) % targets.size();
+        skipUnwanted(i);
         const Target& t = targets[i];
         if (t.next >= nextSeq) continue;  // nothing waiting for this one
         if (t.retryAt <= now) {
@@ -186,8 +225,9 @@ AlertDelivery::AlertDelivery(DeliveryOptions options) : impl_(std::make_unique<I
     t.delay = d.options.firstRetry;
     d.targets.push_back(std::move(t));
   }
-  d.transport =
-      std::make_unique<DeliveryTransport>(d.options.targets, d.options.hostname, d.options.caFile);
+  d.globalTargets = d.targets.size();
+  d.transport = std::make_unique<DeliveryTransport>(d.options.targets, d.options.hostname,
+                                                    d.options.caFile, d.options.smtp);
   d.worker = std::thread([&d] { d.run(); });
 }
 
@@ -202,13 +242,28 @@ AlertDelivery::~AlertDelivery() {
   if (impl_->worker.joinable()) impl_->worker.join();
 }
 
-void AlertDelivery::publish(const AlertNotice& notice) {
+void AlertDelivery::publish(const AlertNotice& notice, const std::vector<DeliveryTarget>& routed) {
   Impl& d = *impl_;
   try {
-    Impl::Entry entry{0, notice};
+    Impl::Entry entry{0, notice, {}};
     {
       std::lock_guard lock(d.mu);
-      if (d.targets.empty() || d.stopping) return;
+      if (d.stopping) return;
+      std::set<std::size_t> indexes;
+      for (const auto& target : routed) {
+        if (target.kind == DeliveryTarget::Kind::Email && d.options.smtp.host.empty()) {
+          if (!d.warnedNoSmtp) {
+            log::warn("alert delivery: a unit has an e-mail contact but no --smtp server is "
+                      "configured; e-mail contacts are skipped");
+            d.warnedNoSmtp = true;
+          }
+          continue;
+        }
+        std::size_t i = d.routedTarget(target);
+        if (!d.targets[i].global) indexes.insert(i);
+      }
+      if (d.globalTargets == 0 && indexes.empty()) return;
+      entry.routed.assign(indexes.begin(), indexes.end());
       while (d.queue.size() >= d.options.maxQueue) d.dropOldest();
       entry.seq = d.nextSeq++;
       d.queue.push_back(std::move(entry));

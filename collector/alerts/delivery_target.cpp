@@ -117,7 +117,50 @@ DeliveryTarget parseDeliveryTarget(const std::string& url) {
   return t;
 }
 
+bool isEmailAddress(const std::string& address) {
+  if (address.empty() || address.size() > 254) return false;
+  auto at = address.rfind('@');
+  if (at == std::string::npos || at == 0 || at > 64 || at + 1 >= address.size()) return false;
+  std::string local = address.substr(0, at), domain = address.substr(at + 1);
+  // Local part: dot-atom (atext with single dots, not at either end).
+  const std::string atextSpecials = "!#$%&'*+-/=?^_`{|}~";
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos)
+    return false;
+  for (char c : local) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || atextSpecials.find(c) != std::string::npos;
+    if (!ok) return false;
+  }
+  // Domain: at least two labels of letters, digits and hyphens, no hyphen at either end.
+  std::size_t labels = 0, start = 0;
+  for (;;) {
+    auto dot = domain.find('.', start);
+    std::string label = domain.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    ++labels;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return labels >= 2;
+}
+
+DeliveryTarget emailTarget(const std::string& address) {
+  if (!isEmailAddress(address)) {
+    throw std::invalid_argument("e-mail address \"" + sanitizeUtf8(address) +
+                                "\" is not a plain address like it@bs.quangngai.gov.vn");
+  }
+  DeliveryTarget t;
+  t.kind = DeliveryTarget::Kind::Email;
+  t.mailbox = address;
+  return t;
+}
+
 std::string deliveryTargetUrl(const DeliveryTarget& t) {
+  if (t.kind == DeliveryTarget::Kind::Email) return "mailto:" + lower(t.mailbox);
   std::string scheme = t.kind == DeliveryTarget::Kind::SyslogUdp   ? "udp"
                        : t.kind == DeliveryTarget::Kind::SyslogTcp ? "tcp"
                        : t.tls                                     ? "https"

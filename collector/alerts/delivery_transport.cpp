@@ -16,11 +16,13 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
 #include "common/log/log.h"
 #include "common/net/https_client.h"
+#include "common/util/time.h"
 #include "common/util/utf8.h"
 
 namespace posture::collector {
@@ -50,38 +52,71 @@ struct DeliveryTransport::Impl {
   };
 
   std::string hostname;
-  std::shared_ptr<asio::ssl::context> tls;
+  std::string caFile;
+  SmtpSettings smtp;
+  std::shared_ptr<asio::ssl::context> tls;      // webhooks over https
+  std::shared_ptr<asio::ssl::context> smtpTls;  // e-mail: the system's CAs plus smtp.caFile
   asio::io_context io;
-  std::vector<Target> targets;
+  std::mutex targetsMu;  // addTarget (any thread) against send (the worker)
+  std::vector<std::unique_ptr<Target>> targets;
   // Read without a lock while a network operation runs; set from another thread.
   std::atomic<SteadyClock::rep> hardStop{SteadyClock::time_point::max().time_since_epoch().count()};
 
-  Impl(const std::vector<DeliveryTarget>& list, std::string host, const std::string& caFile)
-      : hostname(std::move(host)) {
+  Impl(const std::vector<DeliveryTarget>& list, std::string host, std::string ca,
+       const SmtpSettings& mail)
+      : hostname(std::move(host)), caFile(std::move(ca)), smtp(mail) {
     bool needTls = false;
     for (const auto& target : list) {
-      Target t;
-      t.target = target;
+      auto t = std::make_unique<Target>();
+      t->target = target;
       needTls = needTls || (target.kind == DeliveryTarget::Kind::Webhook && target.tls);
       targets.push_back(std::move(t));
     }
-    if (needTls) {
-      tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_compression);
-      SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
-      error_code ec;
-      tls->set_default_verify_paths(ec);
-      if (ec) log::warn("alert delivery: cannot load the system CA certificates: ", ec.message());
-      if (!caFile.empty()) {
-        tls->load_verify_file(caFile, ec);
-        if (ec) {
-          throw std::invalid_argument("alert delivery: cannot load CA file " + caFile +
-                                      ": " + ec.message());
-        }
+    if (needTls) tls = clientContext(caFile);
+    if (!smtp.host.empty()) {
+      try {
+        smtpTls = clientContext(smtp.caFile);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("--smtp-ca: không đọc được tệp CA / " + std::string(e.what()));
       }
-      tls->set_verify_mode(asio::ssl::verify_peer);
     }
+  }
+
+  // TLS 1.2 minimum, the system CAs plus extraCa, the peer verified.
+  static std::shared_ptr<asio::ssl::context> clientContext(const std::string& extraCa) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_compression);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    error_code ec;
+    ctx->set_default_verify_paths(ec);
+    if (ec) log::warn("alert delivery: cannot load the system CA certificates: ", ec.message());
+    if (!extraCa.empty()) {
+      ctx->load_verify_file(extraCa, ec);
+      if (ec) {
+        throw std::invalid_argument("alert delivery: cannot load CA file " + extraCa + ": " +
+                                    ec.message());
+      }
+    }
+    ctx->set_verify_mode(asio::ssl::verify_peer);
+    return ctx;
+  }
+
+  // E-mail: one SMTP session per notice (smtp.h); the attempt is bounded like a webhook's.
+  bool sendEmail(Target& t, const AlertNotice& n, std::string& error) {
+    if (smtp.host.empty()) {
+      error = "no --smtp server is configured";
+      return false;
+    }
+    std::string message =
+        formatAlertMail(n, smtp.from, t.target.mailbox, hostname, util::unixNow());
+    SmtpSession session(io.get_executor(), smtpTls, smtp, hostname);
+    bool finished = attempt(
+        [&]() -> asio::awaitable<void> {
+          co_await session.send(t.target.mailbox, message, kNetworkTimeout);
+        },
+        [&] { session.cancel(); }, error);
+    return finished && error.empty();
   }
 
   SteadyClock::time_point hardStopAt() const {
@@ -222,6 +257,32 @@ struct DeliveryTransport::Impl {
     return true;
   }
 
+  // One coroutine attempt (a webhook request, an SMTP session) on the io_context, bounded
+  // by kWebhookAttempt and the shutdown cut-off (then `cancel` aborts it). False when it
+  // did not finish in time; else true, with `failure` the exception it ended with ("" if
+  // none).
+  bool attempt(const std::function<asio::awaitable<void>()>& body, const std::function<void()>& cancel,
+               std::string& failure) {
+    bool done = false;
+    failure.clear();
+    asio::co_spawn(io, body, [&](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          failure = x.what();
+        } catch (...) {
+          failure = "unknown error";
+        }
+      }
+      done = true;
+    });
+    if (await(done, SteadyClock::now() + kWebhookAttempt, cancel)) return true;
+    failure = "no answer within " + std::to_string(kWebhookAttempt.count() / 1000) +
+              " s or stopped at shutdown (" + failure + ")";
+    return false;
+  }
+
   // The webhook: the shared client (common/net/https_client.h), kept alive per target.
   // Each of its steps has its own deadline; this bounds the whole attempt (a retry on a
   // kept-alive connection the receiver had closed included) and the shutdown cut-off.
@@ -236,34 +297,15 @@ struct DeliveryTransport::Impl {
                                                  t.target.host, std::to_string(t.target.port),
                                                  std::move(options));
     }
-    bool done = false;
     std::optional<net::ClientResponse> response;
     std::string failure;
-    asio::co_spawn(
-        io,
+    bool finished = attempt(
         [&]() -> asio::awaitable<void> {
           response = co_await t.web->post(t.target.path, "application/json; charset=utf-8",
                                           formatWebhookJson(n), kNetworkTimeout);
         },
-        [&](std::exception_ptr e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& x) {
-              failure = x.what();
-            } catch (...) {
-              failure = "unknown error";
-            }
-          }
-          done = true;
-        });
-    bool inTime = await(done, SteadyClock::now() + kWebhookAttempt, [&] { t.web->cancel(); });
-    if (!inTime) {
-      error = "no answer within " + std::to_string(kWebhookAttempt.count() / 1000) +
-              " s or stopped at shutdown (" + failure + ")";
-      return false;
-    }
-    if (!response) {
+        [&] { t.web->cancel(); }, failure);
+    if (!finished || !response) {
       error = failure;
       return false;
     }
@@ -287,7 +329,10 @@ struct DeliveryTransport::Impl {
         case DeliveryTarget::Kind::SyslogTcp:
           return sendTcp(t, n, error);
         case DeliveryTarget::Kind::Webhook:
+          if (t.target.tls && !tls) tls = clientContext(caFile);
           return sendWebhook(t, n, error);
+        case DeliveryTarget::Kind::Email:
+          return sendEmail(t, n, error);
       }
       error = "unknown target kind";
     } catch (const std::exception& e) {
@@ -304,8 +349,9 @@ struct DeliveryTransport::Impl {
 };
 
 DeliveryTransport::DeliveryTransport(const std::vector<DeliveryTarget>& targets,
-                                     std::string hostname, const std::string& caFile)
-    : impl_(std::make_unique<Impl>(targets, std::move(hostname), caFile)) {}
+                                     std::string hostname, const std::string& caFile,
+                                     const SmtpSettings& smtp)
+    : impl_(std::make_unique<Impl>(targets, std::move(hostname), caFile, smtp)) {}
 
 DeliveryTransport::~DeliveryTransport() = default;
 
@@ -313,8 +359,21 @@ void DeliveryTransport::setHardStop(SteadyClock::time_point at) {
   impl_->hardStop.store(at.time_since_epoch().count());
 }
 
+std::size_t DeliveryTransport::addTarget(const DeliveryTarget& target) {
+  auto t = std::make_unique<Impl::Target>();
+  t->target = target;
+  std::lock_guard lock(impl_->targetsMu);
+  impl_->targets.push_back(std::move(t));
+  return impl_->targets.size() - 1;
+}
+
 bool DeliveryTransport::send(std::size_t index, const AlertNotice& notice, std::string& error) {
-  return impl_->send(impl_->targets[index], notice, error);
+  Impl::Target* t = nullptr;
+  {
+    std::lock_guard lock(impl_->targetsMu);
+    t = impl_->targets[index].get();
+  }
+  return impl_->send(*t, notice, error);
 }
 
 }  // namespace posture::collector

@@ -22,6 +22,7 @@
 #include "collector/console/housekeeping.h"
 #include "collector/console/http_util.h"
 #include "collector/console/login_api.h"
+#include "collector/console/contacts_api.h"
 #include "collector/console/org_api.h"
 #include "collector/console/overview_api.h"
 #include "collector/console/overview_cache.h"
@@ -191,6 +192,22 @@ struct ConsoleApi::Impl {
     routes.add(V::delete_, "/api/v1/systems/{code}", kOrgEdit,
                inSession([](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
                  return deleteInfoSystem(db, c.params.text("code"), s.user);
+               }));
+    // Issue 17: the units' notice contacts (contacts_api.h), admins only.
+    const Access contactsRead{true, auth::Action::OrgEdit, false};
+    routes.add(V::get, "/api/v1/contacts", contactsRead,
+               inSession([](db::Connection& db, const Call& c, const auth::SessionInfo&) {
+                 return listUnitContacts(db, c.query);
+               }));
+    routes.add(V::post, "/api/v1/contacts", kOrgEdit,
+               inSession([](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+                 util::Json body;
+                 if (auto r = jsonObjectBody(c.body, body)) return *r;
+                 return addUnitContact(db, body, s.user);
+               }));
+    routes.add(V::delete_, "/api/v1/contacts/{id:id}", kOrgEdit,
+               inSession([](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+                 return deleteUnitContact(db, c.params.id("id"), s.user);
                }));
   }
 

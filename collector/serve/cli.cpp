@@ -26,6 +26,8 @@ const char* const kServeUsage = R"(  posture-collector serve --data-dir DIR --li
                           [--stale-after 7d] [--full-evaluate-every 1h] [--client-cert-days 365]
                           [--ca-cert FILE --ca-key FILE]   (an existing CA, taken at first start)
                           [--syslog udp://HOST:PORT|tcp://HOST:PORT] [--webhook URL]
+                          [--smtp smtp://HOST:PORT --smtp-from ADDR [--smtp-ca FILE]
+                           [--smtp-user U --smtp-password-file F]]   (e-mail to units' contacts, STARTTLS)
                           [--console-listen HOST:PORT ...]   (the SOC console, e.g. 127.0.0.1:8444)
                           [--max-body 1048576] [--max-unauthenticated-per-source 64]
                           [--upstream HOST:PORT --upstream-token T --upstream-ca-fingerprint FP
@@ -39,7 +41,8 @@ int serve(const std::vector<std::string>& argv) {
                       "log-level", "max-body", "stale-after", "full-evaluate-every", "syslog",
                       "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen",
                       "max-unauthenticated-per-source", "upstream", "upstream-token",
-                      "upstream-ca-fingerprint", "upstream-every", "upstream-detail"},
+                      "upstream-ca-fingerprint", "upstream-every", "upstream-detail", "smtp",
+                      "smtp-from", "smtp-ca", "smtp-user", "smtp-password-file"},
                {});
   setLogLevel(a);
   ServeOptions o;
@@ -66,6 +69,11 @@ int serve(const std::vector<std::string>& argv) {
   o.caKey = a.getOr("ca-key", "");
   o.syslog = a.all("syslog");
   o.webhooks = a.all("webhook");
+  o.smtp = a.getOr("smtp", "");
+  o.smtpFrom = a.getOr("smtp-from", "");
+  o.smtpCa = a.getOr("smtp-ca", "");
+  o.smtpUser = a.getOr("smtp-user", "");
+  o.smtpPasswordFile = a.getOr("smtp-password-file", "");
   o.consoleListen = a.all("console-listen");
   o.upstream = a.getOr("upstream", "");
   o.upstreamToken = a.getOr("upstream-token", "");

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "collector/alerts/alerts.h"
+#include "collector/alerts/contacts.h"
 #include "collector/alerts/delivery.h"
 #include "collector/alerts/outbox.h"
 #include "collector/cli/policy_dir.h"
@@ -47,16 +48,26 @@ struct Collector::Impl {
     return policies;
   }
 
-  std::unique_ptr<AlertDelivery> delivery;  // null without --syslog / --webhook
+  std::unique_ptr<AlertDelivery> delivery;  // global targets and the units' contacts
   std::unique_ptr<upstream::UpstreamLink> upstream;  // null without --upstream
 
-  // Hands every new alert event to delivery, in order (the outbox is alert_events).
+  // Hands every new alert event to delivery, in order (the outbox is alert_events), for
+  // the global targets and the contacts of the notice's unit and its ancestors. Contacts
+  // and the unit tree are read afresh for each batch: `contacts add` applies at once.
   void deliver(db::Connection& db) {
     if (!delivery) return;
     for (;;) {
       std::int64_t position = 0;
       auto notices = pendingNotices(db, 1000, position);
-      for (const auto& n : notices) delivery->publish(n);
+      if (!notices.empty()) {
+        auto contacts = listContacts(db);
+        org::OrgModel tree;
+        if (!contacts.empty()) tree = org::loadOrg(db);
+        for (const auto& n : notices) {
+          delivery->publish(n, contacts.empty() ? std::vector<DeliveryTarget>{}
+                                                : routeTargets(tree, contacts, n.unitCode));
+        }
+      }
       advanceOutbox(db, position);
       if (notices.size() < 1000) break;
     }
@@ -79,6 +90,44 @@ struct Collector::Impl {
     deliver(db);
   }
 };
+
+namespace {
+// --smtp and its companions into the delivery's settings; std::invalid_argument naming
+// the option that is wrong.
+void configureSmtp(const ServeOptions& o, SmtpSettings& smtp) {
+  bool any = !o.smtpFrom.empty() || !o.smtpCa.empty() || !o.smtpUser.empty() ||
+             !o.smtpPasswordFile.empty();
+  if (o.smtp.empty()) {
+    if (any) {
+      throw std::invalid_argument("--smtp-from, --smtp-ca, --smtp-user và --smtp-password-file cần "
+                                  "--smtp / need --smtp smtp://HOST:PORT");
+    }
+    return;
+  }
+  parseSmtpServer(o.smtp, smtp);
+  if (!isEmailAddress(o.smtpFrom)) {
+    throw std::invalid_argument("--smtp-from: cần một địa chỉ thư điện tử / needs an e-mail address, got '" +
+                                o.smtpFrom + "'");
+  }
+  smtp.from = o.smtpFrom;
+  smtp.caFile = o.smtpCa;
+  if (o.smtpUser.empty() != o.smtpPasswordFile.empty()) {
+    throw std::invalid_argument("--smtp-user và --smtp-password-file đi cùng nhau / go together");
+  }
+  if (!o.smtpUser.empty()) {
+    smtp.user = o.smtpUser;
+    auto read = util::readFile(o.smtpPasswordFile, 4096);
+    if (!read) {
+      throw std::invalid_argument("--smtp-password-file: không đọc được / cannot be read: " +
+                                  o.smtpPasswordFile.string());
+    }
+    std::string password = *read;
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+    if (password.empty()) throw std::invalid_argument("--smtp-password-file: the file is empty");
+    smtp.password = password;
+  }
+}
+}  // namespace
 
 Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
@@ -116,10 +165,14 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
       throw std::invalid_argument("--webhook takes http(s)://HOST:PORT/PATH, got '" + url + "'");
     delivery.targets.push_back(t);
   }
-  if (!delivery.targets.empty()) {
-    for (const auto& t : delivery.targets) log::info("alerts are delivered to ", deliveryTargetUrl(t));
-    impl_->delivery = std::make_unique<AlertDelivery>(std::move(delivery));
+  configureSmtp(impl_->options, delivery.smtp);
+  for (const auto& t : delivery.targets) log::info("alerts are delivered to ", deliveryTargetUrl(t));
+  if (!delivery.smtp.host.empty()) {
+    log::info("e-mail to the units' contacts goes through smtp://", hostForUrl(delivery.smtp.host),
+              ":", delivery.smtp.port, " (STARTTLS required) from ", delivery.smtp.from);
   }
+  // Always: the units' contacts (collector/alerts/contacts.h) may be added at any time.
+  impl_->delivery = std::make_unique<AlertDelivery>(std::move(delivery));
   Impl* impl = impl_.get();
   LiveOptions live;
   live.staleAfterSeconds = impl_->options.staleAfterSeconds;

@@ -34,6 +34,10 @@ struct ServeOptions {
   std::filesystem::path caCert, caKey;  // an existing CA to use (first start); empty: own CA
   std::vector<std::string> syslog;   // udp://HOST:PORT or tcp://HOST:PORT
   std::vector<std::string> webhooks; // http(s)://HOST:PORT/PATH
+  // E-mail to the units' contacts (collector/alerts/smtp.h): smtp://HOST:PORT, STARTTLS
+  // required; empty: e-mail contacts are skipped.
+  std::string smtp, smtpFrom, smtpCa, smtpUser;
+  std::filesystem::path smtpPasswordFile;
   std::vector<std::string> consoleListen;  // "HOST:PORT" of the SOC console (collector/console/)
   // The province this collector pushes to (collector/upstream/link.h); empty: none.
   std::string upstream, upstreamToken, upstreamCaFingerprint;

@@ -391,6 +391,18 @@ CREATE TABLE federated_report_2290(
   operating_systems BLOB NOT NULL,
   PRIMARY KEY (child_id, unit_code)) WITHOUT ROWID;
 )sql",
+    // issue 17, routed notifications: each unit's own contacts (collector/alerts/contacts.h).
+    // A notice goes to the contacts of its unit and of every ancestor unit.
+    R"sql(
+CREATE TABLE unit_contacts(
+  id INTEGER PRIMARY KEY,
+  unit_code TEXT NOT NULL REFERENCES org_units(code),
+  kind TEXT NOT NULL CHECK (kind IN ('webhook', 'syslog', 'email')),
+  address TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  UNIQUE (unit_code, kind, address));
+)sql",
   };
   return kMigrations;
 }

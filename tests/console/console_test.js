@@ -13,6 +13,7 @@
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const routing = require('./routing_scenario.js');  // issue 17: a unit's notice contacts
 
 const env = (k, d) => process.env[k] || d;
 const base = env('CONSOLE_URL').replace(/\/?$/, '/');
@@ -261,6 +262,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   check((await apiGet('/api/v1/systems')).body.systems.every((x) => x.code !== 'BS-UI'), 'the deleted system is gone from the API');
   check(await page.evaluate(() => window.__xss === undefined && !document.querySelector('#layers script, #systems img')), 'no injected markup ran or was inserted');
   ok('admin adds a system (an HTML-shaped name shown as text) and deletes it in two clicks');
+  await routing.run({ page, apiGet, shot, check, ok, base });
 
   // -- filters and search with SQL- and script-shaped text ---------------------------------------
   const hostileQuery = `"><script>window.__xss=5</script>' OR 1=1;--`;
@@ -340,6 +342,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   }, target);
   check(auditorAck === 403, 'the server refuses an auditor resolving an alert, got ' + auditorAck);
   ok('auditor: read and export only in the UI; resolving via the API is refused (403)');
+  await routing.hidden({ page, apiGet, check, ok, base }, 'auditor');
   await shot('11-alerts-auditor');
   await logout();
   await login('soc', env('SOC_PASSWORD'));
@@ -349,6 +352,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   await page.goto(base + '#/alerts');
   await page.waitForSelector('#bulk-bar');
   ok('soc: triage but no export or audit log in the UI; an export via the API is refused (403)');
+  await routing.hidden({ page, apiGet, check, ok, base }, 'soc');
   await page.goto(base + '#/overview?unit=BS');
   await page.waitForSelector('[data-testid="layer-row"]');
   check(await page.locator('[data-testid="layer-add-form"], [data-testid="system-add-form"], [data-testid="layer-edit"], [data-testid="system-edit"], [data-testid="system-delete"]').count() === 0, 'soc sees no edit controls for layers and systems');

@@ -54,6 +54,7 @@ export const can = {
   triage: () => session && (session.role === 'admin' || session.role === 'soc'),
   exportData: () => session && (session.role === 'admin' || session.role === 'auditor'),
   audit: () => session && (session.role === 'admin' || session.role === 'auditor'),
+  admin: () => !!session && session.role === 'admin',
 };
 
 // Rows per page of the alert and endpoint lists.

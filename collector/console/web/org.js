@@ -1,6 +1,7 @@
 // Posture console: the four-layer records and the information-system registry on the
 // overview page, with admin editing (PUT /api/v1/layers/{unit}/{layer},
-// PUT and DELETE /api/v1/systems/{code}). Registers its renderers with sections.js (app.js
+// PUT and DELETE /api/v1/systems/{code}), and a unit's notice contacts (admins only:
+// GET, POST /api/v1/contacts, DELETE /api/v1/contacts/{id}). Registers its renderers with sections.js (app.js
 // imports this module); its strings (org_*) are in strings-vi.js and strings-en.js. Text
 // is inserted as text only (no innerHTML), events by addEventListener (the CSP forbids
 // inline handlers).
@@ -214,5 +215,55 @@ registerSection('systems', (data, ctx) => {
   }
   out.append(list.length ? table('systems-table', headers, rows) : el('p', { class: 'muted' }, t('none')));
   if (admin) out.append(el('h3', null, t('org_addSystem')), systemForm(null, ctx.units, ctx.reload, null));
+  return out;
+});
+
+// ---- a unit's notice contacts (issue 17) ---------------------------------------------
+const CONTACT_KINDS = ['email', 'webhook', 'syslog'];
+
+function contactForm(unit, reload) {
+  const kind = el('select', { 'data-testid': 'contact-form-kind' },
+    CONTACT_KINDS.map((k) => el('option', { value: k }, t('org_kind_' + k))));
+  const address = input({ 'data-testid': 'contact-form-address', maxlength: 2048, required: true });
+  const form = el('form', { class: 'org-form', 'data-testid': 'contact-add-form' },
+    el('div', { class: 'row' }, field(t('org_contactKind'), kind), field(t('org_contactAddress'), address),
+      el('button', { type: 'submit', class: 'primary', 'data-testid': 'contact-form-save' }, t('org_contactAdd'))),
+    errorLine());
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    save(form, 'POST', '/api/v1/contacts', { unit, kind: kind.value, address: address.value.trim() }, reload);
+  });
+  return form;
+}
+
+function removeContactButton(contact, reload) {
+  let armed = false;
+  const b = el('button', { type: 'button', class: 'danger', 'data-testid': 'contact-delete' }, t('org_delete'));
+  b.addEventListener('click', async () => {
+    if (!armed) { armed = true; b.textContent = t('org_confirmDelete'); return; }
+    b.disabled = true;
+    try {
+      await api('DELETE', '/api/v1/contacts/' + encodeURIComponent(contact.id));
+      flash(t('org_contactRemoved'), 'ok');
+      await reload();
+    } catch (err) {
+      showError(err);
+      b.disabled = false; armed = false; b.textContent = t('org_delete');
+    }
+  });
+  return b;
+}
+
+registerSection('contacts', (data, ctx) => {
+  const list = ((data && data.contacts) || []).filter((c) => c.unit === ctx.unit);
+  const out = el('div', null, el('p', { class: 'muted small' }, t('org_contactNote')));
+  const rows = list.map((c) => el('tr', { 'data-testid': 'contact-row', 'data-kind': c.kind },
+    el('td', null, t('org_kind_' + c.kind)), el('td', null, c.address),
+    el('td', { class: 'small' }, c.added_by || '—', el('br'), fmtTime(c.added_at)),
+    el('td', null, removeContactButton(c, ctx.reload))));
+  out.append(rows.length
+    ? table('contacts-table', [t('org_contactKind'), t('org_contactAddress'), t('org_recorded'), t('org_actions')], rows)
+    : el('p', { class: 'muted' }, t('none')));
+  out.append(contactForm(ctx.unit, ctx.reload));
   return out;
 });

@@ -79,6 +79,8 @@ export async function pageOverview(app, route, alive) {
   mainCol.append(layerMatrix([current, ...kids]));
   mainCol.append(optionalSection('/api/v1/layers', current.code, t('layers'), 'layers'));
   mainCol.append(optionalSection('/api/v1/systems', current.code, t('systems'), 'systems'));
+  // Issue 17: the unit's notice contacts, admins only (org.js renders them).
+  if (can.admin() && current.code) mainCol.append(optionalSection('/api/v1/contacts', current.code, t('org_contacts'), 'contacts'));
   if (can.exportData()) mainCol.append(exportSection(current));
 }
 

@@ -218,6 +218,7 @@ TEST_CASE("the users migration applies to a database of the previous version") {
              "DROP TABLE federated_layers; DROP TABLE federated_systems; DROP TABLE federated_alert_counts; "
              "DROP TABLE federation_children; DROP TABLE upstream_state; DROP TABLE upstream_sent; "
              "DROP TABLE upstream_outbox; DROP TABLE upstream_link; DROP TABLE federated_endpoint_days;");
+    db->exec("DROP TABLE unit_contacts;");  // issue 17, routed notifications
     db->exec("ALTER TABLE agents DROP COLUMN kind; ALTER TABLE enrolment_tokens DROP COLUMN kind; "
              "ALTER TABLE agents DROP COLUMN previous_cert_serial; DROP TABLE change_counters; "
              "DROP TABLE sessions; DROP TABLE users; DROP INDEX alerts_status_unit; DROP INDEX endpoints_unit_seen; "
