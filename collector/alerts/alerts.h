@@ -96,4 +96,10 @@ enum class AlertAction { Acknowledge, Resolve, Assign, Comment };
 AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
                     const std::string& actor, const std::string& text, std::int64_t now);
 
+// actOnAlert's change of one alert inside the caller's transaction, without the group's
+// transition: for a group action (actOnGroup), whose key `group` goes into the audit entry.
+AlertRow applyAlertAction(db::Connection& db, const AlertRow& before, AlertAction action,
+                          const std::string& actor, const std::string& text, std::int64_t now,
+                          const std::string& group);
+
 }  // namespace posture::collector
