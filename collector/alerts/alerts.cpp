@@ -242,6 +242,7 @@ std::string alertWhere(const AlertFilter& f, std::vector<std::string>& binds) {
     binds.push_back(list);
   }
   if (!f.severity.empty()) { sql += " AND severity = ?"; binds.push_back(f.severity); }
+  if (!f.rule.empty()) { sql += " AND rule = ?"; binds.push_back(f.rule); }
   if (!f.rulePrefix.empty()) {
     sql += " AND substr(rule, 1, length(?)) = ?";
     binds.push_back(f.rulePrefix);
@@ -376,7 +377,7 @@ AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
   groups.before(before->rule, before->unitCode);
   auto after = applyAlertAction(db, *before, action, actor, text, now, "");
   if (action == AlertAction::Assign) refreshGroupAssignee(db, after.rule, after.unitCode);
-  groups.finish(now, actor);
+  groups.finish(now, actor, text);
   tx.commit();
   return after;
 }

@@ -66,6 +66,8 @@ struct AlertRow {
 struct AlertFilter {
   bool activeOnly = true;  // open or acknowledged
   std::string unitCode, severity, status, rulePrefix;
+  std::string rule;         // exact, or "" (a group's members: rule and unitCode exact)
+  bool exactUnit = false;   // for callers that widen unitCode to a subtree: do not
   // Several units (a subtree), instead of or with unitCode: an alert of any of them.
   std::vector<std::string> unitCodes;
   std::size_t limit = 100000;

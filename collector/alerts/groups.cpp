@@ -132,6 +132,16 @@ std::optional<AlertGroup> findGroup(db::Connection& db, std::int64_t id) {
   return readGroup(st);
 }
 
+std::vector<std::string> unitSubtree(db::Connection& db, const std::string& unitCode) {
+  auto st = db.prepare(
+      "WITH RECURSIVE sub(code) AS (SELECT code FROM org_units WHERE code = ? UNION "
+      "SELECT u.code FROM org_units u JOIN sub ON u.parent = sub.code) SELECT code FROM sub");
+  st.bind(1, unitCode);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.getText(0));
+  return out;
+}
+
 std::vector<RuleRollup> rollupByRule(db::Connection& db, const GroupFilter& f) {
   std::vector<std::string> binds;
   auto st = db.prepare(
@@ -175,8 +185,12 @@ void GroupTransitions::before(const std::string& rule, const std::string& unitCo
   before_.emplace(std::move(key), s);
 }
 
-void GroupTransitions::finish(std::int64_t now, const std::string& actor) {
+void GroupTransitions::finish(std::int64_t now, const std::string& actor, const std::string& text) {
   const bool evaluator = actor == "posture";
+  auto counts = [&text](const AlertGroup& g) {
+    std::string c = std::to_string(g.open) + " open, " + std::to_string(g.acknowledged) + " acknowledged";
+    return text.empty() ? c : text + " (" + c + ")";
+  };
   for (const auto& [key, was] : before_) {
     auto g = findGroup(db_, key.first, key.second);
     if (!g) continue;

@@ -54,6 +54,9 @@ std::optional<AlertGroup> findGroup(db::Connection& db, const std::string& rule,
                                     const std::string& unitCode);
 std::optional<AlertGroup> findGroup(db::Connection& db, std::int64_t id);
 
+// A unit of the organization tree and every unit below it; empty when it is not in the tree.
+std::vector<std::string> unitSubtree(db::Connection& db, const std::string& unitCode);
+
 // Per rule over the filter's groups (paging ignored): how many units (groups) and members.
 struct RuleRollup {
   std::string rule, severity, titleVi, titleEn;
@@ -77,7 +80,8 @@ class GroupTransitions {
  public:
   explicit GroupTransitions(db::Connection& db) : db_(db) {}
   void before(const std::string& rule, const std::string& unitCode);
-  void finish(std::int64_t now, const std::string& actor);
+  // `text`: a person's comment, at the head of the transition's detail.
+  void finish(std::int64_t now, const std::string& actor, const std::string& text = "");
 
  private:
   struct State {
