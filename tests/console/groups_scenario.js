@@ -41,7 +41,7 @@ async function run(ctx) {
   check(rows.length === Math.min(all.groups.length, 50), `the page shows the groups (${rows.length})`);
   const badgeText = await page.textContent('[data-testid="group-members"]');
   check(/mở/.test(badgeText) && /đã xác nhận/.test(badgeText), 'the member badge is in Vietnamese: ' + badgeText);
-  await shot('17-alert-groups');
+  await shot('20-alert-groups');
 
   // Drill down: the biggest open group's members.
   const open = rows.filter((r) => r.status === 'open').sort((a, b) => (b.open + b.acknowledged) - (a.open + a.acknowledged));
@@ -53,7 +53,7 @@ async function run(ctx) {
   const shown = await page.$$eval('[data-testid="alert-row"]', (rs) => rs.length);
   check(shown === Math.min(50, big.open + big.acknowledged), `the drill-down of ${big.key} lists its ${big.open + big.acknowledged} members (${shown} shown)`);
   ok(`drill-down: group ${big.key} lists its ${shown} member alerts`);
-  await shot('18-alert-group-members');
+  await shot('21-alert-group-members');
 
   // Bulk acknowledge of up to two open groups.
   await page.goto(base + '#/alerts?status=open');
@@ -71,7 +71,7 @@ async function run(ctx) {
     check(m.body.alerts.every((a) => a.status === 'acknowledged'), `every member of ${k} is acknowledged`);
   }
   ok(`bulk acknowledge of groups ${keys.join(', ')}: every member acknowledged`);
-  await shot('19-alert-groups-acknowledged');
+  await shot('22-alert-groups-acknowledged');
 }
 
 // ctx as run's, logged in as the auditor.
