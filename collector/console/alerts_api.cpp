@@ -212,8 +212,18 @@ net::Response alertGroupList(db::Connection& db, const Query& query) {
   f.limit = static_cast<std::size_t>(limit);
   // A unit means its whole subtree; the rollup per rule sums the subtree's groups.
   if (!unit.empty()) {
-    f.unitCodes = org::loadOrg(db).subtree(unit);
-    if (f.unitCodes.empty()) f.unitCodes = {unit};
+    auto org = org::loadOrg(db);
+    f.unitCodes = org.subtree(unit);
+    if (!org.findUnit(unit)) {
+      // A unit seen only in reports has groups; a unit neither there nor in the tree is a typo.
+      auto st = db.prepare("SELECT 1 FROM alert_groups WHERE unit_code = ? LIMIT 1");
+      st.bind(1, unit);
+      if (!st.step()) {
+        return apiError(404, "not_found", "Tham số 'unit': không có đơn vị " + unit + " (trong cây đơn vị hoặc trong cảnh báo)",
+                        "parameter 'unit': no unit " + unit + " (in the unit tree or in alerts)");
+      }
+      f.unitCodes = {unit};
+    }
   }
   util::Json list = util::Json::array();
   for (const auto& g : listGroups(db, f)) list.push(groupJson(g));

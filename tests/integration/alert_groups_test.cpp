@@ -101,6 +101,9 @@ TEST_CASE("alert groups: counts equal their members through the API and the CLI;
   auto bs = get("/api/v1/alerts/groups?limit=500&unit=BS");
   CHECK(bs.at("total").asInt() <= groups.at("total").asInt());
   CHECK(request(c.consoleAddress, http::verb::get, "/api/v1/alerts/groups?status=gone", {}, s.headers(false)).status == 400);
+  auto noUnit = request(c.consoleAddress, http::verb::get, "/api/v1/alerts/groups?unit=NOPE", {}, s.headers(false));
+  CHECK(noUnit.status == 404);
+  CHECK(noUnit.body.find("parameter 'unit': no unit NOPE") != std::string::npos);
 
   // A target alert is raised once, at the unit the plan applies to (BS for Bình Sơn's).
   {
