@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "collector/alerts/groups.h"
 #include "collector/audit/audit.h"
 #include "common/util/json.h"
 #include "common/util/time.h"
@@ -38,6 +39,7 @@ struct Existing {
   std::int64_t id;
   std::string status;
   std::string detail;
+  std::string rule, unitCode;
 };
 
 constexpr const char* kEvaluator = "posture";
@@ -48,14 +50,20 @@ constexpr const char* kEvaluator = "posture";
 class Statements {
  public:
   enum Slot { Find, Insert, Reopen, Refresh, Resolve, Event, kSlots };
-  explicit Statements(db::Connection& db) : db_(db) {}
+  explicit Statements(db::Connection& db) : db_(db), groups_(db) {}
   db::Statement& get(Slot slot) {
     static constexpr const char* kSql[kSlots] = {
-        "SELECT id, status, detail FROM alerts WHERE rule = ? AND subject = ?",
+        "SELECT id, status, detail, rule, unit_code FROM alerts WHERE rule = ? AND subject = ?",
+        // A new member of a group whose active members share one assignee gets that
+        // assignee (README.md, "A new member of an acknowledged group").
         "INSERT INTO alerts(rule, subject, unit_code, severity, status, title_vi, title_en, "
-        "detail, first_seen, last_seen) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+        "detail, first_seen, last_seen, assignee) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, "
+        "?9, coalesce((SELECT assignee FROM alert_groups WHERE rule = ?1 AND unit_code = ?3 "
+        "AND open + acknowledged > 0), ''))",
         "UPDATE alerts SET status = 'open', resolved_at = NULL, last_seen = ?, detail = ?, "
-        "severity = ?, title_vi = ?, title_en = ? WHERE id = ?",
+        "severity = ?, title_vi = ?, title_en = ?, assignee = coalesce((SELECT g.assignee "
+        "FROM alert_groups g WHERE g.rule = alerts.rule AND g.unit_code = alerts.unit_code AND "
+        "g.open + g.acknowledged > 0 AND g.assignee != ''), assignee) WHERE id = ?",
         "UPDATE alerts SET last_seen = ?, detail = ? WHERE id = ?",
         "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE id = ?",
         kEventSql};
@@ -65,9 +73,11 @@ class Statements {
     return *st;
   }
   db::Connection& db() { return db_; }
+  GroupTransitions& groups() { return groups_; }
 
  private:
   db::Connection& db_;
+  GroupTransitions groups_;
   std::optional<db::Statement> slots_[kSlots];
 };
 
@@ -75,6 +85,7 @@ class Statements {
 void raise(Statements& st, const WantedAlert& w, const Existing* e, std::int64_t now,
            AlertChange& change) {
   if (!e) {
+    st.groups().before(w.rule, w.unitCode);
     st.get(Statements::Insert)
         .bind(1, w.rule).bind(2, w.subject).bind(3, w.unitCode).bind(4, w.severity)
         .bind(5, w.titleVi).bind(6, w.titleEn).bind(7, w.detail).bind(8, now).bind(9, now).run();
@@ -82,6 +93,7 @@ void raise(Statements& st, const WantedAlert& w, const Existing* e, std::int64_t
                                    "opened", kEvaluator, w.detail));
     ++change.opened;
   } else if (e->status == "resolved") {
+    st.groups().before(e->rule, e->unitCode);
     st.get(Statements::Reopen)
         .bind(1, now).bind(2, w.detail).bind(3, w.severity).bind(4, w.titleVi).bind(5, w.titleEn)
         .bind(6, e->id).run();
@@ -95,6 +107,7 @@ void raise(Statements& st, const WantedAlert& w, const Existing* e, std::int64_t
 
 void clearOne(Statements& st, const Existing& e, std::int64_t now, AlertChange& change) {
   if (e.status == "resolved") return;
+  st.groups().before(e.rule, e.unitCode);
   st.get(Statements::Resolve).bind(1, now).bind(2, e.id).run();
   change.events.push_back(
       record(st.get(Statements::Event), e.id, now, "resolved", kEvaluator, "condition cleared"));
@@ -106,7 +119,10 @@ std::optional<Existing> findExisting(Statements& st, const std::string& rule,
   auto& find = st.get(Statements::Find);
   find.bind(1, rule).bind(2, subject);
   std::optional<Existing> found;
-  if (find.step()) found = Existing{find.getInt(0), find.getText(1), find.getText(2)};
+  if (find.step()) {
+    found = Existing{find.getInt(0), find.getText(1), find.getText(2), find.getText(3),
+                     find.getText(4)};
+  }
   find.reset();  // no read left open while the caller writes
   return found;
 }
@@ -158,9 +174,10 @@ AlertChange syncAlertSet(db::Connection& db, const std::vector<WantedAlert>& wan
   db::Transaction tx(db);
   std::map<Key, Existing> existing;
   {
-    auto st = db.prepare("SELECT id, rule, subject, status, detail FROM alerts");
+    auto st = db.prepare("SELECT id, rule, subject, status, detail, unit_code FROM alerts");
     while (st.step()) {
-      existing[{st.getText(1), st.getText(2)}] = {st.getInt(0), st.getText(3), st.getText(4)};
+      existing[{st.getText(1), st.getText(2)}] = {st.getInt(0), st.getText(3), st.getText(4),
+                                                  st.getText(1), st.getText(5)};
     }
   }
   std::map<Key, const WantedAlert*> want;
@@ -174,6 +191,7 @@ AlertChange syncAlertSet(db::Connection& db, const std::vector<WantedAlert>& wan
     for (const auto& [key, e] : existing) {
       if (!want.count(key)) clearOne(st, e, now, change);
     }
+    st.groups().finish(now, kEvaluator);
   }
   tx.commit();
   change.open = want.size();
@@ -195,6 +213,7 @@ AlertChange applyAlertDelta(db::Connection& db, const std::vector<WantedAlert>& 
     for (const auto& [rule, subject] : clear) {
       if (auto e = findExisting(st, rule, subject)) clearOne(st, *e, now, change);
     }
+    st.groups().finish(now, kEvaluator);
   }
   tx.commit();
   return change;
@@ -223,6 +242,7 @@ std::string alertWhere(const AlertFilter& f, std::vector<std::string>& binds) {
     binds.push_back(list);
   }
   if (!f.severity.empty()) { sql += " AND severity = ?"; binds.push_back(f.severity); }
+  if (!f.rule.empty()) { sql += " AND rule = ?"; binds.push_back(f.rule); }
   if (!f.rulePrefix.empty()) {
     sql += " AND substr(rule, 1, length(?)) = ?";
     binds.push_back(f.rulePrefix);
@@ -287,22 +307,21 @@ std::int64_t countOpenAlerts(db::Connection& db, const std::string& unitCode) {
   return st.getInt(0);
 }
 
-AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
-                    const std::string& actor, const std::string& text, std::int64_t now) {
-  db::Transaction tx(db);
-  auto before = findAlert(db, id);
+AlertRow applyAlertAction(db::Connection& db, const AlertRow& before, AlertAction action,
+                          const std::string& actor, const std::string& text, std::int64_t now,
+                          const std::string& group) {
+  std::int64_t id = before.id;
   std::string n = std::to_string(id);
-  if (!before) throw AlertError("không có cảnh báo " + n + " / no alert " + n);
-  AlertRow after = *before;
+  AlertRow after = before;
   const char* event = "";
   const char* auditAction = "";
   switch (action) {
     case AlertAction::Acknowledge:
-      if (before->status == "resolved") {
+      if (before.status == "resolved") {
         throw AlertError("cảnh báo " + n + " đã được xử lý, không thể xác nhận / alert " + n +
                          " is resolved and cannot be acknowledged");
       }
-      if (before->status == "acknowledged") {
+      if (before.status == "acknowledged") {
         throw AlertError("cảnh báo " + n + " đã được xác nhận / alert " + n +
                          " is already acknowledged");
       }
@@ -312,7 +331,7 @@ AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
       auditAction = "alert.ack";
       break;
     case AlertAction::Resolve:
-      if (before->status == "resolved") {
+      if (before.status == "resolved") {
         throw AlertError("cảnh báo " + n + " đã được xử lý / alert " + n + " is already resolved");
       }
       after.status = "resolved";
@@ -337,9 +356,28 @@ AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
   }
   record(db, id, now, event, actor, text);
   std::string afterJson = action == AlertAction::Comment
-                              ? "{\"comment\":" + util::jsonString(text) + "}"
+                              ? "{\"comment\":" + util::jsonString(text)
                               : stateJson(after);
-  appendAudit(db, {0, now, actor, auditAction, "alert:" + n, stateJson(*before), afterJson});
+  if (action == AlertAction::Comment) afterJson += "}";
+  if (!group.empty()) {
+    afterJson.pop_back();
+    afterJson += ",\"group\":" + util::jsonString(group) + "}";
+  }
+  appendAudit(db, {0, now, actor, auditAction, "alert:" + n, stateJson(before), afterJson});
+  return after;
+}
+
+AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
+                    const std::string& actor, const std::string& text, std::int64_t now) {
+  db::Transaction tx(db);
+  auto before = findAlert(db, id);
+  std::string n = std::to_string(id);
+  if (!before) throw AlertError("không có cảnh báo " + n + " / no alert " + n);
+  GroupTransitions groups(db);
+  groups.before(before->rule, before->unitCode);
+  auto after = applyAlertAction(db, *before, action, actor, text, now, "");
+  if (action == AlertAction::Assign) refreshGroupAssignee(db, after.rule, after.unitCode);
+  groups.finish(now, actor, text);
   tx.commit();
   return after;
 }

@@ -66,6 +66,8 @@ struct AlertRow {
 struct AlertFilter {
   bool activeOnly = true;  // open or acknowledged
   std::string unitCode, severity, status, rulePrefix;
+  std::string rule;         // exact, or "" (a group's members: rule and unitCode exact)
+  bool exactUnit = false;   // for callers that widen unitCode to a subtree: do not
   // Several units (a subtree), instead of or with unitCode: an alert of any of them.
   std::vector<std::string> unitCodes;
   std::size_t limit = 100000;
@@ -95,5 +97,11 @@ enum class AlertAction { Acknowledge, Resolve, Assign, Comment };
 // resolved alert, or resolving a resolved one.
 AlertRow actOnAlert(db::Connection& db, std::int64_t id, AlertAction action,
                     const std::string& actor, const std::string& text, std::int64_t now);
+
+// actOnAlert's change of one alert inside the caller's transaction, without the group's
+// transition: for a group action (actOnGroup), whose key `group` goes into the audit entry.
+AlertRow applyAlertAction(db::Connection& db, const AlertRow& before, AlertAction action,
+                          const std::string& actor, const std::string& text, std::int64_t now,
+                          const std::string& group);
 
 }  // namespace posture::collector

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "collector/alerts/alerts.h"
+#include "collector/alerts/groups.h"
 #include "collector/audit/audit.h"
 #include "collector/cli/options.h"
 #include "collector/policy/policy.h"
@@ -19,13 +20,14 @@ namespace fs = std::filesystem;
 using cli::vietnamese;
 using cli::when;
 
-const char* const kAlertsUsage = R"(  posture-collector alerts list --data-dir DIR [--all] [--unit CODE] [--severity S]
+const char* const kAlertsUsage = R"(  posture-collector alerts list --data-dir DIR [--expand] [--all] [--unit CODE] [--severity S]
                           [--status open|acknowledged|resolved] [--rule PREFIX] [--lang vi|en]
+      (groups of one rule in one unit by default; --expand lists their member alerts)
   posture-collector alerts show ID --data-dir DIR [--lang vi|en]
-  posture-collector alerts ack ID --data-dir DIR [--comment TEXT]
-  posture-collector alerts resolve ID --data-dir DIR [--comment TEXT]
-  posture-collector alerts comment ID --data-dir DIR --text TEXT
-  posture-collector alerts assign ID --data-dir DIR --to USER
+  posture-collector alerts ack ID|--group RULE@UNIT --data-dir DIR [--comment TEXT]
+  posture-collector alerts resolve ID|--group RULE@UNIT --data-dir DIR [--comment TEXT]
+  posture-collector alerts comment ID|--group RULE@UNIT --data-dir DIR --text TEXT
+  posture-collector alerts assign ID|--group RULE@UNIT --data-dir DIR --to USER
 )";
 
 namespace {
@@ -37,27 +39,75 @@ std::string statusName(const std::string& status, bool vi) {
   return status;
 }
 
+// A bad value of an option: the option named, Vietnamese then English.
+[[noreturn]] void badOption(const std::string& option, const std::string& vi, const std::string& en) {
+  throw util::ArgsError("--" + option + ": " + vi + " / " + en);
+}
+
 int alertsList(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"data-dir", "lang", "unit", "severity", "status", "rule", "limit"}, {"all"});
+  util::Args a(argv, {"data-dir", "lang", "unit", "severity", "status", "rule", "limit"},
+               {"all", "expand"});
   bool vi = vietnamese(a);
-  AlertFilter f;
-  f.activeOnly = !a.flag("all") && !a.get("status");
-  f.unitCode = a.getOr("unit", "");
-  f.severity = a.getOr("severity", "");
-  f.status = a.getOr("status", "");
-  f.rulePrefix = a.getOr("rule", "");
-  f.limit = static_cast<std::size_t>(a.number("limit", 100000, 1, 10000000));
-  if (!f.status.empty() && f.status != "open" && f.status != "acknowledged" && f.status != "resolved")
-    throw util::ArgsError("--status must be open, acknowledged or resolved, got '" + f.status + "'");
-  if (!f.severity.empty() && f.severity != "low" && f.severity != "medium" && f.severity != "high" &&
-      f.severity != "critical")
-    throw util::ArgsError("--severity must be low, medium, high or critical, got '" + f.severity + "'");
+  std::string unit = a.getOr("unit", ""), severity = a.getOr("severity", "");
+  std::string status = a.getOr("status", ""), rule = a.getOr("rule", "");
+  auto limit = static_cast<std::size_t>(a.number("limit", 100000, 1, 10000000));
+  if (!status.empty() && status != "open" && status != "acknowledged" && status != "resolved")
+    badOption("status", "phải là open, acknowledged hoặc resolved, không phải '" + status + "'",
+              "must be open, acknowledged or resolved, got '" + status + "'");
+  if (!severity.empty() && severity != "low" && severity != "medium" && severity != "high" &&
+      severity != "critical")
+    badOption("severity", "phải là low, medium, high hoặc critical, không phải '" + severity + "'",
+              "must be low, medium, high or critical, got '" + severity + "'");
   auto db = openExistingDatabase(a.require("data-dir"));
-  for (const auto& r : listAlerts(*db, f)) {
-    std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(r.id),
-                statusName(r.status, vi).c_str(), r.severity.c_str(), r.unitCode.c_str(),
-                r.rule.c_str(), r.subject.c_str(), (vi ? r.titleVi : r.titleEn).c_str(),
-                r.detail.c_str());
+  // A unit means its subtree; a unit neither in the tree nor in any alert is a typo.
+  std::vector<std::string> units;
+  if (!unit.empty()) {
+    units = unitSubtree(*db, unit);
+    if (units.empty()) {
+      auto st = db->prepare("SELECT 1 FROM alert_groups WHERE unit_code = ? LIMIT 1");
+      st.bind(1, unit);
+      if (!st.step()) badOption("unit", "không có đơn vị '" + unit + "'", "no unit '" + unit + "'");
+      units = {unit};
+    }
+  }
+  if (!rule.empty()) {
+    auto st = db->prepare("SELECT 1 FROM alert_groups WHERE substr(rule, 1, length(?1)) = ?1 LIMIT 1");
+    st.bind(1, rule);
+    if (!st.step())
+      badOption("rule", "không có cảnh báo nào của quy tắc '" + rule + "'", "no alert of a rule '" + rule + "'");
+  }
+  bool activeOnly = !a.flag("all") && status.empty();
+  if (a.flag("expand")) {
+    AlertFilter f;
+    f.activeOnly = activeOnly;
+    f.unitCodes = units;
+    f.severity = severity;
+    f.status = status;
+    f.rulePrefix = rule;
+    f.limit = limit;
+    for (const auto& r : listAlerts(*db, f)) {
+      std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(r.id),
+                  statusName(r.status, vi).c_str(), r.severity.c_str(), r.unitCode.c_str(),
+                  r.rule.c_str(), r.subject.c_str(), (vi ? r.titleVi : r.titleEn).c_str(),
+                  r.detail.c_str());
+    }
+    return 0;
+  }
+  GroupFilter g;
+  g.activeOnly = activeOnly;
+  g.unitCodes = units;
+  g.severity = severity;
+  g.status = status;
+  g.rulePrefix = rule;
+  g.limit = limit;
+  // id, RULE@UNIT (for --group), status, severity, open/acknowledged members, assignee,
+  // last seen, title.
+  for (const auto& r : listGroups(*db, g)) {
+    std::printf("%lld\t%s\t%s\t%s\t%lld/%lld\t%s\t%s\t%s\n", static_cast<long long>(r.id),
+                groupKey(r.rule, r.unitCode).c_str(), statusName(r.status(), vi).c_str(),
+                r.severity.c_str(), static_cast<long long>(r.open),
+                static_cast<long long>(r.acknowledged), r.assignee.empty() ? "-" : r.assignee.c_str(),
+                when(r.lastSeen).c_str(), (vi ? r.titleVi : r.titleEn).c_str());
   }
   return 0;
 }
@@ -104,10 +154,19 @@ int alertsShow(const std::vector<std::string>& argv) {
 }
 
 int alertsAct(const std::vector<std::string>& argv, AlertAction action) {
-  std::set<std::string> valued = {"data-dir", "lang", "comment", "text", "to"};
+  std::set<std::string> valued = {"data-dir", "lang", "comment", "text", "to", "group"};
   util::Args a(argv, valued, {});
   bool vi = vietnamese(a);
-  std::int64_t id = alertId(a);
+  auto group = a.get("group");
+  std::optional<std::pair<std::string, std::string>> key;
+  if (group) {
+    if (!a.positional().empty())
+      badOption("group", "không dùng cùng mã cảnh báo", "not with an alert ID");
+    key = parseGroupKey(*group);
+    if (!key) badOption("group", "dạng QUY_TẮC@ĐƠN_VỊ, không phải '" + *group + "'",
+                        "expected RULE@UNIT, got '" + *group + "'");
+  }
+  std::int64_t id = group ? 0 : alertId(a);
   std::string text;
   switch (action) {
     case AlertAction::Acknowledge:
@@ -116,6 +175,16 @@ int alertsAct(const std::vector<std::string>& argv, AlertAction action) {
     case AlertAction::Assign: text = a.require("to"); break;
   }
   auto db = openExistingDatabase(a.require("data-dir"));
+  if (key) {
+    auto done = actOnGroup(*db, key->first, key->second, action, cliActor(), text, util::unixNow());
+    const auto& g = done.group;
+    std::printf("%s %s: %s, %lld/%lld %s%s%s\n", vi ? "Nhóm" : "Group", groupKey(g.rule, g.unitCode).c_str(),
+                statusName(g.status(), vi).c_str(), static_cast<long long>(g.open),
+                static_cast<long long>(g.acknowledged), vi ? "mở/đã xác nhận" : "open/acknowledged",
+                g.assignee.empty() ? "" : ", ",
+                g.assignee.empty() ? "" : ((vi ? "giao cho " : "assigned to ") + g.assignee).c_str());
+    return 0;
+  }
   auto r = actOnAlert(*db, id, action, cliActor(), text, util::unixNow());
   std::printf("%s %lld: %s%s%s\n", vi ? "Cảnh báo" : "Alert", static_cast<long long>(r.id),
               statusName(r.status, vi).c_str(), r.assignee.empty() ? "" : ", ",

@@ -88,6 +88,7 @@ std::string syslogPrefix(const AlertNotice& n, const std::string& hostname, std:
   param("status", n.status);
   param("event", n.event);
   param("actor", n.actor);
+  param("members", std::to_string(n.members));
   out += ']';
   return out;
 }
@@ -184,6 +185,9 @@ std::string formatWebhookJson(const AlertNotice& n) {
   field("titleEn", n.titleEn);
   field("detail", n.detail);
   field("actor", n.actor);
+  out += ",\"members\":" + std::to_string(n.members);
+  out += ",\"membersOpen\":" + std::to_string(n.membersOpen);
+  out += ",\"membersAcknowledged\":" + std::to_string(n.membersAcknowledged);
   out += ",\"at\":" + std::to_string(n.at);
   out += ",\"time\":";
   if (n.at > 0) {

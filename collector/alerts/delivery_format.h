@@ -9,6 +9,8 @@
 
 namespace posture::collector {
 
+// One alert group's transition (collector/alerts/groups.h): alertId is the group's id,
+// subject its key "RULE@UNIT", status the group's, members its active members.
 struct AlertNotice {
   std::int64_t alertId = 0;
   std::string event;  // "opened", "reopened", "acknowledged", "assigned", "commented", "resolved"
@@ -17,6 +19,8 @@ struct AlertNotice {
   std::string status;
   std::string titleVi, titleEn, detail, actor;
   std::int64_t at = 0;  // Unix seconds
+  std::int64_t members = 0;  // active members: membersOpen + membersAcknowledged
+  std::int64_t membersOpen = 0, membersAcknowledged = 0;
 };
 
 // Syslog facility of every message: local4 (20), the one SIEM rules for security

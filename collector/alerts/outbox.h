@@ -1,6 +1,7 @@
 #pragma once
-// alert_events is the outbox of alert delivery: every transition, whether the evaluator
-// or a person (CLI, console) made it, becomes one notice, delivered in order. The
+// alert_group_events is the outbox of alert delivery: every group transition, whether the
+// evaluator or a person (CLI, console) made it, becomes one notice, delivered in order
+// (collector/alerts/groups.h: a group is the alerts of one rule in one unit). The
 // position reached is kept in the database, so a restart neither resends old events nor
 // skips those made while the collector was down.
 #include <cstdint>

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "collector/alerts/alerts.h"
+#include "collector/alerts/groups.h"
 #include "collector/auth/users.h"
 #include "collector/org/org.h"
 #include "common/util/time.h"
@@ -57,6 +58,16 @@ net::Response alertList(db::Connection& db, const Query& query) {
   if (auto r = oneOf(query, "severity", {"low", "medium", "high", "critical"}, f.severity)) return *r;
   if (auto r = oneOf(query, "status", {"open", "acknowledged", "resolved", "active", "all"}, f.status)) return *r;
   if (auto r = textParam(query, "rule", 200, f.rulePrefix)) return *r;
+  // group=RULE@UNIT: exactly one group's members (the drill-down of the grouped list).
+  std::string group;
+  if (auto r = textParam(query, "group", 300, group)) return *r;
+  if (!group.empty()) {
+    auto key = parseGroupKey(group);
+    if (!key) return badRequest("group", "dạng QUY_TẮC@ĐƠN_VỊ", "expected RULE@UNIT");
+    f.rule = key->first;
+    f.exactUnit = true;
+    f.unitCode = key->second;
+  }
   if (auto r = pageParams(query, 50, limit, offset)) return *r;
   if (auto r = numberParam(query, "after_id", 0, 0, 999999999, f.afterId)) return *r;
   if (auto r = numberParam(query, "before_id", 0, 0, 999999999, f.beforeId)) return *r;
@@ -66,7 +77,7 @@ net::Response alertList(db::Connection& db, const Query& query) {
   f.limit = static_cast<std::size_t>(limit);
   f.offset = static_cast<std::size_t>(offset);
   // A unit means its whole subtree (a district's alerts include its communes').
-  if (!f.unitCode.empty()) {
+  if (!f.unitCode.empty() && !f.exactUnit) {
     auto sub = org::loadOrg(db).subtree(f.unitCode);
     if (sub.size() > 1) {
       f.unitCodes = std::move(sub);
@@ -159,6 +170,129 @@ net::Response alertBulk(db::Connection& db, std::string_view bodyText, const std
   if (updated && changed) changed();
   util::Json out = util::Json::object();
   out.set("updated", updated);
+  return jsonResponse(200, out);
+}
+
+namespace {
+util::Json groupJson(const AlertGroup& g) {
+  util::Json j = util::Json::object();
+  j.set("id", g.id);
+  j.set("key", groupKey(g.rule, g.unitCode));
+  j.set("rule", g.rule);
+  j.set("unit", g.unitCode);
+  j.set("severity", g.severity);
+  j.set("status", g.status());
+  j.set("title_vi", g.titleVi);
+  j.set("title_en", g.titleEn);
+  j.set("open", g.open);
+  j.set("acknowledged", g.acknowledged);
+  j.set("members", g.open + g.acknowledged);
+  j.set("first_seen", g.firstSeen);
+  j.set("last_seen", g.lastSeen);
+  j.set("assignee", nullable(g.assignee));
+  return j;
+}
+}  // namespace
+
+net::Response alertGroupList(db::Connection& db, const Query& query) {
+  GroupFilter f;
+  std::string unit, status;
+  std::int64_t limit = 50, offset = 0;
+  if (auto r = unitParam(query, "unit", false, unit)) return *r;
+  if (auto r = oneOf(query, "severity", {"low", "medium", "high", "critical"}, f.severity)) return *r;
+  if (auto r = oneOf(query, "status", {"open", "acknowledged", "resolved", "active", "all"}, status)) return *r;
+  if (auto r = textParam(query, "rule", 200, f.rulePrefix)) return *r;
+  if (auto r = pageParams(query, 50, limit, offset)) return *r;
+  if (offset) return badRequest("offset", "dùng after_id / before_id", "use after_id / before_id");
+  if (auto r = numberParam(query, "after_id", 0, 0, 999999999, f.afterId)) return *r;
+  if (auto r = numberParam(query, "before_id", 0, 0, 999999999, f.beforeId)) return *r;
+  if (f.afterId && f.beforeId) return badRequest("before_id", "không dùng cùng after_id", "not with after_id");
+  f.activeOnly = status.empty() || status == "active";
+  if (status != "active" && status != "all") f.status = status;
+  f.limit = static_cast<std::size_t>(limit);
+  // A unit means its whole subtree; the rollup per rule sums the subtree's groups.
+  if (!unit.empty()) {
+    auto org = org::loadOrg(db);
+    f.unitCodes = org.subtree(unit);
+    if (!org.findUnit(unit)) {
+      // A unit seen only in reports has groups; a unit neither there nor in the tree is a typo.
+      auto st = db.prepare("SELECT 1 FROM alert_groups WHERE unit_code = ? LIMIT 1");
+      st.bind(1, unit);
+      if (!st.step()) {
+        return apiError(404, "not_found", "Tham số 'unit': không có đơn vị " + unit + " (trong cây đơn vị hoặc trong cảnh báo)",
+                        "parameter 'unit': no unit " + unit + " (in the unit tree or in alerts)");
+      }
+      f.unitCodes = {unit};
+    }
+  }
+  util::Json list = util::Json::array();
+  for (const auto& g : listGroups(db, f)) list.push(groupJson(g));
+  util::Json rules = util::Json::array();
+  for (const auto& r : rollupByRule(db, f)) {
+    util::Json j = util::Json::object();
+    j.set("rule", r.rule);
+    j.set("severity", r.severity);
+    j.set("title_vi", r.titleVi);
+    j.set("title_en", r.titleEn);
+    j.set("units", r.units);
+    j.set("open", r.open);
+    j.set("acknowledged", r.acknowledged);
+    j.set("members", r.open + r.acknowledged);
+    rules.push(std::move(j));
+  }
+  util::Json out = util::Json::object();
+  out.set("total", countGroups(db, f));
+  out.set("groups", std::move(list));
+  out.set("rules", std::move(rules));
+  return jsonResponse(200, out);
+}
+
+net::Response alertGroupActions(db::Connection& db, std::string_view bodyText, const std::string& actor,
+                                const AlertsChanged& changed) {
+  util::Json body;
+  if (auto r = jsonObjectBody(bodyText, body)) return *r;
+  std::string verb, text;
+  if (auto r = stringMember(body, "action", true, 16, verb)) return *r;
+  if (verb != "ack" && verb != "resolve" && verb != "assign" && verb != "comment")
+    return badRequest("action", "phải là ack, resolve, assign hoặc comment", "must be ack, resolve, assign or comment");
+  AlertAction action = verb == "ack" ? AlertAction::Acknowledge
+                       : verb == "resolve" ? AlertAction::Resolve
+                       : verb == "assign"  ? AlertAction::Assign
+                                           : AlertAction::Comment;
+  const char* field = verb == "assign" ? "assignee" : verb == "comment" ? "text" : "comment";
+  if (auto r = stringMember(body, field, verb == "assign" || verb == "comment",
+                            verb == "assign" ? 64 : 10000, text)) return *r;
+  if (verb == "assign" && auth::checkUserName(text))
+    return badRequest("assignee", "tên người dùng gồm a-z 0-9 . _ -", "a user name is a-z 0-9 . _ -");
+  if (!validUtf8(text)) return badRequest(field, "không phải UTF-8", "not UTF-8");
+  const util::Json* groups = body.find("groups");
+  if (!groups || !groups->isArray() || groups->size() == 0 || groups->size() > static_cast<std::size_t>(kMaxLimit))
+    return badRequest("groups", "cần 1-500 nhóm QUY_TẮC@ĐƠN_VỊ", "expected 1-500 RULE@UNIT groups");
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& v : groups->items()) {
+    std::optional<std::pair<std::string, std::string>> key;
+    if (v.isString() && v.asString().size() <= 300) key = parseGroupKey(v.asString());
+    if (!key) return badRequest("groups", "mỗi nhóm dạng QUY_TẮC@ĐƠN_VỊ", "each group is RULE@UNIT");
+    keys.push_back(*key);
+  }
+  std::int64_t updated = 0, members = 0, now = util::unixNow();
+  util::Json skipped = util::Json::array();
+  for (const auto& [rule, unit] : keys) {
+    try {
+      members += static_cast<std::int64_t>(actOnGroup(db, rule, unit, action, actor, text, now).members);
+      ++updated;
+    } catch (const AlertError& e) {
+      util::Json j = util::Json::object();
+      j.set("group", groupKey(rule, unit));
+      j.set("reason", std::string(e.what()));
+      skipped.push(std::move(j));
+    }
+  }
+  if (updated && changed) changed();
+  util::Json out = util::Json::object();
+  out.set("updated", updated);
+  out.set("members", members);
+  out.set("skipped", std::move(skipped));
   return jsonResponse(200, out);
 }
 

@@ -18,7 +18,8 @@ namespace posture::collector::console {
 using AlertsChanged = std::function<void()>;
 
 // Query: unit (its subtree), severity, status (active by default, or all), rule (a
-// prefix), limit, offset, after_id / before_id (keyset pages).
+// prefix), group (RULE@UNIT: exactly that group's members), limit, offset, after_id /
+// before_id (keyset pages).
 net::Response alertList(db::Connection& db, const Query& query);
 
 // 404 when there is no such alert.
@@ -34,5 +35,19 @@ net::Response alertAction(db::Connection& db, std::int64_t id, std::string_view 
 // alerts, and alerts already in that state, are skipped.
 net::Response alertBulk(db::Connection& db, std::string_view body, const std::string& actor,
                         const AlertsChanged& changed);
+
+// GET /api/v1/alerts/groups: the alert groups (rule, unit; collector/alerts/groups.h).
+// Query: unit (its subtree), severity, status (active by default, open, acknowledged,
+// resolved, all), rule (a prefix), limit, after_id / before_id (keyset pages by group id).
+// {"total", "groups": [...with member counts], "rules": [per rule over the filter: units,
+// open, acknowledged, members]}.
+net::Response alertGroupList(db::Connection& db, const Query& query);
+
+// POST /api/v1/alerts/groups/actions: {"action": ack|resolve|assign|comment, "groups":
+// [1-500 "RULE@UNIT"], "assignee" (assign), "text" (comment), "comment" (ack, resolve)}.
+// Each group acts on its active members in one transaction (actOnGroup): {"updated",
+// "members", "skipped": [{"group", "reason"}]} (unknown groups, none to act on).
+net::Response alertGroupActions(db::Connection& db, std::string_view body, const std::string& actor,
+                                const AlertsChanged& changed);
 
 }  // namespace posture::collector::console

@@ -123,6 +123,15 @@ struct ConsoleApi::Impl {
                inSession([triaged](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
                  return alertBulk(db, c.body, s.user, triaged);
                }));
+    // Issue 17: alert groups (rule, unit) and actions on whole groups.
+    routes.add(V::get, "/api/v1/alerts/groups", kRead,
+               inSession([](db::Connection& db, const Call& c, const auth::SessionInfo&) {
+                 return alertGroupList(db, c.query);
+               }));
+    routes.add(V::post, "/api/v1/alerts/groups/actions", kTriage,
+               inSession([triaged](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+                 return alertGroupActions(db, c.body, s.user, triaged);
+               }));
     routes.add(V::get, "/api/v1/alerts/{id:id}", kRead,
                inSession([](db::Connection& db, const Call& c, const auth::SessionInfo&) {
                  return alertDetail(db, c.params.id("id"));

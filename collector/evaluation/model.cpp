@@ -161,37 +161,86 @@ WantedAlert FleetModel::staleAlert(const Endpoint& e) const {
           e.hostname + ": last report " + util::formatIso8601(e.lastSeen)};
 }
 
+// A target's alert is raised once per plan unit: at each unit the plan's applies_to names
+// (present in the tree), or at the fleet (subject "fleet", unit "") when the plan names
+// none. Ancestors raise nothing. Called with a unit code, this only notes that unit's own
+// status (missed or not); called with "" (after the touched units, as every caller does)
+// it looks at every plan unit's alert and raises or clears what changed.
 void FleetModel::targetAlerts(const std::string& code, std::int64_t today, AlertDelta& delta) {
-  bool fleet = code.empty();
+  if (!code.empty()) {
+    auto& u = unit(code);
+    for (std::size_t t = 0; t < targets_.size(); ++t) {
+      u.status[t] = targetApplies(t, code) ? evaluate(t, code, today).status
+                                           : policy::TargetStatus::NoData;
+    }
+    return;
+  }
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     const auto& target = *targets_[t].target;
-    bool wanted = false;
-    for (const auto& s : target.scopes) wanted |= fleet ? s == "overall" : s == "unit";
-    if (!wanted || !targetApplies(t, code)) continue;
-    auto ev = evaluate(t, code, today);
-    auto& last = fleet ? fleetStatus_[t] : unit(code).status[t];
-    auto& lastDetail = fleet ? fleetDetail_[t] : unit(code).detail[t];
-    std::string rule = targets_[t].policy->id + "/" + target.id;
-    std::string subject = fleet ? "fleet" : "unit:" + code;
-    if (ev.status == policy::TargetStatus::Missed) {
-      std::string detail = describeTarget(ev);
+    const auto& pol = *targets_[t].policy;
+    bool overall = false, perUnit = false;
+    for (const auto& s : target.scopes) {
+      overall |= s == "overall";
+      perUnit |= s == "unit";
+    }
+    std::vector<std::string> planUnits;
+    if (pol.appliesTo.empty()) {
+      planUnits.push_back("");
+    } else {
+      for (const auto& c : pol.appliesTo) {
+        if (units_.count(c)) planUnits.push_back(c);
+      }
+    }
+    std::string rule = pol.id + "/" + target.id;
+    for (const auto& plan : planUnits) {
+      bool fleet = plan.empty();
+      std::string subject = fleet ? "fleet" : "unit:" + plan;
+      auto ev = evaluate(t, plan, today);
+      // The units of the plan unit's subtree (itself included) that miss, in code order.
+      std::vector<std::string> missing;
+      for (const auto& [c, u] : units_) {
+        if (u.status[t] != policy::TargetStatus::Missed) continue;
+        if (fleet || c == plan) {
+          missing.push_back(c);
+          continue;
+        }
+        auto up = chain(c);
+        if (std::find(up.begin(), up.end(), plan) != up.end()) missing.push_back(c);
+      }
+      bool open = (overall && ev.status == policy::TargetStatus::Missed) ||
+                  (perUnit && !missing.empty());
+      auto key = std::make_pair(t, plan);
+      auto last = planDetail_.find(key);
+      if (!open) {
+        if (last != planDetail_.end()) {
+          delta.clear.push_back({rule, subject});
+          planDetail_.erase(last);
+        }
+        continue;
+      }
+      std::string detail = (fleet ? std::string("fleet") : plan) + ": " + describeTarget(ev);
       if (target.measure.kind == policy::Measure::Kind::FourLayer && !fleet && options_.org) {
-        for (const auto& v : layers(code)) {
+        for (const auto& v : layers(plan)) {
           if (!v.pass) detail += "; " + v.evidenceEn;
         }
       }
+      if (!missing.empty()) {
+        detail += "; units missing: ";
+        for (std::size_t i = 0; i < missing.size() && i < 10; ++i) {
+          auto c = count(t, missing[i]);
+          detail += (i ? ", " : "") + missing[i] + " (" + std::to_string(c.satisfied) + "/" +
+                    std::to_string(c.total) + ")";
+        }
+        if (missing.size() > 10) detail += " and " + std::to_string(missing.size() - 10) + " more";
+      }
       // Raised again only when something about it changed: a sweep every few seconds
       // must not rewrite every open target alert.
-      if (last != policy::TargetStatus::Missed || detail != lastDetail) {
-        delta.raise.push_back({rule, subject, code, std::string(policy::severityName(target.severity)),
+      if (last == planDetail_.end() || last->second != detail) {
+        delta.raise.push_back({rule, subject, plan, std::string(policy::severityName(target.severity)),
                                target.title.vi, target.title.en, detail});
-        lastDetail = detail;
+        planDetail_[key] = detail;
       }
-    } else if (last == policy::TargetStatus::Missed) {
-      delta.clear.push_back({rule, subject});
-      lastDetail.clear();
     }
-    last = ev.status;
   }
 }
 
@@ -209,6 +258,7 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   fleet_.assign(targets_.size(), {});
   fleetStatus_.assign(targets_.size(), policy::TargetStatus::NoData);
   fleetDetail_.assign(targets_.size(), {});
+  planDetail_.clear();
   fleetLayer2_ = {};
   fleetTally_ = {};
   ++generation_;

@@ -207,6 +207,8 @@ class FleetModel {
   std::vector<TargetCount> fleet_;
   std::vector<policy::TargetStatus> fleetStatus_;
   std::vector<std::string> fleetDetail_;
+  // (target, plan unit; "" the fleet) → detail of the open target alert raised there.
+  std::map<std::pair<std::size_t, std::string>, std::string> planDetail_;
   TargetCount fleetLayer2_;
   Tally fleetTally_;
   std::uint64_t generation_ = 0;

@@ -51,7 +51,7 @@ struct Collector::Impl {
   std::unique_ptr<AlertDelivery> delivery;  // global targets and the units' contacts
   std::unique_ptr<upstream::UpstreamLink> upstream;  // null without --upstream
 
-  // Hands every new alert event to delivery, in order (the outbox is alert_events), for
+  // Hands every new group transition to delivery, in order (the outbox is alert_group_events), for
   // the global targets and the contacts of the notice's unit and its ancestors. Contacts
   // and the unit tree are read afresh for each batch: `contacts add` applies at once.
   void deliver(db::Connection& db) {

@@ -403,6 +403,68 @@ CREATE TABLE unit_contacts(
   added_at INTEGER NOT NULL,
   UNIQUE (unit_code, kind, address));
 )sql",
+    // issue 17, grouped alerts: the alerts of one rule in one unit form a group
+    // (collector/alerts/groups.h). alert_groups keeps each group's member counts in step with
+    // alerts through triggers, in the same transaction, so the grouped list reads groups,
+    // not members. alert_group_events are the group transitions, the outbox of delivery
+    // from now on (one notice per group transition, not per member): its position restarts.
+    R"sql(
+CREATE TABLE alert_groups(
+  id INTEGER PRIMARY KEY,
+  rule TEXT NOT NULL,
+  unit_code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  title_vi TEXT NOT NULL,
+  title_en TEXT NOT NULL,
+  open INTEGER NOT NULL DEFAULT 0,
+  acknowledged INTEGER NOT NULL DEFAULT 0,
+  members INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  assignee TEXT NOT NULL DEFAULT '',
+  acknowledged_at INTEGER,
+  UNIQUE (rule, unit_code));
+CREATE INDEX alert_groups_unit ON alert_groups(unit_code);
+CREATE INDEX alerts_group ON alerts(rule, unit_code, status);
+INSERT INTO alert_groups(rule, unit_code, severity, title_vi, title_en, open, acknowledged,
+                         members, first_seen, last_seen)
+  SELECT rule, unit_code, max(severity), max(title_vi), max(title_en), sum(status = 'open'),
+         sum(status = 'acknowledged'), count(*), min(first_seen), max(last_seen)
+  FROM alerts GROUP BY rule, unit_code;
+CREATE TRIGGER alerts_group_insert AFTER INSERT ON alerts BEGIN
+  INSERT INTO alert_groups(rule, unit_code, severity, title_vi, title_en, open, acknowledged,
+                           members, first_seen, last_seen)
+  VALUES (NEW.rule, NEW.unit_code, NEW.severity, NEW.title_vi, NEW.title_en,
+          NEW.status = 'open', NEW.status = 'acknowledged', 1, NEW.first_seen, NEW.last_seen)
+  ON CONFLICT (rule, unit_code) DO UPDATE SET
+    open = open + excluded.open, acknowledged = acknowledged + excluded.acknowledged,
+    members = members + 1, last_seen = max(last_seen, excluded.last_seen),
+    severity = excluded.severity, title_vi = excluded.title_vi, title_en = excluded.title_en;
+END;
+CREATE TRIGGER alerts_group_update AFTER UPDATE OF status, last_seen ON alerts BEGIN
+  UPDATE alert_groups SET
+    open = open + (NEW.status = 'open') - (OLD.status = 'open'),
+    acknowledged = acknowledged + (NEW.status = 'acknowledged') - (OLD.status = 'acknowledged'),
+    last_seen = max(last_seen, NEW.last_seen), severity = NEW.severity
+  WHERE rule = NEW.rule AND unit_code = NEW.unit_code;
+END;
+CREATE TRIGGER alerts_group_delete AFTER DELETE ON alerts BEGIN
+  UPDATE alert_groups SET
+    open = open - (OLD.status = 'open'), acknowledged = acknowledged - (OLD.status = 'acknowledged'),
+    members = members - 1
+  WHERE rule = OLD.rule AND unit_code = OLD.unit_code;
+END;
+CREATE TABLE alert_group_events(
+  id INTEGER PRIMARY KEY,
+  group_id INTEGER NOT NULL REFERENCES alert_groups(id),
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  open INTEGER NOT NULL,
+  acknowledged INTEGER NOT NULL);
+UPDATE delivery_outbox SET last_event = 0;
+)sql",
   };
   return kMigrations;
 }

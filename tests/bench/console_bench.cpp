@@ -163,6 +163,10 @@ int run(const std::vector<std::string>& argv) {
                            requests, warmup));
   series.push_back(measure(client, "alerts (deep, keyset)",
                            "/api/v1/alerts?limit=50&after_id=" + std::to_string(deepId), requests, warmup));
+  // Issue 17: the grouped list (the alerts page's default), whole and over a district.
+  series.push_back(measure(client, "alert groups", "/api/v1/alerts/groups?limit=50", requests, warmup));
+  series.push_back(measure(client, "alert groups (district subtree)",
+                           "/api/v1/alerts/groups?limit=50&unit=" + district, requests, warmup));
   // Endpoints: the list's first and a deep page, a district, a search; one detail page.
   // An endpoint near the end of the list's order (the first of the last unit), for the
   // keyset deep page, the search and the detail page.

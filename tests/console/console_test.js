@@ -138,8 +138,10 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   }
   check(open, 'the collector raised at least two open alerts for the simulated fleet within 60 s');
   await page.click('#nav-alerts');
-  await page.waitForSelector('[data-testid="alert-row"]');
+  await page.waitForSelector('[data-testid="group-row"]');
   check((await title()) === 'Cảnh báo', 'the alerts heading is "Cảnh báo"');
+  await page.goto(base + '#/alerts?view=members');  // every alert (issue 17: groups by default)
+  await page.waitForSelector('[data-testid="alert-row"]');
   await shot('04-alerts');
   const target = await page.$eval('[data-testid="alert-row"][data-status="open"]', (r) => r.dataset.alertId);
   await page.click(`[data-testid="alert-row"][data-alert-id="${target}"] [data-testid="alert-link"]`);
@@ -160,7 +162,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   await shot('05-alert-detail');
 
   // bulk acknowledge two more open alerts with the checkboxes
-  await page.goto(base + '#/alerts?status=open');
+  await page.goto(base + '#/alerts?view=members&status=open');
   await page.waitForSelector('[data-testid="alert-row"]');
   const ids = await page.$$eval('[data-testid="alert-row"][data-status="open"]', (rows) => rows.slice(0, 2).map((r) => r.dataset.alertId));
   check(ids.length >= 1, 'open alerts remain for the bulk action');
@@ -172,6 +174,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
     check(r.body && r.body.status === 'acknowledged', `bulk: alert ${id} acknowledged via the API`);
   }
   ok(`bulk acknowledge of alerts ${ids.join(', ')}`);
+  await require('./groups_scenario.js').run({ page, base, apiGet, shot, check, ok });  // issue 17
 
   // CSRF: a POST without the header is refused
   const noCsrf = await page.evaluate(async (id) => (await fetch(`/api/v1/alerts/${id}/comment`, {
@@ -306,7 +309,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   ok('switched to English: the heading reads "Overview", still after a reload');
   await shot('09-overview-en');
   await page.click('#nav-alerts');
-  await page.waitForSelector('[data-testid="alert-row"]');
+  await page.waitForSelector('[data-testid="group-row"]');
   check((await title()) === 'Alerts', 'the alerts heading reads "Alerts"');
   await shot('10-alerts-en');
 
@@ -332,9 +335,10 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   await page.goto(base + '#/alerts/' + target);
   await page.waitForSelector('#alert-detail');
   check(!(await page.$('#alert-actions')) && !(await page.$('#alert-ack')), 'the auditor sees no alert actions');
-  await page.goto(base + '#/alerts');
+  await page.goto(base + '#/alerts?view=members');
   await page.waitForSelector('[data-testid="alert-row"]');
   check(!(await page.$('#bulk-bar')) && !(await page.$('[data-testid="alert-check"]')), 'the auditor sees no bulk actions');
+  await require('./groups_scenario.js').runAuditor({ page, base, apiGet, shot, check, ok });
   const auditorAck = await page.evaluate(async (id) => {
     const s = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
     return (await fetch(`/api/v1/alerts/${id}/resolve`, { method: 'POST', credentials: 'same-origin',

@@ -58,9 +58,13 @@ std::string awaitDatagram(int fd, const std::vector<std::string>& needles) {
   return {};
 }
 
-std::string firstAlertId(const std::string& dataDir) {
+// The first alert group `alerts list` prints: its id and its key (RULE@UNIT).
+std::pair<std::string, std::string> firstGroup(const std::string& dataDir) {
   auto list = util::runProcess({POSTURE_COLLECTOR_BIN, "alerts", "list", "--data-dir", dataDir});
-  return list.out.substr(0, list.out.find('\t'));
+  auto tab = list.out.find('\t');
+  if (tab == std::string::npos) return {};
+  auto tab2 = list.out.find('\t', tab + 1);
+  return {list.out.substr(0, tab), list.out.substr(tab + 1, tab2 - tab - 1)};
 }
 }  // namespace
 
@@ -87,9 +91,10 @@ TEST_CASE("alert transitions reach syslog over UDP and TCP, including a person's
   REQUIRE_MESSAGE(!opened.empty(), "no 'opened' notice arrived over UDP");
   CHECK(opened.starts_with("<1"));  // facility local4: PRI 16x
 
-  std::string id = firstAlertId(collector.dataDir);
+  // Notices go per alert group (rule, unit): the person acknowledges a group.
+  auto [id, key] = firstGroup(collector.dataDir);
   REQUIRE(!id.empty());
-  auto ack = util::runProcess({POSTURE_COLLECTOR_BIN, "alerts", "ack", id, "--data-dir",
+  auto ack = util::runProcess({POSTURE_COLLECTOR_BIN, "alerts", "ack", "--group", key, "--data-dir",
                                collector.dataDir, "--comment", "đang xử lý"});
   INFO(ack.err);
   REQUIRE(ack.exitCode == 0);

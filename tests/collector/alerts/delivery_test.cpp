@@ -347,7 +347,7 @@ AlertNotice sampleNotice(std::int64_t id = 42) {
   n.alertId = id;
   n.event = "opened";
   n.rule = "check:av-realtime";
-  n.subject = "agent-7f3a";
+  n.subject = "check:av-realtime@HN-BD-01";
   n.unitCode = "HN-BD-01";
   n.severity = "critical";
   n.status = "open";
@@ -356,6 +356,9 @@ AlertNotice sampleNotice(std::int64_t id = 42) {
   n.detail = "pc-ketoan-01: realTimeProtection=off";
   n.actor = "posture";
   n.at = 1700000000;  // 2023-11-14T22:13:20Z
+  n.members = 300;   // a group: 300 endpoints failing one rule in one unit
+  n.membersOpen = 298;
+  n.membersAcknowledged = 2;
   return n;
 }
 
@@ -387,7 +390,7 @@ TEST_CASE("syslog 5424: exact line, PRI, version, timestamp, SD escaping, BOM") 
         "<162>1 2023-11-14T22:13:20Z collector-01 posture-collector " + pid +
             " opened [posture@32473 alertId=\"42\" rule=\"rule\\]with\\\"quote\\\\slash\" "
             "subject=\"x\\]\" unit=\"HN-BD-01\" severity=\"critical\" status=\"open\" "
-            "event=\"opened\" actor=\"posture\"] " +
+            "event=\"opened\" actor=\"posture\" members=\"300\"] " +
             kBom +
             "Máy trạm chưa bật bảo vệ thời gian thực — pc-ketoan-01: realTimeProtection=off");
 
@@ -449,12 +452,11 @@ TEST_CASE("webhook JSON: every field, escaping, UTF-8 kept") {
   n.titleEn = "bad\xFF";
   CHECK(
       formatWebhookJson(n) ==
-      "{\"alertId\":7,\"event\":\"opened\",\"rule\":\"check:av-realtime\",\"subject\":\"agent-"
-      "7f3a\","
+      "{\"alertId\":7,\"event\":\"opened\",\"rule\":\"check:av-realtime\",\"subject\":\"check:av-realtime@HN-BD-01\","
       "\"unitCode\":\"HN-BD-01\",\"severity\":\"critical\",\"status\":\"open\","
       "\"titleVi\":\"Máy trạm chưa bật bảo vệ thời gian thực\",\"titleEn\":\"bad\xEF\xBF\xBD\","
       "\"detail\":\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001f\\u007f/ệ\",\"actor\":\"Nguyễn Văn A\","
-      "\"at\":1700000000,\"time\":\"2023-11-14T22:13:20Z\",\"source\":\"posture-collector\"}");
+      "\"members\":300,\"membersOpen\":298,\"membersAcknowledged\":2,\"at\":1700000000,\"time\":\"2023-11-14T22:13:20Z\",\"source\":\"posture-collector\"}");
   n.at = 0;
   CHECK(formatWebhookJson(n).find("\"at\":0,\"time\":null,") != std::string::npos);
 }

@@ -98,10 +98,10 @@ TEST_CASE("applies_to: a district's plan counts and alerts in its subtree only")
                           now);
   std::set<std::string> subjects;
   for (const auto& w : alerts) subjects.insert(w.rule + " " + w.subject);
+  // The target alert once, at the unit the plan applies to (issue 17): not at D1-A, not
+  // for the fleet.
   CHECK(subjects == std::set<std::string>{"d1-plan/firewall endpoint:a",
-                                          "d1-plan/firewall-share unit:D1-A",
-                                          "d1-plan/firewall-share unit:D1",
-                                          "d1-plan/firewall-share fleet"});
+                                          "d1-plan/firewall-share unit:D1"});
   CHECK(m.applies(0, "D1"));
   CHECK(m.applies(0, "D1-A"));
   CHECK_FALSE(m.applies(0, "D2"));
@@ -205,4 +205,57 @@ TEST_CASE("the shipped plans on the sample Bình Sơn tree: no other district's 
     CAPTURE(t.policyId);
     CHECK((t.policyId == "national-baseline" || t.policyId == "binh-son-2022"));
   }
+}
+
+TEST_CASE("a plan without applies_to raises its target alert once, for the fleet, naming at most 10 units") {
+  // The same plan, unbound: it applies everywhere, so its target alert is the fleet's.
+  std::string text = kBound;
+  text.erase(text.find("  applies_to: [D1]\n"), std::string("  applies_to: [D1]\n").size());
+  auto policies = std::make_shared<std::vector<policy::Policy>>();
+  policies->push_back(policy::loadPolicyText(text, "fleet.yaml"));
+  ModelOptions o;
+  o.parents = {{"P", ""}};
+  for (int i = 0; i < 12; ++i) o.parents["U" + std::to_string(10 + i)] = "P";
+  FleetModel m(policies, o);
+  std::int64_t now = *util::parseRfc3339("2026-12-06T03:00:00Z");
+  std::vector<StoredEndpoint> fleet;
+  for (int i = 0; i < 12; ++i) fleet.push_back(failing("e" + std::to_string(i), "U" + std::to_string(10 + i), 1, now));
+  auto alerts = m.rebuild(fleet, now);
+  std::vector<WantedAlert> targets;
+  for (const auto& w : alerts) {
+    if (w.rule == "d1-plan/firewall-share") targets.push_back(w);
+  }
+  REQUIRE(targets.size() == 1);
+  CHECK(targets[0].subject == "fleet");
+  CHECK(targets[0].unitCode == "");
+  CHECK(targets[0].detail ==
+        "fleet: 0/12 = 0.0% < 100.0% required since 2020-12-31; units missing: P (0/12), U10 (0/1), "
+        "U11 (0/1), U12 (0/1), U13 (0/1), U14 (0/1), U15 (0/1), U16 (0/1), U17 (0/1), U18 (0/1) and 3 more");
+
+  // Incremental: fixing one unit's machine refreshes the one alert; fixing all clears it.
+  auto fixed = [&](const std::string& id, const std::string& unit, std::uint64_t seq) {
+    auto e = failing(id, unit, seq, now);
+    posture::v1::Report r;
+    r.ParseFromString(e.report);
+    r.mutable_firewall()->set_enabled(posture::v1::TRISTATE_ON);
+    e.report = r.SerializeAsString();
+    return e;
+  };
+  auto delta = m.update(fixed("e0", "U10", 2), now + 60);
+  std::size_t raised = 0;
+  for (const auto& w : delta.raise) {
+    if (w.rule != "d1-plan/firewall-share") continue;
+    ++raised;
+    CHECK(w.subject == "fleet");
+    CHECK(w.detail.find("U10 (") == std::string::npos);
+    CHECK(w.detail.find("and 2 more") != std::string::npos);
+  }
+  CHECK(raised == 1);
+  std::size_t cleared = 0;
+  for (int i = 1; i < 12; ++i) {
+    auto d = m.update(fixed("e" + std::to_string(i), "U" + std::to_string(10 + i), 2), now + 60);
+    for (const auto& c : d.clear) cleared += c.first == "d1-plan/firewall-share";
+    for (const auto& w : d.raise) CHECK(w.subject != "unit:U" + std::to_string(10 + i));
+  }
+  CHECK(cleared == 1);
 }
