@@ -211,7 +211,11 @@ Refusal endpointListParams(db::Connection& db, const Query& query, std::int64_t 
   if (auto r = pageParams(query, 50, out.limit, out.offset)) return r;
   if (auto r = cursorParam(db, query, "after", out.sort, out.after)) return r;
   if (auto r = cursorParam(db, query, "before", out.sort, out.before)) return r;
-  if (out.after && out.before) return badRequest("before", "không dùng cùng after", "not with after");
+  if (out.after && out.before) {
+    const bool token = query.count("before") && !query.at("before").empty();
+    return badRequest(token ? "before" : "before_id", "không dùng cùng after / after_id",
+                      "not with after / after_id");
+  }
   return std::nullopt;
 }
 
