@@ -46,7 +46,7 @@ export function endpointTable(list, testid, sortHeader) {
         const level = (e.badges && e.badges[key]) || 'unknown';
         return el('td', { 'data-col': key },
           el('span', { class: 'badge ' + BADGE_CLASS[level], 'data-testid': 'posture-' + key, 'data-level': level,
-            title: t('level_' + level) }, text(e.posture || {})));
+            title: key === 'av' ? text(e.posture || {}) : t('level_' + level) }, text(e.posture || {})));
       }))));
 }
 
