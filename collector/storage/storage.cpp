@@ -152,12 +152,23 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
 
 namespace {
 
-// "os, av_product, ..." or, with prefix "excluded.", "os = excluded.os, ...".
-std::string postureColumns(const std::string& prefix) {
+// "os, av_product, ..." (kPostureColumns).
+std::string postureColumns() {
   std::string out;
   for (const char* c : kPostureColumns) {
     if (!out.empty()) out += ", ";
-    out += prefix.empty() ? std::string(c) : std::string(c) + " = " + prefix + c;
+    out += c;
+  }
+  return out;
+}
+
+// "os = ?1, av_product = ?2, ..." in kPostureColumns order.
+std::string postureAssignments() {
+  std::string out;
+  int n = 0;
+  for (const char* c : kPostureColumns) {
+    if (n) out += ", ";
+    out += std::string(c) + " = ?" + std::to_string(++n);
   }
   return out;
 }
@@ -178,14 +189,19 @@ ReportWriter::ReportWriter(db::Connection& db)
           "VALUES (?, ?, ?, ?, ?)")),
       upsert_(db.prepare(
           "INSERT INTO endpoints(agent_id, unit_code, hostname, last_sequence, last_seen, "
-          "collected_at, report_id, " + postureColumns("") + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+          "collected_at, report_id, " + postureColumns() + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
           "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
           "ON CONFLICT(agent_id) DO UPDATE SET unit_code = excluded.unit_code, "
           "hostname = excluded.hostname, last_sequence = excluded.last_sequence, "
           "last_seen = excluded.last_seen, collected_at = excluded.collected_at, "
-          "report_id = excluded.report_id, " + postureColumns("excluded.") + " "
+          "report_id = excluded.report_id "
           // A late resend of an older report joins the history but not the latest state.
-          "WHERE excluded.last_sequence > endpoints.last_sequence")) {}
+          "WHERE excluded.last_sequence > endpoints.last_sequence")),
+      // The posture columns of an existing row only when they changed: each has an index
+      // (the console's sorts), and a report that changes nothing there then writes none
+      // of those index pages.
+      posture_(db.prepare("UPDATE endpoints SET " + postureAssignments() + " WHERE agent_id = ?11 AND (" +
+                          postureColumns() + ") IS NOT (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")) {}
 
 ReportWriter::Admission ReportWriter::admit(const ReportRecord& r) {
   if (r.certSerial.empty()) return Admission::Accepted;  // stored by our own tools, not an agent
@@ -249,8 +265,14 @@ bool ReportWriter::insert(const ReportRecord& r, std::int64_t receivedAt) {
       .bind(6, r.collectedAt)
       .bind(7, db_.lastInsertRowid());
   // The list's posture columns (issue 17), from the report ingest already decoded.
-  bindPosture(upsert_, 8, r.decoded ? postureOf(*r.decoded, receivedAt) : postureOfBody(r.body, receivedAt));
+  const EndpointPosture posture = r.decoded ? postureOf(*r.decoded, receivedAt) : postureOfBody(r.body, receivedAt);
+  bindPosture(upsert_, 8, posture);  // a new row's
   upsert_.run();
+  if (db_.changes() > 0) {  // the latest report moved forward: its posture, where it changed
+    posture_.reset();
+    bindPosture(posture_, 1, posture);
+    posture_.bind(11, r.agentId).run();
+  }
   return true;
 }
 

@@ -130,6 +130,7 @@ class ReportWriter {
   db::Statement last_;
   db::Statement insert_;
   db::Statement upsert_;
+  db::Statement posture_;
 };
 
 }  // namespace posture::collector
