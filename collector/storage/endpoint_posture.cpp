@@ -77,6 +77,21 @@ int bindPosture(db::Statement& st, int first, const EndpointPosture& p) {
   return first + 10;
 }
 
+void bindPostureColumn(db::Statement& st, int index, int column, const EndpointPosture& p) {
+  switch (column) {
+    case 0: st.bind(index, p.os); break;
+    case 1: st.bind(index, p.avProduct); break;
+    case 2: st.bind(index, p.avInstalled); break;
+    case 3: st.bind(index, p.avRealTime); break;
+    case 4: st.bind(index, p.avSignatureAt); break;
+    case 5: st.bind(index, p.patchPending); break;
+    case 6: st.bind(index, p.patchSecurity); break;
+    case 7: st.bind(index, p.rebootRequired); break;
+    case 8: st.bind(index, p.ipv6Level); break;
+    default: st.bind(index, p.firewallOn); break;
+  }
+}
+
 std::int64_t fillMissingPosture(db::Connection& db, std::int64_t now, int batch) {
   std::string set;
   for (int i = 0; i < 10; ++i) {

@@ -38,6 +38,8 @@ EndpointPosture postureOfBody(const std::string& body, std::int64_t now);
 // the first placeholder `first`; returns the next free placeholder.
 extern const char* const kPostureColumns[10];
 int bindPosture(db::Statement& st, int first, const EndpointPosture& p);
+// Binds only the value of kPostureColumns[column] at `index`.
+void bindPostureColumn(db::Statement& st, int index, int column, const EndpointPosture& p);
 
 // Fills the posture columns of every row of `endpoints` that has none (rows stored before
 // the migration of issue 17), from its latest report; returns how many. Runs in batches of

@@ -162,13 +162,11 @@ std::string postureColumns() {
   return out;
 }
 
-// "os = ?1, av_product = ?2, ..." in kPostureColumns order.
-std::string postureAssignments() {
-  std::string out;
-  int n = 0;
+std::vector<db::Statement> postureStatements(db::Connection& db) {
+  std::vector<db::Statement> out;
   for (const char* c : kPostureColumns) {
-    if (n) out += ", ";
-    out += std::string(c) + " = ?" + std::to_string(++n);
+    std::string col(c);
+    out.push_back(db.prepare("UPDATE endpoints SET " + col + " = ?1 WHERE agent_id = ?2 AND " + col + " IS NOT ?1"));
   }
   return out;
 }
@@ -197,11 +195,7 @@ ReportWriter::ReportWriter(db::Connection& db)
           "report_id = excluded.report_id "
           // A late resend of an older report joins the history but not the latest state.
           "WHERE excluded.last_sequence > endpoints.last_sequence")),
-      // The posture columns of an existing row only when they changed: each has an index
-      // (the console's sorts), and a report that changes nothing there then writes none
-      // of those index pages.
-      posture_(db.prepare("UPDATE endpoints SET " + postureAssignments() + " WHERE agent_id = ?11 AND (" +
-                          postureColumns() + ") IS NOT (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")) {}
+      posture_(postureStatements(db)) {}
 
 ReportWriter::Admission ReportWriter::admit(const ReportRecord& r) {
   if (r.certSerial.empty()) return Admission::Accepted;  // stored by our own tools, not an agent
@@ -269,9 +263,14 @@ bool ReportWriter::insert(const ReportRecord& r, std::int64_t receivedAt) {
   bindPosture(upsert_, 8, posture);  // a new row's
   upsert_.run();
   if (db_.changes() > 0) {  // the latest report moved forward: its posture, where it changed
-    posture_.reset();
-    bindPosture(posture_, 1, posture);
-    posture_.bind(11, r.agentId).run();
+    // One column at a time: SQLite rewrites the index of every column an UPDATE sets, even
+    // to the same value, and each posture column has one (the console's sorts). Most
+    // reports change one or two (the signature time), so they write only those.
+    for (std::size_t i = 0; i < posture_.size(); ++i) {
+      posture_[i].reset();
+      bindPostureColumn(posture_[i], 1, static_cast<int>(i), posture);
+      posture_[i].bind(2, r.agentId).run();
+    }
   }
   return true;
 }

@@ -130,7 +130,7 @@ class ReportWriter {
   db::Statement last_;
   db::Statement insert_;
   db::Statement upsert_;
-  db::Statement posture_;
+  std::vector<db::Statement> posture_;  // one per posture column (endpoint_posture.h)
 };
 
 }  // namespace posture::collector
