@@ -92,6 +92,47 @@ void bindPostureColumn(db::Statement& st, int index, int column, const EndpointP
   }
 }
 
+PostureWriter::PostureWriter(db::Connection& db)
+    : db_(db),
+      read_(db.prepare("SELECT os, av_product, av_installed, av_real_time, av_signature_at, patch_pending, "
+                       "patch_security, reboot_required, ipv6_level, firewall_on FROM endpoints WHERE agent_id = ?")) {}
+
+void PostureWriter::write(const std::string& agentId, const EndpointPosture& p) {
+  read_.reset();
+  read_.bind(1, agentId);
+  if (!read_.step()) {
+    read_.reset();
+    return;
+  }
+  const std::int64_t ints[10] = {0, 0, p.avInstalled, p.avRealTime, p.avSignatureAt, p.patchPending,
+                                 p.patchSecurity, p.rebootRequired, p.ipv6Level, p.firewallOn};
+  unsigned changed = 0;
+  for (int i = 0; i < 10; ++i) {
+    bool same = !read_.isNull(i) && (i == 0   ? read_.getText(0) == p.os
+                                     : i == 1 ? read_.getText(1) == p.avProduct
+                                              : read_.getInt(i) == ints[i]);
+    if (!same) changed |= 1u << i;
+  }
+  // Reset at once: a statement left on a row keeps its read open.
+  read_.reset();
+  if (!changed) return;
+  auto it = updates_.find(changed);
+  if (it == updates_.end()) {
+    std::string set;
+    for (int i = 0; i < 10; ++i) {
+      if (!(changed & (1u << i))) continue;
+      if (!set.empty()) set += ", ";
+      set += std::string(kPostureColumns[i]) + " = ?" + std::to_string(i + 1);
+    }
+    it = updates_.emplace(changed, db_.prepare("UPDATE endpoints SET " + set + " WHERE agent_id = ?11")).first;
+  }
+  auto& st = it->second;
+  st.reset();
+  for (int i = 0; i < 10; ++i)
+    if (changed & (1u << i)) bindPostureColumn(st, i + 1, i, p);
+  st.bind(11, agentId).run();
+}
+
 std::int64_t fillMissingPosture(db::Connection& db, std::int64_t now, int batch) {
   std::string set;
   for (int i = 0; i < 10; ++i) {

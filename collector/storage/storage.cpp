@@ -162,14 +162,6 @@ std::string postureColumns() {
   return out;
 }
 
-std::vector<db::Statement> postureStatements(db::Connection& db) {
-  std::vector<db::Statement> out;
-  for (const char* c : kPostureColumns) {
-    std::string col(c);
-    out.push_back(db.prepare("UPDATE endpoints SET " + col + " = ?1 WHERE agent_id = ?2 AND " + col + " IS NOT ?1"));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -195,7 +187,9 @@ ReportWriter::ReportWriter(db::Connection& db)
           "report_id = excluded.report_id "
           // A late resend of an older report joins the history but not the latest state.
           "WHERE excluded.last_sequence > endpoints.last_sequence")),
-      posture_(postureStatements(db)) {}
+      posture_(std::make_unique<PostureWriter>(db)) {}
+
+ReportWriter::~ReportWriter() = default;
 
 ReportWriter::Admission ReportWriter::admit(const ReportRecord& r) {
   if (r.certSerial.empty()) return Admission::Accepted;  // stored by our own tools, not an agent
@@ -263,14 +257,7 @@ bool ReportWriter::insert(const ReportRecord& r, std::int64_t receivedAt) {
   bindPosture(upsert_, 8, posture);  // a new row's
   upsert_.run();
   if (db_.changes() > 0) {  // the latest report moved forward: its posture, where it changed
-    // One column at a time: SQLite rewrites the index of every column an UPDATE sets, even
-    // to the same value, and each posture column has one (the console's sorts). Most
-    // reports change one or two (the signature time), so they write only those.
-    for (std::size_t i = 0; i < posture_.size(); ++i) {
-      posture_[i].reset();
-      bindPostureColumn(posture_[i], 1, static_cast<int>(i), posture);
-      posture_[i].bind(2, r.agentId).run();
-    }
+    posture_->write(r.agentId, posture);
   }
   return true;
 }

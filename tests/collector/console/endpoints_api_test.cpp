@@ -235,6 +235,35 @@ TEST_CASE("endpoint list: rows stored before the posture columns are filled once
   CHECK(missing.getInt(0) == 0);
 }
 
+TEST_CASE("endpoint list: a newer report moves the posture columns, a late resend does not") {
+  Fleet f;
+  auto ipv6Of = [&](int i) {
+    return row(f.list({{"limit", "500"}}), Fleet::agentOf(i)).at("posture").at("ipv6");
+  };
+  CHECK(ipv6Of(6).asInt() == 1);
+  auto report = [&](std::uint64_t sequence, std::uint32_t level) {
+    v1::Report r;
+    r.set_sequence(sequence);
+    r.mutable_ipv6()->mutable_probe()->set_status(v1::PROBE_STATUS_OK);
+    r.mutable_ipv6()->set_readiness_level(level);
+    ReportRecord rec;
+    rec.agentId = Fleet::agentOf(6);
+    rec.unitCode = "D-B";
+    rec.hostname = "pc-106";
+    rec.sequence = sequence;
+    rec.collectedAt = f.now;
+    rec.body = r.SerializeAsString();
+    db::Transaction tx(*f.db);
+    CHECK(ReportWriter(*f.db).insert(rec, f.now));
+    tx.commit();
+  };
+  report(3, 4);
+  CHECK(ipv6Of(6).asInt() == 4);
+  CHECK(row(f.list({{"limit", "500"}}), Fleet::agentOf(6)).at("posture").at("firewall").isNull());  // not in it
+  report(2, 0);  // older than the latest: history only
+  CHECK(ipv6Of(6).asInt() == 4);
+}
+
 TEST_CASE("endpoint list: filters") {
   Fleet f;
   // Host name prefix in any case (the index), and the agent id's prefix.
