@@ -145,8 +145,11 @@ struct ConsoleApi::Impl {
 
     routes.add(V::get, "/api/v1/endpoints", kRead,
                inSession([this](db::Connection& db, const Call& c, const auth::SessionInfo&) {
-                 return listEndpoints(db, c.query, ctx.staleAfterSeconds);
+                 return listEndpoints(db, c.query, ctx.staleAfterSeconds, *ctx.policies());
                }));
+    // The filtered list as CSV (issue 17): an export, so the export role and gate.
+    routes.add(V::get, "/api/v1/endpoints.csv", {true, auth::Action::Export, false},
+               [this](Call& c) { return endpointsCsvRoute(c); });
     routes.add(V::get, "/api/v1/endpoints/{agent_id}", kRead,
                inSession([this](db::Connection& db, const Call& c, const auth::SessionInfo&) {
                  return endpointDetail(db, c.params.text("agent_id"), *ctx.policies(),
@@ -360,6 +363,39 @@ struct ConsoleApi::Impl {
       return remediationResponse(db, request, ctx.policies(), ctx.staleAfterSeconds,
                                  ctx.caFingerprint, util::unixNow());
     });
+    net::Response done = co_await std::move(built);
+    co_return done;
+  }
+
+  // The endpoint list as CSV: checked on an API thread, built on an export thread once
+  // the export gate admits it (up to 100,000 rows, like an export).
+  boost::asio::awaitable<net::Response> endpointsCsvRoute(Call& call) {
+    auto user = std::make_shared<std::string>();
+    DbPool::Job check = [this, call, user](db::Connection& db) {
+      auto auth = authorise(db, call);
+      if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
+      EndpointListRequest ignored;
+      if (auto r = endpointListParams(db, call.query, ctx.staleAfterSeconds, *ctx.policies(),
+                                      util::unixNow(), ignored))
+        return std::move(*r);
+      *user = std::get<auth::SessionInfo>(auth).user;
+      return net::Response{};
+    };
+    auto checked = onPool(apiPool, std::move(check));
+    net::Response r = co_await std::move(checked);
+    if (user->empty()) co_return r;
+    auto admitted = exports.admit(*user);
+    if (auto* refused = std::get_if<net::Response>(&admitted)) co_return std::move(*refused);
+    auto ticket = std::make_shared<std::optional<ExportGate::Ticket>>(
+        std::move(std::get<ExportGate::Ticket>(admitted)));
+    DbPool::Job build = [this, call, ticket](db::Connection& db) {
+      struct GiveBack {
+        std::optional<ExportGate::Ticket>& t;
+        ~GiveBack() { t.reset(); }
+      } giveBack{*ticket};
+      return endpointsCsv(db, call.query, ctx.staleAfterSeconds, *ctx.policies(), util::unixNow());
+    };
+    auto built = onPool(exportPool, std::move(build));
     net::Response done = co_await std::move(built);
     co_return done;
   }

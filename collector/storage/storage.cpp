@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <tuple>
 
+#include "collector/storage/endpoint_posture.h"
 #include "collector/storage/migrations.h"
 #include "common/crypto/crypto.h"
 #include "common/util/files.h"
+#include "common/util/time.h"
 
 namespace posture::collector {
 
@@ -19,6 +21,8 @@ std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDi
   // 64 MiB of page cache: the history's index and the latest-state table stay in memory.
   db->exec("PRAGMA cache_size=-65536");
   db->migrate(migrations());
+  // Rows stored before the posture columns existed (issue 17): filled once, here.
+  fillMissingPosture(*db, util::unixNow());
   return db;
 }
 
@@ -146,6 +150,21 @@ std::vector<StoredEndpoint> loadEndpoints(db::Connection& db) {
   return out;
 }
 
+namespace {
+
+// "os, av_product, ..." (kPostureColumns).
+std::string postureColumns() {
+  std::string out;
+  for (const char* c : kPostureColumns) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+
+}  // namespace
+
 ReportWriter::ReportWriter(db::Connection& db)
     : db_(db),
       agent_(db.prepare(
@@ -160,13 +179,17 @@ ReportWriter::ReportWriter(db::Connection& db)
           "VALUES (?, ?, ?, ?, ?)")),
       upsert_(db.prepare(
           "INSERT INTO endpoints(agent_id, unit_code, hostname, last_sequence, last_seen, "
-          "collected_at, report_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+          "collected_at, report_id, " + postureColumns() + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+          "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
           "ON CONFLICT(agent_id) DO UPDATE SET unit_code = excluded.unit_code, "
           "hostname = excluded.hostname, last_sequence = excluded.last_sequence, "
           "last_seen = excluded.last_seen, collected_at = excluded.collected_at, "
           "report_id = excluded.report_id "
           // A late resend of an older report joins the history but not the latest state.
-          "WHERE excluded.last_sequence > endpoints.last_sequence")) {}
+          "WHERE excluded.last_sequence > endpoints.last_sequence")),
+      posture_(std::make_unique<PostureWriter>(db)) {}
+
+ReportWriter::~ReportWriter() = default;
 
 ReportWriter::Admission ReportWriter::admit(const ReportRecord& r) {
   if (r.certSerial.empty()) return Admission::Accepted;  // stored by our own tools, not an agent
@@ -228,8 +251,14 @@ bool ReportWriter::insert(const ReportRecord& r, std::int64_t receivedAt) {
       .bind(4, static_cast<std::int64_t>(r.sequence))
       .bind(5, receivedAt)
       .bind(6, r.collectedAt)
-      .bind(7, db_.lastInsertRowid())
-      .run();
+      .bind(7, db_.lastInsertRowid());
+  // The list's posture columns (issue 17), from the report ingest already decoded.
+  const EndpointPosture posture = r.decoded ? postureOf(*r.decoded, receivedAt) : postureOfBody(r.body, receivedAt);
+  bindPosture(upsert_, 8, posture);  // a new row's
+  upsert_.run();
+  if (db_.changes() > 0) {  // the latest report moved forward: its posture, where it changed
+    posture_->write(r.agentId, posture);
+  }
   return true;
 }
 

@@ -17,6 +17,8 @@ class Report;
 
 namespace posture::collector {
 
+class PostureWriter;
+
 // Opens DIR/posture.db, applying pending migrations; creates DIR (0700) and the database
 // when missing: for `serve` and the commands that set a collector up before its first
 // start (token create, user add, org import, unit add, layer set, system add).
@@ -111,6 +113,7 @@ struct ReportRecord {
 class ReportWriter {
  public:
   explicit ReportWriter(db::Connection& db);
+  ~ReportWriter();
 
   // Checked in the transaction that stores the report, so a revocation or renewal
   // committed by any connection before it is never missed.
@@ -130,6 +133,7 @@ class ReportWriter {
   db::Statement last_;
   db::Statement insert_;
   db::Statement upsert_;
+  std::unique_ptr<PostureWriter> posture_;  // endpoint_posture.h
 };
 
 }  // namespace posture::collector

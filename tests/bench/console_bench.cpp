@@ -21,6 +21,7 @@
 // 4. A summary table and the machine (nproc, load average at start and end).
 // Bounded by --timeout: past it the collector is killed and the run ends with an error.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -186,6 +187,53 @@ int run(const std::vector<std::string>& argv) {
   series.push_back(measure(client, "endpoints (search)", "/api/v1/endpoints?limit=50&q=" + host.substr(0, host.size() - 1),
                            requests, warmup));
   series.push_back(measure(client, "endpoint detail", "/api/v1/endpoints/" + agent, requests, warmup));
+  // Issue 17 (posture at a glance): the failing-rule filter (the rule of an open endpoint
+  // alert), the host-name prefix search on its index (in upper case: any case matches),
+  // sorts by posture columns (a first page, a deep keyset page) and the CSV of a district.
+  std::string rule;
+  auto openAlerts = util::parseJson(client.request(http::verb::get, "/api/v1/alerts?limit=200").body);
+  for (const auto& a : openAlerts.at("alerts").items()) {
+    if (a.at("subject").asString().starts_with("endpoint:") && a.at("rule").asString() != "posture/endpoint-stale") {
+      rule = a.at("rule").asString();
+      break;
+    }
+  }
+  if (rule.empty()) throw std::runtime_error("no open endpoint alert to filter by");
+  auto ruleTotal = util::parseJson(client.request(http::verb::get, "/api/v1/endpoints?limit=1&rule=" + rule).body)
+                       .at("total").asInt();
+  std::printf("failing rule %s: %lld endpoints; host name prefix %s\n", rule.c_str(),
+              static_cast<long long>(ruleTotal), host.substr(0, host.size() - 1).c_str());
+  std::string upperHost = host.substr(0, host.size() - 1);
+  for (char& ch : upperHost) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  series.push_back(measure(client, "endpoints (failing rule)", "/api/v1/endpoints?limit=50&rule=" + rule,
+                           requests, warmup));
+  series.push_back(measure(client, "endpoints (failing rule, district)",
+                           "/api/v1/endpoints?limit=50&rule=" + rule + "&unit=" + district, requests, warmup));
+  series.push_back(measure(client, "endpoints (host name prefix, upper case)",
+                           "/api/v1/endpoints?limit=50&q=" + upperHost, requests, warmup));
+  series.push_back(measure(client, "endpoints (host name prefix, 4 characters)",
+                           "/api/v1/endpoints?limit=50&q=" + host.substr(0, 4), requests, warmup));
+  series.push_back(measure(client, "endpoints (sort signature_age desc)",
+                           "/api/v1/endpoints?limit=50&sort=signature_age&dir=desc", requests, warmup));
+  {
+    auto page = util::parseJson(
+        client.request(http::verb::get, "/api/v1/endpoints?limit=1&sort=ipv6&offset=" +
+                                            std::to_string(std::min<std::size_t>(10000, endpoints - 1))).body);
+    if (page.at("endpoints").size() != 1) throw std::runtime_error("no endpoint to page after: " + util::writeJson(page, false));
+    std::string cursor = page.at("endpoints").items().front().at("cursor").asString();
+    std::string escaped;
+    for (unsigned char ch : cursor) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      escaped += std::isalnum(ch) ? std::string(1, static_cast<char>(ch)) : std::string(buf);
+    }
+    series.push_back(measure(client, "endpoints (sort ipv6, keyset page after row 10,000)",
+                             "/api/v1/endpoints?limit=50&sort=ipv6&after=" + escaped, requests, warmup));
+  }
+  series.push_back(measure(client, "endpoints (sort security desc, district)",
+                           "/api/v1/endpoints?limit=50&sort=security&dir=desc&unit=" + district, requests, warmup));
+  series.push_back(measure(client, "endpoints.csv (district)", "/api/v1/endpoints.csv?unit=" + district,
+                           std::max(1, requests / 10), std::min(warmup, 2)));
   // OFFSET walks every skipped row; the API caps it at 10,000 (deeper: keyset paging).
   series.push_back(measure(client, "alerts (offset 10000, the maximum)", "/api/v1/alerts?limit=50&offset=10000",
                            std::max(1, requests / 10), std::min(warmup, 2)));

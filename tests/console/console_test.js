@@ -197,6 +197,7 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   const failing = await page.$$eval('[data-testid="failing-check"]', (l) => l.length);
   ok(`endpoint search "${host}" and its detail page (${failing} failing checks with remediation)`);
   await shot('07-endpoint-detail');
+  await require('./endpoints_scenario.js').run({ page, base, shot, ok, check, apiGet, shots });  // issue 17
 
   // -- audit log --------------------------------------------------------------------------------
   await page.click('#nav-audit');

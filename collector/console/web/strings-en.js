@@ -1,6 +1,13 @@
 // The console's English strings; a key missing here falls back to strings-vi.js.
 // Keys starting with org_ are those of org.js.
 export default {
+  // The endpoint list's posture at a glance (issue 17).
+  colAv: 'Anti-malware', colRealTime: 'Real-time protection', colSignature: 'Signatures',
+  colPending: 'Pending updates', colSecurity: 'Pending security updates', colReboot: 'Restart required',
+  colIpv6: 'IPv6', colFirewall: 'Firewall', unknownShort: 'unknown', avNone: 'none',
+  daysN: '{n} days', levelN: 'level {n}', level_ok: 'good', level_warn: 'needs attention', level_bad: 'not met',
+  level_unknown: 'unknown', failingRule: 'Failing rule', rulePh: 'POLICY/CHECK',
+  staleOnly: 'Not reporting', notStale: 'Reporting',
   title: 'Posture — Security posture',
   overview: 'Overview', alerts: 'Alerts', endpoints: 'Endpoints', audit: 'Audit log',
   logout: 'Sign out', login: 'Sign in', loginTitle: 'Sign in to the console',

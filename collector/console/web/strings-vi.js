@@ -1,6 +1,13 @@
 // The console's Vietnamese strings, the default language: a key missing in English falls
 // back to these (i18n.js). Keys starting with org_ are those of org.js.
 export default {
+  // The endpoint list's posture at a glance (issue 17).
+  colAv: 'Phòng, chống mã độc', colRealTime: 'Bảo vệ thời gian thực', colSignature: 'Mẫu nhận diện',
+  colPending: 'Bản cập nhật chờ', colSecurity: 'Cập nhật bảo mật chờ', colReboot: 'Cần khởi động lại',
+  colIpv6: 'IPv6', colFirewall: 'Tường lửa', unknownShort: 'không rõ', avNone: 'chưa cài',
+  daysN: '{n} ngày', levelN: 'mức {n}', level_ok: 'tốt', level_warn: 'cần chú ý', level_bad: 'chưa đạt',
+  level_unknown: 'không rõ', failingRule: 'Không đạt quy tắc', rulePh: 'CHÍNH_SÁCH/KIỂM_TRA',
+  staleOnly: 'Không báo cáo', notStale: 'Đang báo cáo',
   title: 'Posture — Tình trạng an toàn thông tin',
   overview: 'Tổng quan', alerts: 'Cảnh báo', endpoints: 'Thiết bị đầu cuối', audit: 'Nhật ký kiểm toán',
   logout: 'Đăng xuất', login: 'Đăng nhập', loginTitle: 'Đăng nhập bảng điều khiển',

@@ -217,6 +217,14 @@ TEST_CASE("the users migration applies to a database of the previous version") {
     // (issue 17's alert groups undone too.)
     db->exec("DROP TRIGGER alerts_group_insert; DROP TRIGGER alerts_group_update; DROP TRIGGER alerts_group_delete; "
              "DROP TABLE alert_group_events; DROP TABLE alert_groups; DROP INDEX alerts_group;");
+    // (issue 17's endpoint posture columns undone as well.)
+    for (const char* i : {"hostname_lc", "last_seen", "os", "av_product", "av_real_time", "av_signature",
+                          "patch_pending", "patch_security", "reboot", "ipv6", "firewall"})
+      db->exec(std::string("DROP INDEX endpoints_") + i);
+    db->exec("DROP INDEX alerts_rule");
+    for (const char* c : {"hostname_lc", "os", "av_product", "av_installed", "av_real_time", "av_signature_at",
+                          "patch_pending", "patch_security", "reboot_required", "ipv6_level", "firewall_on"})
+      db->exec(std::string("ALTER TABLE endpoints DROP COLUMN ") + c);
     db->exec("DROP TABLE federated_report_2290; DROP TABLE federated_units; DROP TABLE federated_endpoints; DROP TABLE federated_targets; "
              "DROP TABLE federated_layers; DROP TABLE federated_systems; DROP TABLE federated_alert_counts; "
              "DROP TABLE federation_children; DROP TABLE upstream_state; DROP TABLE upstream_sent; "

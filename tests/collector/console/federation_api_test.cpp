@@ -167,7 +167,7 @@ struct Province {
     return util::parseJson(r.body);
   }
   util::Json endpoints(const console::Query& q) {
-    return get(console::listEndpoints(*db, q, kStaleAfter));
+    return get(console::listEndpoints(*db, q, kStaleAfter, policies));
   }
 };
 
@@ -251,7 +251,10 @@ TEST_CASE("federation console: the endpoint list merges the children's rows, wit
   auto bs = p.endpoints({{"unit", "BS"}});
   CHECK(bs.at("total").asInt() == 3);
   CHECK(keys(bs) == std::vector<std::string>{"cc01@c1", "bb01@c1", "bb02@c1"});
-  CHECK(keys(p.endpoints({{"unit", "BS-A"}, {"q", "2"}})) == std::vector<std::string>{"bb02@c1"});
+  // The search is a prefix (an index); any part of the name only as an explicit option.
+  CHECK(p.endpoints({{"unit", "BS-A"}, {"q", "2"}}).at("total").asInt() == 0);
+  CHECK(keys(p.endpoints({{"unit", "BS-A"}, {"q", "2"}, {"match", "substring"}})) ==
+        std::vector<std::string>{"bb02@c1"});
   CHECK(p.endpoints({{"unit", "QNG"}}).at("total").asInt() == 6);
   CHECK(p.endpoints({{"unit", "DC"}}).at("total").asInt() == 0);
 }
@@ -286,10 +289,10 @@ TEST_CASE("federation console: offset and keyset pages walk the merged list in b
         std::vector<std::string>{all[2]});
   // Refusals name the parameter.
   auto bad =
-      console::listEndpoints(*p.db, {{"after_id", "bb01"}, {"after_source", "c2"}}, kStaleAfter);
+      console::listEndpoints(*p.db, {{"after_id", "bb01"}, {"after_source", "c2"}}, kStaleAfter, p.policies);
   CHECK(bad.status == 400);
   CHECK(bad.body.find("after_id") != std::string::npos);
-  bad = console::listEndpoints(*p.db, {{"after_id", "bb01"}, {"after_source", "c 1"}}, kStaleAfter);
+  bad = console::listEndpoints(*p.db, {{"after_id", "bb01"}, {"after_source", "c 1"}}, kStaleAfter, p.policies);
   CHECK(bad.status == 400);
   CHECK(bad.body.find("after_source") != std::string::npos);
 }
@@ -441,5 +444,5 @@ TEST_CASE("federation console: a collector without children pages its own endpoi
         std::vector<std::string>{"aa01@local", "aa02@local"});
   CHECK(keys(p.endpoints({{"limit", "1"}, {"offset", "2"}})) ==
         std::vector<std::string>{"aa03@local"});
-  CHECK(p.endpoints({{"q", "tinh-2"}}).at("total").asInt() == 1);
+  CHECK(p.endpoints({{"q", "tinh-2"}, {"match", "substring"}}).at("total").asInt() == 1);
 }
