@@ -75,6 +75,16 @@ export default {
   org_ref2: 'Provider', org_doc2: 'Contract', org_until2: 'Contract ends',
   org_ref3: 'Assessor', org_doc3: 'Assessment report', org_date3: 'Assessed on',
   org_ref4: 'Connection (e.g. provincial SOC)', org_date4: 'Connected since', org_until4: 'Valid until (optional)',
+  // exceptions.js (issue 17)
+  exceptions: 'Exceptions', exc_title: 'Exceptions (accepted risks)',
+  exc_intro: 'An accepted risk for an endpoint or a unit (with its subtree) against one rule, approved by a document, until a date. Excepted items raise no alert; the policy says whether they count as met or leave the denominator.',
+  exc_new: 'Record an exception', exc_scope: 'Applies to', exc_scope_endpoint: 'Endpoint', exc_scope_unit: 'Unit (with its subtree)',
+  exc_subject: 'Endpoint or unit', exc_subjectHint: 'hostname, agent id or unit code', exc_justification: 'Justification',
+  exc_approver: 'Approver', exc_document: 'Document number', exc_expires: 'Expires', exc_record: 'Record',
+  exc_expiryNote: 'Valid through the expiry day (Vietnam time, UTC+7); its alert returns the day after.',
+  exc_recordedOk: 'Exception recorded.', exc_revoke: 'Revoke', exc_revoked: 'Exception revoked.', exc_revokedBy: 'revoked by',
+  exc_id: 'No.', exc_recorded: 'Recorded',
+  exc_state_active: 'active', exc_state_expired: 'expired', exc_state_revoked: 'revoked',
 };
 
 // Column labels of the generic table (overview.js); a field missing here is shown under
