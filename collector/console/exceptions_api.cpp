@@ -27,7 +27,8 @@ util::Json exceptionJson(const RiskException& x, std::int64_t now) {
   j.set("state", std::string(exceptions::stateName(x, now)));
   j.set("created_at", util::formatRfc3339Vietnam(x.createdAt));
   j.set("created_by", x.createdBy);
-  j.set("revoked_at", x.revokedAt ? util::Json(util::formatRfc3339Vietnam(x.revokedAt)) : util::Json());
+  j.set("revoked_at",
+        x.revokedAt ? util::Json(util::formatRfc3339Vietnam(x.revokedAt)) : util::Json());
   j.set("revoked_by", nullable(x.revokedBy));
   return j;
 }
@@ -53,7 +54,8 @@ net::Response listExceptionsRoute(db::Connection& db, const Query& query, std::i
   if (auto r = oneOf(query, "state", {"active", "expired", "revoked"}, state)) return *r;
   if (auto it = query.find("endpoint"); it != query.end()) {
     agent = it->second;
-    if (!isAgentId(agent)) return badRequest("endpoint", "mã tác tử không hợp lệ", "not an agent id");
+    if (!isAgentId(agent))
+      return badRequest("endpoint", "mã tác tử không hợp lệ", "not an agent id");
   }
   std::vector<std::string> chain;
   if (!agent.empty()) {
@@ -86,12 +88,12 @@ net::Response listExceptionsRoute(db::Connection& db, const Query& query, std::i
 }
 
 net::Response addExceptionRoute(db::Connection& db, const util::Json& body,
-                                const std::vector<policy::Policy>& policies, const std::string& actor,
-                                std::int64_t now) {
+                                const std::vector<policy::Policy>& policies,
+                                const std::string& actor, std::int64_t now) {
   exceptions::NewException r;
   for (const auto& [name, value] : body.members()) {
-    static const std::vector<std::string> kKnown = {"endpoint", "unit", "rule", "justification",
-                                                    "approver", "document", "expires"};
+    static const std::vector<std::string> kKnown = {
+        "endpoint", "unit", "rule", "justification", "approver", "document", "expires"};
     if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end()) {
       return badRequest(name, "trường không được hỗ trợ", "unknown member");
     }
@@ -99,9 +101,10 @@ net::Response addExceptionRoute(db::Connection& db, const util::Json& body,
   struct Member {
     const char* name;
     std::string* out;
-  } members[] = {{"endpoint", &r.endpoint}, {"unit", &r.unit},         {"rule", &r.rule},
-                 {"justification", &r.justification}, {"approver", &r.approver},
-                 {"document", &r.document},           {"expires", &r.expires}};
+  } members[] = {{"endpoint", &r.endpoint}, {"unit", &r.unit},
+                 {"rule", &r.rule},         {"justification", &r.justification},
+                 {"approver", &r.approver}, {"document", &r.document},
+                 {"expires", &r.expires}};
   for (const auto& m : members) {
     if (auto refusal = stringMember(body, m.name, false, 4000, *m.out)) return *refusal;
   }

@@ -18,8 +18,8 @@ namespace posture::collector::console {
 net::Response listExceptionsRoute(db::Connection& db, const Query& query, std::int64_t now);
 // Body: {"endpoint" | "unit", "rule", "justification", "approver", "document", "expires"}.
 net::Response addExceptionRoute(db::Connection& db, const util::Json& body,
-                                const std::vector<policy::Policy>& policies, const std::string& actor,
-                                std::int64_t now);
+                                const std::vector<policy::Policy>& policies,
+                                const std::string& actor, std::int64_t now);
 net::Response revokeExceptionRoute(db::Connection& db, std::int64_t id, const std::string& actor,
                                    std::int64_t now);
 

@@ -33,8 +33,10 @@ std::string stateText(std::string_view state, bool vi) {
 }
 
 void print(const RiskException& x, std::int64_t now, bool vi) {
-  std::string who = x.scope == Scope::Unit ? "unit:" + x.subject
-                                           : "endpoint:" + x.subject + (x.hostname.empty() ? "" : " (" + x.hostname + ")");
+  std::string who =
+      x.scope == Scope::Unit
+          ? "unit:" + x.subject
+          : "endpoint:" + x.subject + (x.hostname.empty() ? "" : " (" + x.hostname + ")");
   std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(x.id),
               stateText(stateName(x, now), vi).c_str(), util::formatDate(x.expiresDay).c_str(),
               who.c_str(), x.rule.c_str(), x.document.c_str(), x.approver.c_str(),
@@ -52,8 +54,9 @@ auto refusingInput(F&& f) {
 }
 
 int add(const std::vector<std::string>& argv) {
-  util::Args a(argv, {"data-dir", "lang", "endpoint", "unit", "rule", "justification", "approver",
-                      "document", "expires", "policies"},
+  util::Args a(argv,
+               {"data-dir", "lang", "endpoint", "unit", "rule", "justification", "approver",
+                "document", "expires", "policies"},
                {});
   bool vi = vietnamese(a);
   NewException r;
@@ -96,13 +99,16 @@ int revoke(const std::vector<std::string>& argv) {
     throw util::ArgsError("exception ID must be a positive number, got '" + pos[0] + "'");
   auto db = openExistingDatabase(a.require("data-dir"));
   auto x = refusingInput([&] { return revokeException(*db, id, cliActor(), util::unixNow()); });
-  std::printf("%s %lld\n", vi ? "Đã thu hồi ngoại lệ" : "Revoked exception", static_cast<long long>(x.id));
+  std::printf("%s %lld\n", vi ? "Đã thu hồi ngoại lệ" : "Revoked exception",
+              static_cast<long long>(x.id));
   return 0;
 }
 }  // namespace
 
 std::vector<util::Command> exceptionsCommands() {
-  return {{{"exceptions", "add"}, add}, {{"exceptions", "list"}, list}, {{"exceptions", "revoke"}, revoke}};
+  return {{{"exceptions", "add"}, add},
+          {{"exceptions", "list"}, list},
+          {{"exceptions", "revoke"}, revoke}};
 }
 
 }  // namespace posture::collector::exceptions

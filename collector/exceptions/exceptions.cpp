@@ -61,7 +61,8 @@ std::string requiredText(const std::string& field, const std::string& value, con
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
   std::size_t start = v.find_first_not_of(" \t");
   v = start == std::string::npos ? std::string() : v.substr(start);
-  if (v.empty()) throw ExceptionError(field, std::string("thiếu ") + vi, std::string("missing ") + en);
+  if (v.empty())
+    throw ExceptionError(field, std::string("thiếu ") + vi, std::string("missing ") + en);
   if (!util::validUtf8(v) || v.size() > kMaxText ||
       std::any_of(v.begin(), v.end(), [](char c) { return c >= 0 && c < 0x20 && c != '\n'; })) {
     throw ExceptionError(field, std::string(vi) + " không hợp lệ (UTF-8, tối đa 2000 byte)",
@@ -75,7 +76,8 @@ std::optional<std::int64_t> parseExpiry(const std::string& text) {
   if (auto d = util::parseDate(text)) return d;
   int dd = 0, mm = 0, yyyy = 0;
   char tail = 0;
-  if (text.size() == 10 && std::sscanf(text.c_str(), "%2d/%2d/%4d%c", &dd, &mm, &yyyy, &tail) == 3) {
+  if (text.size() == 10 &&
+      std::sscanf(text.c_str(), "%2d/%2d/%4d%c", &dd, &mm, &yyyy, &tail) == 3) {
     char iso[16];
     std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", yyyy, mm, dd);
     return util::parseDate(iso);
@@ -98,7 +100,8 @@ bool ruleExists(const std::vector<policy::Policy>& policies, const std::string& 
 }
 
 bool tableExists(db::Connection& db) {
-  auto st = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'risk_exceptions'");
+  auto st =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'risk_exceptions'");
   return st.step();
 }
 }  // namespace
@@ -110,7 +113,8 @@ std::int64_t expiresAt(std::int64_t expiresDay) {
 }
 
 bool activeAt(const RiskException& x, std::int64_t at) {
-  return x.createdAt <= at && (x.revokedAt == 0 || x.revokedAt > at) && at < expiresAt(x.expiresDay);
+  return x.createdAt <= at && (x.revokedAt == 0 || x.revokedAt > at) &&
+         at < expiresAt(x.expiresDay);
 }
 
 std::string_view stateName(const RiskException& x, std::int64_t now) {
@@ -120,9 +124,10 @@ std::string_view stateName(const RiskException& x, std::int64_t now) {
 }
 
 std::string reference(const RiskException& x, bool vi) {
-  return x.rule + ": " + (vi ? "VB " : "document ") + x.document + (vi ? ", duyệt: " : ", approved by ") +
-         x.approver + (vi ? ", đến hết " : ", until the end of ") + util::formatDate(x.expiresDay) +
-         " (#" + std::to_string(x.id) + ")";
+  return x.rule + ": " + (vi ? "VB " : "document ") + x.document +
+         (vi ? ", duyệt: " : ", approved by ") + x.approver +
+         (vi ? ", đến hết " : ", until the end of ") + util::formatDate(x.expiresDay) + " (#" +
+         std::to_string(x.id) + ")";
 }
 
 RiskException addException(db::Connection& db, const NewException& r,
@@ -155,8 +160,7 @@ RiskException addException(db::Connection& db, const NewException& r,
                            "no endpoint '" + r.endpoint + "'");
     }
     if (found.size() > 1 && found[0].first != r.endpoint) {
-      throw ExceptionError("endpoint",
-                           "nhiều thiết bị có tên '" + r.endpoint + "': dùng mã tác tử",
+      throw ExceptionError("endpoint", "nhiều thiết bị có tên '" + r.endpoint + "': dùng mã tác tử",
                            "several endpoints are named '" + r.endpoint + "': give the agent id");
     }
     x.subject = found[0].first;
@@ -164,15 +168,17 @@ RiskException addException(db::Connection& db, const NewException& r,
   }
   if (r.rule.empty()) throw ExceptionError("rule", "thiếu quy tắc", "missing rule");
   if (!ruleExists(policies, r.rule)) {
-    throw ExceptionError("rule", "không có quy tắc '" + r.rule + "' (CHÍNH_SÁCH/KIỂM_TRA hoặc CHÍNH_SÁCH/CHỈ_TIÊU)",
-                         "no rule '" + r.rule + "' (POLICY/CHECK or POLICY/TARGET)");
+    throw ExceptionError(
+        "rule", "không có quy tắc '" + r.rule + "' (CHÍNH_SÁCH/KIỂM_TRA hoặc CHÍNH_SÁCH/CHỈ_TIÊU)",
+        "no rule '" + r.rule + "' (POLICY/CHECK or POLICY/TARGET)");
   }
   x.rule = r.rule;
   x.justification = requiredText("justification", r.justification, "lý do", "justification");
   x.approver = requiredText("approver", r.approver, "người phê duyệt", "approver");
   x.document = requiredText("document", r.document, "số văn bản", "document number");
   if (r.expires.empty()) {
-    throw ExceptionError("expires", "thiếu ngày hết hạn (YYYY-MM-DD)", "missing expiry date (YYYY-MM-DD)");
+    throw ExceptionError("expires", "thiếu ngày hết hạn (YYYY-MM-DD)",
+                         "missing expiry date (YYYY-MM-DD)");
   }
   auto day = parseExpiry(r.expires);
   if (!day) {
@@ -187,13 +193,18 @@ RiskException addException(db::Connection& db, const NewException& r,
   x.createdAt = now;
   x.createdBy = actor;
   auto ins = db.prepare(
-      "INSERT INTO risk_exceptions(scope, subject, hostname, rule, justification, approver, document, "
+      "INSERT INTO risk_exceptions(scope, subject, hostname, rule, justification, approver, "
+      "document, "
       "expires_day, expires_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  ins.bind(1, std::string(scopeName(x.scope))).bind(2, x.subject).bind(3, x.hostname).bind(4, x.rule);
+  ins.bind(1, std::string(scopeName(x.scope)))
+      .bind(2, x.subject)
+      .bind(3, x.hostname)
+      .bind(4, x.rule);
   ins.bind(5, x.justification).bind(6, x.approver).bind(7, x.document).bind(8, x.expiresDay);
   ins.bind(9, expiresAt(x.expiresDay)).bind(10, x.createdAt).bind(11, x.createdBy).run();
   x.id = db.lastInsertRowid();
-  appendAudit(db, {0, now, actor, "exception.add", "exception:" + std::to_string(x.id), "", auditJson(x)});
+  appendAudit(
+      db, {0, now, actor, "exception.add", "exception:" + std::to_string(x.id), "", auditJson(x)});
   tx.commit();
   return x;
 }
@@ -203,7 +214,8 @@ RiskException revokeException(db::Connection& db, std::int64_t id, const std::st
   db::Transaction tx(db);
   auto before = findException(db, id);
   if (!before) {
-    throw ExceptionError("id", "không có ngoại lệ " + std::to_string(id), "no exception " + std::to_string(id));
+    throw ExceptionError("id", "không có ngoại lệ " + std::to_string(id),
+                         "no exception " + std::to_string(id));
   }
   if (before->revokedAt) {
     throw ExceptionError("id", "ngoại lệ " + std::to_string(id) + " đã bị thu hồi",
@@ -213,7 +225,10 @@ RiskException revokeException(db::Connection& db, std::int64_t id, const std::st
   after.revokedAt = now;
   after.revokedBy = actor;
   db.prepare("UPDATE risk_exceptions SET revoked_at = ?, revoked_by = ? WHERE id = ?")
-      .bind(1, now).bind(2, actor).bind(3, id).run();
+      .bind(1, now)
+      .bind(2, actor)
+      .bind(3, id)
+      .run();
   appendAudit(db, {0, now, actor, "exception.revoke", "exception:" + std::to_string(id),
                    auditJson(*before), auditJson(after)});
   tx.commit();
@@ -236,10 +251,12 @@ std::vector<RiskException> listExceptions(db::Connection& db, std::optional<std:
     return out;
   }
   // Read every tick by the live evaluation: the partial index keeps it to the live rows.
-  auto st = db.prepare(std::string(kColumns) +
-                       " WHERE revoked_at IS NULL AND expires_at > ?1 AND created_at <= ?1 "
-                       "UNION ALL " + kColumns +
-                       " WHERE revoked_at > ?1 AND expires_at > ?1 AND created_at <= ?1 ORDER BY id DESC");
+  auto st = db.prepare(
+      std::string(kColumns) +
+      " WHERE revoked_at IS NULL AND expires_at > ?1 AND created_at <= ?1 "
+      "UNION ALL " +
+      kColumns +
+      " WHERE revoked_at > ?1 AND expires_at > ?1 AND created_at <= ?1 ORDER BY id DESC");
   st.bind(1, *at);
   while (st.step()) out.push_back(readRow(st));
   return out;
@@ -263,8 +280,9 @@ const RiskException* ExceptionSet::forEndpoint(const std::string& rule, const st
   auto it = byRule_.find(rule);
   if (it == byRule_.end()) return nullptr;
   for (const auto& x : it->second) {
-    if (x.scope == Scope::Endpoint ? x.subject == agentId
-                                   : std::find(unitChain.begin(), unitChain.end(), x.subject) != unitChain.end())
+    if (x.scope == Scope::Endpoint
+            ? x.subject == agentId
+            : std::find(unitChain.begin(), unitChain.end(), x.subject) != unitChain.end())
       return &x;
   }
   return nullptr;
@@ -287,9 +305,9 @@ std::vector<const RiskException*> ExceptionSet::coveringEndpoint(
   std::vector<const RiskException*> out;
   for (const auto& [rule, list] : byRule_) {
     for (const auto& x : list) {
-      bool covers = x.scope == Scope::Endpoint
-                        ? x.subject == agentId
-                        : std::find(unitChain.begin(), unitChain.end(), x.subject) != unitChain.end();
+      bool covers = x.scope == Scope::Endpoint ? x.subject == agentId
+                                               : std::find(unitChain.begin(), unitChain.end(),
+                                                           x.subject) != unitChain.end();
       if (covers) out.push_back(&x);
     }
   }

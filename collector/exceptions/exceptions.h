@@ -105,10 +105,11 @@ class ExceptionSet {
   const RiskException* forEndpoint(const std::string& rule, const std::string& agentId,
                                    const std::vector<std::string>& unitChain) const;
   // The exception of `rule` on a unit of `unitChain`, or null.
-  const RiskException* forUnit(const std::string& rule, const std::vector<std::string>& unitChain) const;
+  const RiskException* forUnit(const std::string& rule,
+                               const std::vector<std::string>& unitChain) const;
   // Every exception covering an endpoint, any rule (exports).
-  std::vector<const RiskException*> coveringEndpoint(const std::string& agentId,
-                                                     const std::vector<std::string>& unitChain) const;
+  std::vector<const RiskException*> coveringEndpoint(
+      const std::string& agentId, const std::vector<std::string>& unitChain) const;
 
  private:
   std::unordered_map<std::string, std::vector<RiskException>> byRule_;

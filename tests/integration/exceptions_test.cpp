@@ -52,7 +52,9 @@ bool waitFor(Pred pred, int seconds) {
 }
 }  // namespace
 
-TEST_CASE("CLI and a running collector: an exception removes the alert, the export shows it, its expiry brings it back") {
+TEST_CASE(
+    "CLI and a running collector: an exception removes the alert, the export shows it, its expiry "
+    "brings it back") {
   // libfaketime preloaded straight into each program (not the `faketime` wrapper, which forks:
   // a SIGTERM would stop the wrapper and leave the collector running).
   const std::string lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
@@ -62,10 +64,12 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
   }
   // The shift: the collector starts kMargin seconds before a Vietnam midnight.
   std::int64_t real = util::unixNow();
-  std::int64_t end = (util::vietnamDay(real + kMargin) + 1) * util::kSecondsPerDay - util::kVietnamOffsetSeconds;
+  std::int64_t end =
+      (util::vietnamDay(real + kMargin) + 1) * util::kSecondsPerDay - util::kVietnamOffsetSeconds;
   std::int64_t shift = end - kMargin - real;
   REQUIRE(shift >= 0);
-  std::vector<std::string> clock = {"/usr/bin/env", "LD_PRELOAD=" + lib, "FAKETIME=+" + std::to_string(shift),
+  std::vector<std::string> clock = {"/usr/bin/env", "LD_PRELOAD=" + lib,
+                                    "FAKETIME=+" + std::to_string(shift),
                                     "FAKETIME_DONT_FAKE_MONOTONIC=1"};
   auto run = [&](std::vector<std::string> args, int seconds = 30) {
     std::vector<std::string> argv = clock;
@@ -80,8 +84,8 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
   const std::string dir = collector.dataDir;
   std::string state = test::makeTempDir("posture-agent-");
   auto enrolled = run({POSTURE_AGENT_BIN, "enroll", "--collector", collector.address, "--token",
-                       collector.createToken("BS", 1, "48h"), "--state-dir", state, "--ca-fingerprint",
-                       collector.caFingerprint},
+                       collector.createToken("BS", 1, "48h"), "--state-dir", state,
+                       "--ca-fingerprint", collector.caFingerprint},
                       60);
   INFO(enrolled.err);
   REQUIRE(enrolled.exitCode == 0);
@@ -90,18 +94,21 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
   // An open alert of one of the machine's failing checks under the Bình Sơn plan (which one
   // depends on this machine: no anti-malware, pending updates, IPv6, ...).
   auto openAlerts = [&] {
-    return parseAlerts(run({POSTURE_COLLECTOR_BIN, "alerts", "list", "--data-dir", dir, "--lang", "en"}).out);
+    return parseAlerts(
+        run({POSTURE_COLLECTOR_BIN, "alerts", "list", "--data-dir", dir, "--lang", "en"}).out);
   };
   Alert target;
-  REQUIRE(waitFor([&] {
-    for (const auto& a : openAlerts()) {
-      if (a.rule.starts_with("binh-son-2022/") && a.subject.starts_with("endpoint:")) {
-        target = a;
-        return true;
-      }
-    }
-    return false;
-  }, 30));
+  REQUIRE(waitFor(
+      [&] {
+        for (const auto& a : openAlerts()) {
+          if (a.rule.starts_with("binh-son-2022/") && a.subject.starts_with("endpoint:")) {
+            target = a;
+            return true;
+          }
+        }
+        return false;
+      },
+      30));
   std::string agent = target.subject.substr(9);
   auto isOpen = [&] {
     for (const auto& a : openAlerts())
@@ -111,11 +118,23 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
 
   // Bad input: each field refused by name (exit 2), nothing stored.
   const std::string expires = util::formatDate(today);
-  std::vector<std::string> good = {POSTURE_COLLECTOR_BIN, "exceptions", "add", "--data-dir", dir,
-                                   "--endpoint", agent, "--rule", target.rule,
-                                   "--justification", "máy điều khiển thiết bị chuyên dụng",
-                                   "--approver", "Chủ tịch UBND xã", "--document", "15/QĐ-UBND",
-                                   "--expires", expires};
+  std::vector<std::string> good = {POSTURE_COLLECTOR_BIN,
+                                   "exceptions",
+                                   "add",
+                                   "--data-dir",
+                                   dir,
+                                   "--endpoint",
+                                   agent,
+                                   "--rule",
+                                   target.rule,
+                                   "--justification",
+                                   "máy điều khiển thiết bị chuyên dụng",
+                                   "--approver",
+                                   "Chủ tịch UBND xã",
+                                   "--document",
+                                   "15/QĐ-UBND",
+                                   "--expires",
+                                   expires};
   // `good` with one option's value replaced, added, or (value "-") left out.
   auto with = [&](const std::string& option, const std::string& value) {
     std::vector<std::string> argv;
@@ -139,7 +158,7 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
     return argv;
   };
   const std::pair<std::vector<std::string>, std::string> bad[] = {
-      {with("expires", "-"), "--expires"},  // missing
+      {with("expires", "-"), "--expires"},           // missing
       {with("expires", "2020-01-01"), "--expires"},  // in the past
       {with("expires", "31-12-2099"), "--expires"},  // not a date
       {with("rule", "binh-son-2022/no-such-check"), "--rule"},
@@ -159,13 +178,15 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
   CHECK(run({POSTURE_COLLECTOR_BIN, "exceptions", "list", "--data-dir", dir, "--all"}).out.empty());
 
   // Recorded until the end of today (the shifted day): the alert goes at the next tick.
-  REQUIRE_MESSAGE(util::unixNow() + shift < end - 10, "the machine was too slow to record before midnight");
+  REQUIRE_MESSAGE(util::unixNow() + shift < end - 10,
+                  "the machine was too slow to record before midnight");
   auto added = run(good);
   INFO(added.err);
   REQUIRE(added.exitCode == 0);
   CHECK(added.out.find("15/QĐ-UBND") != std::string::npos);
   CHECK(waitFor([&] { return !isOpen(); }, 20));
-  auto listed = run({POSTURE_COLLECTOR_BIN, "exceptions", "list", "--data-dir", dir, "--lang", "en"}).out;
+  auto listed =
+      run({POSTURE_COLLECTOR_BIN, "exceptions", "list", "--data-dir", dir, "--lang", "en"}).out;
   CHECK(listed.find("active") != std::string::npos);
   CHECK(listed.find(target.rule) != std::string::npos);
   auto audit = run({POSTURE_COLLECTOR_BIN, "audit", "list", "--data-dir", dir}).out;
@@ -173,7 +194,8 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
 
   // The auditor's export: the column and the reference.
   std::string csv = dir + "/list.csv";
-  auto exported = run({POSTURE_COLLECTOR_BIN, "export", "--data-dir", dir, "--format", "csv", "--out", csv}, 60);
+  auto exported = run(
+      {POSTURE_COLLECTOR_BIN, "export", "--data-dir", dir, "--format", "csv", "--out", csv}, 60);
   INFO(exported.err);
   REQUIRE(exported.exitCode == 0);
   std::ifstream in(csv);
@@ -185,7 +207,9 @@ TEST_CASE("CLI and a running collector: an exception removes the alert, the expo
   CHECK_MESSAGE(waitFor([&] { return isOpen(); }, static_cast<int>(kMargin) + 30),
                 "the alert did not come back after the exception expired");
   CHECK(util::unixNow() + shift >= end);
-  auto after = run({POSTURE_COLLECTOR_BIN, "exceptions", "list", "--data-dir", dir, "--all", "--lang", "en"}).out;
+  auto after =
+      run({POSTURE_COLLECTOR_BIN, "exceptions", "list", "--data-dir", dir, "--all", "--lang", "en"})
+          .out;
   CHECK(after.find("expired") != std::string::npos);
   CHECK(run({POSTURE_COLLECTOR_BIN, "exceptions", "list", "--data-dir", dir}).out.empty());
   fs::remove_all(state);

@@ -31,10 +31,12 @@ const std::string kCheck = "binh-son-2022/endpoint-protected";
 const std::string kTarget = "binh-son-2022/endpoints-protected-share";
 
 // 2026-12-07 10:00 UTC+7: a fixed day, so that "today" and "yesterday" are known.
-const std::int64_t kNow = *util::parseDate("2026-12-07") * util::kSecondsPerDay + 3 * util::kSecondsPerHour;
+const std::int64_t kNow =
+    *util::parseDate("2026-12-07") * util::kSecondsPerDay + 3 * util::kSecondsPerHour;
 
 policy::Policy binhSonPolicy() {
-  return policy::loadPolicyFile(std::filesystem::path(POSTURE_SOURCE_DIR) / "policies/binh-son-2022.yaml");
+  return policy::loadPolicyFile(std::filesystem::path(POSTURE_SOURCE_DIR) /
+                                "policies/binh-son-2022.yaml");
 }
 
 std::shared_ptr<const std::vector<policy::Policy>> policies(policy::ExceptionMode mode) {
@@ -44,7 +46,8 @@ std::shared_ptr<const std::vector<policy::Policy>> policies(policy::ExceptionMod
   return v;
 }
 
-posture::v1::Report reportOf(const std::string& id, bool protectedNow, std::uint64_t seq, std::int64_t seen) {
+posture::v1::Report reportOf(const std::string& id, bool protectedNow, std::uint64_t seq,
+                             std::int64_t seen) {
   posture::v1::Report r;
   r.set_sequence(seq);
   r.mutable_collected_at()->set_seconds(seen);
@@ -60,7 +63,12 @@ posture::v1::Report reportOf(const std::string& id, bool protectedNow, std::uint
 }
 
 StoredEndpoint endpoint(const std::string& id, const std::string& unit, bool protectedNow) {
-  return StoredEndpoint{id, unit, id + "-host", 1, kNow, kNow,
+  return StoredEndpoint{id,
+                        unit,
+                        id + "-host",
+                        1,
+                        kNow,
+                        kNow,
                         reportOf(id, protectedNow, 1, kNow).SerializeAsString()};
 }
 
@@ -93,7 +101,8 @@ std::vector<StoredEndpoint> fleet() {
 }
 
 bool wants(const std::vector<WantedAlert>& v, const std::string& rule, const std::string& subject) {
-  return std::any_of(v.begin(), v.end(), [&](const WantedAlert& w) { return w.rule == rule && w.subject == subject; });
+  return std::any_of(v.begin(), v.end(),
+                     [&](const WantedAlert& w) { return w.rule == rule && w.subject == subject; });
 }
 
 std::size_t targetIndex(const FleetModel& m, const std::string& id) {
@@ -118,10 +127,13 @@ TEST_CASE("an excepted check raises no alert; the other endpoints' alerts stay")
                                        reportOf("b", false, 2, kNow).SerializeAsString()},
                         kNow);
   CHECK_FALSE(wants(delta.raise, kCheck, "endpoint:b"));
-  CHECK(std::count(delta.clear.begin(), delta.clear.end(), std::make_pair(kCheck, std::string("endpoint:b"))) == 1);
+  CHECK(std::count(delta.clear.begin(), delta.clear.end(),
+                   std::make_pair(kCheck, std::string("endpoint:b"))) == 1);
 }
 
-TEST_CASE("a unit's exception covers its subtree's endpoints; against a target, it silences that unit's alert only") {
+TEST_CASE(
+    "a unit's exception covers its subtree's endpoints; against a target, it silences that unit's "
+    "alert only") {
   FleetModel m(policies(policy::ExceptionMode::Excluded),
                tree({exceptionOf(1, exceptions::Scope::Unit, "BS", kCheck)}));
   auto wanted = m.rebuild(fleet(), kNow);
@@ -141,7 +153,8 @@ TEST_CASE("a unit's exception covers its subtree's endpoints; against a target, 
   CHECK(wants(shared, kCheck, "endpoint:b"));  // a target's exception leaves the checks alone
 }
 
-TEST_CASE("a unit's exception against an organization target silences it at that unit and below only") {
+TEST_CASE(
+    "a unit's exception against an organization target silences it at that unit and below only") {
   // The four-layer target, with no layer recorded: missed at every unit of the tree.
   const std::string fourLayer = "binh-son-2022/four-layer-model";
   auto options = [&](std::vector<RiskException> active) {
@@ -164,7 +177,8 @@ TEST_CASE("a unit's exception against an organization target silences it at that
   CHECK_FALSE(wants(after, fourLayer, "unit:BS"));
   CHECK_FALSE(wants(after, fourLayer, "unit:BS-VP"));
   CHECK_FALSE(wants(after, fourLayer, "unit:BS-BT"));
-  CHECK(wants(after, fourLayer, "unit:QNG") == wants(before, fourLayer, "unit:QNG"));  // above: unchanged
+  CHECK(wants(after, fourLayer, "unit:QNG") ==
+        wants(before, fourLayer, "unit:QNG"));  // above: unchanged
   // Incremental steps silence it too: a raise turns into a clear.
   auto delta = excepted.targetChanges({"BS-VP"}, kNow);
   for (const auto& w : delta.raise) CHECK(w.subject != "unit:BS-VP");
@@ -217,7 +231,8 @@ struct Store {
   std::int64_t now = kNow;
 
   Store() {
-    org::putUnit(*db, {"BS", "", "Huyện Bình Sơn", "Binh Son district", org::UnitKind::District}, "test", now);
+    org::putUnit(*db, {"BS", "", "Huyện Bình Sơn", "Binh Son district", org::UnitKind::District},
+                 "test", now);
     store("b", false);
     store("a", true);
   }
@@ -266,19 +281,72 @@ bool alertOpen(db::Connection& db, const std::string& subject) {
 TEST_CASE("bad input: each field is refused by name, and nothing is stored") {
   Store s;
   auto r = s.request();
-  CHECK(s.refusedField([&] { auto x = r; x.expires = ""; return x; }()) == "expires");
-  CHECK(s.refusedField([&] { auto x = r; x.expires = "2026-12-06"; return x; }()) == "expires");
-  CHECK(s.refusedField([&] { auto x = r; x.expires = "31/02/2027"; return x; }()) == "expires");
-  CHECK(s.refusedField([&] { auto x = r; x.expires = "tomorrow"; return x; }()) == "expires");
-  CHECK(s.refusedField([&] { auto x = r; x.rule = "binh-son-2022/nope"; return x; }()) == "rule");
-  CHECK(s.refusedField([&] { auto x = r; x.rule = ""; return x; }()) == "rule");
-  CHECK(s.refusedField([&] { auto x = r; x.endpoint = "ghost-host"; return x; }()) == "endpoint");
-  CHECK(s.refusedField([&] { auto x = r; x.endpoint.clear(); return x; }()) == "endpoint");
-  CHECK(s.refusedField([&] { auto x = r; x.unit = "BS"; return x; }()) == "unit");  // both given
-  CHECK(s.refusedField([&] { auto x = r; x.endpoint.clear(); x.unit = "NOPE"; return x; }()) == "unit");
-  CHECK(s.refusedField([&] { auto x = r; x.justification = "  "; return x; }()) == "justification");
-  CHECK(s.refusedField([&] { auto x = r; x.approver = ""; return x; }()) == "approver");
-  CHECK(s.refusedField([&] { auto x = r; x.document = ""; return x; }()) == "document");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.expires = "";
+    return x;
+  }()) == "expires");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.expires = "2026-12-06";
+    return x;
+  }()) == "expires");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.expires = "31/02/2027";
+    return x;
+  }()) == "expires");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.expires = "tomorrow";
+    return x;
+  }()) == "expires");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.rule = "binh-son-2022/nope";
+    return x;
+  }()) == "rule");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.rule = "";
+    return x;
+  }()) == "rule");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.endpoint = "ghost-host";
+    return x;
+  }()) == "endpoint");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.endpoint.clear();
+    return x;
+  }()) == "endpoint");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.unit = "BS";
+    return x;
+  }()) == "unit");  // both given
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.endpoint.clear();
+    x.unit = "NOPE";
+    return x;
+  }()) == "unit");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.justification = "  ";
+    return x;
+  }()) == "justification");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.approver = "";
+    return x;
+  }()) == "approver");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.document = "";
+    return x;
+  }()) == "document");
   CHECK(exceptions::listExceptions(*s.db).empty());
   // The message names the field in both languages.
   try {
@@ -292,8 +360,17 @@ TEST_CASE("bad input: each field is refused by name, and nothing is stored") {
   }
   // Today, dd/mm/yyyy, a unit: accepted.
   CHECK(s.refusedField(r) == "(accepted)");
-  CHECK(s.refusedField([&] { auto x = r; x.expires = "31/12/2026"; return x; }()) == "(accepted)");
-  CHECK(s.refusedField([&] { auto x = r; x.endpoint.clear(); x.unit = "BS"; return x; }()) == "(accepted)");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.expires = "31/12/2026";
+    return x;
+  }()) == "(accepted)");
+  CHECK(s.refusedField([&] {
+    auto x = r;
+    x.endpoint.clear();
+    x.unit = "BS";
+    return x;
+  }()) == "(accepted)");
   auto all = exceptions::listExceptions(*s.db);
   REQUIRE(all.size() == 3);
   CHECK(all[2].subject == "b");  // the hostname resolved to the agent id
@@ -317,7 +394,8 @@ TEST_CASE("add and revoke are in the audit log; a revoked exception cannot be re
   CHECK(ExceptionSet::load(*s.db, s.now + 20).empty());
 }
 
-TEST_CASE("live: recording removes the alert at the next tick; expiry brings it back without a restart") {
+TEST_CASE(
+    "live: recording removes the alert at the next tick; expiry brings it back without a restart") {
   Store s;
   LiveOptions o;
   auto set = std::make_shared<const std::vector<policy::Policy>>(s.policySet);
@@ -361,12 +439,13 @@ TEST_CASE("live: revoking brings the alert back at the next tick") {
   CHECK(alertOpen(*s.db, "endpoint:b"));
 }
 
-TEST_CASE("exports carry the column \"Ngoại lệ / Exception\" with the reference of excepted endpoints") {
+TEST_CASE(
+    "exports carry the column \"Ngoại lệ / Exception\" with the reference of excepted endpoints") {
   Store s;
   auto x = exceptions::addException(*s.db, s.request(), s.policySet, "admin", s.now);
   ExportFilters f;
-  auto e = buildComplianceExport(*s.db, std::make_shared<const std::vector<policy::Policy>>(s.policySet), f,
-                                 "ab", s.now + 5);
+  auto e = buildComplianceExport(
+      *s.db, std::make_shared<const std::vector<policy::Policy>>(s.policySet), f, "ab", s.now + 5);
   auto header = endpointHeader(e);
   CHECK(header.back() == "Ngoại lệ / Exception");
   REQUIRE(e.endpoints.size() == 2);
@@ -384,8 +463,9 @@ TEST_CASE("exports carry the column \"Ngoại lệ / Exception\" with the refere
   }
   CHECK(renderExport(e, ExportFormat::Json, false).find("\"reference\"") != std::string::npos);
   // After the expiry the export shows none.
-  auto later = buildComplianceExport(*s.db, std::make_shared<const std::vector<policy::Policy>>(s.policySet),
-                                     f, "ab", exceptions::expiresAt(x.expiresDay));
+  auto later =
+      buildComplianceExport(*s.db, std::make_shared<const std::vector<policy::Policy>>(s.policySet),
+                            f, "ab", exceptions::expiresAt(x.expiresDay));
   for (const auto& row : later.endpoints) CHECK(row.exceptions.empty());
 }
 
@@ -396,7 +476,8 @@ TEST_CASE("policy: `exceptions: met | excluded`, excluded by default, anything e
            "    predicate: {fact: ipv6.level, op: ge, value: 2}\n    remediation: {vi: a, en: b}\n";
   };
   CHECK(policy::loadPolicyText(head(""), "p.yaml").exceptions == policy::ExceptionMode::Excluded);
-  CHECK(policy::loadPolicyText(head("  exceptions: met\n"), "p.yaml").exceptions == policy::ExceptionMode::Met);
+  CHECK(policy::loadPolicyText(head("  exceptions: met\n"), "p.yaml").exceptions ==
+        policy::ExceptionMode::Met);
   CHECK(policy::loadPolicyText(head("  exceptions: excluded\n"), "p.yaml").exceptions ==
         policy::ExceptionMode::Excluded);
   CHECK_THROWS_WITH_AS(policy::loadPolicyText(head("  exceptions: maybe\n"), "p.yaml"),
