@@ -2,6 +2,7 @@
 #include "collector/alerts/cli.h"
 #include "collector/auth/cli.h"
 #include "collector/enrolment/admin.h"
+#include "collector/exceptions/cli.h"
 #include "collector/export/cli.h"
 #include "collector/org/cli.h"
 #include "collector/policy/cli.h"
@@ -16,12 +17,13 @@ int main(int argc, char** argv) {
   std::vector<util::Command> commands;
   for (auto* module : {serveCommands, statusCommands, exportCommands, remediationCommands,
                        policyCommands, alertsCommands, contactsCommands, userCommands, enrolmentCommands,
-                       org::orgCommands}) {
+                       org::orgCommands, exceptions::exceptionsCommands}) {
     for (auto& c : module()) commands.push_back(std::move(c));
   }
   static const std::string usage =
       std::string("posture-collector — máy chủ thu thập tình trạng an toàn thông tin\nUsage:\n") +
       kServeUsage + kStatusUsage + kExportUsage + kRemediationUsage + kPolicyUsage +
-      kAlertsUsage + kContactsUsage + kUserUsage + kEnrolmentUsage + org::kOrgUsage;
+      kAlertsUsage + kContactsUsage + kUserUsage + kEnrolmentUsage + org::kOrgUsage +
+      exceptions::kExceptionsUsage;
   return util::runCommands("posture-collector", usage.c_str(), argc, argv, commands);
 }

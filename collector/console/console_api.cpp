@@ -16,6 +16,7 @@
 #include "collector/console/db_pool.h"
 #include "collector/console/endpoint_history.h"
 #include "collector/console/endpoints_api.h"
+#include "collector/console/exceptions_api.h"
 #include "collector/console/export_api.h"
 #include "collector/console/federation_api.h"
 #include "collector/console/history_api.h"
@@ -174,6 +175,23 @@ struct ConsoleApi::Impl {
     routes.add(V::get, "/api/v1/audit", {true, auth::Action::AuditRead, false},
                inSession([](db::Connection& db, const Call& c, const auth::SessionInfo&) {
                  return auditList(db, c.query);
+               }));
+    // Exceptions (issue 17): every role reads them, admins record and revoke.
+    routes.add(V::get, "/api/v1/exceptions", kRead,
+               inSession([](db::Connection& db, const Call& c, const auth::SessionInfo&) {
+                 return listExceptionsRoute(db, c.query, util::unixNow());
+               }));
+    routes.add(V::post, "/api/v1/exceptions", kOrgEdit,
+               inSession([policies](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+                 util::Json body;
+                 if (auto r = jsonObjectBody(c.body, body)) return *r;
+                 auto set = policies();
+                 return addExceptionRoute(db, body, set ? *set : std::vector<policy::Policy>{}, s.user,
+                                          util::unixNow());
+               }));
+    routes.add(V::post, "/api/v1/exceptions/{id:id}/revoke", kOrgEdit,
+               inSession([](db::Connection& db, const Call& c, const auth::SessionInfo& s) {
+                 return revokeExceptionRoute(db, c.params.id("id"), s.user, util::unixNow());
                }));
     const Access exportAccess{true, auth::Action::Export, false};
     routes.add(V::get, "/api/v1/export", exportAccess, [this](Call& c) { return exportRoute(c, false); });

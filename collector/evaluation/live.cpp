@@ -5,6 +5,7 @@
 #endif
 
 #include "collector/evaluation/history.h"
+#include "collector/exceptions/exceptions.h"
 #include "collector/org/org.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
@@ -29,7 +30,9 @@ bool LiveEvaluation::needsRebuild(db::Connection& db) const {
          readChangeCounters(db).organization != organizationSeen_ ||
          std::chrono::steady_clock::now() - lastRebuild_ >= options_.fullEvaluateEvery ||
          // A link turned healthy or silent: layer 4, soc.connected and a child's rows move.
-         org::loadLinks(db, false).signature(options_.now()) != linksSeen_;
+         org::loadLinks(db, false).signature(options_.now()) != linksSeen_ ||
+         // An exception recorded, revoked or expired: its alert goes or comes back.
+         exceptions::ExceptionSet::load(db, options_.now()).signature() != exceptionsSeen_;
 }
 
 void LiveEvaluation::rebuild(db::Connection& db) {
@@ -42,8 +45,11 @@ void LiveEvaluation::rebuild(db::Connection& db) {
   // The counter first: a change committed while the tree loads is seen at the next tick.
   organizationSeen_ = readChangeCounters(db).organization;
   m.org = std::make_shared<const org::OrgModel>(org::loadOrg(db));
-  model_ = std::make_unique<FleetModel>(modelPolicies_, m);
   std::int64_t now = options_.now();
+  auto excepted = std::make_shared<const exceptions::ExceptionSet>(exceptions::ExceptionSet::load(db, now));
+  exceptionsSeen_ = excepted->signature();
+  m.exceptions = std::move(excepted);
+  model_ = std::make_unique<FleetModel>(modelPolicies_, m);
   RebuildOptions how;
   how.threads = options_.rebuildThreads;
   linksSeen_ = m.org->links.signature(now);

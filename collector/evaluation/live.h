@@ -5,7 +5,7 @@
 //   - onReports(): after each committed batch, with the reports that were new (decoded once
 //     at ingest, and handed on as they are);
 //   - tick(): every evaluation interval, for the stale sweep, the periodic full evaluation
-//     and whatever changed outside the writer.
+//     and whatever changed outside the writer (organization, links, exceptions).
 // What changes the model is announced, not searched for: new policies come through the
 // policy provider (a new set is a new pointer), and organization changes through storage's
 // change counters, which the CLI and the console move in the same transaction as the change.
@@ -93,6 +93,9 @@ class LiveEvaluation {
   PolicySet modelPolicies_;
   std::int64_t organizationSeen_ = 0;  // storage's change counter the model was built at
   std::string linksSeen_;  // the links' health the model was built with (org::Links::signature)
+  // The active exceptions the model was built with (ExceptionSet::signature): one recorded,
+  // revoked or expired (end of its day, UTC+7) makes the next tick evaluate everything.
+  std::string exceptionsSeen_;
   std::chrono::steady_clock::time_point lastRebuild_, lastRebuildAttempt_;
   std::map<std::pair<std::string, std::string>, std::optional<WantedAlert>> pending_;
   bool alertsBehind_ = false;  // a full evaluation's alerts are not all written

@@ -30,10 +30,22 @@ FleetModel::FleetModel(std::shared_ptr<const std::vector<policy::Policy>> polici
     : policies_(std::move(policies)), options_(std::move(options)) {
   for (std::size_t p = 0; p < policies_->size(); ++p) {
     const auto& pol = (*policies_)[p];
-    for (std::size_t c = 0; c < pol.checks.size(); ++c) checks_.push_back({p, c});
+    std::size_t firstCheck = checks_.size();
+    for (std::size_t c = 0; c < pol.checks.size(); ++c) {
+      checks_.push_back({p, c});
+      checkRule_.push_back(pol.id + "/" + pol.checks[c].id);
+    }
     for (const auto& t : pol.targets) {
       targets_.push_back({&pol, &t});
       targetPolicy_.push_back(p);
+      targetRule_.push_back(pol.id + "/" + t.id);
+      std::vector<std::size_t> measured;
+      for (std::size_t c = 0; c < pol.checks.size(); ++c) {
+        if (t.measure.kind == policy::Measure::Kind::ShareOfEndpoints &&
+            policy::samePredicate(t.measure.predicate, pol.checks[c].predicate))
+          measured.push_back(firstCheck + c);
+      }
+      measures_.push_back(std::move(measured));
     }
   }
   fleet_.assign(targets_.size(), {});
@@ -123,8 +135,63 @@ void FleetModel::evaluateEndpoint(Endpoint& e, const posture::v1::Report*, const
     e.targetIn[t] = inScope[targetPolicy_[t]] && policy::inTargetScope(*targets_[t].target, facts);
     e.targetOk[t] = countsTowardShare(policy::evaluateTargetPredicate(*targets_[t].target, facts));
   }
+  applyExceptions(e);
   e.protectedManaged = isTrue(facts, "antivirus.real_time") && isTrue(facts, "antivirus.managed");
   e.stale = staleNow(e, now);
+}
+
+void FleetModel::applyExceptions(Endpoint& e) const {
+  const auto* set = options_.exceptions.get();
+  if (!set || set->empty()) return;
+  auto units = chain(e.unitCode);
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    // An exception accepts a failure: an endpoint that satisfies the target counts as it is
+    // (a unit's exception does not take its compliant machines out of the count).
+    if (!isEndpointTarget(t) || !e.targetIn[t] || e.targetOk[t]) continue;
+    bool excepted = set->forEndpoint(targetRule_[t], e.agentId, units) != nullptr;
+    for (std::size_t c : measures_[t]) {
+      excepted = excepted || set->forEndpoint(checkRule_[c], e.agentId, units) != nullptr;
+    }
+    if (!excepted) continue;
+    if (targets_[t].policy->exceptions == policy::ExceptionMode::Met) {
+      e.targetOk[t] = true;
+    } else {
+      e.targetIn[t] = false;
+    }
+  }
+}
+
+const exceptions::RiskException* FleetModel::silencedBy(const WantedAlert& w) const {
+  const auto* set = options_.exceptions.get();
+  if (!set || set->empty()) return nullptr;
+  if (w.subject.starts_with("endpoint:")) {
+    return set->forEndpoint(w.rule, w.subject.substr(9), chain(w.unitCode));
+  }
+  if (w.subject.starts_with("unit:")) return set->forUnit(w.rule, chain(w.subject.substr(5)));
+  return nullptr;
+}
+
+void FleetModel::silence(AlertDelta& delta) const {
+  if (!options_.exceptions || options_.exceptions->empty()) return;
+  auto keep = std::remove_if(delta.raise.begin(), delta.raise.end(), [&](const WantedAlert& w) {
+    if (!silencedBy(w)) return false;
+    delta.clear.push_back({w.rule, w.subject});  // resolved if it was open
+    return true;
+  });
+  delta.raise.erase(keep, delta.raise.end());
+}
+
+void FleetModel::silence(std::vector<WantedAlert>& wanted) const {
+  if (!options_.exceptions || options_.exceptions->empty()) return;
+  wanted.erase(std::remove_if(wanted.begin(), wanted.end(),
+                              [&](const WantedAlert& w) { return silencedBy(w) != nullptr; }),
+               wanted.end());
+}
+
+std::vector<const exceptions::RiskException*> FleetModel::exceptionsOf(
+    const std::string& agentId, const std::string& unitCode) const {
+  if (!options_.exceptions) return {};
+  return options_.exceptions->coveringEndpoint(agentId, chain(unitCode));
 }
 
 void FleetModel::addCounts(const Endpoint& e, int sign) {
@@ -348,6 +415,7 @@ std::vector<WantedAlert> FleetModel::rebuild(const std::vector<StoredEndpoint>& 
   targetAlerts("", lastDay_, delta);
   if (!how.wantAlerts) return {};
   for (auto& w : delta.raise) wanted.push_back(std::move(w));
+  silence(wanted);
   return wanted;
 }
 
@@ -420,6 +488,7 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
   for (const auto& code : chain(e->unitCode)) {
     if (std::find(touched.begin(), touched.end(), code) == touched.end()) touched.push_back(code);
   }
+  silence(delta);
   if (touchedOut) {
     for (auto& code : touched) {
       if (std::find(touchedOut->begin(), touchedOut->end(), code) == touchedOut->end())
@@ -427,7 +496,7 @@ AlertDelta FleetModel::update(const StoredEndpoint& s, std::int64_t now,
     }
     return delta;
   }
-  auto targets = targetChanges(touched, now);
+  auto targets = targetChanges(touched, now);  // silenced there
   for (auto& w : targets.raise) delta.raise.push_back(std::move(w));
   for (auto& c : targets.clear) delta.clear.push_back(std::move(c));
   return delta;
@@ -455,6 +524,7 @@ AlertDelta FleetModel::targetChanges(const std::vector<std::string>& units, std:
   std::int64_t today = util::vietnamDay(now);
   for (const auto& code : units) targetAlerts(code, today, delta);
   targetAlerts("", today, delta);
+  silence(delta);
   return delta;
 }
 
@@ -490,6 +560,7 @@ AlertDelta FleetModel::sweep(std::int64_t now) {
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   for (const auto& code : touched) targetAlerts(code, today, delta);
   if (!touched.empty()) targetAlerts("", today, delta);
+  silence(delta);
   return delta;
 }
 

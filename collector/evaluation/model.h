@@ -20,6 +20,7 @@
 
 #include "collector/evaluation/stale.h"
 #include "collector/alerts/alerts.h"
+#include "collector/exceptions/exceptions.h"
 #include "collector/org/layers.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
@@ -41,6 +42,10 @@ struct ModelOptions {
   // those targets count nothing (no data).
   std::shared_ptr<const org::OrgModel> org;
   double layer2RequiredPercent = 90;
+  // The exceptions in force (collector/exceptions/exceptions.h): excepted checks and unit
+  // targets raise no alert, and count in targets as their policy's `exceptions:` says.
+  // Null: none.
+  std::shared_ptr<const exceptions::ExceptionSet> exceptions;
 };
 
 // Facts of one information system on a day (policy::systemFactCatalogue()).
@@ -153,6 +158,9 @@ class FleetModel {
   std::array<org::LayerVerdict, 4> layers(const std::string& unit, bool forUpstream = false) const;
   // When the links were judged: the time of the last rebuild.
   std::int64_t linksJudgedAt() const { return linksAt_; }
+  // The exceptions in force that cover an endpoint of this unit (any rule), oldest first.
+  std::vector<const exceptions::RiskException*> exceptionsOf(const std::string& agentId,
+                                                            const std::string& unitCode) const;
 
  private:
   struct Endpoint {
@@ -195,12 +203,21 @@ class FleetModel {
   // soc.connected: the endpoint's data reaches the top tier through healthy links.
   void addLinkFacts(const Endpoint& e, policy::Facts& facts) const;
   bool staleNow(const Endpoint& e, std::int64_t now) const;
+  // Exceptions: an endpoint's targets counted as its policy says (evaluateEndpoint), and the
+  // hook that keeps excepted alerts from being raised, applied to what every public
+  // function returns (raised → cleared), so that the target alerts need no change.
+  void applyExceptions(Endpoint& e) const;
+  const exceptions::RiskException* silencedBy(const WantedAlert& w) const;
+  void silence(AlertDelta& delta) const;
+  void silence(std::vector<WantedAlert>& wanted) const;
 
   std::shared_ptr<const std::vector<policy::Policy>> policies_;
   ModelOptions options_;
   std::vector<TargetRef> targets_;
   std::vector<std::size_t> targetPolicy_;  // per entry of targets_: its policy's index
   std::vector<std::pair<std::size_t, std::size_t>> checks_;  // (policy, check)
+  std::vector<std::string> checkRule_, targetRule_;           // "POLICY/ID" of each
+  std::vector<std::vector<std::size_t>> measures_;  // per target: the checks it measures
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<Endpoint> endpoints_;
   std::map<std::string, Unit> units_;

@@ -337,6 +337,7 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
   ModelOptions options;
   options.org = src.org;
   options.staleAfterSeconds = f.staleAfterSeconds;
+  options.exceptions = src.exceptions;
   FleetModel model(src.policies, options);
   // One evaluation of each report gives both the targets' counts and the endpoint rows.
   std::vector<std::optional<ExportEndpoint>> rows(src.endpoints.size());
@@ -351,6 +352,7 @@ ComplianceExport buildComplianceExport(const ExportSource& src, const ExportFilt
     for (std::size_t c = 0; c < rows[i]->checks.size(); ++c) {
       if (!model.applies(model.checkPolicy(c), s.unitCode)) rows[i]->checks[c].reset();
     }
+    for (const auto* x : model.exceptionsOf(s.agentId, s.unitCode)) rows[i]->exceptions.push_back(*x);
   };
   model.rebuild(src.endpoints, out.evaluatedAt, how);
   std::int64_t today = util::vietnamDay(out.evaluatedAt);
@@ -402,6 +404,8 @@ ExportSource loadExportSource(db::Connection& db, const ExportFilters& f,
   } else {
     src.endpoints = loadEndpoints(db);
   }
+  src.exceptions = std::make_shared<const exceptions::ExceptionSet>(
+      exceptions::ExceptionSet::load(db, evaluationTime(f, generatedAt)));
   return src;
 }
 
@@ -428,6 +432,7 @@ std::vector<std::string> endpointHeader(const ComplianceExport& e) {
   for (const auto& c : e.checks) {
     h.push_back(bilingual(c.title.vi, c.title.en) + " [" + c.policyId + "/" + c.checkId + "]");
   }
+  h.push_back(bilingual("Ngoại lệ", "Exception"));  // last, after every check (issue 17)
   return h;
 }
 
@@ -449,6 +454,9 @@ std::vector<std::string> endpointCells(const ComplianceExport& e, const ExportEn
                                   r.stale ? (vi ? "có" : "yes") : (vi ? "không" : "no")};
   for (const auto& v : r.facts) row.push_back(policy::formatFact(v, vi));
   for (auto t : r.checks) row.push_back(checkResultText(t, vi));
+  std::string excepted;
+  for (const auto& x : r.exceptions) excepted += (excepted.empty() ? "" : "; ") + exceptions::reference(x, vi);
+  row.push_back(std::move(excepted));
   return row;
 }
 

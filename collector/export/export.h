@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "collector/evaluation/stale.h"
+#include "collector/exceptions/exceptions.h"
 #include "common/util/json.h"
 #include "collector/org/org.h"
 #include "collector/policy/evaluator.h"
@@ -82,6 +83,9 @@ struct ExportEndpoint {
   std::vector<policy::FactValue> facts;  // ComplianceExport::facts order
   // ComplianceExport::checks order; none where the check's plan does not apply to the unit
   std::vector<std::optional<policy::Tri>> checks;
+  // The exceptions in force at the evaluation that cover the endpoint (any rule), oldest
+  // first: the column "Ngoại lệ / Exception" (their references) and the JSON "exceptions".
+  std::vector<exceptions::RiskException> exceptions;
 };
 
 struct ExportTargetRow {
@@ -125,6 +129,8 @@ struct ExportSource {
   std::shared_ptr<const std::vector<policy::Policy>> policies;
   std::shared_ptr<const org::OrgModel> org;
   std::string caFingerprint;
+  // Active at the evaluation time (now, or the end of the as-of day); null: none.
+  std::shared_ptr<const exceptions::ExceptionSet> exceptions;
 };
 
 // The units an export covers: with unitCode "", every unit of the tree and of the reports

@@ -150,6 +150,22 @@ std::string renderJson(const ComplianceExport& e) {
       checks.set(e.checks[i].policyId + "/" + e.checks[i].checkId, checkResultKey(r.checks[i]));
     }
     j.set("checks", std::move(checks));
+    // "Ngoại lệ / Exception": the accepted risks in force for this endpoint (issue 17).
+    util::Json excepted = util::Json::array();
+    for (const auto& x : r.exceptions) {
+      util::Json xj = util::Json::object();
+      xj.set("id", static_cast<long long>(x.id));
+      xj.set("rule", x.rule);
+      xj.set("scope", std::string(exceptions::scopeName(x.scope)));
+      xj.set("subject", x.subject);
+      xj.set("document", x.document);
+      xj.set("approver", x.approver);
+      xj.set("justification", x.justification);
+      xj.set("expires", util::formatDate(x.expiresDay));
+      xj.set("reference", exceptions::reference(x, vi));
+      excepted.push(std::move(xj));
+    }
+    j.set("exceptions", std::move(excepted));
     endpoints.push(std::move(j));
   }
   doc.set("endpoints", std::move(endpoints));

@@ -248,7 +248,7 @@ void endpointsSheet(lxw_workbook* wb, const ComplianceExport& e, const Formats& 
         } else {
           text(ws, r, col, cells[c], f.wrap);
         }
-      } else if (c >= checkCol) {
+      } else if (c >= checkCol && c < checkCol + e.checks.size()) {
         auto t = row.checks[c - checkCol];
         text(ws, r, col, cells[c],
              !t                         ? f.wrap

@@ -513,7 +513,8 @@ private:
     p.file = file_;
 
     Fields head = fields(find(top, "policy")->value, "policy",
-                         {"id", "version", "title", "source", "applies_to"}, {"id", "version", "title"});
+                         {"id", "version", "title", "source", "applies_to", "exceptions"},
+                         {"id", "version", "title"});
     const YAML::Node& idNode = find(head, "id")->value;
     p.id = id(idNode, "policy id");
     p.idLocation = locationOf(idNode.Mark());
@@ -521,6 +522,12 @@ private:
     p.title = localized(find(head, "title")->value, "title");
     if (const Field* s = find(head, "source")) p.source = source(s->value);
     if (const Field* a = find(head, "applies_to")) p.appliesTo = unitCodes(*a);
+    if (const Field* x = find(head, "exceptions")) {
+      std::string mode = text(x->value, "exceptions");
+      if (mode == "met") p.exceptions = ExceptionMode::Met;
+      else if (mode == "excluded") p.exceptions = ExceptionMode::Excluded;
+      else fail(x->value, "unknown exceptions mode " + describe(x->value) + " (allowed: met, excluded)");
+    }
 
     // Named predicates are parsed first so checks and targets may use them in any order;
     // their references are resolved (and cycles found) on first use or at the end.

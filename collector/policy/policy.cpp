@@ -57,6 +57,30 @@ PolicyError::PolicyError(std::string file, int line, int column, const std::stri
 PolicyError::PolicyError(std::string file, const std::string& message)
     : std::runtime_error(file + ": " + message), file_(std::move(file)) {}
 
+std::string_view exceptionModeName(ExceptionMode m) {
+  return m == ExceptionMode::Met ? "met" : "excluded";
+}
+
+bool samePredicate(const Predicate& a, const Predicate& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Predicate::Kind::Ref:
+      return a.ref == b.ref;
+    case Predicate::Kind::Comparison:
+      return a.comparison.fact == b.comparison.fact && a.comparison.op == b.comparison.op &&
+             a.comparison.values == b.comparison.values;
+    case Predicate::Kind::All:
+    case Predicate::Kind::Any:
+    case Predicate::Kind::None:
+      break;
+  }
+  if (a.children.size() != b.children.size()) return false;
+  for (std::size_t i = 0; i < a.children.size(); ++i) {
+    if (!samePredicate(a.children[i], b.children[i])) return false;
+  }
+  return true;
+}
+
 bool appliesWithin(const Policy& policy, const std::vector<std::string>& unitAndAncestors) {
   if (policy.appliesTo.empty()) return true;
   for (const auto& code : unitAndAncestors) {

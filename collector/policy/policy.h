@@ -102,6 +102,13 @@ struct Target {
   Location location;
 };
 
+// How an exception (risk acceptance, collector/exceptions/) of an endpoint counts in the
+// share_of_endpoints targets that measure the excepted check:
+//  - Excluded (the default): the endpoint leaves the target's denominator;
+//  - Met: the endpoint counts as satisfying the target.
+enum class ExceptionMode { Excluded, Met };
+std::string_view exceptionModeName(ExceptionMode);  // "excluded", "met"
+
 struct Policy {
   std::string id;
   int version = 0;
@@ -111,6 +118,7 @@ struct Policy {
   // communes). Empty: everywhere, like the national baseline. Endpoints outside take no
   // part in its checks or targets, and units outside show it as not applicable.
   std::vector<std::string> appliesTo;
+  ExceptionMode exceptions = ExceptionMode::Excluded;  // `exceptions: met | excluded`
   std::vector<Check> checks;
   std::vector<Target> targets;
   std::string file;  // the path it was loaded from
@@ -120,6 +128,12 @@ struct Policy {
 // Whether the policy applies at a unit, given the unit and its ancestors (nearest first):
 // it has no applies_to, or one of them is among its units.
 bool appliesWithin(const Policy& policy, const std::vector<std::string>& unitAndAncestors);
+
+// Whether two predicates say the same thing as written: the same named predicate, or the
+// same tree of comparisons. A target "measures" a check of its policy when its
+// share_of_endpoints predicate and the check's are the same (an exception of the check then
+// counts in that target as the policy's `exceptions` says).
+bool samePredicate(const Predicate& a, const Predicate& b);
 
 // what() is "FILE:LINE:COLUMN: message" with 1-based line and column, or "FILE: message"
 // when the file (or directory) could not be read at all.

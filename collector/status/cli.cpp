@@ -14,6 +14,7 @@
 #include "collector/evaluation/history.h"
 #include "collector/evaluation/model.h"
 #include "collector/evaluation/stale.h"
+#include "collector/exceptions/exceptions.h"
 #include "collector/federation/held.h"
 #include "collector/federation/mounts.h"
 #include "collector/org/org.h"
@@ -184,8 +185,10 @@ int status(const std::vector<std::string>& argv) {
   ModelOptions options;
   options.org = std::make_shared<const org::OrgModel>(org::loadOrg(*db));
   options.staleAfterSeconds = util::parseDurationSeconds(a.getOr("stale-after", kDefaultStaleAfter)).value_or(kDefaultStaleAfterSeconds);
-  FleetModel model(policies, options);
   std::int64_t now = util::unixNow();
+  // The targets count exceptions as the live evaluation does.
+  options.exceptions = std::make_shared<const exceptions::ExceptionSet>(exceptions::ExceptionSet::load(*db, now));
+  FleetModel model(policies, options);
   model.rebuild(loadEndpoints(*db), now);
   std::map<std::string, std::int64_t> open;
   open[""] = countOpenAlerts(*db);

@@ -498,6 +498,27 @@ ALTER TABLE federated_endpoints ADD COLUMN hostname_lc TEXT GENERATED ALWAYS AS 
 CREATE INDEX federated_endpoints_hostname_lc ON federated_endpoints(hostname_lc, agent_id, child_id);
 CREATE INDEX federated_endpoints_agent ON federated_endpoints(agent_id, child_id);
 CREATE INDEX alerts_rule ON alerts(rule, status, subject);
+    // issue 17, exceptions: risk acceptances (collector/exceptions/). An exception of an
+    // endpoint (agent id) or a unit (its subtree) against one rule of a policy, until the
+    // end of its expiry day in Vietnam (expires_at: the first second after it). Revoking
+    // sets revoked_at; rows are never deleted (auditors read them).
+    R"sql(
+CREATE TABLE risk_exceptions(
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL CHECK (scope IN ('endpoint', 'unit')),
+  subject TEXT NOT NULL,
+  hostname TEXT NOT NULL DEFAULT '',
+  rule TEXT NOT NULL,
+  justification TEXT NOT NULL,
+  approver TEXT NOT NULL,
+  document TEXT NOT NULL,
+  expires_day INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  revoked_at INTEGER,
+  revoked_by TEXT);
+CREATE INDEX risk_exceptions_active ON risk_exceptions(expires_at) WHERE revoked_at IS NULL;
 )sql",
   };
   return kMigrations;

@@ -370,6 +370,8 @@ function check(cond, what) { if (!cond) throw new Error('assertion failed: ' + w
   ok('soc: no layer or system edit controls; a PUT via the API is refused (403)');
   await logout();
 
+  await require('./exceptions_scenario.js').run({ page, base, shot, apiGet, login, logout, check, ok, env, admin, password });  // issue 17
+
   // -- the province this collector pushes to: its console shows the district (issue 16) ------------
   check(env('PROVINCE_URL', ''), 'PROVINCE_URL is set (console_test.sh starts the province)');
   const pctx = await browser.newContext(contextOptions);  // its own cookies: another console

@@ -17,9 +17,11 @@ import { pageAlerts } from './alerts.js';
 import { pageEndpoints } from './endpoints.js';
 import { pageAudit } from './audit.js';
 import { pageRemediation } from './remediation.js';
+import { pageExceptions } from './exceptions.js';
 import './org.js';  // registers the layer and system sections of the overview
 
-setPages({ login: pageLogin, overview: pageOverview, alerts: pageAlerts, endpoints: pageEndpoints, audit: pageAudit, remediation: pageRemediation });
+setPages({ login: pageLogin, overview: pageOverview, alerts: pageAlerts, endpoints: pageEndpoints, audit: pageAudit,
+  remediation: pageRemediation, exceptions: pageExceptions });
 
 // A 401 on an ordinary request: the session expired (api.js already forgot it).
 setUnauthorizedHandler(() => {

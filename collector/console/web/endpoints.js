@@ -9,6 +9,7 @@ import { heading, section, table, loadingNode, kv } from './ui.js';
 import { go, routeHash } from './router.js';
 import { unitCache } from './units.js';
 import { federatedEndpoint } from './federation.js';
+import { endpointExceptions } from './exceptions.js';
 
 // An endpoint's page: a child's row (issue 16) is named with its source.
 const endpointHref = (e) => routeHash('endpoints', e.agent_id, e.source ? { source: e.source } : null);
@@ -158,6 +159,9 @@ async function pageEndpoint(app, route, alive) {
     Object.entries(e).filter(([k]) => !['agent_id', 'unit', 'os', 'last_seen', 'stale', 'hostname', 'failing', 'source'].includes(k))
       .map(([k, v]) => kv(k, v !== null && typeof v === 'object' ? el('pre', { class: 'json small' }, fmtJson(v)) : v)))));
   app.append(...checksSections((r && r.checks) || []));
+  const excepted = await endpointExceptions(e.agent_id || route.id).catch(() => null);  // issue 17
+  if (!alive()) return;
+  if (excepted) app.append(excepted);
   app.append(historySection(route.id));
   app.append(section(t('latestReport'), 'latest-report', r && r.report ? el('pre', { class: 'json', 'data-testid': 'report-json' }, fmtJson(r.report)) : el('p', { class: 'muted' }, t('none'))));
 }

@@ -22,6 +22,7 @@ export function updateChrome() {
   $('who').append(session.user, ' · ', t('role_' + session.role));
   const route = currentRoute().name;
   const links = [['overview', '#/overview'], ['alerts', '#/alerts'], ['endpoints', '#/endpoints']];
+  links.push(['exceptions', '#/exceptions']);  // every role reads them (issue 17)
   if (can.audit()) links.push(['audit', '#/audit']);
   if (can.exportData()) links.push(['remediation', '#/remediation']);
   for (const [key, href] of links) {

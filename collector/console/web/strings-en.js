@@ -96,6 +96,16 @@ export default {
   rem_date: 'Date', rem_collector: 'Collector', rem_summary: 'Summary',
   rem_summaryText: '{n} of {t} machines to fix',
   rem_cut: 'Showing {n} of {t} machines; the CSV or XLSX file has the whole list.',
+  // exceptions.js (issue 17)
+  exceptions: 'Exceptions', exc_title: 'Exceptions (accepted risks)',
+  exc_intro: 'An accepted risk for an endpoint or a unit (with its subtree) against one rule, approved by a document, until a date. Excepted items raise no alert; the policy says whether they count as met or leave the denominator.',
+  exc_new: 'Record an exception', exc_scope: 'Applies to', exc_scope_endpoint: 'Endpoint', exc_scope_unit: 'Unit (with its subtree)',
+  exc_subject: 'Endpoint or unit', exc_subjectHint: 'hostname, agent id or unit code', exc_justification: 'Justification',
+  exc_approver: 'Approver', exc_document: 'Document number', exc_expires: 'Expires', exc_record: 'Record',
+  exc_expiryNote: 'Valid through the expiry day (Vietnam time, UTC+7); its alert returns the day after.',
+  exc_recordedOk: 'Exception recorded.', exc_revoke: 'Revoke', exc_revoked: 'Exception revoked.', exc_revokedBy: 'revoked by',
+  exc_id: 'No.', exc_recorded: 'Recorded',
+  exc_state_active: 'active', exc_state_expired: 'expired', exc_state_revoked: 'revoked',
 };
 
 // Column labels of the generic table (overview.js); a field missing here is shown under

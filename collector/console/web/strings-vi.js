@@ -96,6 +96,16 @@ export default {
   rem_date: 'Ngày lập', rem_collector: 'Máy chủ thu thập', rem_summary: 'Tổng hợp',
   rem_summaryText: '{n} trên {t} máy cần khắc phục',
   rem_cut: 'Hiển thị {n} trên {t} máy; tệp CSV hoặc XLSX có đủ danh sách.',
+  // exceptions.js (issue 17)
+  exceptions: 'Ngoại lệ', exc_title: 'Ngoại lệ (chấp nhận rủi ro)',
+  exc_intro: 'Rủi ro được chấp nhận cho một thiết bị hoặc một đơn vị (gồm đơn vị cấp dưới) đối với một quy tắc, có văn bản phê duyệt, đến một ngày. Mục được miễn trừ không phát sinh cảnh báo; chính sách quy định tính là đạt hay loại khỏi mẫu số.',
+  exc_new: 'Ghi nhận ngoại lệ', exc_scope: 'Áp dụng cho', exc_scope_endpoint: 'Thiết bị', exc_scope_unit: 'Đơn vị (gồm cấp dưới)',
+  exc_subject: 'Thiết bị hoặc đơn vị', exc_subjectHint: 'tên máy, mã tác tử hoặc mã đơn vị', exc_justification: 'Lý do',
+  exc_approver: 'Người phê duyệt', exc_document: 'Số văn bản', exc_expires: 'Hết hạn', exc_record: 'Ghi nhận',
+  exc_expiryNote: 'Có hiệu lực đến hết ngày hết hạn (giờ Việt Nam, UTC+7); cảnh báo trở lại từ ngày hôm sau.',
+  exc_recordedOk: 'Đã ghi nhận ngoại lệ.', exc_revoke: 'Thu hồi', exc_revoked: 'Đã thu hồi ngoại lệ.', exc_revokedBy: 'thu hồi bởi',
+  exc_id: 'Số', exc_recorded: 'Ghi nhận lúc',
+  exc_state_active: 'còn hiệu lực', exc_state_expired: 'hết hạn', exc_state_revoked: 'đã thu hồi',
 };
 
 // Column labels of the generic table (overview.js) for API fields that have no renderer;
