@@ -265,8 +265,12 @@ void FleetModel::targetAlerts(const std::string& code, std::int64_t today, Alert
       auto ev = evaluate(t, plan, today);
       // The units of the plan unit's subtree (itself included) that miss, in code order.
       std::vector<std::string> missing;
+      const auto* excepted = options_.exceptions.get();
       for (const auto& [c, u] : units_) {
         if (u.status[t] != policy::TargetStatus::Missed) continue;
+        // A unit whose miss is an accepted risk (a unit exception against this target, at
+        // it or above) is not listed and keeps the plan's alert from opening on its own.
+        if (excepted && !excepted->empty() && excepted->forUnit(rule, chain(c))) continue;
         if (fleet || c == plan) {
           missing.push_back(c);
           continue;

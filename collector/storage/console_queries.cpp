@@ -167,6 +167,21 @@ const SortColumn* findSortColumn(std::string_view name) {
 
 std::int64_t countEndpoints(db::Connection& db, const EndpointListFilter& filter) {
   Args args;
+  if (!filter.rule.empty() && filter.search.empty() && filter.os.empty() && !filter.stale) {
+    // "Failing rule R" alone (or within units): the alert groups of R already count their
+    // active members (alert_groups, kept by triggers), one per endpoint, so the count reads
+    // a few group rows instead of one key lookup per failing endpoint (16,000 of them in
+    // the bench). A group's unit is the unit its endpoint had when the alert opened.
+    std::string w = "rule = " + args.add(filter.rule);
+    if (filter.units) {
+      util::Json units = util::Json::array();
+      for (const auto& u : *filter.units) units.push(u);
+      w += " AND unit_code IN (SELECT value FROM json_each(" + args.add(util::writeJson(units, false)) + "))";
+    }
+    auto st = db.prepare("SELECT coalesce(sum(open + acknowledged), 0) FROM alert_groups WHERE " + w);
+    args.bindAll(st);
+    return st.step() ? st.getInt(0) : 0;
+  }
   std::string local = filterOf("e", filter, args);
   std::string children = filterOf("f", filter, args);
   auto st = db.prepare("SELECT (SELECT count(*) FROM endpoints e WHERE " + local +

@@ -47,8 +47,8 @@ struct EndpointListFilter {
   std::optional<bool> stale;
   std::int64_t staleBefore = 0;
 };
-// A sortable column: its expression on this collector's rows (alias e, each with an index
-// (column, agent_id)) and on a child's (alias f: the posture of a child's row is not kept
+// A sortable column: its expression on this collector's rows (alias e; only hostname_lc has
+// an index: the others would cost every report's write) and on a child's (alias f: the posture of a child's row is not kept
 // here, so a constant "unknown"). `inverted`: the column holds a time and the list sorts
 // by its age (signature_age ascending = the youngest signature first).
 struct SortColumn {

@@ -77,62 +77,6 @@ int bindPosture(db::Statement& st, int first, const EndpointPosture& p) {
   return first + 10;
 }
 
-void bindPostureColumn(db::Statement& st, int index, int column, const EndpointPosture& p) {
-  switch (column) {
-    case 0: st.bind(index, p.os); break;
-    case 1: st.bind(index, p.avProduct); break;
-    case 2: st.bind(index, p.avInstalled); break;
-    case 3: st.bind(index, p.avRealTime); break;
-    case 4: st.bind(index, p.avSignatureAt); break;
-    case 5: st.bind(index, p.patchPending); break;
-    case 6: st.bind(index, p.patchSecurity); break;
-    case 7: st.bind(index, p.rebootRequired); break;
-    case 8: st.bind(index, p.ipv6Level); break;
-    default: st.bind(index, p.firewallOn); break;
-  }
-}
-
-PostureWriter::PostureWriter(db::Connection& db)
-    : db_(db),
-      read_(db.prepare("SELECT os, av_product, av_installed, av_real_time, av_signature_at, patch_pending, "
-                       "patch_security, reboot_required, ipv6_level, firewall_on FROM endpoints WHERE agent_id = ?")) {}
-
-void PostureWriter::write(const std::string& agentId, const EndpointPosture& p) {
-  read_.reset();
-  read_.bind(1, agentId);
-  if (!read_.step()) {
-    read_.reset();
-    return;
-  }
-  const std::int64_t ints[10] = {0, 0, p.avInstalled, p.avRealTime, p.avSignatureAt, p.patchPending,
-                                 p.patchSecurity, p.rebootRequired, p.ipv6Level, p.firewallOn};
-  unsigned changed = 0;
-  for (int i = 0; i < 10; ++i) {
-    bool same = !read_.isNull(i) && (i == 0   ? read_.getText(0) == p.os
-                                     : i == 1 ? read_.getText(1) == p.avProduct
-                                              : read_.getInt(i) == ints[i]);
-    if (!same) changed |= 1u << i;
-  }
-  // Reset at once: a statement left on a row keeps its read open.
-  read_.reset();
-  if (!changed) return;
-  auto it = updates_.find(changed);
-  if (it == updates_.end()) {
-    std::string set;
-    for (int i = 0; i < 10; ++i) {
-      if (!(changed & (1u << i))) continue;
-      if (!set.empty()) set += ", ";
-      set += std::string(kPostureColumns[i]) + " = ?" + std::to_string(i + 1);
-    }
-    it = updates_.emplace(changed, db_.prepare("UPDATE endpoints SET " + set + " WHERE agent_id = ?11")).first;
-  }
-  auto& st = it->second;
-  st.reset();
-  for (int i = 0; i < 10; ++i)
-    if (changed & (1u << i)) bindPostureColumn(st, i + 1, i, p);
-  st.bind(11, agentId).run();
-}
-
 std::int64_t fillMissingPosture(db::Connection& db, std::int64_t now, int batch) {
   std::string set;
   for (int i = 0; i < 10; ++i) {
@@ -140,9 +84,9 @@ std::int64_t fillMissingPosture(db::Connection& db, std::int64_t now, int batch)
     set += std::string(kPostureColumns[i]) + " = ?" + std::to_string(i + 1);
   }
   {
-    // endpoints_os holds the NULLs first: one index probe when nothing is missing, and
+    // endpoints_posture_missing holds only those rows: one index probe when nothing is missing, and
     // no write lock taken (every console connection opens the database this way).
-    auto any = db.prepare("SELECT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_os WHERE os IS NULL)");
+    auto any = db.prepare("SELECT EXISTS (SELECT 1 FROM endpoints INDEXED BY endpoints_posture_missing WHERE os IS NULL)");
     if (!any.step() || any.getInt(0) == 0) return 0;
   }
   std::int64_t filled = 0;
@@ -151,7 +95,7 @@ std::int64_t fillMissingPosture(db::Connection& db, std::int64_t now, int batch)
     std::vector<std::pair<std::string, std::string>> rows;  // agent id, report body
     {
       auto st = db.prepare(
-          "SELECT e.agent_id, r.body FROM endpoints e INDEXED BY endpoints_os "
+          "SELECT e.agent_id, r.body FROM endpoints e INDEXED BY endpoints_posture_missing "
           "JOIN reports r ON r.id = e.report_id WHERE e.os IS NULL LIMIT ?");
       st.bind(1, batch);
       while (st.step()) rows.emplace_back(st.getText(0), st.getBlob(1));

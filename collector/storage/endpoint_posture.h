@@ -6,7 +6,6 @@
 // for counts, levels and tri-states (0 off, 1 on), 0 for a time. NULL in the table means
 // "not filled yet" (a row stored before the columns existed): fillMissingPosture fills it.
 #include <cstdint>
-#include <map>
 #include <string>
 
 #include "common/db/sqlite.h"
@@ -39,25 +38,6 @@ EndpointPosture postureOfBody(const std::string& body, std::int64_t now);
 // the first placeholder `first`; returns the next free placeholder.
 extern const char* const kPostureColumns[10];
 int bindPosture(db::Statement& st, int first, const EndpointPosture& p);
-// Binds only the value of kPostureColumns[column] at `index`.
-void bindPostureColumn(db::Statement& st, int index, int column, const EndpointPosture& p);
-
-// Moves an existing row's posture columns to a new report's, writing only the columns that
-// changed: SQLite rewrites the index of every column an UPDATE sets, even to the same
-// value, and each posture column has one (the console's sorts), while most reports change
-// one column or none (the signature time). One read, then at most one write, its
-// statement prepared once per set of changed columns.
-class PostureWriter {
- public:
-  explicit PostureWriter(db::Connection& db);
-  void write(const std::string& agentId, const EndpointPosture& p);
-
- private:
-  db::Connection& db_;
-  db::Statement read_;
-  std::map<unsigned, db::Statement> updates_;  // by the bit set of the changed columns
-};
-
 // Fills the posture columns of every row of `endpoints` that has none (rows stored before
 // the migration of issue 17), from its latest report; returns how many. Runs in batches of
 // `batch` rows, each its own transaction; cheap when nothing is missing (an index lookup).

@@ -17,8 +17,6 @@ class Report;
 
 namespace posture::collector {
 
-class PostureWriter;
-
 // Opens DIR/posture.db, applying pending migrations; creates DIR (0700) and the database
 // when missing: for `serve` and the commands that set a collector up before its first
 // start (token create, user add, org import, unit add, layer set, system add).
@@ -133,7 +131,6 @@ class ReportWriter {
   db::Statement last_;
   db::Statement insert_;
   db::Statement upsert_;
-  std::unique_ptr<PostureWriter> posture_;  // endpoint_posture.h
 };
 
 }  // namespace posture::collector

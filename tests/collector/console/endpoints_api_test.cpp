@@ -126,12 +126,13 @@ struct Fleet {
 
   void alert(const std::string& rule, int i, const std::string& status) {
     db->prepare("INSERT INTO alerts(rule, subject, unit_code, severity, status, title_vi, title_en, "
-                "detail, first_seen, last_seen) VALUES (?, ?, 'D-A', 'high', ?, 't', 't', '', ?, ?)")
+                "detail, first_seen, last_seen) VALUES (?, ?, ?, 'high', ?, 't', 't', '', ?, ?)")
         .bind(1, rule)
         .bind(2, "endpoint:" + agentOf(i))
-        .bind(3, status)
-        .bind(4, now)
+        .bind(3, i % 2 ? "D-A" : "D-B")  // the endpoint's unit, as the evaluator raises it
+        .bind(4, status)
         .bind(5, now)
+        .bind(6, now)
         .run();
   }
 

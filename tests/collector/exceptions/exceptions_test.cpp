@@ -154,8 +154,10 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a unit's exception against an organization target silences it at that unit and below only") {
-  // The four-layer target, with no layer recorded: missed at every unit of the tree.
+    "a unit's exception against an organization target: the unit leaves the plan's alert, the plan unit's silences it") {
+  // The four-layer target, with no layer recorded: missed at every unit of the tree. Its
+  // alert is raised once, at the plan's unit (BS, binh-son-2022's applies_to), and lists
+  // the units that miss.
   const std::string fourLayer = "binh-son-2022/four-layer-model";
   auto options = [&](std::vector<RiskException> active) {
     auto o = tree(std::move(active));
@@ -167,21 +169,33 @@ TEST_CASE(
     o.org = std::make_shared<const org::OrgModel>(std::move(org));
     return o;
   };
+  auto detailOf = [&](const std::vector<WantedAlert>& v) {
+    for (const auto& w : v)
+      if (w.rule == fourLayer && w.subject == "unit:BS") return w.detail;
+    return std::string();
+  };
   FleetModel plain(policies(policy::ExceptionMode::Excluded), options({}));
   auto before = plain.rebuild(fleet(), kNow);
-  REQUIRE(wants(before, fourLayer, "unit:BS-VP"));  // so that the checks below can fail
-  REQUIRE(wants(before, fourLayer, "unit:BS"));
+  REQUIRE(wants(before, fourLayer, "unit:BS"));  // so that the checks below can fail
+  REQUIRE(detailOf(before).find("BS-VP (") != std::string::npos);
+  CHECK_FALSE(wants(before, fourLayer, "unit:BS-VP"));  // raised once, not per unit
+
+  // An office's exception: the office leaves the list; the others still miss.
+  FleetModel office(policies(policy::ExceptionMode::Excluded),
+                    options({exceptionOf(3, exceptions::Scope::Unit, "BS-VP", fourLayer)}));
+  auto officeAfter = office.rebuild(fleet(), kNow);
+  REQUIRE(wants(officeAfter, fourLayer, "unit:BS"));
+  CHECK(detailOf(officeAfter).find("BS-VP (") == std::string::npos);
+  CHECK(detailOf(officeAfter).find("BS-BT (") != std::string::npos);
+
+  // The plan unit's exception covers its subtree: no alert at all.
   FleetModel excepted(policies(policy::ExceptionMode::Excluded),
                       options({exceptionOf(3, exceptions::Scope::Unit, "BS", fourLayer)}));
   auto after = excepted.rebuild(fleet(), kNow);
   CHECK_FALSE(wants(after, fourLayer, "unit:BS"));
-  CHECK_FALSE(wants(after, fourLayer, "unit:BS-VP"));
-  CHECK_FALSE(wants(after, fourLayer, "unit:BS-BT"));
-  CHECK(wants(after, fourLayer, "unit:QNG") ==
-        wants(before, fourLayer, "unit:QNG"));  // above: unchanged
-  // Incremental steps silence it too: a raise turns into a clear.
+  // Incremental steps silence it too.
   auto delta = excepted.targetChanges({"BS-VP"}, kNow);
-  for (const auto& w : delta.raise) CHECK(w.subject != "unit:BS-VP");
+  for (const auto& w : delta.raise) CHECK(w.subject != "unit:BS");
 }
 
 TEST_CASE("excluded leaves the denominator, met counts as satisfied: the target's counts exactly") {
