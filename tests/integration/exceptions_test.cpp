@@ -95,7 +95,7 @@ TEST_CASE(
   // depends on this machine: no anti-malware, pending updates, IPv6, ...).
   auto openAlerts = [&] {
     return parseAlerts(
-        run({POSTURE_COLLECTOR_BIN, "alerts", "list", "--data-dir", dir, "--lang", "en"}).out);
+        run({POSTURE_COLLECTOR_BIN, "alerts", "list", "--expand", "--data-dir", dir, "--lang", "en"}).out);
   };
   Alert target;
   REQUIRE(waitFor(
