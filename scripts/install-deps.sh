@@ -47,6 +47,9 @@ packages=(
   # a real SMTP server with STARTTLS on loopback for the e-mail notices (issue 17,
   # tests/integration/smtp_delivery_test.cpp)
   python3-aiosmtpd
+  # a real Prometheus scrapes the collector's /metrics; promtool checks the format (issue 18,
+  # tests/integration/metrics_prometheus_test.cpp)
+  prometheus
 )
 # npm: Debian's package unless an npm is already there (NodeSource's nodejs bundles npm and
 # conflicts with Debian's npm package).
