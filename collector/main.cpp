@@ -1,6 +1,7 @@
 // posture-collector: the command table; each command lives in its module's cli.cpp.
 #include "collector/alerts/cli.h"
 #include "collector/auth/cli.h"
+#include "collector/backup/cli.h"
 #include "collector/enrolment/admin.h"
 #include "collector/exceptions/cli.h"
 #include "collector/export/cli.h"
@@ -17,13 +18,14 @@ int main(int argc, char** argv) {
   std::vector<util::Command> commands;
   for (auto* module : {serveCommands, statusCommands, exportCommands, remediationCommands,
                        policyCommands, alertsCommands, contactsCommands, userCommands, enrolmentCommands,
-                       org::orgCommands, exceptions::exceptionsCommands}) {
+                       org::orgCommands, exceptions::exceptionsCommands,
+                       backup::backupCommands}) {
     for (auto& c : module()) commands.push_back(std::move(c));
   }
   static const std::string usage =
       std::string("posture-collector — máy chủ thu thập tình trạng an toàn thông tin\nUsage:\n") +
       kServeUsage + kStatusUsage + kExportUsage + kRemediationUsage + kPolicyUsage +
       kAlertsUsage + kContactsUsage + kUserUsage + kEnrolmentUsage + org::kOrgUsage +
-      exceptions::kExceptionsUsage;
+      exceptions::kExceptionsUsage + backup::kBackupUsage;
   return util::runCommands("posture-collector", usage.c_str(), argc, argv, commands);
 }

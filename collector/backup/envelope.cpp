@@ -1,0 +1,301 @@
+// CMS AuthEnvelopedData with a password recipient, written as a stream and opened with
+// each failure told apart (envelope.h).
+#include "collector/backup/envelope.h"
+
+#include <fcntl.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace posture::collector::backup {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t kWriteChunk = 64 * 1024;
+
+std::string openSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::string reasons = openSslErrors();
+  throw BackupError(what + (reasons.empty() ? "" : ": " + reasons));
+}
+
+// id-ct-authEnvelopedData (1.2.840.113549.1.9.16.1.23) as DER, as it follows the outer
+// SEQUENCE header of a ContentInfo.
+constexpr std::array<unsigned char, 13> kAuthEnvelopedOid = {0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                                             0x0d, 0x01, 0x09, 0x10, 0x01, 0x17};
+
+// Whether the file starts like a ContentInfo of AuthEnvelopedData.
+bool authEnvelopedPrefix(std::FILE* f) {
+  std::array<unsigned char, 32> head{};
+  std::size_t n = std::fread(head.data(), 1, head.size(), f);
+  if (n < 2 || head[0] != 0x30) return false;
+  std::size_t at = 2;
+  if (head[1] & 0x80) at += head[1] & 0x7f;  // long or indefinite form
+  if (head[1] == 0x80) at = 2;
+  if (at + kAuthEnvelopedOid.size() > n) return false;
+  return std::memcmp(head.data() + at, kAuthEnvelopedOid.data(), kAuthEnvelopedOid.size()) == 0;
+}
+
+// Walks the BER structure of the file's first element without reading contents, to tell
+// a file that ends early (truncated) from one whose bytes are wrong (damaged).
+enum class Ber { Complete, Truncated, Malformed };
+
+struct BerWalker {
+  std::FILE* f;
+  std::uint64_t size;
+  std::uint64_t pos = 0;
+
+  bool byte(unsigned& out) {
+    if (pos >= size) return false;
+    int c = std::fgetc(f);
+    if (c == EOF) return false;
+    ++pos;
+    out = static_cast<unsigned>(c);
+    return true;
+  }
+
+  Ber element(int depth) {
+    if (depth > 64) return Ber::Malformed;
+    unsigned tag = 0, b = 0;
+    if (!byte(tag)) return Ber::Truncated;
+    if ((tag & 0x1f) == 0x1f) {
+      for (int i = 0;; ++i) {
+        if (i > 4) return Ber::Malformed;
+        if (!byte(b)) return Ber::Truncated;
+        if (!(b & 0x80)) break;
+      }
+    }
+    if (!byte(b)) return Ber::Truncated;
+    bool constructed = tag & 0x20;
+    if (b == 0x80) {
+      if (!constructed) return Ber::Malformed;
+      for (;;) {
+        if (pos + 2 > size) return Ber::Truncated;
+        unsigned x = 0, y = 0;
+        byte(x);
+        byte(y);
+        if (x == 0 && y == 0) return Ber::Complete;
+        pos -= 2;
+        if (std::fseek(f, -2, SEEK_CUR) != 0) return Ber::Malformed;
+        if (Ber r = element(depth + 1); r != Ber::Complete) return r;
+      }
+    }
+    std::uint64_t length = b;
+    if (b & 0x80) {
+      unsigned count = b & 0x7f;
+      if (count > 8) return Ber::Malformed;
+      length = 0;
+      for (unsigned i = 0; i < count; ++i) {
+        if (!byte(b)) return Ber::Truncated;
+        length = (length << 8) | b;
+      }
+    }
+    if (length > size - pos) return Ber::Truncated;
+    pos += length;
+    if (fseeko(f, static_cast<off_t>(pos), SEEK_SET) != 0) return Ber::Malformed;
+    return Ber::Complete;
+  }
+};
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free_all(b); }
+};
+struct CmsFree {
+  void operator()(CMS_ContentInfo* c) const { CMS_ContentInfo_free(c); }
+};
+}  // namespace
+
+// --- writing ----------------------------------------------------------------------------
+
+struct EnvelopeWriter::State {
+  int fd = -1;
+  BIO* out = nullptr;
+  BIO* stream = nullptr;  // the NDEF chain on top of out
+  CMS_ContentInfo* cms = nullptr;
+  bool finished = false;
+
+  void freeChain() {
+    while (stream && stream != out) {
+      BIO* next = BIO_pop(stream);
+      BIO_free(stream);
+      stream = next;
+    }
+    stream = nullptr;
+  }
+  ~State() {
+    freeChain();
+    if (out) BIO_free(out);
+    if (cms) CMS_ContentInfo_free(cms);
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+EnvelopeWriter::EnvelopeWriter(const fs::path& path, const std::string& passphrase, int iterations)
+    : state_(std::make_unique<State>()) {
+  ERR_clear_error();
+  auto& s = *state_;
+  s.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (s.fd < 0) throw BackupError("cannot create " + path.string() + ": " + std::strerror(errno));
+  s.out = BIO_new_fd(s.fd, BIO_NOCLOSE);
+  if (!s.out) fail("BIO_new_fd");
+  s.cms = CMS_encrypt(nullptr, nullptr, EVP_aes_256_gcm(), CMS_BINARY | CMS_PARTIAL | CMS_STREAM);
+  if (!s.cms) fail("CMS_encrypt (AuthEnvelopedData, AES-256-GCM)");
+  // CMS takes the passphrase's ownership and clears it when freed.
+  auto* pass = static_cast<unsigned char*>(OPENSSL_memdup(passphrase.data(), passphrase.size()));
+  if (!pass) fail("out of memory");
+  // The key-encryption cipher is given: by default it would be the content cipher, and
+  // GCM cannot wrap a key in PWRI-KEK.
+  if (!CMS_add0_recipient_password(s.cms, iterations, NID_undef, NID_hmacWithSHA256, pass,
+                                   static_cast<ossl_ssize_t>(passphrase.size()), EVP_aes_256_cbc())) {
+    OPENSSL_clear_free(pass, passphrase.size());
+    fail("CMS_add0_recipient_password");
+  }
+  s.stream = BIO_new_NDEF(s.out, reinterpret_cast<ASN1_VALUE*>(s.cms), ASN1_ITEM_rptr(CMS_ContentInfo));
+  if (!s.stream) fail("cannot start the CMS stream");
+  buffer_.reserve(kWriteChunk);
+}
+
+EnvelopeWriter::~EnvelopeWriter() = default;
+
+void EnvelopeWriter::flushBuffer() {
+  if (buffer_.empty()) return;
+  auto& s = *state_;
+  if (BIO_write(s.stream, buffer_.data(), static_cast<int>(buffer_.size())) != static_cast<int>(buffer_.size())) {
+    fail(std::string("cannot write the backup: ") + std::strerror(errno));
+  }
+  buffer_.clear();
+}
+
+void EnvelopeWriter::write(std::string_view bytes) {
+  if (state_->finished) throw BackupError("EnvelopeWriter::write after finish");
+  while (!bytes.empty()) {
+    std::size_t room = kWriteChunk - buffer_.size();
+    std::size_t n = std::min(room, bytes.size());
+    buffer_.append(bytes.substr(0, n));
+    bytes.remove_prefix(n);
+    if (buffer_.size() == kWriteChunk) flushBuffer();
+  }
+}
+
+void EnvelopeWriter::finish() {
+  auto& s = *state_;
+  flushBuffer();
+  // Flushing the stream finishes the encryption and writes the GCM tag and the closing
+  // octets; i2d_CMS_bio_stream ignores this result, so it is done here.
+  if (BIO_flush(s.stream) != 1) fail("cannot finish the CMS stream");
+  s.freeChain();
+  if (BIO_flush(s.out) != 1) fail("cannot write the backup");
+  if (::fsync(s.fd) != 0) throw BackupError(std::string("fsync: ") + std::strerror(errno));
+  s.finished = true;
+}
+
+// --- reading ----------------------------------------------------------------------------
+
+OpenResult openEnvelope(const fs::path& in, const std::string& passphrase, const fs::path& plainOut) {
+  ERR_clear_error();
+  std::error_code ec;
+  auto size = fs::file_size(in, ec);
+  if (ec) return {OpenFailure::Unreadable, ec.message()};
+  if (size == 0) return {OpenFailure::Empty, ""};
+  std::unique_ptr<CMS_ContentInfo, CmsFree> cms;
+  {
+    std::FILE* f = std::fopen(in.c_str(), "rb");
+    if (!f) return {OpenFailure::Unreadable, std::strerror(errno)};
+    bool prefix = authEnvelopedPrefix(f);
+    std::rewind(f);
+    std::unique_ptr<BIO, BioFree> bio(BIO_new_fp(f, BIO_NOCLOSE));
+    if (bio) cms.reset(d2i_CMS_bio(bio.get(), nullptr));
+    if (!cms) {
+      std::string reasons = openSslErrors();
+      OpenResult r{OpenFailure::NotCms, reasons};
+      if (prefix) {
+        std::rewind(f);
+        BerWalker walker{f, size};
+        r.failure = walker.element(0) == Ber::Truncated ? OpenFailure::Truncated : OpenFailure::Damaged;
+      }
+      std::fclose(f);
+      return r;
+    }
+    std::fclose(f);
+  }
+  int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
+  if (type != NID_id_smime_ct_authEnvelopedData) {
+    const char* name = OBJ_nid2sn(type);
+    return {OpenFailure::OtherCms, name ? name : "unknown"};
+  }
+  bool password = false;
+  auto* recipients = CMS_get0_RecipientInfos(cms.get());
+  for (int i = 0; recipients && i < sk_CMS_RecipientInfo_num(recipients); ++i) {
+    if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(recipients, i)) == CMS_RECIPINFO_PASS) password = true;
+  }
+  if (!password) return {OpenFailure::OtherCms, "authEnvelopedData without a password recipient"};
+  std::string pass = passphrase;  // CMS_decrypt_set1_password takes a non-const buffer
+  if (!CMS_decrypt_set1_password(cms.get(), reinterpret_cast<unsigned char*>(pass.data()),
+                                 static_cast<ossl_ssize_t>(pass.size()))) {
+    return {OpenFailure::WrongPassphrase, openSslErrors()};
+  }
+  int fd = ::open(plainOut.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return {OpenFailure::Unreadable, plainOut.string() + ": " + std::strerror(errno)};
+  std::unique_ptr<BIO, BioFree> out(BIO_new_fd(fd, BIO_CLOSE));
+  if (!out) {
+    ::close(fd);
+    return {OpenFailure::Unreadable, openSslErrors()};
+  }
+  if (!CMS_decrypt(cms.get(), nullptr, nullptr, nullptr, out.get(), CMS_BINARY)) {
+    return {OpenFailure::Tampered, openSslErrors()};
+  }
+  if (BIO_flush(out.get()) != 1) return {OpenFailure::Unreadable, "cannot write " + plainOut.string()};
+  return {};
+}
+
+std::string describeOpenFailure(const OpenResult& r, const fs::path& file) {
+  std::string f = file.string();
+  std::string detail = r.detail.empty() ? "" : " (" + r.detail + ")";
+  switch (r.failure) {
+    case OpenFailure::None: return "";
+    case OpenFailure::Empty:
+      return "tệp sao lưu " + f + " rỗng (0 byte) / the backup file " + f + " is empty (0 bytes)";
+    case OpenFailure::NotCms:
+      return f + " không phải là bản sao lưu Posture (không phải tệp CMS) / " + f +
+             " is not a Posture backup (not a CMS file)";
+    case OpenFailure::OtherCms:
+      return f + " là tệp CMS loại " + r.detail + ", không phải bản sao lưu Posture / " + f +
+             " is a CMS file of type " + r.detail +
+             ", not a Posture backup (AuthEnvelopedData with a password recipient)";
+    case OpenFailure::Truncated:
+      return "tệp sao lưu " + f + " bị cắt cụt: thiếu phần cuối (chép chưa xong?) / the backup file " + f +
+             " is truncated: its end is missing (an unfinished copy?)";
+    case OpenFailure::Damaged:
+      return "cấu trúc tệp sao lưu " + f + " bị hỏng / the structure of the backup file " + f +
+             " is damaged" + detail;
+    case OpenFailure::WrongPassphrase:
+      return "sai mật khẩu sao lưu cho " + f + " (hoặc phần khoá ở đầu tệp đã bị sửa) / wrong backup passphrase for " +
+             f + " (or the key part of its header was altered)";
+    case OpenFailure::Tampered:
+      return "tệp sao lưu " + f +
+             " đã bị sửa hoặc hỏng: mã xác thực GCM không khớp, không dùng được / the backup file " + f +
+             " was altered or corrupted: its GCM authentication tag does not match; it cannot be used";
+    case OpenFailure::Unreadable:
+      return "không đọc được " + f + " / cannot read " + f + detail;
+  }
+  return "";
+}
+
+}  // namespace posture::collector::backup

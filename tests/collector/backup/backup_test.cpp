@@ -1,0 +1,328 @@
+// Backup and restore through the library: a round trip keeps the CA, keys, database,
+// policies and configuration (keys 0600, directory 0700); stock `openssl cms` decrypts the
+// file to a tar that stock tar lists; a wrong passphrase, a changed byte (content, nonce,
+// tag), a truncated or empty file, a file that is not CMS and a CMS of another kind are
+// each refused with their own message; restore refuses a non-empty target and a hostile
+// archive, and writes nothing on any failure.
+#include "collector/backup/backup.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "collector/backup/passphrase.h"
+#include "collector/backup/restore.h"
+#include "collector/backup/snapshot.h"
+#include "collector/backup/tar.h"
+#include "collector/cli/policy_dir.h"
+#include "collector/pki/authority.h"
+#include "collector/storage/storage.h"
+#include "common/crypto/crypto.h"
+#include "common/util/files.h"
+#include "common/util/process.h"
+#include "tests/collector/backup/raw_tar.h"
+#include "tests/support/temp_dir.h"
+
+using namespace posture;
+using namespace posture::collector;
+using namespace posture::collector::backup;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kPass = "đúng ngựa pin kẹp giấy";
+// Fast key derivation for the many files these tests open; one test uses the real count.
+constexpr int kTestIterations = 1000;
+
+unsigned modeOf(const fs::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+struct Fixture {
+  test::TempDir root{"posture-backup-test-"};
+  fs::path data = root.path() / "data";
+  fs::path policies = root.path() / "policies";
+  fs::path config = root.path() / "collector.conf";
+  std::string caFingerprint;
+
+  Fixture() {
+    caFingerprint = loadOrCreateIdentity(data, {}).caFingerprint;
+    auto db = openDatabase(data);
+    db->exec(
+        "INSERT INTO agents(agent_id, unit_code, hostname, enrolled_at, cert_serial, cert_not_after) "
+        "VALUES ('a1','BS-VP','pc-1',1,'01',2),('a2','BS-VP','pc-2',1,'02',2);"
+        "INSERT INTO reports(agent_id, sequence, received_at, collected_at, body) "
+        "VALUES ('a1',1,10,10,x'00'),('a1',2,20,20,x'01'),('a2',1,30,30,x'02');");
+    fs::create_directories(data / "upstream");
+    util::writeFileAtomic(data / "upstream/agent.key", "UPSTREAM KEY", 0600);
+    util::writeFileAtomic(data / "scratch.tmp", "not state", 0600);
+    fs::create_directories(policies);
+    util::writeFileAtomic(policies / "baseline.yaml", "id: baseline\n", 0644);
+    util::writeFileAtomic(policies / "README.txt", "not a policy", 0644);
+    util::writeFileAtomic(config, "POSTURE_COLLECTOR_ARGS=--listen 0.0.0.0:8443\n", 0644);
+  }
+
+  BackupOptions options(const fs::path& out) const {
+    BackupOptions o;
+    o.dataDir = data;
+    o.out = out;
+    o.passphrase = kPass;
+    o.config = config;
+    o.policyDir = policies;
+    o.now = 1796000000;
+    o.iterations = kTestIterations;
+    return o;
+  }
+  fs::path backup(const std::string& name = "b.p7m") const {
+    auto out = root.path() / name;
+    createBackup(options(out));
+    return out;
+  }
+};
+
+std::string restoreError(const fs::path& file, const fs::path& target, const std::string& pass = kPass) {
+  try {
+    restoreBackup(file, pass, target);
+  } catch (const BackupError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string bytesOf(const fs::path& f) { return *util::readFile(f, 1 << 30); }
+
+void writeBytes(const fs::path& f, const std::string& bytes) {
+  std::ofstream(f, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// An archive of our making but hostile content, in a real envelope.
+fs::path encryptRaw(const fs::path& out, const std::string& tar) {
+  EnvelopeWriter w(out, kPass, kTestIterations);
+  w.write(tar);
+  w.finish();
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a backup restores the CA, keys, database, policies and configuration") {
+  Fixture fx;
+  auto file = fx.backup();
+  CHECK(modeOf(file) == 0600);
+  CHECK_FALSE(fs::exists(file.string() + ".tmp"));
+  // No work directory is left next to it.
+  for (const auto& e : fs::directory_iterator(fx.root.path())) {
+    CHECK(e.path().filename().string().find(".backup") == std::string::npos);
+  }
+
+  auto summary = verifyBackup(file, kPass);
+  CHECK(summary.caFingerprint == fx.caFingerprint);
+  CHECK(summary.reports == 3);
+  CHECK(summary.agents == 2);
+  CHECK(summary.createdAt == "2026-11-30T07:53:20+07:00");
+
+  fs::path target = fx.root.path() / "new";
+  auto r = restoreBackup(file, kPass, target);
+  CHECK(r.hasConfig);
+  CHECK(r.hasPolicies);
+  CHECK(modeOf(target) == 0700);
+  for (const char* f : {"ca.crt", "ca.key", "server.crt", "server.key"}) {
+    CAPTURE(f);
+    CHECK(bytesOf(target / f) == bytesOf(fx.data / f));
+  }
+  CHECK(modeOf(target / "ca.key") == 0600);
+  CHECK(modeOf(target / "server.key") == 0600);
+  CHECK(modeOf(target / "posture.db") == 0600);
+  CHECK(modeOf(target / "upstream/agent.key") == 0600);
+  CHECK(modeOf(target / "ca.crt") == 0644);
+  CHECK(bytesOf(target / "upstream/agent.key") == "UPSTREAM KEY");
+  CHECK_FALSE(fs::exists(target / "scratch.tmp"));
+  CHECK(bytesOf(target / "collector.conf") == bytesOf(fx.config));
+  CHECK(bytesOf(target / "policies/baseline.yaml") == "id: baseline\n");
+  CHECK_FALSE(fs::exists(target / "policies/README.txt"));
+  CHECK(offlinePolicyDir(target) == target / "policies");
+  auto facts = databaseFacts(target / "posture.db");
+  CHECK(facts.reports == 3);
+  CHECK(facts.agents == 2);
+  CHECK(integrityProblems(target / "posture.db").empty());
+  // The restored directory opens as a collector's: same CA, no new identity made.
+  CHECK(loadOrCreateIdentity(target, {}).caFingerprint == fx.caFingerprint);
+}
+
+TEST_CASE("stock openssl cms decrypts a backup made with the real key derivation, and tar lists it") {
+  Fixture fx;
+  auto o = fx.options(fx.root.path() / "real.p7m");
+  o.iterations = kPbkdf2Iterations;
+  auto start = std::chrono::steady_clock::now();
+  createBackup(o);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  MESSAGE("backup with PBKDF2 at " << kPbkdf2Iterations << " iterations: " << ms.count() << " ms");
+  auto tarFile = fx.root.path() / "plain.tar";
+  auto decrypted = util::runProcess({"openssl", "cms", "-decrypt", "-inform", "DER", "-in", o.out.string(),
+                                     "-pwri_password", kPass, "-binary", "-out", tarFile.string()},
+                                    std::chrono::seconds(60));
+  REQUIRE_MESSAGE(util::succeeded(decrypted), util::failureReason(decrypted));
+  auto listed = util::runProcess({"tar", "tf", tarFile.string()});
+  REQUIRE(util::succeeded(listed));
+  for (const char* member : {"data/posture.db\n", "data/ca.key\n", "data/server.key\n", "data/upstream/agent.key\n",
+                             "policies/baseline.yaml\n", "config/collector.conf\n", "manifest.json\n"}) {
+    CAPTURE(member);
+    CHECK(listed.out.find(member) != std::string::npos);
+  }
+  // What the file says about itself: AuthEnvelopedData, AES-256-GCM, PWRI with PBKDF2.
+  auto printed = util::runProcess({"openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", o.out.string()},
+                                  std::chrono::seconds(60));
+  REQUIRE(util::succeeded(printed));
+  CHECK(printed.out.find("id-smime-ct-authEnvelopedData") != std::string::npos);
+  CHECK(printed.out.find("aes-256-gcm") != std::string::npos);
+  CHECK(printed.out.find("id-alg-PWRI-KEK") != std::string::npos);
+  CHECK(printed.out.find("PBKDF2") != std::string::npos);
+  CHECK(verifyBackup(o.out, kPass).reports == 3);
+}
+
+TEST_CASE("a bad backup is refused with its own message and restore writes nothing") {
+  Fixture fx;
+  auto good = fx.backup();
+  std::string bytes = bytesOf(good);
+  fs::path target = fx.root.path() / "new";
+  auto refused = [&](const fs::path& file, const std::string& pass, const char* vi, const char* en) {
+    std::string error = restoreError(file, target, pass);
+    CHECK_MESSAGE(error.find(vi) != std::string::npos, error);
+    CHECK_MESSAGE(error.find(en) != std::string::npos, error);
+    CHECK_FALSE(fs::exists(target));
+    // Nor a work directory left beside it.
+    for (const auto& e : fs::directory_iterator(fx.root.path())) {
+      CHECK(e.path().filename().string().find(".restore") == std::string::npos);
+    }
+  };
+
+  SUBCASE("wrong passphrase") { refused(good, "another passphrase!", "sai mật khẩu", "wrong backup passphrase"); }
+  SUBCASE("one changed byte in the ciphertext") {
+    std::string b = bytes;
+    b[b.size() / 2] ^= 0x01;
+    writeBytes(fx.root.path() / "x.p7m", b);
+    refused(fx.root.path() / "x.p7m", kPass, "mã xác thực GCM không khớp", "GCM authentication tag does not match");
+  }
+  SUBCASE("one changed byte in the header: the GCM nonce") {
+    // GCMParameters: SEQUENCE { OCTET STRING (12 bytes) nonce, INTEGER 16 }.
+    auto at = bytes.find(std::string("\x30\x11\x04\x0c", 4));
+    REQUIRE(at != std::string::npos);
+    std::string b = bytes;
+    b[at + 6] = static_cast<char>(b[at + 6] ^ 0x55);
+    writeBytes(fx.root.path() / "x.p7m", b);
+    refused(fx.root.path() / "x.p7m", kPass, "mã xác thực GCM không khớp", "GCM authentication tag does not match");
+  }
+  SUBCASE("one changed byte in the tag at the end") {
+    std::string b = bytes;
+    b[b.size() - 8] ^= 0x01;
+    writeBytes(fx.root.path() / "x.p7m", b);
+    refused(fx.root.path() / "x.p7m", kPass, "mã xác thực GCM không khớp", "GCM authentication tag does not match");
+  }
+  SUBCASE("truncated: half of it, or one byte short") {
+    writeBytes(fx.root.path() / "x.p7m", bytes.substr(0, bytes.size() / 2));
+    refused(fx.root.path() / "x.p7m", kPass, "bị cắt cụt", "is truncated");
+    writeBytes(fx.root.path() / "x.p7m", bytes.substr(0, bytes.size() - 1));
+    refused(fx.root.path() / "x.p7m", kPass, "bị cắt cụt", "is truncated");
+  }
+  SUBCASE("empty file") {
+    writeBytes(fx.root.path() / "x.p7m", "");
+    refused(fx.root.path() / "x.p7m", kPass, "rỗng (0 byte)", "is empty");
+  }
+  SUBCASE("not a CMS file at all") {
+    writeBytes(fx.root.path() / "x.p7m", "POSTURE_COLLECTOR_ARGS=--listen 0.0.0.0:8443\n");
+    refused(fx.root.path() / "x.p7m", kPass, "không phải tệp CMS", "not a CMS file");
+  }
+  SUBCASE("a valid CMS of another kind: password EnvelopedData (AES-CBC, unauthenticated)") {
+    auto plain = fx.root.path() / "plain.txt";
+    writeBytes(plain, "hello");
+    auto made = util::runProcess({"openssl", "cms", "-encrypt", "-aes-256-cbc", "-pwri_password", kPass, "-in",
+                                  plain.string(), "-outform", "DER", "-out", (fx.root.path() / "x.p7m").string()},
+                                 std::chrono::seconds(30));
+    REQUIRE_MESSAGE(util::succeeded(made), util::failureReason(made));
+    refused(fx.root.path() / "x.p7m", kPass, "là tệp CMS loại pkcs7-envelopedData", "CMS file of type pkcs7-envelopedData");
+  }
+  SUBCASE("a hostile archive inside a valid envelope: traversal") {
+    encryptRaw(fx.root.path() / "x.p7m", test::rawTarMember("../outside", "pwned") + test::rawTarEnd());
+    refused(fx.root.path() / "x.p7m", kPass, "kho lưu trữ bên trong bị từ chối", "'..' path component");
+    CHECK_FALSE(fs::exists(fx.root.path() / "outside"));
+  }
+  SUBCASE("a hostile archive inside a valid envelope: a symbolic link then a file through it") {
+    encryptRaw(fx.root.path() / "x.p7m",
+               test::rawTarMember("data", fx.root.path().string(), '2') + test::rawTarMember("data/outside", "x") +
+                   test::rawTarEnd());
+    refused(fx.root.path() / "x.p7m", kPass, "kho lưu trữ bên trong bị từ chối", "symbolic link");
+    CHECK_FALSE(fs::exists(fx.root.path() / "outside"));
+  }
+  SUBCASE("an archive whose file differs from its manifest") {
+    std::string manifest = R"({"format":"posture-backup/1","created_at":"x","ca_fingerprint":"x","schema_version":1,)"
+                           R"("counts":{"reports":0,"agents":0,"endpoints":0},"files":[{"path":"data/ca.crt",)"
+                           R"("size":4,"mode":"0644","sha256":")" + crypto::sha256Hex("CERT") + R"("}]})";
+    encryptRaw(fx.root.path() / "x.p7m",
+               test::rawTarMember("data/ca.crt", "CERX") + test::rawTarMember("manifest.json", manifest) +
+                   test::rawTarEnd());
+    refused(fx.root.path() / "x.p7m", kPass, "không khớp với manifest", "does not match the manifest");
+  }
+}
+
+TEST_CASE("restore refuses a target that exists and is not empty, naming it") {
+  Fixture fx;
+  auto file = fx.backup();
+  fs::path target = fx.root.path() / "busy";
+  fs::create_directories(target);
+  util::writeFileAtomic(target / "keep.txt", "mine");
+  std::string error = restoreError(file, target);
+  CHECK(error.find(target.string()) != std::string::npos);
+  CHECK(error.find("không rỗng") != std::string::npos);
+  CHECK(error.find("not an empty directory") != std::string::npos);
+  CHECK(bytesOf(target / "keep.txt") == "mine");
+  CHECK(std::distance(fs::directory_iterator(target), fs::directory_iterator()) == 1);
+  // An existing empty directory (the package's /var/lib/posture) is fine.
+  fs::path empty = fx.root.path() / "empty";
+  fs::create_directories(empty);
+  restoreBackup(file, kPass, empty);
+  CHECK(fs::exists(empty / "ca.key"));
+  CHECK(modeOf(empty) == 0700);
+}
+
+TEST_CASE("the passphrase file: first line, at least 12 characters, a warning when others may read it") {
+  test::TempDir root;
+  std::string warning;
+  auto f = root.write("p", "mật khẩu dài đủ\nsecond line ignored\n");
+  ::chmod(f.c_str(), 0600);
+  CHECK(readPassphraseFile(f, &warning) == "mật khẩu dài đủ");
+  CHECK(warning.empty());
+  ::chmod(f.c_str(), 0644);
+  readPassphraseFile(f, &warning);
+  CHECK(warning.find("readable by its group or others") != std::string::npos);
+  auto check = [&](const std::string& text, const char* expected) {
+    auto g = root.write("q", text);
+    try {
+      readPassphraseFile(g, &warning);
+      FAIL("accepted " << text);
+    } catch (const BackupError& e) {
+      CHECK(std::string(e.what()).find(expected) != std::string::npos);
+    }
+  };
+  check("", "is empty");
+  check("\nsecret on line two\n", "is empty");
+  check("short pass\n", "too short: 10 characters");
+  check("ngắn quá ạ\n", "too short");
+  CHECK_THROWS_AS(readPassphraseFile(root.path() / "missing", &warning), BackupError);
+}
+
+TEST_CASE("--out-dir names a backup in UTC+7 and keeps the newest N") {
+  CHECK(backupFileName(1796000000) == "posture-backup-20261130-075320.p7m");
+  test::TempDir root;
+  for (const char* n : {"posture-backup-20261101-020000.p7m", "posture-backup-20261102-020000.p7m",
+                        "posture-backup-20261103-020000.p7m", "other.p7m", "posture-backup-20261104-020000.p7m.tmp"}) {
+    root.write(n, "x");
+  }
+  auto removed = pruneBackups(root.path(), 2);
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].filename() == "posture-backup-20261101-020000.p7m");
+  CHECK(fs::exists(root.path() / "posture-backup-20261102-020000.p7m"));
+  CHECK(fs::exists(root.path() / "posture-backup-20261103-020000.p7m"));
+  CHECK(fs::exists(root.path() / "other.p7m"));
+}
