@@ -22,7 +22,7 @@ cleanup() {
   [ -n "$collector_pid" ] && kill "$collector_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   dpkg -P posture-agent posture-collector >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -rf "$work" /var/backups/posture
 }
 trap cleanup EXIT
 
@@ -36,6 +36,8 @@ echo "== contents"
 dpkg-deb -c "$collector_deb" >"$work/c.list"
 dpkg-deb -c "$agent_deb" >"$work/a.list"
 for f in ./usr/bin/posture-collector ./usr/lib/systemd/system/posture-collector.service \
+         ./usr/lib/systemd/system/posture-collector-backup.service \
+         ./usr/lib/systemd/system/posture-collector-backup.timer \
          ./etc/posture/collector.conf ./usr/share/posture/policies/national-baseline.yaml \
          ./usr/share/posture/policies/binh-son-2022.yaml; do
   grep -q " $f\$" "$work/c.list" || fail "collector package lacks $f"
@@ -62,9 +64,10 @@ getent passwd posture >/dev/null || fail "no posture user"
 
 echo "== systemd-analyze verify"
 if systemd-analyze verify /lib/systemd/system/posture-collector.service \
-     /lib/systemd/system/posture-agent.service >"$work/verify.log" 2>&1 &&
+     /lib/systemd/system/posture-agent.service /lib/systemd/system/posture-collector-backup.service \
+     /lib/systemd/system/posture-collector-backup.timer >"$work/verify.log" 2>&1 &&
    ! grep -qiE "unknown|ignoring|invalid" "$work/verify.log"; then
-  echo "   both units verify"
+  echo "   the units verify"
   # systemd's default soft limit of 1,024 descriptors would cap the agent connections.
   grep -qx 'LimitNOFILE=65536' /lib/systemd/system/posture-collector.service ||
     fail "the collector unit sets no LimitNOFILE"
@@ -72,6 +75,13 @@ else
   cat "$work/verify.log"
   fail "systemd-analyze verify"
 fi
+# The daily backup is off until the passphrase file exists; it keeps POSTURE_BACKUP_KEEP.
+grep -qx 'ConditionPathExists=/etc/posture/backup.passphrase' /lib/systemd/system/posture-collector-backup.service ||
+  fail "the backup service does not wait for the passphrase file"
+grep -qx 'Persistent=true' /lib/systemd/system/posture-collector-backup.timer || fail "the backup timer is not persistent"
+grep -q '^RandomizedDelaySec=' /lib/systemd/system/posture-collector-backup.timer || fail "the backup timer has no delay"
+grep -qx 'POSTURE_BACKUP_KEEP=7' /etc/posture/collector.conf || fail "collector.conf lacks POSTURE_BACKUP_KEEP=7"
+[ "$(stat -c %a:%U /var/backups/posture)" = 700:posture ] || fail "/var/backups/posture is not 0700 posture"
 
 echo "== the installed collector as user posture, the installed agent enrolled from agent.conf"
 runuser -u posture -- /usr/bin/posture-collector serve --data-dir /var/lib/posture \
@@ -103,6 +113,15 @@ cert_before=$(sha256sum /var/lib/posture-agent/agent.crt)
 /usr/bin/posture-agent run --state-dir /var/lib/posture-agent --config /etc/posture/agent.conf --once \
   >"$work/agent2.log" 2>&1 || { cat "$work/agent2.log"; fail "second agent run"; }
 grep -q "enrolled: agent" "$work/agent2.log" && fail "the agent enrolled twice"
+echo "== the backup service's command, as user posture while the collector serves"
+(umask 077; echo "backup passphrase for the package test" >/etc/posture/backup.passphrase)
+chown posture:posture /etc/posture/backup.passphrase
+runuser -u posture -- /usr/bin/posture-collector backup --data-dir /var/lib/posture \
+  --out-dir /var/backups/posture --keep 7 --passphrase-file /etc/posture/backup.passphrase \
+  >"$work/backup.out" 2>"$work/backup.log" || { cat "$work/backup.log"; fail "backup as posture"; }
+ls /var/backups/posture/posture-backup-*.p7m >/dev/null || fail "no backup in /var/backups/posture"
+grep -q "^agents: 1$" "$work/backup.out" || fail "the backup does not hold the enrolled agent"
+rm -f /etc/posture/backup.passphrase
 kill "$collector_pid"; wait "$collector_pid" 2>/dev/null || true; collector_pid=""
 reports=$(sqlite3 /var/lib/posture/posture.db "SELECT count(*) FROM reports" 2>/dev/null || echo "?")
 echo "   reports stored: $reports"
@@ -138,4 +157,7 @@ dpkg -P posture-agent posture-collector >"$work/purge.log" 2>&1 || { cat "$work/
 [ ! -e /var/lib/posture ] || fail "purge left /var/lib/posture"
 [ ! -e /etc/posture ] || fail "purge left /etc/posture"
 getent passwd posture >/dev/null && fail "purge left the posture user"
+# Backups outlive the package: they are what brings the collector back.
+ls /var/backups/posture/posture-backup-*.p7m >/dev/null 2>&1 || fail "purge deleted the backups"
+rm -rf /var/backups/posture
 echo "PASS: packages build, install, enrol from agent.conf (token removed after), upgrade, remove and purge as they should"
