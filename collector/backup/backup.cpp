@@ -104,6 +104,10 @@ BackupSummary createBackup(const BackupOptions& o) {
                       " is not a collector data directory (no ca.crt or posture.db)");
   }
   s.caFingerprint = crypto::certificateFingerprint(*caPem);
+  // Checked before the snapshot, which takes a while on a large database.
+  if (o.config && !fs::is_regular_file(*o.config)) {
+    throw BackupError("không có tệp cấu hình " + o.config->string() + " / no configuration file " + o.config->string());
+  }
 
   WorkDir work(o.out, "backup", false);
   fs::path snapshot = work.path() / "posture.db";
@@ -130,12 +134,7 @@ BackupSummary createBackup(const BackupOptions& o) {
     if (!it->is_regular_file() || skippedDataFile(rel)) continue;
     pending.push_back({"data/" + rel, it->path()});
   }
-  if (o.config) {
-    if (!fs::is_regular_file(*o.config)) {
-      throw BackupError("không có tệp cấu hình " + o.config->string() + " / no configuration file " + o.config->string());
-    }
-    pending.push_back({"config/collector.conf", *o.config});
-  }
+  if (o.config) pending.push_back({"config/collector.conf", *o.config});
   fs::path policies = o.policyDir ? *o.policyDir : offlinePolicyDir(o.dataDir);
   if (fs::is_directory(policies)) {
     for (const auto& e : fs::directory_iterator(policies)) {

@@ -2,6 +2,8 @@
 // each failure told apart (envelope.h).
 #include "collector/backup/envelope.h"
 
+#include "collector/backup/ber_stream.h"
+
 #include <fcntl.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -13,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace posture::collector::backup {
 namespace fs = std::filesystem;
@@ -53,70 +56,14 @@ bool authEnvelopedPrefix(std::FILE* f) {
   return std::memcmp(head.data() + at, kAuthEnvelopedOid.data(), kAuthEnvelopedOid.size()) == 0;
 }
 
-// Walks the BER structure of the file's first element without reading contents, to tell
-// a file that ends early (truncated) from one whose bytes are wrong (damaged).
-enum class Ber { Complete, Truncated, Malformed };
-
-struct BerWalker {
-  std::FILE* f;
-  std::uint64_t size;
-  std::uint64_t pos = 0;
-
-  bool byte(unsigned& out) {
-    if (pos >= size) return false;
-    int c = std::fgetc(f);
-    if (c == EOF) return false;
-    ++pos;
-    out = static_cast<unsigned>(c);
-    return true;
-  }
-
-  Ber element(int depth) {
-    if (depth > 64) return Ber::Malformed;
-    unsigned tag = 0, b = 0;
-    if (!byte(tag)) return Ber::Truncated;
-    if ((tag & 0x1f) == 0x1f) {
-      for (int i = 0;; ++i) {
-        if (i > 4) return Ber::Malformed;
-        if (!byte(b)) return Ber::Truncated;
-        if (!(b & 0x80)) break;
-      }
-    }
-    if (!byte(b)) return Ber::Truncated;
-    bool constructed = tag & 0x20;
-    if (b == 0x80) {
-      if (!constructed) return Ber::Malformed;
-      for (;;) {
-        if (pos + 2 > size) return Ber::Truncated;
-        unsigned x = 0, y = 0;
-        byte(x);
-        byte(y);
-        if (x == 0 && y == 0) return Ber::Complete;
-        pos -= 2;
-        if (std::fseek(f, -2, SEEK_CUR) != 0) return Ber::Malformed;
-        if (Ber r = element(depth + 1); r != Ber::Complete) return r;
-      }
-    }
-    std::uint64_t length = b;
-    if (b & 0x80) {
-      unsigned count = b & 0x7f;
-      if (count > 8) return Ber::Malformed;
-      length = 0;
-      for (unsigned i = 0; i < count; ++i) {
-        if (!byte(b)) return Ber::Truncated;
-        length = (length << 8) | b;
-      }
-    }
-    if (length > size - pos) return Ber::Truncated;
-    pos += length;
-    if (fseeko(f, static_cast<off_t>(pos), SEEK_SET) != 0) return Ber::Malformed;
-    return Ber::Complete;
-  }
-};
-
 struct BioFree {
   void operator()(BIO* b) const { BIO_free_all(b); }
 };
+struct FileClose {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+// The part of a streamed file that is not the encrypted content: recipient, nonce, tag.
+constexpr std::uint64_t kMaxHeaderBytes = 16 * 1024 * 1024;
 struct CmsFree {
   void operator()(CMS_ContentInfo* c) const { CMS_ContentInfo_free(c); }
 };
@@ -214,26 +161,35 @@ OpenResult openEnvelope(const fs::path& in, const std::string& passphrase, const
   auto size = fs::file_size(in, ec);
   if (ec) return {OpenFailure::Unreadable, ec.message()};
   if (size == 0) return {OpenFailure::Empty, ""};
+  std::unique_ptr<std::FILE, FileClose> f(std::fopen(in.c_str(), "rb"));
+  if (!f) return {OpenFailure::Unreadable, std::strerror(errno)};
+  bool prefix = authEnvelopedPrefix(f.get());
+  std::optional<ContentSplit> split;
+  if (prefix) {
+    // The structure first: a file that ends early is truncated, whatever else is wrong.
+    BerCheck check = checkBer(f.get(), size);
+    if (check == BerCheck::Truncated) return {OpenFailure::Truncated, ""};
+    if (check == BerCheck::Malformed) return {OpenFailure::Damaged, "malformed BER"};
+    split = findEncryptedContent(f.get(), size);
+    if (split && size - (split->end - split->start) > kMaxHeaderBytes) split.reset();
+  }
   std::unique_ptr<CMS_ContentInfo, CmsFree> cms;
-  {
-    std::FILE* f = std::fopen(in.c_str(), "rb");
-    if (!f) return {OpenFailure::Unreadable, std::strerror(errno)};
-    bool prefix = authEnvelopedPrefix(f);
-    std::rewind(f);
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_fp(f, BIO_NOCLOSE));
+  if (split) {
+    // Everything but the encrypted content, which is read as a stream below.
+    std::string head(static_cast<std::size_t>(size - (split->end - split->start)), '\0');
+    std::size_t first = static_cast<std::size_t>(split->start);
+    bool read = fseeko(f.get(), 0, SEEK_SET) == 0 && std::fread(head.data(), 1, first, f.get()) == first &&
+                fseeko(f.get(), static_cast<off_t>(split->end), SEEK_SET) == 0 &&
+                std::fread(head.data() + first, 1, head.size() - first, f.get()) == head.size() - first;
+    if (!read) return {OpenFailure::Unreadable, std::strerror(errno)};
+    std::unique_ptr<BIO, BioFree> mem(BIO_new_mem_buf(head.data(), static_cast<int>(head.size())));
+    if (mem) cms.reset(d2i_CMS_bio(mem.get(), nullptr));
+    if (!cms) return {OpenFailure::Damaged, openSslErrors()};
+  } else {
+    std::rewind(f.get());
+    std::unique_ptr<BIO, BioFree> bio(BIO_new_fp(f.get(), BIO_NOCLOSE));
     if (bio) cms.reset(d2i_CMS_bio(bio.get(), nullptr));
-    if (!cms) {
-      std::string reasons = openSslErrors();
-      OpenResult r{OpenFailure::NotCms, reasons};
-      if (prefix) {
-        std::rewind(f);
-        BerWalker walker{f, size};
-        r.failure = walker.element(0) == Ber::Truncated ? OpenFailure::Truncated : OpenFailure::Damaged;
-      }
-      std::fclose(f);
-      return r;
-    }
-    std::fclose(f);
+    if (!cms) return {prefix ? OpenFailure::Damaged : OpenFailure::NotCms, openSslErrors()};
   }
   int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
   if (type != NID_id_smime_ct_authEnvelopedData) {
@@ -258,7 +214,9 @@ OpenResult openEnvelope(const fs::path& in, const std::string& passphrase, const
     ::close(fd);
     return {OpenFailure::Unreadable, openSslErrors()};
   }
-  if (!CMS_decrypt(cms.get(), nullptr, nullptr, nullptr, out.get(), CMS_BINARY)) {
+  std::unique_ptr<BIO, BioFree> content(split ? newContentBio(f.get(), *split) : nullptr);
+  if (split && !content) return {OpenFailure::Unreadable, openSslErrors()};
+  if (!CMS_decrypt(cms.get(), nullptr, nullptr, content.get(), out.get(), CMS_BINARY)) {
     return {OpenFailure::Tampered, openSslErrors()};
   }
   if (BIO_flush(out.get()) != 1) return {OpenFailure::Unreadable, "cannot write " + plainOut.string()};

@@ -182,6 +182,29 @@ TEST_CASE("stock openssl cms decrypts a backup made with the real key derivation
   CHECK(verifyBackup(o.out, kPass).reports == 3);
 }
 
+TEST_CASE("a backup re-encoded with definite lengths (DER) by stock openssl still opens") {
+  // Ours is streamed (indefinite lengths) and read back as a stream; another encoder's
+  // DER takes the in-memory path and gives the same archive.
+  Fixture fx;
+  auto file = fx.backup();
+  auto der = fx.root.path() / "der.p7m";
+  auto made = util::runProcess({"openssl", "cms", "-cmsout", "-inform", "DER", "-in", file.string(), "-outform",
+                                "DER", "-out", der.string()},
+                               std::chrono::seconds(30));
+  REQUIRE_MESSAGE(util::succeeded(made), util::failureReason(made));
+  REQUIRE(bytesOf(der) != bytesOf(file));
+  CHECK(verifyBackup(der, kPass).reports == 3);
+  std::string b = bytesOf(der);
+  b[b.size() / 2] ^= 0x01;
+  writeBytes(der, b);
+  try {
+    verifyBackup(der, kPass);
+    FAIL("a changed byte was accepted");
+  } catch (const BackupError& e) {
+    CHECK(std::string(e.what()).find("GCM authentication tag does not match") != std::string::npos);
+  }
+}
+
 TEST_CASE("a bad backup is refused with its own message and restore writes nothing") {
   Fixture fx;
   auto good = fx.backup();
