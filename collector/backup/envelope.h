@@ -7,7 +7,8 @@
 //   openssl cms -decrypt -inform DER -in FILE -pwri_password PASS | tar t
 //
 // Written as a stream (BER with indefinite lengths, which DER readers such as `openssl
-// cms -inform DER` accept), so the database never has to fit in memory while writing.
+// cms -inform DER` accept), so the database never has to fit in memory while writing; read
+// back as a stream too (ber_stream.h).
 //
 // PBKDF2's PRF: OpenSSL 3.0's CMS_add0_recipient_password ignores its PRF argument and
 // always writes the default, HMAC-SHA1 (cms_pwri.c: PKCS5_pbkdf2_set(iter, NULL, 0, -1,
