@@ -108,7 +108,9 @@ EnvelopeWriter::EnvelopeWriter(const fs::path& path, const std::string& passphra
   auto* pass = static_cast<unsigned char*>(OPENSSL_memdup(passphrase.data(), passphrase.size()));
   if (!pass) fail("out of memory");
   // The key-encryption cipher is given: by default it would be the content cipher, and
-  // GCM cannot wrap a key in PWRI-KEK.
+  // GCM cannot wrap a key in PWRI-KEK. The PRF asked for, HMAC-SHA256, is ignored by
+  // OpenSSL 3.0 (envelope.h); a release that honours it writes it, and readers follow the
+  // file's parameters either way.
   if (!CMS_add0_recipient_password(s.cms, iterations, NID_undef, NID_hmacWithSHA256, pass,
                                    static_cast<ossl_ssize_t>(passphrase.size()), EVP_aes_256_cbc())) {
     OPENSSL_clear_free(pass, passphrase.size());
