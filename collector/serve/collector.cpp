@@ -285,11 +285,10 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
     w.writerError = [impl] { return impl->ingest->lastCommitError(); };
     w.policyCount = [impl] { return impl->currentPolicies()->size(); };
     net::HttpsServer* agents = impl_->server.get();
-    w.handshakeFailures.emplace_back("agent", [agents] { return agents->counters().handshakeFailures; });
+    w.listeners.emplace_back("agent", [agents] { return agents->counters(); });
     if (impl_->consoleServer) {
       net::HttpsServer* console = impl_->consoleServer.get();
-      w.handshakeFailures.emplace_back("console",
-                                       [console] { return console->counters().handshakeFailures; });
+      w.listeners.emplace_back("console", [console] { return console->counters(); });
     }
     if (impl_->upstream) {
       upstream::UpstreamLink* link = impl_->upstream.get();

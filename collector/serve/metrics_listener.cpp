@@ -33,12 +33,27 @@ std::vector<MetricsBound> MetricsListener::start(boost::asio::io_context& io, Me
   auto& r = registry_;
   MetricsWiring* w = &wiring_;
   StoredFigures* stored = stored_.get();
-  for (const auto& [label, read] : wiring_.handshakeFailures) {
-    auto count = read;
+  auto addListener = [&r](const std::string& label, std::function<net::ServerCounters()> read) {
     r.callback(Type::Counter, "posture_tls_handshake_failures_total",
                "TLS handshakes that failed, by listener.", {{"listener", label}},
-               [count]() -> std::optional<double> { return static_cast<double>(count()); });
-  }
+               [read]() -> std::optional<double> { return static_cast<double>(read().handshakeFailures); });
+    r.callback(Type::Gauge, "posture_connections_open", "Connections open, by listener.",
+               {{"listener", label}},
+               [read]() -> std::optional<double> { return static_cast<double>(read().connections); });
+    // Closed at accept: a source over --max-unauthenticated-per-source, or every
+    // connection the listener may hold in use.
+    for (const char* reason : {"per_source", "overall"}) {
+      bool perSource = std::string_view(reason) == "per_source";
+      r.callback(Type::Counter, "posture_connections_refused_total",
+                 "Connections closed at accept, by listener and reason (the per-source cap of "
+                 "unauthenticated connections, or the listener's connection cap).",
+                 {{"listener", label}, {"reason", reason}}, [read, perSource]() -> std::optional<double> {
+                   auto c = read();
+                   return static_cast<double>(perSource ? c.refusedPerSource : c.refusedOverall);
+                 });
+    }
+  };
+  for (const auto& [label, read] : wiring_.listeners) addListener(label, read);
   auto known = [](std::int64_t v) -> std::optional<double> {
     if (v < 0) return std::nullopt;
     return static_cast<double>(v);
@@ -112,11 +127,9 @@ std::vector<MetricsBound> MetricsListener::start(boost::asio::io_context& io, Me
     }
     bound.push_back(MetricsBound{server->listen(p.hostPort), p.tls});
   }
-  if (tls_) {
-    net::HttpsServer* s = tls_.get();
-    r.callback(Type::Counter, "posture_tls_handshake_failures_total",
-               "TLS handshakes that failed, by listener.", {{"listener", "metrics"}},
-               [s]() -> std::optional<double> { return static_cast<double>(s->counters().handshakeFailures); });
+  // This listener's own figures: the TLS one when there is one (handshakes can fail there).
+  if (net::HttpsServer* server = tls_ ? tls_.get() : plain_.get()) {
+    addListener("metrics", [server] { return server->counters(); });
   }
   return bound;
 }

@@ -28,8 +28,9 @@ struct MetricsWiring {
   std::function<std::uint64_t()> deliveryQueued;   // notices in delivery's memory queue
   std::function<std::optional<std::string>()> writerError;
   std::function<std::size_t()> policyCount;
-  // listener label ("agent", "console", "metrics") → failed TLS handshakes
-  std::vector<std::pair<std::string, std::function<std::uint64_t()>>> handshakeFailures;
+  // listener label ("agent", "console") → its server's figures (connections, refusals at
+  // accept, failed handshakes)
+  std::vector<std::pair<std::string, std::function<net::ServerCounters()>>> listeners;
   // Only with --upstream.
   std::function<bool()> upstreamUp;
   std::function<std::int64_t()> upstreamLastAck;  // Unix time; 0: none yet

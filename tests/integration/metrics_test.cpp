@@ -321,4 +321,10 @@ TEST_CASE("300 idle connections from one address: the metrics listener keeps ans
   // Beyond the per-source cap (64) the flood's connections are closed at once.
   CHECK(waitFor([&] { return flood.closedByServer() >= 300 - 64; }, 20s));
   CHECK(fetch("http://" + collector.metricsAddress + "/readyz").status == 200);
+  // ... and the listener says so in its own figures.
+  auto text = fetch(url).body;
+  auto refused = sample(text, "posture_connections_refused_total{listener=\"metrics\",reason=\"per_source\"}");
+  REQUIRE(!refused.empty());
+  CHECK(std::stoll(refused) >= 300 - 64);
+  CHECK(sample(text, "posture_connections_refused_total{listener=\"agent\",reason=\"per_source\"}") == "0");
 }
