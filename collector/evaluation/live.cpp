@@ -64,6 +64,9 @@ void LiveEvaluation::rebuild(db::Connection& db) {
   lastRebuild_ = start;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
+  lastFullSeconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                         std::memory_order_relaxed);
+  publishFigures();
   log::info("full evaluation of ", model_->endpointCount(), " endpoints in ", ms.count(),
             " ms: ", countOpenAlerts(db), " open alert(s), ", model_->staleCount(), " stale");
   logChange("evaluated", change, model_->endpointCount());
@@ -74,6 +77,12 @@ void LiveEvaluation::rebuild(db::Connection& db) {
   malloc_trim(0);
 #endif
   if (options_.afterAlertsWritten) options_.afterAlertsWritten(db);
+}
+
+void LiveEvaluation::publishFigures() {
+  if (!model_) return;
+  endpoints_.store(static_cast<std::int64_t>(model_->endpointCount()), std::memory_order_relaxed);
+  stale_.store(static_cast<std::int64_t>(model_->staleCount()), std::memory_order_relaxed);
 }
 
 void LiveEvaluation::tick(db::Connection& db) {
@@ -89,6 +98,7 @@ void LiveEvaluation::tick(db::Connection& db) {
   std::int64_t now = options_.now();
   auto delta = model_->sweep(now);
   if (!delta.empty() || model_->generation() != before) ++generation_;
+  publishFigures();
   writeAlerts(db, "swept", std::move(delta), now, model_->endpointCount());
 }
 
@@ -118,6 +128,7 @@ void LiveEvaluation::onReports(db::Connection& db, const std::vector<const Repor
   }
   add(model_->targetChanges(touched, committedAt));
   ++generation_;
+  endpoints_.store(static_cast<std::int64_t>(model_->endpointCount()), std::memory_order_relaxed);
   writeAlerts(db, "re-evaluated", std::move(all), committedAt, records.size());
 }
 

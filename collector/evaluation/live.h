@@ -79,6 +79,12 @@ class LiveEvaluation {
   const FleetModel* model() const { return model_.get(); }
   // Alert changes waiting to be written again (0 when the alert table is current).
   std::size_t pendingAlertChanges() const { return pending_.size(); }
+  // Figures for the metrics, any thread: kept as the writer moves the model (-1 before
+  // the first full evaluation), so a scrape never waits for the writer.
+  std::int64_t endpointCount() const { return endpoints_.load(std::memory_order_relaxed); }
+  std::int64_t staleCount() const { return stale_.load(std::memory_order_relaxed); }
+  // How long the last full evaluation took, in seconds (-1 before the first).
+  double lastFullSeconds() const { return lastFullSeconds_.load(std::memory_order_relaxed); }
 
  private:
   void rebuild(db::Connection& db);
@@ -100,6 +106,9 @@ class LiveEvaluation {
   std::map<std::pair<std::string, std::string>, std::optional<WantedAlert>> pending_;
   bool alertsBehind_ = false;  // a full evaluation's alerts are not all written
   std::atomic<std::uint64_t> generation_{1};
+  std::atomic<std::int64_t> endpoints_{-1}, stale_{-1};
+  std::atomic<double> lastFullSeconds_{-1};
+  void publishFigures();
 };
 
 }  // namespace posture::collector

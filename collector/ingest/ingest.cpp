@@ -1,5 +1,6 @@
 #include "collector/ingest/ingest.h"
 
+#include "collector/metrics/instruments.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
 
@@ -28,12 +29,15 @@ void Ingest::submit(ReportRecord record, std::function<void(IngestOutcome)> done
     stopping = stopping_;  // read under the lock: stop() may be setting it
     if (!stopping && queue_.size() < options_.maxQueue) {
       queue_.push_back(Item{std::move(record), std::move(done), {}, {}});
+      metrics::instruments().ingestQueueDepth.set(static_cast<double>(queue_.size()));
       wake_.notify_one();
       return;
     }
   }
-  done(IngestOutcome{false, false, 0,
-                     stopping ? "collector is shutting down" : "collector ingest queue is full"});
+  IngestOutcome refused{false, false, 0,
+                        stopping ? "collector is shutting down" : "collector ingest queue is full"};
+  refused.overloaded = !stopping;
+  done(std::move(refused));
 }
 
 void Ingest::submitJob(Job job, std::function<void(std::exception_ptr)> done) {
@@ -41,6 +45,7 @@ void Ingest::submitJob(Job job, std::function<void(std::exception_ptr)> done) {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       queue_.push_back(Item{{}, {}, std::move(job), std::move(done)});
+      metrics::instruments().ingestQueueDepth.set(static_cast<double>(queue_.size()));
       wake_.notify_one();
       return;
     }
@@ -61,6 +66,12 @@ boost::asio::awaitable<Ingest::JobOutcome> Ingest::run(Job job) {
   return awaitCallback<JobOutcome>([this, job](std::function<void(JobOutcome)> done) {
     submitJob(job, [done](std::exception_ptr e) { done(JobOutcome{e}); });
   });
+}
+
+std::optional<std::string> Ingest::lastCommitError() const {
+  if (!commitFailing_.load()) return std::nullopt;
+  std::lock_guard lock(errorMutex_);
+  return commitError_;
 }
 
 void Ingest::loop() {
@@ -84,6 +95,7 @@ void Ingest::loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      metrics::instruments().ingestQueueDepth.set(static_cast<double>(queue_.size()));
       if (batch.empty() && stopping_) break;
     }
     if (!batch.empty()) commitBatch(batch);
@@ -127,6 +139,7 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
 
   std::vector<IngestOutcome> outcomes(reports.size());
   std::int64_t now = util::unixNow();
+  auto started = std::chrono::steady_clock::now();
   try {
     db::Transaction tx(*db_);
     using Refusal = IngestOutcome::Refusal;
@@ -156,6 +169,9 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
       }
     }
     tx.commit();
+    metrics::instruments().batchCommitSeconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    commitFailing_.store(false, std::memory_order_relaxed);
     for (auto& o : outcomes) {
       o.ok = true;
       o.committedAt = now;
@@ -164,6 +180,11 @@ void Ingest::commitBatch(std::deque<Item>& batch) {
   } catch (const std::exception& e) {
     // Nothing of this batch is stored; the agents keep their reports and resend.
     log::error("cannot commit ", reports.size(), " reports: ", e.what());
+    {
+      std::lock_guard lock(errorMutex_);
+      commitError_ = e.what();
+    }
+    commitFailing_.store(true);
     for (auto& o : outcomes) {
       o = IngestOutcome{false, false, 0, std::string("storage failure: ") + e.what()};
     }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -34,6 +35,7 @@ struct IngestOutcome {
   std::string error;            // when !ok
   Refusal refusal = Refusal::None;
   std::uint64_t lastSequence = 0;
+  bool overloaded = false;      // !ok because the queue was full (503, retry later)
 };
 
 struct IngestOptions {
@@ -75,6 +77,9 @@ class Ingest {
   boost::asio::awaitable<JobOutcome> run(Job job);
 
   std::uint64_t committedReports() const { return committed_.load(); }
+  // Why the last batch of reports could not be committed (a full disk, a locked
+  // database); nullopt once a later batch committed. Any thread (the readiness check).
+  std::optional<std::string> lastCommitError() const;
 
  private:
   struct Item {
@@ -94,6 +99,9 @@ class Ingest {
   std::deque<Item> queue_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> committed_{0};
+  std::atomic<bool> commitFailing_{false};
+  mutable std::mutex errorMutex_;
+  std::string commitError_;  // under errorMutex_, set when commitFailing_ turns true
   std::thread thread_;
 };
 

@@ -33,6 +33,9 @@ const char* const kServeUsage = R"(  posture-collector serve --data-dir DIR --li
                           [--upstream HOST:PORT --upstream-token T --upstream-ca-fingerprint FP
                            [--upstream-every 1m] [--upstream-detail endpoints|summary]]
                           (push to the province; the token and fingerprint serve the first start)
+                          [--metrics-listen HOST:PORT ...] [--metrics-token-file F] [--metrics-tls]
+                          (/metrics, /healthz, /readyz: plain HTTP on loopback, otherwise TLS and
+                           the bearer token of F, which is then required)
 )";
 
 namespace {
@@ -42,8 +45,10 @@ int serve(const std::vector<std::string>& argv) {
                       "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen",
                       "max-unauthenticated-per-source", "upstream", "upstream-token",
                       "upstream-ca-fingerprint", "upstream-every", "upstream-detail", "smtp",
-                      "smtp-from", "smtp-ca", "smtp-user", "smtp-password-file"},
-               {});
+                      "smtp-from", "smtp-ca", "smtp-user", "smtp-password-file",
+                      // 18c: metrics and health
+                      "metrics-listen", "metrics-token-file"},
+               {"metrics-tls"});
   setLogLevel(a);
   ServeOptions o;
   o.dataDir = a.require("data-dir");
@@ -90,6 +95,11 @@ int serve(const std::vector<std::string>& argv) {
     throw util::ArgsError("--upstream-token, --upstream-ca-fingerprint, --upstream-every and "
                           "--upstream-detail need --upstream HOST:PORT");
 
+  // 18c: metrics and health (collector/serve/metrics_listener.h checks them).
+  o.metricsListen = a.all("metrics-listen");
+  o.metricsTokenFile = a.getOr("metrics-token-file", "");
+  o.metricsTls = a.flag("metrics-tls");
+
   // Signals are taken synchronously by this thread; the I/O threads never see them.
   sigset_t set;
   sigemptyset(&set);
@@ -110,6 +120,12 @@ int serve(const std::vector<std::string>& argv) {
     std::string host = ep.address().to_string();
     if (ep.address().is_v6()) host = "[" + host + "]";
     std::printf("posture-collector: console: https://%s:%u/\n", host.c_str(), ep.port());
+  }
+  for (const auto& m : collector.metricsEndpoints()) {
+    std::string host = m.endpoint.address().to_string();
+    if (m.endpoint.address().is_v6()) host = "[" + host + "]";
+    std::printf("posture-collector: metrics: %s://%s:%u/metrics\n", m.tls ? "https" : "http",
+                host.c_str(), m.endpoint.port());
   }
   std::printf("posture-collector: CA fingerprint (SHA-256) %s\n", collector.caFingerprint().c_str());
   std::fflush(stdout);

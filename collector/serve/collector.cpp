@@ -16,6 +16,7 @@
 #include "collector/ingest/ingest.h"
 #include "collector/org/org.h"
 #include "collector/pki/authority.h"
+#include "collector/serve/metrics_listener.h"
 #include "collector/server/agent_api.h"
 #include "collector/storage/storage.h"
 #include "common/log/log.h"
@@ -40,6 +41,8 @@ struct Collector::Impl {
   std::unique_ptr<console::ConsoleApi> console;  // null without --console-listen
   std::unique_ptr<net::HttpsServer> consoleServer;
   std::vector<boost::asio::ip::tcp::endpoint> consoleBound;
+  std::unique_ptr<MetricsListener> metrics;  // checked at construction
+  std::vector<MetricsBound> metricsBound;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
 
@@ -137,9 +140,12 @@ Collector::Collector(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   log::info("loaded ", impl_->policies->size(), " policies from ",
             impl_->options.policyDir.string());
 
+  // The metrics options first: a TLS address without a token stops the start here.
+  impl_->metrics = std::make_unique<MetricsListener>(impl_->options);
   std::vector<std::string> names = impl_->options.extraNames;
   for (const auto& l : impl_->options.listen) names.push_back(net::splitHostPort(l).first);
   for (const auto& l : impl_->options.consoleListen) names.push_back(net::splitHostPort(l).first);
+  for (const auto& l : impl_->options.metricsListen) names.push_back(net::splitHostPort(l).first);
   std::optional<ExistingCa> existing;
   if (!impl_->options.caCert.empty() || !impl_->options.caKey.empty()) {
     if (impl_->options.caCert.empty() || impl_->options.caKey.empty())
@@ -269,6 +275,29 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
     for (const auto& l : impl_->options.consoleListen)
       impl_->consoleBound.push_back(impl_->consoleServer->listen(l));
   }
+  if (impl_->metrics->enabled()) {
+    Impl* impl = impl_.get();
+    MetricsWiring w;
+    w.endpoints = [impl] { return impl->live->endpointCount(); };
+    w.stale = [impl] { return impl->live->staleCount(); };
+    w.lastFullSeconds = [impl] { return impl->live->lastFullSeconds(); };
+    w.deliveryQueued = [impl] { return impl->delivery ? impl->delivery->stats().queued : 0; };
+    w.writerError = [impl] { return impl->ingest->lastCommitError(); };
+    w.policyCount = [impl] { return impl->currentPolicies()->size(); };
+    net::HttpsServer* agents = impl_->server.get();
+    w.listeners.emplace_back("agent", [agents] { return agents->counters(); });
+    if (impl_->consoleServer) {
+      net::HttpsServer* console = impl_->consoleServer.get();
+      w.listeners.emplace_back("console", [console] { return console->counters(); });
+    }
+    if (impl_->upstream) {
+      upstream::UpstreamLink* link = impl_->upstream.get();
+      w.upstreamUp = [link] { return link->linkUp(); };
+      w.upstreamLastAck = [link] { return link->lastAckAt(); };
+    }
+    impl_->metricsBound = impl_->metrics->start(impl_->io, std::move(w), impl_->identity.serverChainPem,
+                                                impl_->identity.serverKeyPem, impl_->identity.ca.certPem);
+  }
   unsigned n = std::max(1u, impl_->options.threads);
   for (unsigned i = 0; i < n; ++i) {
     impl_->threads.emplace_back([this] {
@@ -296,12 +325,15 @@ const std::vector<boost::asio::ip::tcp::endpoint>& Collector::consoleEndpoints()
   return impl_->consoleBound;
 }
 
+const std::vector<MetricsBound>& Collector::metricsEndpoints() const { return impl_->metricsBound; }
+
 void Collector::stop() {
   if (impl_->stopped.exchange(true)) return;
   if (impl_->upstream) impl_->upstream->stop();
   if (impl_->server) impl_->server->stop();
   if (impl_->consoleServer) impl_->consoleServer->stop();
   if (impl_->console) impl_->console->stop();
+  if (impl_->metrics) impl_->metrics->stop();
   // Sessions waiting for a commit finish first, then the I/O threads go.
   impl_->ingest->stop();
   impl_->io.stop();

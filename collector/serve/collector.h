@@ -43,6 +43,18 @@ struct ServeOptions {
   std::string upstream, upstreamToken, upstreamCaFingerprint;
   std::chrono::seconds upstreamEvery{60};
   bool upstreamSummary = false;
+  // 18c, metrics and health (collector/metrics/endpoint.h): /metrics, /healthz, /readyz
+  // on these addresses; plain HTTP on loopback, otherwise TLS with the bearer token of
+  // metricsTokenFile (required then); metricsTls: TLS and the token on loopback too.
+  std::vector<std::string> metricsListen;
+  std::filesystem::path metricsTokenFile;
+  bool metricsTls = false;
+};
+
+// A bound metrics listener and whether it is TLS (with the token) or plain HTTP.
+struct MetricsBound {
+  boost::asio::ip::tcp::endpoint endpoint;
+  bool tls = false;
 };
 
 class Collector {
@@ -54,6 +66,8 @@ class Collector {
   std::vector<boost::asio::ip::tcp::endpoint> start();
   // The console listeners bound by start() (empty without --console-listen).
   const std::vector<boost::asio::ip::tcp::endpoint>& consoleEndpoints() const;
+  // The metrics listeners bound by start() (empty without --metrics-listen).
+  const std::vector<MetricsBound>& metricsEndpoints() const;
   // Re-reads the policy directory; on error keeps the current policies and returns false.
   bool reloadPolicies(std::string* error);
   // Stops accepting, finishes queued commits, runs a last evaluation.

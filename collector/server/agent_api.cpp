@@ -1,7 +1,10 @@
 #include "collector/server/agent_api.h"
 
+#include <charconv>
+
 #include "collector/federation/changes.h"
 #include "collector/federation/mounts.h"
+#include "collector/metrics/instruments.h"
 #include "collector/storage/storage.h"
 #include "common/log/log.h"
 #include "common/util/time.h"
@@ -81,6 +84,19 @@ net::Response withSecurityHeaders(net::Response response) {
 }
 }  // namespace
 
+namespace {
+// The cause of a refusal by authorise(), from its status: 401 no certificate, 415 the
+// content type; a 403 is an unknown, revoked or superseded agent, told apart by the registry.
+metrics::Refusal refusalCause(unsigned status, const net::Request& request,
+                              const AgentRegistry& registry) {
+  if (status == 401) return metrics::Refusal::CertificateRequired;
+  if (status == 415) return metrics::Refusal::BadContentType;
+  auto agent = registry.find(request.peerCommonName);
+  if (!agent) return metrics::Refusal::UnknownAgent;
+  return agent->revoked ? metrics::Refusal::Revoked : metrics::Refusal::Superseded;
+}
+}  // namespace
+
 net::Admission AgentApi::admit(const net::Request& request) const {
   net::Admission a = admitRoute(request);
   if (auto* refusal = std::get_if<net::Response>(&a)) return withSecurityHeaders(std::move(*refusal));
@@ -91,10 +107,26 @@ net::Admission AgentApi::admitRoute(const net::Request& request) const {
   auto target = request.message.target();
   bool post = request.message.method() == boost::beast::http::verb::post;
   if (post && target == "/v1/reports") {
+    auto& m = metrics::instruments();
+    m.reportsReceived.inc();
     auto auth = authorise(request, "reports need the client certificate issued at enrolment",
                           "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
-    if (auto* refused = std::get_if<net::Response>(&auth)) return std::move(*refused);
-    if (std::get<AgentRegistry::Entry>(auth).collector) return collectorSendsNoReports(request);
+    if (auto* refused = std::get_if<net::Response>(&auth)) {
+      m.refuse(refusalCause(refused->status, request, registry_));
+      return std::move(*refused);
+    }
+    if (std::get<AgentRegistry::Entry>(auth).collector) {
+      m.refuse(metrics::Refusal::CollectorIdentity);
+      return collectorSendsNoReports(request);
+    }
+    // The server refuses a larger body after this (413); counted here, where the cause is known.
+    if (auto length = request.message.find(boost::beast::http::field::content_length);
+        length != request.message.end()) {
+      std::uint64_t n = 0;
+      auto v = length->value();
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec == std::errc() && n > limits_.maxReportBytes) m.refuse(metrics::Refusal::TooLarge);
+    }
     return limits_.maxReportBytes;
   }
   if (post && target == "/v1/renew") {
@@ -348,22 +380,32 @@ boost::asio::awaitable<net::Response> AgentApi::renew(net::Request& request) {
 }
 
 boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
+  auto& m = metrics::instruments();
   auto auth = authorise(request, "reports need the client certificate issued at enrolment",
                         "gửi báo cáo cần chứng thư máy khách được cấp khi đăng ký");
-  if (auto* refused = std::get_if<net::Response>(&auth)) co_return std::move(*refused);
+  if (auto* refused = std::get_if<net::Response>(&auth)) {
+    m.refuse(refusalCause(refused->status, request, registry_));
+    co_return std::move(*refused);
+  }
   const auto& agent = std::get<AgentRegistry::Entry>(auth);
-  if (agent.collector) co_return collectorSendsNoReports(request);
+  if (agent.collector) {
+    m.refuse(metrics::Refusal::CollectorIdentity);
+    co_return collectorSendsNoReports(request);
+  }
   posture::v1::Report report;
   if (!report.ParseFromString(request.message.body())) {
+    m.refuse(metrics::Refusal::Malformed);
     co_return errorResponse(400, "malformed_report", "the body is not a posture.v1.Report",
                             "nội dung không phải báo cáo posture.v1.Report");
   }
   if (report.sequence() == 0) {
+    m.refuse(metrics::Refusal::Malformed);
     co_return errorResponse(400, "sequence_missing", "the report has no sequence number",
                             "báo cáo thiếu số thứ tự");
   }
   const std::string& claimed = report.identity().agent_id();
   if (!claimed.empty() && claimed != request.peerCommonName) {
+    m.refuse(metrics::Refusal::Malformed);
     co_return errorResponse(400, "agent_mismatch",
                             "the report names agent " + claimed.substr(0, 64) +
                                 " but the certificate is agent " + request.peerCommonName,
@@ -392,6 +434,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
   auto pending = ingest_.store(std::move(record));
   IngestOutcome outcome = co_await std::move(pending);
   if (!outcome.ok) {
+    m.refuse(outcome.overloaded ? metrics::Refusal::Overloaded : metrics::Refusal::StorageError);
     co_return errorResponse(503, "storage_unavailable", outcome.error,
                             "máy chủ thu thập tạm thời không lưu được báo cáo: " + outcome.error);
   }
@@ -400,9 +443,11 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
     case IngestOutcome::Refusal::None:
       break;
     case IngestOutcome::Refusal::UnknownAgent:
+      m.refuse(metrics::Refusal::UnknownAgent);
       co_return errorResponse(403, "agent_unknown", "agent " + id + " is not enrolled here",
                               "tác tử " + id + " chưa đăng ký tại đây");
     case IngestOutcome::Refusal::Revoked: {
+      m.refuse(metrics::Refusal::Revoked);
       auto entry = registry_.find(id);
       if (entry) {
         entry->revoked = true;
@@ -412,8 +457,10 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
                               "tác tử " + id + " đã bị thu hồi");
     }
     case IngestOutcome::Refusal::Superseded:
+      m.refuse(metrics::Refusal::Superseded);
       co_return supersededResponse(id);
     case IngestOutcome::Refusal::SequenceConflict: {
+      m.refuse(metrics::Refusal::SequenceConflict);
       auto r = errorResponse(
           409, "sequence_conflict",
           "report " + std::to_string(sequence) + " of agent " + id +
@@ -436,6 +483,7 @@ boost::asio::awaitable<net::Response> AgentApi::report(net::Request& request) {
     entry->previousCertSerial.clear();  // the writer retired it with this report
     registry_.put(id, *entry);
   }
+  (outcome.duplicate ? m.reportsDuplicate : m.reportsAcknowledged).inc();
   posture::v1::ReportAck ack;
   ack.set_agent_id(request.peerCommonName);
   ack.set_sequence(sequence);

@@ -163,6 +163,8 @@ RoundResult UpstreamLink::runRound() {
   }
   r.milliseconds =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  linkUp_.store(r.ok);
+  if (ackedAt) lastAckAt_.store(*ackedAt);
   return r;
 }
 

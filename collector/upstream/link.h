@@ -11,6 +11,7 @@
 // outbox pushed over mTLS until it is empty; each ack is recorded only after the province
 // committed. A round that fails (the province down, a refusal) leaves the outbox as it
 // was, and the next round sends it again.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +65,10 @@ class UpstreamLink {
   RoundResult runRound();
   void start();  // a round now, then one every interval, on a thread of its own
   void stop();   // waits for the round in progress (bounded by its timeouts)
+  // For the metrics, any thread: whether the last round succeeded, and the Unix time of
+  // the last push the province acknowledged (0: none since the start).
+  bool linkUp() const { return linkUp_.load(); }
+  std::int64_t lastAckAt() const { return lastAckAt_.load(); }
 
  private:
   LinkOptions options_;
@@ -71,6 +76,8 @@ class UpstreamLink {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> linkUp_{false};
+  std::atomic<std::int64_t> lastAckAt_{0};
 };
 
 }  // namespace posture::collector::upstream

@@ -24,6 +24,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <limits>
+#include <type_traits>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -114,7 +115,7 @@ struct HttpsServer::State {
   std::unordered_map<std::string, std::size_t> unauthenticated;  // by source group
   std::size_t unauthenticatedTotal = 0;
   std::atomic<std::uint64_t> refusedPerSource{0}, refusedOverall{0}, acceptFailures{0},
-      bodyBudgetRefusals{0};
+      bodyBudgetRefusals{0}, handshakeFailures{0};
   log::RateLimiter failureLines{5, 60s};
 
   bool enterSource(const std::string& source) {
@@ -212,8 +213,8 @@ bool clientLeft(const error_code& ec) {
 // a bounded lingering drain lets it read the answer instead of getting a reset.
 // (A free function with named arguments: GCC 12 mishandles temporaries captured by
 // coroutine lambdas.)
-asio::awaitable<void> refuse(beast::ssl_stream<beast::tcp_stream>& stream, Response r,
-                             bool drain, const ServerLimits& limits) {
+template <typename Stream>
+asio::awaitable<void> refuse(Stream& stream, Response r, bool drain, const ServerLimits& limits) {
   auto& lowest = beast::get_lowest_layer(stream);
   auto res = toHttp(std::move(r), 11, false);
   error_code ec;
@@ -228,6 +229,17 @@ asio::awaitable<void> refuse(beast::ssl_stream<beast::tcp_stream>& stream, Respo
                                                asio::redirect_error(asio::use_awaitable, ec));
   }
 }
+
+// Body bytes reserved from the server's budget for the request being handled.
+struct Reservation {
+  std::atomic<std::size_t>& inUse;
+  std::size_t bytes = 0;
+  ~Reservation() { release(); }
+  void release() {
+    inUse -= bytes;
+    bytes = 0;
+  }
+};
 
 bool outOfDescriptors(const error_code& ec) {
   return ec == boost::system::errc::too_many_files_open ||
@@ -261,6 +273,7 @@ ServerCounters HttpsServer::counters() const {
   c.refusedOverall = state_->refusedOverall.load();
   c.acceptFailures = state_->acceptFailures.load();
   c.bodyBudgetRefusals = state_->bodyBudgetRefusals.load();
+  c.handshakeFailures = state_->handshakeFailures.load();
   c.logLinesSuppressed = state_->failureLines.suppressedTotal();
   return c;
 }
@@ -372,37 +385,31 @@ asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socke
       counted = false;
     }
   } presence(*st, source);
-  // Body bytes reserved from the server's budget for the request being handled.
-  struct Reservation {
-    State& st;
-    std::size_t bytes = 0;
-    ~Reservation() { release(); }
-    void release() {
-      st.bodyInUse -= bytes;
-      bytes = 0;
-    }
-  } reservation{*st};
-
-  const auto& limits = st->limits;
   error_code ec;
   std::string remote;
   {
     auto ep = socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *st->tls);
-  auto& lowest = beast::get_lowest_layer(stream);
-  lowest.expires_after(limits.handshakeTimeout);
-  co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                  asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    st->failure(source, "TLS handshake with ", remote, " failed: ", ec.message());
-    co_return;
-  }
-
   Request base;
   base.remote = remote;
   base.source = source;
+  if (!st->tls) {
+    // Plain HTTP (a loopback metrics listener): no handshake, nobody authenticated.
+    beast::tcp_stream stream(std::move(socket));
+    co_await serveRequests(st, stream, std::move(base));
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *st->tls);
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(st->limits.handshakeTimeout);
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    ++st->handshakeFailures;
+    st->failure(source, "TLS handshake with ", remote, " failed: ", ec.message());
+    co_return;
+  }
   if (X509* peer = SSL_get1_peer_certificate(stream.native_handle())) {
     base.peerVerified = SSL_get_verify_result(stream.native_handle()) == X509_V_OK;
     base.peerCommonName = nameEntry(X509_get_subject_name(peer), NID_commonName);
@@ -411,7 +418,18 @@ asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socke
     X509_free(peer);
   }
   if (base.peerVerified) presence.authenticated();
+  co_await serveRequests(st, stream, std::move(base));
+}
 
+template <typename Stream>
+asio::awaitable<void> HttpsServer::serveRequests(std::shared_ptr<State> st, Stream& stream,
+                                                 Request base) {
+  Reservation reservation{st->bodyInUse};
+  const auto& limits = st->limits;
+  const std::string& source = base.source;
+  const std::string& remote = base.remote;
+  auto& lowest = beast::get_lowest_layer(stream);
+  error_code ec;
   // Requests are read a piece at a time through a RequestCount into a bounded buffer
   // (common/net/http_framing.h): Beast's own limits bound neither a head read over several
   // steps nor chunked trailers, and its buffer would grow on a line that never ends.
@@ -522,7 +540,11 @@ asio::awaitable<void> HttpsServer::session(std::shared_ptr<State> st, tcp::socke
     if (ec || !keepAlive) break;
   }
   lowest.expires_after(5s);
-  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  } else {
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 }  // namespace posture::net

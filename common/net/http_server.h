@@ -85,10 +85,13 @@ struct ServerCounters {
   std::uint64_t acceptFailures = 0;    // EMFILE and friends
   std::uint64_t bodyBudgetRefusals = 0;
   std::uint64_t logLinesSuppressed = 0;
+  std::uint64_t handshakeFailures = 0;  // TLS handshakes that failed (a scanner, a bad client)
 };
 
 class HttpsServer {
  public:
+  // A null `tls` serves plain HTTP, with the same limits and deadlines (the metrics
+  // listener on a loopback address); nobody is then authenticated.
   HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler handler,
               ServerLimits limits = {}, Admit admit = {});
   ~HttpsServer();
@@ -104,6 +107,10 @@ class HttpsServer {
   asio::awaitable<void> acceptLoop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
   static asio::awaitable<void> session(std::shared_ptr<State> state, asio::ip::tcp::socket socket,
                                        std::string source);
+  // The requests of one connection, over TLS or plain TCP (defined and used in the .cpp).
+  template <typename Stream>
+  static asio::awaitable<void> serveRequests(std::shared_ptr<State> state, Stream& stream,
+                                             Request base);
 
   asio::io_context& io_;
   std::shared_ptr<State> state_;

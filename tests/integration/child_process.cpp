@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -149,6 +150,12 @@ void CollectorProcess::start() {
     c = c.substr(c.find("https://") + 8);
     if (!c.empty() && c.back() == '/') c.pop_back();
     consoleAddress = c;
+  }
+  if (std::find(extraArgs.begin(), extraArgs.end(), "--metrics-listen") != extraArgs.end()) {
+    // "posture-collector: metrics: http(s)://HOST:PORT/metrics", after the console's line.
+    std::string m = process->waitForLine("metrics: http");
+    m = m.substr(m.find("://") + 3);
+    metricsAddress = m.substr(0, m.find('/'));
   }
 }
 

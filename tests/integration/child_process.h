@@ -54,6 +54,8 @@ struct CollectorProcess {
   std::string caFingerprint;
   // "127.0.0.1:PORT" of the console when extraArgs has --console-listen (else "").
   std::string consoleAddress;
+  // "127.0.0.1:PORT" of the metrics listener when extraArgs has --metrics-listen (else "").
+  std::string metricsAddress;
   std::unique_ptr<ChildProcess> process;
   std::vector<std::string> extraArgs;
   std::string policyDir;  // the shipped policies/ unless given

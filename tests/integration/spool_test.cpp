@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/db/sqlite.h"
@@ -45,6 +47,31 @@ int workersFor(const std::string& stateDir) {
     if (cmd.find(std::string("cycle") + '\0') != std::string::npos &&
         cmd.find(stateDir + '\0') != std::string::npos)
       ++n;
+  }
+  return n;
+}
+
+// Listening TCP sockets (IPv4 and IPv6) that process `pid` holds: the inodes of the
+// sockets in state LISTEN (0A) in /proc/net/tcp{,6} against the process's descriptors.
+int listeningSockets(pid_t pid) {
+  std::set<std::string> listening;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, state, queues, timer, retransmit, uid, timeout, inode;
+      fields >> sl >> local >> remote >> state >> queues >> timer >> retransmit >> uid >> timeout >> inode;
+      if (state == "0A") listening.insert(inode);
+    }
+  }
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code linkEc;
+    auto target = fs::read_symlink(e.path(), linkEc).string();  // "socket:[INODE]"
+    if (target.starts_with("socket:[") && listening.count(target.substr(8, target.size() - 9))) ++n;
   }
   return n;
 }
@@ -105,6 +132,10 @@ TEST_CASE("reports queued while the collector is down survive kill -9 and arrive
   // Idle between cycles, the supervisor holds neither the spool nor a worker.
   CHECK(waitFor([&] { return workersFor(state) == 0; }, std::chrono::seconds(30)));
   CHECK_FALSE(holdsOpen(agent.pid(), fs::path(state) / "spool.db"));
+  // Agents expose nothing (issue 18): the running agent holds no listening socket, where
+  // the same check finds the collector's.
+  CHECK(listeningSockets(collector.process->pid()) > 0);
+  CHECK(listeningSockets(agent.pid()) == 0);
   CHECK(agent.stop() == 0);  // SIGTERM: a clean exit
 
   db::Connection conn(fs::path(collector.dataDir) / "posture.db", db::Connection::Mode::ReadOnly);
