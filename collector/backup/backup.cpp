@@ -93,6 +93,22 @@ std::vector<fs::path> pruneBackups(const fs::path& dir, std::size_t keep) {
   return removed;
 }
 
+std::vector<fs::path> removeStaleTemporaries(const fs::path& dir, std::int64_t now, std::int64_t maxAgeSeconds) {
+  std::vector<fs::path> removed;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    // posture-backup-YYYYMMDD-HHMMSS.p7m.tmp, as createBackup writes it.
+    if (name.size() != 38 || name.rfind("posture-backup-", 0) != 0 || name.compare(30, 8, ".p7m.tmp") != 0) continue;
+    struct stat st {};
+    if (::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (now - static_cast<std::int64_t>(st.st_mtime) <= maxAgeSeconds) continue;
+    std::error_code ec;
+    if (fs::remove(e.path(), ec)) removed.push_back(e.path());
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
 BackupSummary createBackup(const BackupOptions& o) {
   BackupSummary s;
   s.format = kBackupFormat;

@@ -51,5 +51,10 @@ BackupSummary createBackup(const BackupOptions& options);
 std::string backupFileName(std::int64_t now);
 // In `dir`, the backups named as above beyond the newest `keep`, removed; returns them.
 std::vector<std::filesystem::path> pruneBackups(const std::filesystem::path& dir, std::size_t keep);
+// In `dir`, what a run killed mid-way left: posture-backup-*.p7m.tmp files last written
+// more than `maxAgeSeconds` before `now` (a run in progress writes its own continually).
+// Removed; returns them. --out-dir calls it at the start of every run.
+std::vector<std::filesystem::path> removeStaleTemporaries(const std::filesystem::path& dir, std::int64_t now,
+                                                          std::int64_t maxAgeSeconds = 3600);
 
 }  // namespace posture::collector::backup

@@ -3,6 +3,8 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace posture::collector::backup {
@@ -78,19 +80,33 @@ class Reader {
     }
   }
 
-  // The children of an indefinite element, up to its end-of-contents.
+  // The children of a constructed element: up to its end-of-contents (indefinite) or its
+  // length (definite; a child that runs past it is malformed).
   std::optional<std::vector<Header>> children(const Header& h) {
     std::vector<Header> out;
     std::uint64_t at = h.value;
+    const std::uint64_t stop = h.value + h.length;
     for (;;) {
+      if (!h.indefinite && at == stop) return out;
       auto child = header(at);
       if (!child) return std::nullopt;
-      if (child->tag == 0 && !child->indefinite && child->length == 0) return out;
+      if (h.indefinite && child->tag == 0 && !child->indefinite && child->length == 0) return out;
       out.push_back(*child);
       auto next = end(*child);
-      if (!next) return std::nullopt;
+      if (!next || (!h.indefinite && *next > stop)) return std::nullopt;
       at = *next;
     }
+  }
+
+  // The contents of a primitive element (at most `limit` octets).
+  std::optional<std::string> contents(const Header& h, std::uint64_t limit) {
+    if (h.indefinite || h.length > limit) return std::nullopt;
+    std::string out(static_cast<std::size_t>(h.length), '\0');
+    if (fseeko(f_, static_cast<off_t>(h.value), SEEK_SET) != 0 ||
+        std::fread(out.data(), 1, out.size(), f_) != out.size()) {
+      return std::nullopt;
+    }
+    return out;
   }
 
   bool truncated() const { return truncated_; }
@@ -251,6 +267,62 @@ std::optional<ContentSplit> findEncryptedContent(std::FILE* f, std::uint64_t siz
   }
   split.valueStart = content.value;
   return split;
+}
+
+std::optional<std::vector<std::uint64_t>> pbkdf2Iterations(std::FILE* f, std::uint64_t size) {
+  // id-PBKDF2 (1.2.840.113549.1.5.12), the OID's contents.
+  static const std::string kPbkdf2("\x2a\x86\x48\x86\xf7\x0d\x01\x05\x0c", 9);
+  Reader r(f, size);
+  // ContentInfo SEQUENCE { contentType OID, [0] EXPLICIT AuthEnvelopedData SEQUENCE }
+  auto top = r.header(0);
+  if (!top || top->tag != 0x30) return std::nullopt;
+  auto outer = r.children(*top);
+  if (!outer || outer->size() != 2 || (*outer)[1].tag != 0xa0) return std::nullopt;
+  auto wrapped = r.children((*outer)[1]);
+  if (!wrapped || wrapped->size() != 1 || (*wrapped)[0].tag != 0x30) return std::nullopt;
+  auto fields = r.children((*wrapped)[0]);
+  if (!fields) return std::nullopt;
+  // The recipientInfos SET: the first SET among the fields (originatorInfo is [0]).
+  const Header* set = nullptr;
+  for (const auto& field : *fields) {
+    if (field.tag == 0x31) {
+      set = &field;
+      break;
+    }
+  }
+  if (!set) return std::nullopt;
+  auto recipients = r.children(*set);
+  if (!recipients) return std::nullopt;
+  std::vector<std::uint64_t> counts;
+  for (const auto& recipient : *recipients) {
+    // PasswordRecipientInfo, [3] IMPLICIT: { version, [0] keyDerivationAlgorithm, ... }
+    if (recipient.tag != 0xa3) continue;
+    auto pwri = r.children(recipient);
+    if (!pwri || pwri->size() < 2 || (*pwri)[1].tag != 0xa0) return std::nullopt;
+    // [0] IMPLICIT AlgorithmIdentifier { OID, PBKDF2-params { salt, iterationCount, ... } }
+    auto kdf = r.children((*pwri)[1]);
+    if (!kdf || kdf->size() != 2 || (*kdf)[0].tag != 0x06 || (*kdf)[1].tag != 0x30) return std::nullopt;
+    auto oid = r.contents((*kdf)[0], 64);
+    if (!oid || *oid != kPbkdf2) return std::nullopt;
+    auto params = r.children((*kdf)[1]);
+    if (!params || params->size() < 2 || (*params)[1].tag != 0x02) return std::nullopt;
+    auto count = r.contents((*params)[1], 64);
+    if (!count || count->empty()) return std::nullopt;
+    // A non-negative INTEGER; anything that does not fit 63 bits reads as the maximum.
+    std::uint64_t value = 0;
+    if (static_cast<unsigned char>((*count)[0]) & 0x80) {
+      value = UINT64_MAX;  // negative: never a count to derive with
+    } else {
+      std::size_t first = count->find_first_not_of('\0');
+      if (first != std::string::npos && count->size() - first > 8) {
+        value = UINT64_MAX;
+      } else {
+        for (char c : *count) value = (value << 8) | static_cast<unsigned char>(c);
+      }
+    }
+    counts.push_back(value);
+  }
+  return counts;
 }
 
 BIO* newContentBio(std::FILE* f, const ContentSplit& split) {

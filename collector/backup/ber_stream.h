@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <vector>
 
 namespace posture::collector::backup {
 
@@ -29,6 +30,13 @@ struct ContentSplit {
   std::uint64_t valueLength = 0;  // primitive: how many
 };
 std::optional<ContentSplit> findEncryptedContent(std::FILE* f, std::uint64_t size);
+
+// The PBKDF2 iteration count of every password recipient (PWRI) of the file's
+// AuthEnvelopedData, in order, read before anything is derived: a hostile file could ask
+// for billions. Lengths may be definite or indefinite. nullopt when the structure or a
+// recipient's key derivation cannot be read this way (not PBKDF2, malformed); a count
+// that does not fit 64 bits, or is negative, reads as UINT64_MAX.
+std::optional<std::vector<std::uint64_t>> pbkdf2Iterations(std::FILE* f, std::uint64_t size);
 
 // A read-only source BIO giving the content octets of `split` (chunk headers skipped),
 // read from `f`, which must outlive it. Free with BIO_free.

@@ -17,7 +17,8 @@ const char* const kBackupUsage = R"(  posture-collector backup --data-dir DIR --
   posture-collector backup --data-dir DIR --out-dir DIR --keep N --passphrase-file FILE [--config FILE]
                            (an encrypted CMS file with the database, CA, keys, configuration and
                            policies; --out-dir names it posture-backup-YYYYMMDD-HHMMSS.p7m and keeps
-                           the newest N; --config defaults to /etc/posture/collector.conf if present)
+                           the newest N, removing unfinished *.p7m.tmp over an hour old; --config
+                           defaults to /etc/posture/collector.conf if present)
   posture-collector backup verify FILE --passphrase-file FILE
   posture-collector restore --in FILE --data-dir NEW --passphrase-file FILE
                            (NEW must not exist or be empty)
@@ -65,6 +66,10 @@ int runBackup(const std::vector<std::string>& argv) {
   if (outDir) {
     if (!fs::is_directory(*outDir)) {
       throw BackupError("không có thư mục " + *outDir + " / no directory " + *outDir);
+    }
+    // What a run killed mid-way left (OUT.tmp) is removed once it is an hour old.
+    for (const auto& stale : removeStaleTemporaries(*outDir, o.now)) {
+      std::printf("removed unfinished: %s\n", stale.string().c_str());
     }
     o.out = fs::path(*outDir) / backupFileName(o.now);
     if (fs::exists(o.out)) throw BackupError("đã có " + o.out.string() + " / " + o.out.string() + " already exists");

@@ -13,9 +13,11 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <string>
 
 namespace posture::collector::backup {
 namespace fs = std::filesystem;
@@ -198,12 +200,24 @@ OpenResult openEnvelope(const fs::path& in, const std::string& passphrase, const
     const char* name = OBJ_nid2sn(type);
     return {OpenFailure::OtherCms, name ? name : "unknown"};
   }
-  bool password = false;
+  std::size_t passwords = 0;
   auto* recipients = CMS_get0_RecipientInfos(cms.get());
   for (int i = 0; recipients && i < sk_CMS_RecipientInfo_num(recipients); ++i) {
-    if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(recipients, i)) == CMS_RECIPINFO_PASS) password = true;
+    if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(recipients, i)) == CMS_RECIPINFO_PASS) ++passwords;
   }
-  if (!password) return {OpenFailure::OtherCms, "authEnvelopedData without a password recipient"};
+  if (passwords == 0) return {OpenFailure::OtherCms, "authEnvelopedData without a password recipient"};
+  // PBKDF2 runs as many times as the file says: its count is checked first, read from the
+  // file itself (OpenSSL has no accessor for it). Every password recipient OpenSSL found
+  // must have been read.
+  auto counts = pbkdf2Iterations(f.get(), size);
+  if (!counts || counts->size() != passwords) {
+    return {OpenFailure::Damaged, "the key derivation (PBKDF2) parameters cannot be read"};
+  }
+  for (std::uint64_t count : *counts) {
+    if (count > kMaxPbkdf2Iterations) {
+      return {OpenFailure::ExcessiveCost, count == UINT64_MAX ? "> 2^63" : std::to_string(count)};
+    }
+  }
   std::string pass = passphrase;  // CMS_decrypt_set1_password takes a non-const buffer
   if (!CMS_decrypt_set1_password(cms.get(), reinterpret_cast<unsigned char*>(pass.data()),
                                  static_cast<ossl_ssize_t>(pass.size()))) {
@@ -245,6 +259,11 @@ std::string describeOpenFailure(const OpenResult& r, const fs::path& file) {
     case OpenFailure::Damaged:
       return "cấu trúc tệp sao lưu " + f + " bị hỏng / the structure of the backup file " + f +
              " is damaged" + detail;
+    case OpenFailure::ExcessiveCost:
+      return "tệp sao lưu " + f + " đòi " + r.detail +
+             " vòng PBKDF2, quá giới hạn 10.000.000 (không phải bản sao lưu Posture, hoặc đã bị sửa) / the backup file " +
+             f + " asks for " + r.detail +
+             " PBKDF2 iterations, above the limit of 10,000,000 (not a Posture backup, or altered)";
     case OpenFailure::WrongPassphrase:
       return "sai mật khẩu sao lưu cho " + f + " (hoặc phần khoá ở đầu tệp đã bị sửa) / wrong backup passphrase for " +
              f + " (or the key part of its header was altered)";

@@ -24,6 +24,9 @@
 namespace posture::collector::backup {
 
 inline constexpr int kPbkdf2Iterations = 1'300'000;
+// The most a file may ask for when opened: its count is read from the file (ber_stream.h)
+// before anything is derived, so a hostile file cannot make restore spin for days.
+inline constexpr std::uint64_t kMaxPbkdf2Iterations = 10'000'000;
 
 // Encrypts a stream into `out` (created 0600, truncated). write() as often as needed,
 // then finish(), which writes the tag and fsyncs; without finish() the file is incomplete.
@@ -53,6 +56,7 @@ enum class OpenFailure {
   OtherCms,         // CMS, but not AuthEnvelopedData with a password recipient
   Truncated,        // the structure ends past the end of the file
   Damaged,          // the structure is malformed
+  ExcessiveCost,    // a password recipient asks for more than kMaxPbkdf2Iterations
   WrongPassphrase,  // the key does not unwrap (or its bytes in the header changed)
   Tampered,         // the GCM tag does not match: content, nonce or tag changed
   Unreadable,       // cannot read the file or write the output

@@ -8,10 +8,12 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <utime.h>
 
 #include <chrono>
 #include <fstream>
 
+#include "collector/backup/ber_stream.h"
 #include "collector/backup/passphrase.h"
 #include "collector/backup/restore.h"
 #include "collector/backup/snapshot.h"
@@ -348,4 +350,61 @@ TEST_CASE("--out-dir names a backup in UTC+7 and keeps the newest N") {
   CHECK(fs::exists(root.path() / "posture-backup-20261102-020000.p7m"));
   CHECK(fs::exists(root.path() / "posture-backup-20261103-020000.p7m"));
   CHECK(fs::exists(root.path() / "other.p7m"));
+}
+
+TEST_CASE("--out-dir removes the .tmp files of runs killed mid-way once they are an hour old") {
+  test::TempDir root;
+  const std::int64_t now = 1796000000;
+  auto aged = [&](const char* name, std::int64_t age) {
+    root.write(name, "partial");
+    struct utimbuf times {};
+    times.actime = times.modtime = static_cast<std::time_t>(now - age);
+    REQUIRE(::utime((root.path() / name).c_str(), &times) == 0);
+  };
+  aged("posture-backup-20261101-020000.p7m.tmp", 7200);  // killed two hours ago
+  aged("posture-backup-20261130-075000.p7m.tmp", 60);    // a run in progress
+  aged("posture-backup-20261101-020000.p7m", 7200);      // a backup
+  aged("other.p7m.tmp", 7200);                           // not ours
+  auto removed = removeStaleTemporaries(root.path(), now);
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].filename() == "posture-backup-20261101-020000.p7m.tmp");
+  CHECK_FALSE(fs::exists(root.path() / "posture-backup-20261101-020000.p7m.tmp"));
+  CHECK(fs::exists(root.path() / "posture-backup-20261130-075000.p7m.tmp"));
+  CHECK(fs::exists(root.path() / "posture-backup-20261101-020000.p7m"));
+  CHECK(fs::exists(root.path() / "other.p7m.tmp"));
+  // An hour later the second one goes too.
+  CHECK(removeStaleTemporaries(root.path(), now + 3600).size() == 1);
+}
+
+TEST_CASE("a file asking for more PBKDF2 iterations than the cap is refused before any derivation") {
+  Fixture fx;
+  auto good = fx.backup();
+  std::string bytes = bytesOf(good);
+  {
+    std::FILE* f = std::fopen(good.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    auto counts = pbkdf2Iterations(f, bytes.size());
+    std::fclose(f);
+    REQUIRE(counts.has_value());
+    CHECK(*counts == std::vector<std::uint64_t>{static_cast<std::uint64_t>(kTestIterations)});
+  }
+  // The count 1000 (02 02 03 e8) becomes 2^31 - 1 (02 04 7f ff ff ff): the four lengths
+  // around it (PBKDF2-params, [0] keyDerivationAlgorithm, [3] PWRI, the SET) grow by 2.
+  const std::string oid("\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x05\x0c", 11);
+  auto p = bytes.find(oid);
+  REQUIRE(p != std::string::npos);
+  REQUIRE(bytes.compare(p + 23, 4, std::string("\x02\x02\x03\xe8", 4)) == 0);
+  REQUIRE(bytes.compare(p - 11, 2, std::string("\x31\x81", 2)) == 0);  // SET, long-form length
+  REQUIRE(bytes.compare(p - 8, 2, std::string("\xa3\x81", 2)) == 0);   // [3], long-form length
+  std::string b = bytes.substr(0, p + 23) + std::string("\x02\x04\x7f\xff\xff\xff", 6) + bytes.substr(p + 27);
+  for (std::size_t at : {p - 9, p - 6, p - 1, p + 12}) b[at] = static_cast<char>(b[at] + 2);
+  writeBytes(fx.root.path() / "costly.p7m", b);
+  auto start = std::chrono::steady_clock::now();
+  std::string error = restoreError(fx.root.path() / "costly.p7m", fx.root.path() / "new");
+  CHECK_MESSAGE(error.find("đòi 2147483647 vòng PBKDF2, quá giới hạn 10.000.000") != std::string::npos, error);
+  CHECK_MESSAGE(error.find("asks for 2147483647 PBKDF2 iterations, above the limit of 10,000,000") != std::string::npos,
+                error);
+  // 2^31 iterations would take hours; the refusal comes first.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  CHECK_FALSE(fs::exists(fx.root.path() / "new"));
 }
