@@ -33,6 +33,8 @@ const char* const kServeUsage = R"(  posture-collector serve --data-dir DIR --li
                           [--upstream HOST:PORT --upstream-token T --upstream-ca-fingerprint FP
                            [--upstream-every 1m] [--upstream-detail endpoints|summary]]
                           (push to the province; the token and fingerprint serve the first start)
+                          [--retention-raw 90d] [--retention-daily 2y] [--retention-events-min 2y]
+                          [--prune-every 10m]   (every report, then one per endpoint per day; off: forever)
 )";
 
 namespace {
@@ -42,7 +44,8 @@ int serve(const std::vector<std::string>& argv) {
                       "webhook", "client-cert-days", "ca-cert", "ca-key", "console-listen",
                       "max-unauthenticated-per-source", "upstream", "upstream-token",
                       "upstream-ca-fingerprint", "upstream-every", "upstream-detail", "smtp",
-                      "smtp-from", "smtp-ca", "smtp-user", "smtp-password-file"},
+                      "smtp-from", "smtp-ca", "smtp-user", "smtp-password-file",
+                      "retention-raw", "retention-daily", "retention-events-min", "prune-every"},
                {});
   setLogLevel(a);
   ServeOptions o;
@@ -85,6 +88,13 @@ int serve(const std::vector<std::string>& argv) {
   if (detail != "endpoints" && detail != "summary")
     throw util::ArgsError("--upstream-detail must be endpoints or summary, got '" + detail + "'");
   o.upstreamSummary = detail == "summary";
+  // Issue 18, retention: checked together (daily at least raw, ...).
+  try {
+    o.retention = retention::parseSettings(a.getOr("retention-raw", "90d"), a.getOr("retention-daily", "2y"),
+                                           a.getOr("retention-events-min", "2y"), a.getOr("prune-every", "10m"));
+  } catch (const std::invalid_argument& e) {
+    throw util::ArgsError(e.what());
+  }
   if (o.upstream.empty() && (a.get("upstream-token") || a.get("upstream-ca-fingerprint") ||
                              a.get("upstream-every") || a.get("upstream-detail")))
     throw util::ArgsError("--upstream-token, --upstream-ca-fingerprint, --upstream-every and "

@@ -13,6 +13,7 @@
 
 #include "collector/evaluation/stale.h"
 #include "collector/policy/policy.h"
+#include "collector/retention/retention.h"
 #include "common/util/time.h"
 
 namespace posture::collector {
@@ -43,6 +44,8 @@ struct ServeOptions {
   std::string upstream, upstreamToken, upstreamCaFingerprint;
   std::chrono::seconds upstreamEvery{60};
   bool upstreamSummary = false;
+  // Issue 18, retention (collector/retention/): what is kept, pruned on its own thread.
+  retention::Settings retention;
 };
 
 class Collector {

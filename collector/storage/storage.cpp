@@ -20,6 +20,10 @@ std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDi
   auto db = std::make_unique<db::Connection>(dataDir / "posture.db");
   // 64 MiB of page cache: the history's index and the latest-state table stay in memory.
   db->exec("PRAGMA cache_size=-65536");
+  // Freed pages go back to the file system by `PRAGMA incremental_vacuum` (the pruner,
+  // collector/retention/). Only takes on a database with no table yet: an older database
+  // keeps auto_vacuum=NONE until a full VACUUM (collector/README.md, Retention).
+  db->exec("PRAGMA auto_vacuum=INCREMENTAL");
   db->migrate(migrations());
   // Rows stored before the posture columns existed (issue 17): filled once, here.
   fillMissingPosture(*db, util::unixNow());
