@@ -56,6 +56,7 @@ std::unique_ptr<db::Connection> openPrunerConnection(const std::filesystem::path
   // endpoints.report_id REFERENCES reports(id) has no index on the child side: with the
   // checks on, each deleted report would scan `endpoints`. The pruner checks it itself.
   db->exec("PRAGMA foreign_keys=OFF");
+  db->exec("PRAGMA wal_autocheckpoint=0");  // checkpoints between slices (Pruner::slices)
   return db;
 }
 
@@ -85,17 +86,24 @@ void Pruner::pause() {
 template <typename Step>
 void Pruner::slices(db::Connection& db, PassCounts& c, Step step) {
   for (;;) {
-    auto start = Steady::now();
     bool more;
+    double ms;
     {
-      db::Transaction tx(db);
+      db::Transaction tx(db);  // BEGIN IMMEDIATE: may wait for the writer's commit first
+      auto start = Steady::now();
       more = step(start + options_.sliceBudget);
       tx.commit();
+      ms = std::chrono::duration<double, std::milli>(Steady::now() - start).count();
     }
-    double ms = std::chrono::duration<double, std::milli>(Steady::now() - start).count();
     ++c.slices;
     c.longestSliceMs = std::max(c.longestSliceMs, ms);
-    if (!more || stopping()) return;
+    // The WAL is copied back here, outside any transaction (the connection's own automatic
+    // checkpoint is off): a checkpoint holds no write lock, so the writer goes on meanwhile.
+    if (c.slices % 32 == 0) db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    if (!more || stopping()) {
+      db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      return;
+    }
     pause();
   }
 }

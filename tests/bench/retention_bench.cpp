@@ -181,7 +181,8 @@ int run(const std::vector<std::string>& argv) {
         if (rows.size() == batch) flush(at + 3000);
       }
       if (h % 24 == 23) {
-        std::fprintf(stderr, "  day %lld of %lld written (%.0f s)\n", (h + 1) / 24, days, secondsSince(start));
+        std::fprintf(stderr, "  day %lld of %lld written (%.0f s)\n", static_cast<long long>((h + 1) / 24), days,
+                     secondsSince(start));
       }
     }
     if (!rows.empty()) flush(t0 + days * 24 * util::kSecondsPerHour);
@@ -220,26 +221,35 @@ int run(const std::vector<std::string>& argv) {
   WriterFigures during;
   double pruneSeconds = 0;
   {
-    std::atomic<bool> stop{false};
+    // The writer runs for the first --writer-seconds of the pass (or all of it, if shorter):
+    // its rows would otherwise outweigh the history in the size after pruning.
+    std::atomic<bool> stop{false}, pruned{false};
     std::thread w([&] { during = runWriter(dir, fleet, writerBatch, nextSeq, liveAt, stop); });
+    std::thread timer([&] {
+      auto until = Clock::now() + std::chrono::seconds(writerSeconds);
+      while (!pruned.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      stop = true;
+    });
     auto conn = collector::retention::openPrunerConnection(dir);
     collector::retention::recordSettings(*conn, settings, pruneNow);
     collector::retention::Pruner pruner(settings, [pruneNow] { return pruneNow; });
     auto start = Clock::now();
     pass = pruner.runOnce(*conn);
     pruneSeconds = secondsSince(start);
-    stop = true;
+    pruned = true;
+    timer.join();
     w.join();
     conn->exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
   std::printf("prune pass (default retention, now = first day + 120 days): %.1f s\n  %s\n", pruneSeconds,
               pass.line().c_str());
-  printWriter("writer while pruning", during);
+  printWriter("writer while pruning (the first seconds of the pass)", during);
   std::printf("longest writer stall while pruning: %.1f ms (p99 %.1f ms); ingest rate %.0f%% of the writer alone\n",
               during.percentile(1.0), during.percentile(0.99),
               100.0 * (static_cast<double>(during.rows) / std::max(during.seconds, 1e-9)) /
                   std::max(static_cast<double>(alone.rows) / std::max(alone.seconds, 1e-9), 1e-9));
-  std::printf("database size after pruning and incremental vacuum: %.1f MiB\n", mib(dir));
+  std::printf("database size after pruning and incremental vacuum: %.1f MiB (with the writer's %llu new reports)\n",
+              mib(dir), static_cast<unsigned long long>(alone.rows + during.rows));
   {
     auto conn = collector::openDatabase(dir);
     std::size_t rows = 0;

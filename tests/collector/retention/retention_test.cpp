@@ -67,14 +67,15 @@ std::string csvAsOf(db::Connection& db, const std::vector<policy::Policy>& polic
 // (still the day before in UTC), mid-morning and at 23:59:30; every third day also a late
 // resend at 23:59:50, received last yet with a lower sequence than the day's highest (the
 // gap left for it), as ingest stores an agent's retry.
+// "deadbeef" stops reporting at `deadFrom`. Written in time order, as reports arrive.
 void writeDays(test::ExportFixture& fix, const std::vector<std::string>& agents, std::int64_t firstDay,
-               std::int64_t now, std::map<std::string, std::int64_t>& seq) {
+               std::int64_t now, std::int64_t deadFrom, std::map<std::string, std::int64_t>& seq) {
   for (std::int64_t d = firstDay; d <= util::vietnamDay(now); ++d) {
     std::string date = util::formatDate(d);
     for (const auto& a : agents) {
       std::int64_t base = seq[a];
       auto put = [&](std::int64_t t, std::int64_t sequence) {
-        if (t > now) return;
+        if (t > now || (a == "deadbeef" && t > deadFrom)) return;
         fix.report(a, "BS", "PC-" + a.substr(0, 4), static_cast<std::uint64_t>(sequence), t, sequence % 2 == 0);
         seq[a] = std::max(seq[a], sequence);
       };
@@ -101,11 +102,9 @@ TEST_CASE("retention: a prune pass keeps raw days whole, one report per endpoint
     const std::int64_t today = util::vietnamDay(now);
     const std::int64_t rawDay = util::vietnamDay(now - *s.raw), dailyDay = util::vietnamDay(now - *s.daily);
     std::map<std::string, std::int64_t> seq;
-    std::vector<std::string> agents = {"a1b2c3d4", "e5f60718", "9a0b1c2d"};
-    writeDays(fix, agents, today - 50, now, seq);
-    // An endpoint silent for 45 days: its latest report is kept whatever its age.
-    std::map<std::string, std::int64_t> deadSeq;
-    writeDays(fix, {"deadbeef"}, today - 50, now - 45 * kDay, deadSeq);
+    // deadbeef: silent for 45 days; its latest report is kept whatever its age.
+    std::vector<std::string> agents = {"a1b2c3d4", "e5f60718", "9a0b1c2d", "deadbeef"};
+    writeDays(fix, agents, today - 50, now, now - 45 * kDay, seq);
     // The exports of every day the retention keeps, taken before the pass.
     std::map<std::int64_t, std::string> before;
     for (std::int64_t d = dailyDay; d <= today; ++d) before[d] = csvAsOf(*fix.db, policies, d, now);
@@ -128,7 +127,7 @@ TEST_CASE("retention: a prune pass keeps raw days whole, one report per endpoint
     event(now - 90 * kDay);  // delivered: goes
     event(now - 80 * kDay);  // not delivered yet: stays, however old
     event(now - 5 * kDay);
-    fix.db->exec("UPDATE delivery_outbox SET last_event = (SELECT min(id) FROM alert_group_events)");
+    fix.db->exec("INSERT OR REPLACE INTO delivery_outbox(id, last_event) VALUES (1, (SELECT min(id) FROM alert_group_events))");
     insertToken(*fix.db, "used", "BS", now - 3 * kDay, now + 30 * kDay, 0);
     insertToken(*fix.db, "expired", "BS", now - 40 * kDay, now - 2 * kDay, 5);
     insertToken(*fix.db, "fresh-used", "BS", now - 3600, now + kDay, 0);  // a day's grace
@@ -203,6 +202,7 @@ TEST_CASE("retention: a prune pass keeps raw days whole, one report per endpoint
     };
     CHECK(count("SELECT count(*) FROM alert_events") == 1);
     CHECK(count("SELECT count(*) FROM alert_group_events") == 2);
+    CHECK(pass.groupEvents == 1);
     CHECK(count("SELECT count(*) FROM enrolment_tokens") == 2);  // valid, fresh-used
     CHECK(pass.tokens == 2);
 
