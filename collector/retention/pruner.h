@@ -46,9 +46,9 @@ struct PassCounts {
 };
 
 struct PrunerOptions {
-  std::chrono::milliseconds sliceBudget{15};  // work per transaction
-  std::chrono::milliseconds pause{15};        // between two transactions
-  int rowsPerSlice = 400;                     // at most, per transaction
+  std::chrono::milliseconds sliceBudget{8};   // work per transaction
+  std::chrono::milliseconds pause{12};        // between two transactions
+  int rowsPerSlice = 200;                     // at most, per transaction
   int vacuumPagesPerSlice = 256;
 };
 
