@@ -80,6 +80,8 @@ net::Response ExportService::build(db::Connection& db, const ExportRequest& r, s
   try {
     list = buildComplianceExport(db, policies_(), r.filters,
                                  crypto::certificateFingerprint(signer.caCertPem), now);
+  } catch (const AsOfTooOld& e) {
+    return badRequest("as_of", e.vi, e.en);  // older than the retention keeps
   } catch (const ExportError& e) {
     return apiError(404, "not_found", e.what(), e.what());
   }

@@ -25,6 +25,7 @@
 #include "collector/policy/evaluator.h"
 #include "collector/policy/policy.h"
 #include "collector/storage/storage.h"
+#include "common/util/args.h"
 #include "common/db/sqlite.h"
 
 namespace posture::collector {
@@ -33,6 +34,17 @@ namespace posture::collector {
 class ExportError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// An as-of day older than the retention keeps (collector/retention/retention.h): the CLI
+// exits 2 (a usage error), the console answers 400 naming `as_of`.
+class AsOfTooOld : public util::ArgsError {
+ public:
+  AsOfTooOld(std::string messageVi, std::string messageEn)
+      : util::ArgsError("--as-of: " + messageVi + " / " + messageEn),
+        vi(std::move(messageVi)),
+        en(std::move(messageEn)) {}
+  std::string vi, en;
 };
 
 enum class ExportFormat { Csv, Xlsx, Json };

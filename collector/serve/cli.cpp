@@ -36,6 +36,8 @@ const char* const kServeUsage = R"(  posture-collector serve --data-dir DIR --li
                           [--metrics-listen HOST:PORT ...] [--metrics-token-file F] [--metrics-tls]
                           (/metrics, /healthz, /readyz: plain HTTP on loopback, otherwise TLS and
                            the bearer token of F, which is then required)
+                          [--retention-raw 90d] [--retention-daily 2y] [--retention-events-min 2y]
+                          [--prune-every 10m]   (every report, then one per endpoint per day; off: forever)
 )";
 
 namespace {
@@ -47,7 +49,9 @@ int serve(const std::vector<std::string>& argv) {
                       "upstream-ca-fingerprint", "upstream-every", "upstream-detail", "smtp",
                       "smtp-from", "smtp-ca", "smtp-user", "smtp-password-file",
                       // 18c: metrics and health
-                      "metrics-listen", "metrics-token-file"},
+                      "metrics-listen", "metrics-token-file",
+                      // 18a: retention
+                      "retention-raw", "retention-daily", "retention-events-min", "prune-every"},
                {"metrics-tls"});
   setLogLevel(a);
   ServeOptions o;
@@ -90,6 +94,13 @@ int serve(const std::vector<std::string>& argv) {
   if (detail != "endpoints" && detail != "summary")
     throw util::ArgsError("--upstream-detail must be endpoints or summary, got '" + detail + "'");
   o.upstreamSummary = detail == "summary";
+  // Issue 18, retention: checked together (daily at least raw, ...).
+  try {
+    o.retention = retention::parseSettings(a.getOr("retention-raw", "90d"), a.getOr("retention-daily", "2y"),
+                                           a.getOr("retention-events-min", "2y"), a.getOr("prune-every", "10m"));
+  } catch (const std::invalid_argument& e) {
+    throw util::ArgsError(e.what());
+  }
   if (o.upstream.empty() && (a.get("upstream-token") || a.get("upstream-ca-fingerprint") ||
                              a.get("upstream-every") || a.get("upstream-detail")))
     throw util::ArgsError("--upstream-token, --upstream-ca-fingerprint, --upstream-every and "

@@ -17,6 +17,7 @@
 #include "collector/org/org.h"
 #include "collector/pki/authority.h"
 #include "collector/serve/metrics_listener.h"
+#include "collector/retention/pruner.h"
 #include "collector/server/agent_api.h"
 #include "collector/storage/storage.h"
 #include "common/log/log.h"
@@ -53,6 +54,7 @@ struct Collector::Impl {
 
   std::unique_ptr<AlertDelivery> delivery;  // global targets and the units' contacts
   std::unique_ptr<upstream::UpstreamLink> upstream;  // null without --upstream
+  std::unique_ptr<retention::PrunerThread> pruner;  // issue 18: its own thread and connection
 
   // Hands every new group transition to delivery, in order (the outbox is alert_group_events), for
   // the global targets and the contacts of the notice's unit and its ancestors. Contacts
@@ -248,6 +250,7 @@ std::vector<boost::asio::ip::tcp::endpoint> Collector::start() {
     impl_->upstream = std::make_unique<upstream::UpstreamLink>(std::move(lo));
     impl_->upstream->start();
   }
+  impl_->pruner = std::make_unique<retention::PrunerThread>(impl_->options.dataDir, impl_->options.retention);
   if (!impl_->options.consoleListen.empty()) {
     // The same server certificate; browsers are not asked for a client certificate.
     auto consoleTls = net::makeServerContext(impl_->identity.serverChainPem,
@@ -330,6 +333,7 @@ const std::vector<MetricsBound>& Collector::metricsEndpoints() const { return im
 void Collector::stop() {
   if (impl_->stopped.exchange(true)) return;
   if (impl_->upstream) impl_->upstream->stop();
+  if (impl_->pruner) impl_->pruner->stop();  // ends a pass between two slices
   if (impl_->server) impl_->server->stop();
   if (impl_->consoleServer) impl_->consoleServer->stop();
   if (impl_->console) impl_->console->stop();

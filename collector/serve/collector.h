@@ -13,6 +13,7 @@
 
 #include "collector/evaluation/stale.h"
 #include "collector/policy/policy.h"
+#include "collector/retention/retention.h"
 #include "common/util/time.h"
 
 namespace posture::collector {
@@ -49,6 +50,8 @@ struct ServeOptions {
   std::vector<std::string> metricsListen;
   std::filesystem::path metricsTokenFile;
   bool metricsTls = false;
+  // Issue 18, retention (collector/retention/): what is kept, pruned on its own thread.
+  retention::Settings retention;
 };
 
 // A bound metrics listener and whether it is TLS (with the token) or plain HTTP.

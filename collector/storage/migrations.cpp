@@ -517,6 +517,23 @@ CREATE TABLE risk_exceptions(
   revoked_by TEXT);
 CREATE INDEX risk_exceptions_active ON risk_exceptions(expires_at) WHERE revoked_at IS NULL;
 )sql",
+    // 18a: retention (collector/retention/). The as-of queries' index: each endpoint's reports
+    // by arrival, with the sequence so the latest one as of a time is read from the index
+    // alone; the pruner's "last report of the day" check reads it too. retention_state: the
+    // retention serve runs with (the offline CLI refuses as-of days it no longer keeps),
+    // how far the daily thinning has gone (reports.id), and the newest cut the pruner made.
+    R"sql(
+CREATE INDEX reports_agent_received ON reports(agent_id, received_at, sequence);
+CREATE TABLE retention_state(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  raw_seconds INTEGER,
+  daily_seconds INTEGER,
+  events_seconds INTEGER,
+  recorded_at INTEGER NOT NULL,
+  thinned_to INTEGER NOT NULL,
+  pruned_before INTEGER NOT NULL);
+INSERT INTO retention_state(id, recorded_at, thinned_to, pruned_before) VALUES (1, 0, 0, 0);
+)sql",
   };
   return kMigrations;
 }

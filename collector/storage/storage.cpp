@@ -20,6 +20,16 @@ std::unique_ptr<db::Connection> openDatabase(const std::filesystem::path& dataDi
   auto db = std::make_unique<db::Connection>(dataDir / "posture.db");
   // 64 MiB of page cache: the history's index and the latest-state table stay in memory.
   db->exec("PRAGMA cache_size=-65536");
+  // Freed pages go back to the file system by `PRAGMA incremental_vacuum` (the pruner,
+  // collector/retention/). A new database only: the connection is in WAL mode already,
+  // where the setting takes with a VACUUM, instant while there is no table. An older
+  // database keeps auto_vacuum=NONE (collector/README.md, Retention).
+  {
+    auto tables = db->prepare("SELECT count(*) FROM sqlite_master");
+    bool empty = tables.step() && tables.getInt(0) == 0;
+    tables.reset();
+    if (empty) db->exec("PRAGMA auto_vacuum=INCREMENTAL; VACUUM");
+  }
   db->migrate(migrations());
   // Rows stored before the posture columns existed (issue 17): filled once, here.
   fillMissingPosture(*db, util::unixNow());

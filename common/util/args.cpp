@@ -148,6 +148,8 @@ std::optional<long long> parseDurationSeconds(const std::string& text) {
     case 'm': mult = kSecondsPerMinute; digits.pop_back(); break;
     case 'h': mult = kSecondsPerHour; digits.pop_back(); break;
     case 'd': mult = kSecondsPerDay; digits.pop_back(); break;
+    case 'w': mult = kSecondsPerWeek; digits.pop_back(); break;
+    case 'y': mult = 365 * kSecondsPerDay; digits.pop_back(); break;  // retention (issue 18)
     default: break;
   }
   long long n = 0;

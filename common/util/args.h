@@ -60,7 +60,7 @@ int runCommands(const char* program, const char* usage, int argc, char** argv,
 std::string commandUsage(const std::string& usage, const std::string& program,
                          const std::vector<std::string>& words);
 
-// "30s", "5m", "2h", "7d" or plain seconds; nullopt when malformed.
+// "30s", "5m", "2h", "7d", "2w", "2y" (365 days each) or plain seconds; nullopt when malformed.
 std::optional<long long> parseDurationSeconds(const std::string& text);
 
 }  // namespace posture::util

@@ -225,6 +225,7 @@ TEST_CASE("the users migration applies to a database of the previous version") {
                           "patch_pending", "patch_security", "reboot_required", "ipv6_level", "firewall_on"})
       db->exec(std::string("ALTER TABLE endpoints DROP COLUMN ") + c);
     db->exec("DROP TABLE risk_exceptions;");  // issue 17, exceptions
+    db->exec("DROP TABLE retention_state; DROP INDEX reports_agent_received;");  // 18a: retention
     db->exec("DROP TABLE federated_report_2290; DROP TABLE federated_units; DROP TABLE federated_endpoints; DROP TABLE federated_targets; "
              "DROP TABLE federated_layers; DROP TABLE federated_systems; DROP TABLE federated_alert_counts; "
              "DROP TABLE federation_children; DROP TABLE upstream_state; DROP TABLE upstream_sent; "

@@ -11,8 +11,8 @@ using namespace posture::collector;
 TEST_CASE("a version-1 database keeps its alerts when migrated, and gains the audit log") {
   test::TempDir dir("posture-migrate-");
   {
-    // The agents, alerts and endpoints part of the version-1 schema, as the first release
-    // created it.
+    // The agents, reports (issue 18's migration indexes them), alerts and endpoints part of
+    // the version-1 schema, as the first release created it.
     db::Connection v1(dir.path() / "posture.db");
     v1.exec(R"sql(
 CREATE TABLE agents(agent_id TEXT PRIMARY KEY, unit_code TEXT NOT NULL, hostname TEXT NOT NULL,
@@ -27,6 +27,9 @@ CREATE TABLE alerts(id INTEGER PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT
   title_en TEXT NOT NULL, detail TEXT NOT NULL, first_seen INTEGER NOT NULL,
   last_seen INTEGER NOT NULL, resolved_at INTEGER, UNIQUE (rule, subject));
 CREATE INDEX alerts_status ON alerts(status);
+CREATE TABLE reports(id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, sequence INTEGER NOT NULL,
+  received_at INTEGER NOT NULL, collected_at INTEGER NOT NULL, body BLOB NOT NULL,
+  UNIQUE (agent_id, sequence));
 CREATE TABLE endpoints(agent_id TEXT PRIMARY KEY, unit_code TEXT NOT NULL,
   hostname TEXT NOT NULL, last_sequence INTEGER NOT NULL, last_seen INTEGER NOT NULL,
   collected_at INTEGER NOT NULL, report_id INTEGER NOT NULL) WITHOUT ROWID;

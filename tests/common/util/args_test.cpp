@@ -24,6 +24,10 @@ TEST_CASE("durations") {
   CHECK(parseDurationSeconds("90") == 90);
   CHECK(parseDurationSeconds("2h") == 7200);
   CHECK(parseDurationSeconds("7d") == 604800);
+  CHECK(parseDurationSeconds("2w") == 1209600);
+  CHECK(parseDurationSeconds("2y") == 2 * 365 * 86400);
+  CHECK_FALSE(parseDurationSeconds("2x").has_value());
+  CHECK_FALSE(parseDurationSeconds("y").has_value());
   CHECK_FALSE(parseDurationSeconds("").has_value());
   CHECK_FALSE(parseDurationSeconds("h").has_value());
   CHECK_FALSE(parseDurationSeconds("-5s").has_value());
