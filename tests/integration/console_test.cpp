@@ -5,7 +5,9 @@
 #include <boost/beast/http.hpp>
 
 #include <filesystem>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "common/util/json.h"
 #include "collector/export/manifest.h"
@@ -100,7 +102,9 @@ TEST_CASE("console: login, cookie flags, bad password, throttling, logout") {
 }
 
 TEST_CASE("console: overview, alerts and endpoints with a small fleet") {
-  auto c = consoleCollector();
+  // A target's history is recorded by full evaluations, and the one at start may run before
+  // the first agent enrols (no unit has endpoints yet): the next one, 10 s on, records it.
+  CollectorProcess c({"--console-listen", "127.0.0.1:0", "--full-evaluate-every", "10s"});
   std::string password = addUser(c, "soc1", "soc");
   smallFleet(c, "BS-VP", 2);
   smallFleet(c, "BS-TC", 1);
@@ -166,6 +170,11 @@ TEST_CASE("console: overview, alerts and endpoints with a small fleet") {
   auto tid = t.at("policy").asString() + "/" + t.at("id").asString();
   auto hist = request(c.consoleAddress, http::verb::get, "/api/v1/history?unit=BS-VP&target=" + tid, {},
                       s.headers(false));
+  for (int i = 0; i < 60 && hist.status == 200 && hist.json().at("points").size() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    hist = request(c.consoleAddress, http::verb::get, "/api/v1/history?unit=BS-VP&target=" + tid, {},
+                   s.headers(false));
+  }
   INFO(hist.body.substr(0, 300));
   CHECK(hist.status == 200);
   CHECK(hist.json().at("points").size() >= 1);
