@@ -79,6 +79,7 @@ struct EnvelopeWriter::State {
   BIO* stream = nullptr;  // the NDEF chain on top of out
   CMS_ContentInfo* cms = nullptr;
   bool finished = false;
+  bool wroteAny = false;
 
   void freeChain() {
     while (stream && stream != out) {
@@ -141,12 +142,14 @@ void EnvelopeWriter::write(std::string_view bytes) {
     std::size_t n = std::min(room, bytes.size());
     buffer_.append(bytes.substr(0, n));
     bytes.remove_prefix(n);
+    state_->wroteAny = true;
     if (buffer_.size() == kWriteChunk) flushBuffer();
   }
 }
 
 void EnvelopeWriter::finish() {
   auto& s = *state_;
+  if (!s.wroteAny) throw BackupError("nothing to encrypt: the content is empty");
   flushBuffer();
   // Flushing the stream finishes the encryption and writes the GCM tag and the closing
   // octets; i2d_CMS_bio_stream ignores this result, so it is done here.

@@ -39,6 +39,9 @@ class EnvelopeWriter {
   EnvelopeWriter& operator=(const EnvelopeWriter&) = delete;
 
   void write(std::string_view bytes);
+  // Throws BackupError when nothing was written: OpenSSL's streaming ASN.1 BIO writes its
+  // header on the first byte, so an empty stream cannot be finished. A backup is a tar
+  // archive, never empty.
   void finish();
 
  private:

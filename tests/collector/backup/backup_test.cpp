@@ -408,3 +408,26 @@ TEST_CASE("a file asking for more PBKDF2 iterations than the cap is refused befo
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
   CHECK_FALSE(fs::exists(fx.root.path() / "new"));
 }
+
+TEST_CASE("the envelope writer refuses to seal nothing, and seals a single byte") {
+  test::TempDir dir{"posture-envelope-test-"};
+  {
+    EnvelopeWriter writer(dir.path() / "empty.p7m", kPass, kTestIterations);
+    writer.write("");
+    std::string error;
+    try {
+      writer.finish();
+    } catch (const BackupError& e) {
+      error = e.what();
+    }
+    CHECK_MESSAGE(error.find("the content is empty") != std::string::npos, error);
+  }
+  {
+    EnvelopeWriter writer(dir.path() / "one.p7m", kPass, kTestIterations);
+    writer.write("x");
+    writer.finish();
+  }
+  auto result = openEnvelope(dir.path() / "one.p7m", kPass, dir.path() / "one.out");
+  REQUIRE_MESSAGE(result.ok(), result.detail);
+  CHECK(bytesOf(dir.path() / "one.out") == "x");
+}
