@@ -46,7 +46,8 @@ std::string PassCounts::line() const {
     << " alert event(s), " << groupEvents << " alert group event(s), " << historyDays
     << " daily history row(s), " << tokens << " enrolment token(s) deleted; " << pagesFreed
     << " page(s) given back; " << slices << " transaction(s), the longest "
-    << static_cast<int>(longestSliceMs + 0.5) << " ms; " << static_cast<int>(seconds * 1000 + 0.5)
+    << static_cast<int>(longestSliceMs + 0.5) << " ms" << (longestSliceIn.empty() ? "" : " (" + longestSliceIn + ")")
+    << "; " << static_cast<int>(seconds * 1000 + 0.5)
     << " ms in all";
   return s.str();
 }
@@ -88,7 +89,7 @@ void Pruner::pause() {
 // Runs step(deadline) in one transaction after another until it returns false (done) or
 // a stop is requested, pausing between them so the writer gets the lock.
 template <typename Step>
-void Pruner::slices(db::Connection& db, PassCounts& c, Step step) {
+void Pruner::slices(db::Connection& db, PassCounts& c, const char* phase, Step step) {
   for (;;) {
     bool more;
     double ms;
@@ -100,7 +101,10 @@ void Pruner::slices(db::Connection& db, PassCounts& c, Step step) {
       ms = std::chrono::duration<double, std::milli>(Steady::now() - start).count();
     }
     ++c.slices;
-    c.longestSliceMs = std::max(c.longestSliceMs, ms);
+    if (ms > c.longestSliceMs) {
+      c.longestSliceMs = ms;
+      c.longestSliceIn = phase;
+    }
     // The WAL is copied back here, outside any transaction (the connection's own automatic
     // checkpoint is off): a checkpoint holds no write lock, so the writer goes on meanwhile.
     if (c.slices % 32 == 0) db.exec("PRAGMA wal_checkpoint(PASSIVE)");
@@ -116,7 +120,7 @@ std::int64_t Pruner::expire(db::Connection& db, std::int64_t cut, PassCounts& c)
   std::int64_t deleted = 0, after = 0;
   auto del = db.prepare("DELETE FROM reports WHERE id = ?");
   auto mark = db.prepare("UPDATE retention_state SET pruned_before = max(pruned_before, ?) WHERE id = 1");
-  slices(db, c, [&](Steady::time_point deadline) {
+  slices(db, c, "expiry", [&](Steady::time_point deadline) {
     auto rows = nextReports(db, after, options_.rowsPerSlice);
     bool more = !rows.empty();
     std::int64_t before = deleted;
@@ -151,7 +155,7 @@ std::int64_t Pruner::thin(db::Connection& db, std::int64_t rawCut, PassCounts& c
       "AND sequence > ?4 LIMIT 1");
   auto del = db.prepare("DELETE FROM reports WHERE id = ?");
   auto save = db.prepare("UPDATE retention_state SET thinned_to = ? WHERE id = 1");
-  slices(db, c, [&](Steady::time_point deadline) {
+  slices(db, c, "thinning", [&](Steady::time_point deadline) {
     auto rows = nextReports(db, cursor, options_.rowsPerSlice);
     bool more = !rows.empty();
     for (const auto& r : rows) {
@@ -190,14 +194,13 @@ std::int64_t Pruner::deleteOld(db::Connection& db, const std::string& sql, const
                                std::int64_t cut, PassCounts& c) {
   std::int64_t deleted = 0;
   auto st = db.prepare(sql);
-  slices(db, c, [&](Steady::time_point) {
+  slices(db, c, table.c_str(), [&](Steady::time_point) {
     st.reset();
     st.bind(1, cut).bind(2, options_.rowsPerSlice).run();
     int n = db.changes();
     deleted += n;
     return n >= options_.rowsPerSlice;
   });
-  (void)table;
   return deleted;
 }
 
@@ -242,12 +245,22 @@ PassCounts Pruner::runOnce(db::Connection& db) {
         "enrolment_tokens", now - util::kSecondsPerDay, c);
   }
   if (!stopping() && scalar(db, "PRAGMA auto_vacuum") == 2) {
-    slices(db, c, [&](Steady::time_point) {
+    // Moving a page costs more in a larger file (its parent and pointer-map pages too): the
+    // pages per slice halve when a slice overruns the budget, and double back when cheap.
+    int pages = options_.vacuumPagesPerSlice;
+    slices(db, c, "incremental vacuum", [&](Steady::time_point deadline) {
       std::int64_t free = scalar(db, "PRAGMA freelist_count");
       if (free == 0) return false;
-      db.exec("PRAGMA incremental_vacuum(" + std::to_string(options_.vacuumPagesPerSlice) + ")");
+      int asked = pages;
+      db.exec("PRAGMA incremental_vacuum(" + std::to_string(asked) + ")");
       c.pagesFreed += free - scalar(db, "PRAGMA freelist_count");
-      return free > options_.vacuumPagesPerSlice;
+      auto now = Steady::now();
+      if (now > deadline) {
+        pages = std::max(16, pages / 2);
+      } else if (deadline - now > options_.sliceBudget / 2) {
+        pages = std::min(options_.vacuumPagesPerSlice, pages * 2);
+      }
+      return free > asked;
     });
   }
   c.seconds = std::chrono::duration<double>(Steady::now() - start).count();

@@ -41,6 +41,7 @@ struct PassCounts {
   std::int64_t pagesFreed = 0;       // given back by incremental_vacuum
   int slices = 0;                    // transactions taken
   double longestSliceMs = 0;         // the longest of them (the writer's worst wait)
+  std::string longestSliceIn;        // its phase: expiry, thinning, a table, incremental vacuum
   double seconds = 0;
   std::string line() const;          // the pass's log line
 };
@@ -49,7 +50,7 @@ struct PrunerOptions {
   std::chrono::milliseconds sliceBudget{8};   // work per transaction
   std::chrono::milliseconds pause{12};        // between two transactions
   int rowsPerSlice = 200;                     // at most, per transaction
-  int vacuumPagesPerSlice = 256;
+  int vacuumPagesPerSlice = 256;              // at most; fewer while a slice overruns
 };
 
 class Pruner {
@@ -66,10 +67,10 @@ class Pruner {
   bool stopping() const;
   void pause();
   template <typename Step>
-  void slices(db::Connection& db, PassCounts& c, Step step);
+  void slices(db::Connection& db, PassCounts& c, const char* phase, Step step);
   std::int64_t expire(db::Connection& db, std::int64_t cut, PassCounts& c);
   std::int64_t thin(db::Connection& db, std::int64_t rawCut, PassCounts& c);
-  // `sql` deletes at most ?2 rows of `table` older than ?1.
+  // `sql` deletes at most ?2 rows of `table` (named in the pass's figures) older than ?1.
   std::int64_t deleteOld(db::Connection& db, const std::string& sql, const std::string& table,
                          std::int64_t cut, PassCounts& c);
 

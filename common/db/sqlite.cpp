@@ -1,5 +1,7 @@
 #include "common/db/sqlite.h"
 
+#include <thread>
+
 namespace posture::db {
 namespace {
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
@@ -20,7 +22,7 @@ Connection::Connection(const std::filesystem::path& file, Mode mode) : path_(fil
     db_ = nullptr;
     throw DbError(msg, rc);
   }
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_handler(db_, &Connection::onBusy, this);
   sqlite3_extended_result_codes(db_, 1);
   if (mode == Mode::ReadWrite) exec("PRAGMA journal_mode=WAL");
   // FULL: a committed transaction survives power loss, which is what an
@@ -30,6 +32,18 @@ Connection::Connection(const std::filesystem::path& file, Mode mode) : path_(fil
 }
 
 Connection::~Connection() { sqlite3_close_v2(db_); }
+
+int Connection::onBusy(void* self, int count) {
+  using namespace std::chrono_literals;
+  auto* conn = static_cast<Connection*>(self);
+  auto now = std::chrono::steady_clock::now();
+  if (count == 0) conn->busySince_ = now;
+  auto waited = now - conn->busySince_;
+  if (waited >= conn->busyTimeout_) return 0;  // SQLITE_BUSY: "database is locked"
+  // A try costs microseconds; the lock is taken within about a millisecond of its release.
+  std::this_thread::sleep_for(waited < 200ms ? 1ms : waited < 2s ? 5ms : 20ms);
+  return 1;
+}
 
 void Connection::exec(std::string_view sql) {
   std::string s(sql);

@@ -3,6 +3,7 @@
 // migrations. Errors throw DbError naming the statement and SQLite's message.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,7 +29,12 @@ class Statement;
 class Connection {
  public:
   enum class Mode { ReadWrite, ReadOnly };
-  // Opens (creating if ReadWrite) the file, sets WAL, foreign keys and a busy timeout.
+  // Opens (creating if ReadWrite) the file, sets WAL, foreign keys and a busy handler: a
+  // connection that finds the database locked retries for up to kBusyTimeout, polling every
+  // millisecond at first (SQLite's own handler sleeps up to 25, 50 then 100 ms between
+  // tries, so a writer could miss the gaps a short-transaction job leaves it, e.g. the
+  // retention pruner's, and wait far longer than the transaction in its way).
+  static constexpr std::chrono::milliseconds kBusyTimeout{10000};
   explicit Connection(const std::filesystem::path& file, Mode mode = Mode::ReadWrite);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -36,6 +42,8 @@ class Connection {
 
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql);
+  // How long a locked database is retried before SQLITE_BUSY ("database is locked").
+  void setBusyTimeout(std::chrono::milliseconds timeout) { busyTimeout_ = timeout; }
   std::int64_t lastInsertRowid() const;
   int changes() const;
   sqlite3* handle() { return db_; }
@@ -44,8 +52,11 @@ class Connection {
   void migrate(const std::vector<std::string_view>& migrations);
 
  private:
+  static int onBusy(void* self, int count);
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::chrono::milliseconds busyTimeout_ = kBusyTimeout;
+  std::chrono::steady_clock::time_point busySince_;
 };
 
 class Statement {

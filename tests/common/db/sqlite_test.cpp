@@ -1,11 +1,14 @@
 // common/db: what every store of the project relies on. A transaction not committed leaves
 // nothing; migrations run once each and refuse a newer database; errors name the statement
-// and keep SQLite's code; a reset statement is reusable; a read-only connection writes nothing.
+// and keep SQLite's code; a reset statement is reusable; a read-only connection writes nothing;
+// a connection finding the database locked retries until it is free, up to its timeout.
 #include "common/db/sqlite.h"
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/support/temp_dir.h"
 
@@ -166,4 +169,49 @@ TEST_CASE("a read-only connection reads and refuses to write") {
   CHECK(count(ro, "t") == 1);
   CHECK_THROWS_AS(db::Connection(dir.path() / "absent.db", db::Connection::Mode::ReadOnly),
                   db::DbError);
+}
+
+TEST_CASE("a connection finding the database locked retries until the lock is released, then up to its timeout") {
+  test::TempDir dir("posture-db-");
+  auto file = dir.path() / "busy.db";
+  db::Connection holder(file);
+  holder.exec("CREATE TABLE t(x)");
+  db::Connection waiter(file);
+
+  SUBCASE("released after 300 ms: the waiter's transaction goes through") {
+    holder.exec("BEGIN IMMEDIATE");
+    holder.exec("INSERT INTO t VALUES (1)");
+    std::thread release([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      holder.exec("COMMIT");
+    });
+    {
+      db::Transaction tx(waiter);  // BEGIN IMMEDIATE waits for the holder's commit
+      waiter.exec("INSERT INTO t VALUES (2)");
+      tx.commit();
+    }
+    release.join();
+    CHECK(count(waiter, "t") == 2);
+  }
+  SUBCASE("held past the timeout: SQLITE_BUSY, and the waiter can go on afterwards") {
+    waiter.setBusyTimeout(std::chrono::milliseconds(100));
+    holder.exec("BEGIN IMMEDIATE");
+    auto start = std::chrono::steady_clock::now();
+    int code = 0;
+    std::string message;
+    try {
+      waiter.exec("BEGIN IMMEDIATE");
+    } catch (const db::DbError& e) {
+      code = e.code() & 0xff;
+      message = e.what();
+    }
+    CHECK(code == SQLITE_BUSY);
+    CHECK_MESSAGE(message.find("database is locked") != std::string::npos, message);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(100));
+    holder.exec("COMMIT");
+    waiter.exec("BEGIN IMMEDIATE");
+    waiter.exec("INSERT INTO t VALUES (3)");
+    waiter.exec("COMMIT");
+    CHECK(count(holder, "t") == 1);
+  }
 }
