@@ -9,8 +9,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -39,6 +41,13 @@ std::string openSslErrors() {
 [[noreturn]] void fail(const std::string& what) {
   std::string reasons = openSslErrors();
   throw BackupError(what + (reasons.empty() ? "" : ": " + reasons));
+}
+
+// A failed write: out of space, or another error.
+[[noreturn]] void writeFailed(const fs::path& path, int err, const std::string& what) {
+  ERR_clear_error();
+  if (isNoSpace(err)) throwNoSpace(path, std::strerror(err));
+  throw BackupError(what + " " + path.string() + ": " + (err ? std::strerror(err) : "write error"));
 }
 
 // id-ct-authEnvelopedData (1.2.840.113549.1.9.16.1.23) as DER, as it follows the outer
@@ -71,6 +80,36 @@ struct CmsFree {
 };
 }  // namespace
 
+bool isNoSpace(int err) { return err == ENOSPC || err == EDQUOT; }
+
+void throwNoSpace(const fs::path& path, const std::string& detail) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  // The directory the operator chose, not the hidden work directory made in it
+  // (.NAME.backup-XXXXXX, .NAME.restore-XXXXXX).
+  for (fs::path d = dir; d.has_parent_path() && d != d.parent_path(); d = d.parent_path()) {
+    if (d.filename().string().rfind('.', 0) == 0 && d.filename() != "." && d.filename() != "..") dir = d.parent_path();
+  }
+  std::string freeText;
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) == 0) {
+    double mib = static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize) / (1024.0 * 1024.0);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", mib);
+    freeText = buf;
+  }
+  std::string p = path.string(), d = dir.string();
+  std::string vi = "không đủ chỗ trống trên đĩa để ghi " + p;
+  std::string en = "not enough disk space to write " + p;
+  if (!freeText.empty()) {
+    std::string viFree = freeText;
+    std::replace(viFree.begin(), viFree.end(), '.', ',');
+    vi += " (" + d + " còn trống " + viFree + " MiB)";
+    en += " (" + freeText + " MiB free in " + d + ")";
+  }
+  throw NoSpaceError(vi + "; hãy giải phóng chỗ trống hoặc chọn thư mục khác / " + en +
+                     "; free some space or choose another directory: " + detail);
+}
+
 // --- writing ----------------------------------------------------------------------------
 
 struct EnvelopeWriter::State {
@@ -78,6 +117,7 @@ struct EnvelopeWriter::State {
   BIO* out = nullptr;
   BIO* stream = nullptr;  // the NDEF chain on top of out
   CMS_ContentInfo* cms = nullptr;
+  fs::path path;
   bool finished = false;
   bool wroteAny = false;
 
@@ -101,8 +141,9 @@ EnvelopeWriter::EnvelopeWriter(const fs::path& path, const std::string& passphra
     : state_(std::make_unique<State>()) {
   ERR_clear_error();
   auto& s = *state_;
+  s.path = path;
   s.fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (s.fd < 0) throw BackupError("cannot create " + path.string() + ": " + std::strerror(errno));
+  if (s.fd < 0) writeFailed(path, errno, "cannot create");
   s.out = BIO_new_fd(s.fd, BIO_NOCLOSE);
   if (!s.out) fail("BIO_new_fd");
   s.cms = CMS_encrypt(nullptr, nullptr, EVP_aes_256_gcm(), CMS_BINARY | CMS_PARTIAL | CMS_STREAM);
@@ -129,8 +170,9 @@ EnvelopeWriter::~EnvelopeWriter() = default;
 void EnvelopeWriter::flushBuffer() {
   if (buffer_.empty()) return;
   auto& s = *state_;
+  errno = 0;
   if (BIO_write(s.stream, buffer_.data(), static_cast<int>(buffer_.size())) != static_cast<int>(buffer_.size())) {
-    fail(std::string("cannot write the backup: ") + std::strerror(errno));
+    writeFailed(s.path, errno, "cannot write the backup");
   }
   buffer_.clear();
 }
@@ -153,10 +195,15 @@ void EnvelopeWriter::finish() {
   flushBuffer();
   // Flushing the stream finishes the encryption and writes the GCM tag and the closing
   // octets; i2d_CMS_bio_stream ignores this result, so it is done here.
-  if (BIO_flush(s.stream) != 1) fail("cannot finish the CMS stream");
+  errno = 0;
+  if (BIO_flush(s.stream) != 1) {
+    if (errno) writeFailed(s.path, errno, "cannot write the backup");
+    fail("cannot finish the CMS stream");
+  }
   s.freeChain();
-  if (BIO_flush(s.out) != 1) fail("cannot write the backup");
-  if (::fsync(s.fd) != 0) throw BackupError(std::string("fsync: ") + std::strerror(errno));
+  errno = 0;
+  if (BIO_flush(s.out) != 1) writeFailed(s.path, errno, "cannot write the backup");
+  if (::fsync(s.fd) != 0) writeFailed(s.path, errno, "cannot fsync");
   s.finished = true;
 }
 
@@ -227,6 +274,7 @@ OpenResult openEnvelope(const fs::path& in, const std::string& passphrase, const
     return {OpenFailure::WrongPassphrase, openSslErrors()};
   }
   int fd = ::open(plainOut.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && isNoSpace(errno)) throwNoSpace(plainOut, std::strerror(errno));
   if (fd < 0) return {OpenFailure::Unreadable, plainOut.string() + ": " + std::strerror(errno)};
   std::unique_ptr<BIO, BioFree> out(BIO_new_fd(fd, BIO_CLOSE));
   if (!out) {
@@ -235,10 +283,23 @@ OpenResult openEnvelope(const fs::path& in, const std::string& passphrase, const
   }
   std::unique_ptr<BIO, BioFree> content(split ? newContentBio(f.get(), *split) : nullptr);
   if (split && !content) return {OpenFailure::Unreadable, openSslErrors()};
+  // Decryption sets no errno: one set here is a failed write of the output (or read of the
+  // file), which must not be reported as a changed backup.
+  errno = 0;
   if (!CMS_decrypt(cms.get(), nullptr, nullptr, content.get(), out.get(), CMS_BINARY)) {
+    int err = errno;
+    if (isNoSpace(err)) {
+      ERR_clear_error();
+      throwNoSpace(plainOut, std::strerror(err));
+    }
     return {OpenFailure::Tampered, openSslErrors()};
   }
-  if (BIO_flush(out.get()) != 1) return {OpenFailure::Unreadable, "cannot write " + plainOut.string()};
+  errno = 0;
+  if (BIO_flush(out.get()) != 1) {
+    if (isNoSpace(errno)) throwNoSpace(plainOut, std::strerror(errno));
+    return {OpenFailure::Unreadable, "cannot write " + plainOut.string()};
+  }
+  if (::fsync(fd) != 0 && isNoSpace(errno)) throwNoSpace(plainOut, std::strerror(errno));
   return {};
 }
 

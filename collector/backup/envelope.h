@@ -84,4 +84,15 @@ class BackupError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A write ran out of disk space (ENOSPC, EDQUOT, SQLITE_FULL). Told apart from a damaged
+// backup, which a failed write in the middle of decryption would otherwise look like.
+class NoSpaceError : public BackupError {
+ public:
+  using BackupError::BackupError;
+};
+bool isNoSpace(int err);  // ENOSPC or EDQUOT
+// "vietnamese / english": not enough space to write `path`, the free space of its
+// directory, then `detail`.
+[[noreturn]] void throwNoSpace(const std::filesystem::path& path, const std::string& detail);
+
 }  // namespace posture::collector::backup

@@ -64,6 +64,7 @@ WorkDir::WorkDir(const fs::path& near, const std::string& purpose, bool allowTmp
   std::string stem = "." + abs.filename().string() + "." + purpose;
   auto made = makeTemp(abs.parent_path(), stem);
   if (!made && allowTmp) made = makeTemp(fs::temp_directory_path(), "posture-" + purpose);
+  if (!made && isNoSpace(errno)) throwNoSpace(abs.parent_path() / (stem + "-XXXXXX"), std::strerror(errno));
   if (!made) {
     throw BackupError("không tạo được thư mục tạm cạnh " + abs.string() + " / cannot create a work directory next to " +
                       abs.string() + ": " + std::strerror(errno));

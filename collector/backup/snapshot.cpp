@@ -33,9 +33,10 @@ Db open(const fs::path& file, int flags) {
 
 void exec(sqlite3* db, const char* sql, const fs::path& file) {
   char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string message = err ? err : "unknown error";
     sqlite3_free(err);
+    if ((rc & 0xff) == SQLITE_FULL) throwNoSpace(file, std::string(sql) + ": " + message);
     throw BackupError(file.string() + ": " + sql + ": " + message);
   }
 }
@@ -74,6 +75,9 @@ void snapshotDatabase(const fs::path& source, const fs::path& dest) {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish(b);
+  if ((rc & 0xff) == SQLITE_FULL) {
+    throwNoSpace(dest, std::string("snapshot of ") + source.string() + ": " + sqlite3_errstr(rc));
+  }
   if (rc != SQLITE_DONE) {
     throw BackupError("snapshot of " + source.string() + " failed: " + sqlite3_errstr(rc));
   }

@@ -1,6 +1,8 @@
 // ustar writing and strict, untrusted reading (tar.h).
 #include "collector/backup/tar.h"
 
+#include "collector/backup/envelope.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -266,6 +268,7 @@ std::vector<TarMember> extractTar(const fs::path& archive, const fs::path& dest,
     for (const auto& parent : parents) {
       if (dirs.insert(parent).second) {
         if (::mkdir((dest / parent).c_str(), 0700) != 0) {
+          if (isNoSpace(errno)) throwNoSpace(dest / parent, std::strerror(errno));
           throw TarError("cannot create " + (dest / parent).string() + ": " + std::strerror(errno));
         }
       }
@@ -273,9 +276,11 @@ std::vector<TarMember> extractTar(const fs::path& archive, const fs::path& dest,
     files.insert(m.name);
     fs::path target = dest / m.name;
     int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && isNoSpace(errno)) throwNoSpace(target, std::strerror(errno));
     if (fd < 0) throw TarError("cannot create " + target.string() + ": " + std::strerror(errno));
     std::uint64_t left = m.size;
     bool ok = true;
+    int writeErr = 0;
     while (left > 0 && ok) {
       auto want = static_cast<std::streamsize>(std::min<std::uint64_t>(left, kChunk));
       in.read(buffer.data(), want);
@@ -287,6 +292,7 @@ std::vector<TarMember> extractTar(const fs::path& archive, const fs::path& dest,
         ssize_t n = ::write(fd, buffer.data() + off, static_cast<std::size_t>(want - off));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
+          writeErr = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: the file system is full
           ok = false;
           break;
         }
@@ -294,7 +300,11 @@ std::vector<TarMember> extractTar(const fs::path& archive, const fs::path& dest,
       }
       left -= static_cast<std::uint64_t>(want);
     }
-    if (::close(fd) != 0) ok = false;
+    if (::close(fd) != 0) {
+      if (!writeErr) writeErr = errno;
+      ok = false;
+    }
+    if (isNoSpace(writeErr)) throwNoSpace(target, std::strerror(writeErr));
     if (!ok) throw TarError("cannot extract member '" + m.name + "' to " + target.string());
     in.seekg(static_cast<std::streamoff>(padded - m.size), std::ios::cur);
     pos += padded;

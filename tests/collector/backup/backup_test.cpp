@@ -3,15 +3,20 @@
 // file to a tar that stock tar lists; a wrong passphrase, a changed byte (content, nonce,
 // tag), a truncated or empty file, a file that is not CMS and a CMS of another kind are
 // each refused with their own message; restore refuses a non-empty target and a hostile
-// archive, and writes nothing on any failure.
+// archive, and writes nothing on any failure; on a full disk, backup and restore say so
+// (not "damaged") at every step where space runs out, and leave nothing behind.
 #include "collector/backup/backup.h"
 
 #include <doctest/doctest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <utime.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <set>
 
 #include "collector/backup/ber_stream.h"
 #include "collector/backup/passphrase.h"
@@ -430,4 +435,129 @@ TEST_CASE("the envelope writer refuses to seal nothing, and seals a single byte"
   auto result = openEnvelope(dir.path() / "one.p7m", kPass, dir.path() / "one.out");
   REQUIRE_MESSAGE(result.ok(), result.detail);
   CHECK(bytesOf(dir.path() / "one.out") == "x");
+}
+
+namespace {
+// A small tmpfs of `bytes`, unmounted at the end.
+struct SmallDisk {
+  fs::path dir;
+  SmallDisk(const fs::path& at, std::uint64_t bytes) : dir(at) {
+    fs::create_directories(dir);
+    std::string opts = "size=" + std::to_string(bytes) + ",mode=0700";
+    REQUIRE_MESSAGE(::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0,
+                    "cannot mount a tmpfs (the test needs root): " << std::strerror(errno));
+  }
+  ~SmallDisk() { ::umount2(dir.c_str(), MNT_DETACH); }
+  std::uint64_t freeBytes() const {
+    struct statvfs st {};
+    REQUIRE(::statvfs(dir.c_str(), &st) == 0);
+    return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+  }
+  // Fills the disk until `left` bytes are free (as near as its pages allow).
+  void leave(std::uint64_t left) {
+    fs::remove(dir / "filler");
+    std::uint64_t now = freeBytes();
+    if (now <= left) return;
+    std::ofstream out(dir / "filler", std::ios::binary);
+    std::string zeros(64 * 1024, '\0');
+    for (std::uint64_t n = now - left; n > 0;) {
+      auto k = std::min<std::uint64_t>(n, zeros.size());
+      out.write(zeros.data(), static_cast<std::streamsize>(k));
+      n -= k;
+    }
+  }
+  std::set<std::string> listing() const {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+  }
+};
+
+bool bilingualNoSpace(const std::string& message) {
+  return message.find("không đủ chỗ trống trên đĩa") != std::string::npos &&
+         message.find("not enough disk space") != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("a full disk: backup and restore say so at every step, keep what was there and leave nothing behind") {
+  Fixture fx;
+  auto good = fx.backup();
+  std::uint64_t dbBytes = fs::file_size(fx.data / "posture.db");
+  std::uint64_t outBytes = fs::file_size(good);
+  constexpr int kSteps = 14;
+
+  SUBCASE("backup: the snapshot, then the encrypted file run out of space") {
+    std::uint64_t need = dbBytes + outBytes + 64 * 1024;
+    SmallDisk disk(fx.root.path() / "small", 2 * need + outBytes);
+    fs::copy_file(good, disk.dir / "older.p7m");
+    std::string older = bytesOf(disk.dir / "older.p7m");
+    bool snapshotFull = false, envelopeFull = false;
+    int made = 0;
+    for (int k = 0; k <= kSteps; ++k) {
+      disk.leave(need * static_cast<std::uint64_t>(k) / 12);
+      std::string error;
+      try {
+        createBackup(fx.options(disk.dir / "new.p7m"));
+      } catch (const NoSpaceError& e) {
+        error = e.what();
+        CHECK_MESSAGE(bilingualNoSpace(error), error);
+        if (error.find(".backup-") != std::string::npos) snapshotFull = true;
+        if (error.find("new.p7m.tmp") != std::string::npos) envelopeFull = true;
+      } catch (const BackupError& e) {
+        FAIL_CHECK("not told as a full disk: " << e.what());
+        error = e.what();
+      }
+      auto names = disk.listing();
+      names.erase("filler");
+      if (error.empty()) {
+        ++made;
+        CHECK(names == std::set<std::string>{"older.p7m", "new.p7m"});
+        fs::copy_file(disk.dir / "new.p7m", fx.root.path() / "made.p7m", fs::copy_options::overwrite_existing);
+        CHECK(verifyBackup(fx.root.path() / "made.p7m", kPass).reports == 3);
+        fs::remove(disk.dir / "new.p7m");
+      } else {
+        CHECK_MESSAGE(names == std::set<std::string>{"older.p7m"}, error);
+      }
+      CHECK(bytesOf(disk.dir / "older.p7m") == older);
+    }
+    CHECK(snapshotFull);
+    CHECK(envelopeFull);
+    CHECK(made > 0);
+  }
+
+  SUBCASE("restore: decrypting, then extracting run out of space; the target is never half made") {
+    std::uint64_t need = 2 * (dbBytes + outBytes) + 64 * 1024;
+    SmallDisk disk(fx.root.path() / "small", 2 * need);
+    bool decryptFull = false, extractFull = false;
+    int restored = 0;
+    for (int k = 0; k <= kSteps; ++k) {
+      disk.leave(need * static_cast<std::uint64_t>(k) / 12);
+      std::string error;
+      try {
+        restoreBackup(good, kPass, disk.dir / "new");
+      } catch (const NoSpaceError& e) {
+        error = e.what();
+        CHECK_MESSAGE(bilingualNoSpace(error), error);
+        if (error.find("archive.tar") != std::string::npos) decryptFull = true;
+        if (error.find("/content/") != std::string::npos) extractFull = true;
+      } catch (const BackupError& e) {
+        FAIL_CHECK("not told as a full disk: " << e.what());
+        error = e.what();
+      }
+      auto names = disk.listing();
+      names.erase("filler");
+      if (error.empty()) {
+        ++restored;
+        CHECK(names == std::set<std::string>{"new"});
+        CHECK(integrityProblems(disk.dir / "new/posture.db").empty());
+        CHECK(bytesOf(disk.dir / "new/ca.key") == bytesOf(fx.data / "ca.key"));
+        fs::remove_all(disk.dir / "new");
+      } else {
+        CHECK_MESSAGE(names.empty(), error);
+      }
+    }
+    CHECK(decryptFull);
+    CHECK(extractFull);
+    CHECK(restored > 0);
+  }
 }
