@@ -271,7 +271,17 @@ TEST_CASE("under umask 000 the data directory is 0700 and the database and keys 
   fs::remove_all(state);
 }
 
-TEST_CASE("a full disk: agents get 503 and keep their reports; once freed, every report and alert is there") {
+namespace {
+// GET /readyz from the metrics listener: the body, then the status code.
+std::string readyz(const test::CollectorProcess& c) {
+  return util::runProcess({"curl", "-sS", "--max-time", "10", "-w", " %{http_code}",
+                           "http://" + c.metricsAddress + "/readyz"},
+                          std::chrono::seconds(20))
+      .out;
+}
+}  // namespace
+
+TEST_CASE("a full disk: agents get 503 and keep their reports; /readyz says not ready; once freed, every report and alert is there") {
   test::TempDir root("posture-fulldisk-");
   fs::path mount = root.path() / "disk";
   fs::create_directories(mount);
@@ -287,7 +297,7 @@ TEST_CASE("a full disk: agents get 503 and keep their reports; once freed, every
   launch.dataDir = (mount / "data").string();
   // Endpoints go stale after a minute (the shortest the collector takes), so stale alerts
   // are raised while the disk is full.
-  test::CollectorProcess collector({"--stale-after", "1m"}, {}, launch);
+  test::CollectorProcess collector({"--stale-after", "1m", "--metrics-listen", "127.0.0.1:0"}, {}, launch);
   std::vector<std::string> agents;
   for (int i = 0; i < 2; ++i) agents.push_back(enrolAgent(collector));
   std::map<std::string, int> sent;
@@ -315,8 +325,11 @@ TEST_CASE("a full disk: agents get 503 and keep their reports; once freed, every
   }
   // Stale now: alerts the disk cannot take.
   std::this_thread::sleep_until(lastReports + std::chrono::seconds(66));
-  // The collector is still up and still answers.
+  // The collector is still up and still answers, and says it cannot store.
   CHECK(call(collector, "/healthz", "").status == 200);
+  std::string ready = readyz(collector);
+  CHECK_MESSAGE(ready.find(" 503") != std::string::npos, ready);
+  CHECK_MESSAGE(ready.find("disk is full") != std::string::npos, ready);
 
   fs::remove(filler);
   std::this_thread::sleep_for(std::chrono::seconds(3));  // a tick writes the queued alerts
@@ -327,6 +340,8 @@ TEST_CASE("a full disk: agents get 503 and keep their reports; once freed, every
     ++sent[agentIdOf(s)];
   }
   std::this_thread::sleep_for(std::chrono::seconds(3));
+  ready = readyz(collector);
+  CHECK_MESSAGE(ready == "ready\n 200", ready);
   collector.stop();
 
   // Every report the agents made is stored, each once.
