@@ -1,9 +1,9 @@
 #pragma once
 // The retention pass (retention.h says what is kept), on its own thread and its own
 // database connection, never on the ingest writer's. Every step is a short transaction
-// (at most `sliceBudget` of work, then a pause as long), so the writer, waiting on
-// SQLite's busy handler, takes the lock between two slices: it never waits more than a
-// slice and its own poll interval.
+// (at most `sliceBudget` of work and its commit, then a `pause`), so the writer, waiting
+// in the connection's busy handler (common/db: it polls every millisecond), takes the lock
+// between two slices: it never waits much more than one slice.
 //
 // Reports are walked by id (ids grow with arrival, so received_at grows with them):
 //   * expiry: from the lowest id, those received before the daily cut are deleted, except
