@@ -72,13 +72,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < whole.requests.size(); ++i) {
     FUZZ_CHECK(sameRequest(whole.requests[i], split.requests[i]));
   }
+  // Refused however the stream is split. Which refusal (400, 413, 431; each checked above)
+  // may differ when a request is both malformed and past a limit: a head too large and
+  // also malformed or announcing a body over the limit; a chunk line that Beast waits on
+  // (an unterminated quoted extension) while the body's budget runs out. Which is seen
+  // first depends on the reads: the count is added after a read, and Beast may stop a read
+  // with its own error.
   FUZZ_CHECK(split.refusal.has_value() == whole.refusal.has_value());
-  if (whole.refusal && split.refusal->status != whole.refusal->status) {
-    // A head too large and also malformed, or announcing a body over the limit: whether
-    // the head's size is seen first depends on the reads (the count is added after a read,
-    // and Beast may stop that read at the end of the head with its own error).
-    auto a = split.refusal->status, b = whole.refusal->status;
-    FUZZ_CHECK(a == 431 || b == 431);
-  }
   return 0;
 }
