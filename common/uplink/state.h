@@ -39,7 +39,7 @@ class InstanceLock {
 
  private:
   int fd_ = -1;
-  void* handle_ = nullptr;  // Windows: the lock file's HANDLE
+  [[maybe_unused]] void* handle_ = nullptr;  // Windows: the lock file's HANDLE (unused elsewhere)
 };
 
 // Held by the process running a collection cycle (agent/agent.h), so two cycles never
@@ -54,7 +54,7 @@ class CycleLock {
 
  private:
   int fd_ = -1;
-  void* handle_ = nullptr;  // Windows: the lock file's HANDLE
+  [[maybe_unused]] void* handle_ = nullptr;  // Windows: the lock file's HANDLE (unused elsewhere)
 };
 
 }  // namespace posture::uplink

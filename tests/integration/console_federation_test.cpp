@@ -112,7 +112,10 @@ TEST_CASE(
     sessions[role] = login(c, role, addUser(c, role, role));
   }
 
-  for (const auto& [role, s] : sessions) {
+  for (const auto& entry : sessions) {
+    // Named, not a structured binding: clang 14 cannot capture one (CAPTURE, INFO).
+    const auto& role = entry.first;
+    const auto& s = entry.second;
     INFO(role);
     auto children = get(c, s, "/api/v1/federation/children");
     REQUIRE(children.status == 200);

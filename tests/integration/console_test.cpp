@@ -248,7 +248,10 @@ TEST_CASE("console: the overview tree, its cache after triage, alerts of a subtr
   CHECK(tc > 0);
   CHECK(byCode["BS"].at("open_alerts").asInt() >= vp + tc);  // plus the unit's own target alerts
   // The four-layer matrix: a verdict with its evidence per layer, for every unit shown.
-  for (const auto& [code, u] : byCode) {
+  for (const auto& entry : byCode) {
+    // Named, not a structured binding: clang 14 cannot capture one (CAPTURE, INFO).
+    const auto& code = entry.first;
+    const auto& u = entry.second;
     INFO(code);
     REQUIRE(u.at("layers").size() == 4);
     int n = 0;

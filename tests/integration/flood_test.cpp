@@ -155,8 +155,14 @@ TEST_CASE("1,100 idle connections from one address: a real agent still reports; 
 // open the pipe it probes memory with and reports a valid object as having an invalid
 // vptr ("<memory cannot be printed>"), then cannot print a stack either. The release
 // build runs it; the sanitizer build runs the flood above, which leaves descriptors free.
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__)  // GCC
 constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // clang
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 #else
 constexpr bool kSanitized = false;
 #endif

@@ -346,7 +346,10 @@ TEST_CASE("a full disk: agents get 503 and keep their reports; /readyz says not 
 
   // Every report the agents made is stored, each once.
   db::Connection db(fs::path(collector.dataDir) / "posture.db");
-  for (const auto& [id, n] : sent) {
+  for (const auto& entry : sent) {
+    // Named, not a structured binding: clang 14 cannot capture one (CAPTURE, INFO).
+    const auto& id = entry.first;
+    const auto& n = entry.second;
     CAPTURE(id);
     auto st = db.prepare("SELECT count(*), max(sequence) FROM reports WHERE agent_id = ?");
     st.bind(1, id);

@@ -129,10 +129,11 @@ TEST_CASE("XLSX: About, one sheet per target, endpoints; bilingual; tricky text 
   // Times are real date cells (days since 1899-12-30) in Vietnam time, shown dd/mm/yyyy hh:mm,
   // so a spreadsheet sorts and filters them as dates.
   auto formats = book.numberFormats(kXlsxEndpointsSheet);
-  for (const auto& [agent, received] :
-       std::vector<std::pair<std::string, std::int64_t>>{{"a1", test::kDayTwelveOrLess},
-                                                         {"a2", test::kMonthEnd},
-                                                         {"a3", test::kNewYear}}) {
+  for (const auto& expected : std::vector<std::pair<std::string, std::int64_t>>{
+           {"a1", test::kDayTwelveOrLess}, {"a2", test::kMonthEnd}, {"a3", test::kNewYear}}) {
+    // Named copies, not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& agent = expected.first;
+    const std::int64_t received = expected.second;
     CAPTURE(agent);
     auto row =
         std::find_if(ep.begin(), ep.end(), [&](auto& r) { return r.size() > 2 && r[2] == agent; });

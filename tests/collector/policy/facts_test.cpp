@@ -186,7 +186,10 @@ TEST_CASE("report age, identity, IPv6 and firewall facts") {
 TEST_CASE("every fact factsFromReport sets is catalogued, and an empty report knows nothing") {
   Facts empty = factsFromReport(v1::Report{}, kNow);
   CHECK(empty.values().size() == factCatalogue().size());
-  for (const auto& [name, value] : empty.values()) {
+  for (const auto& entry : empty.values()) {
+    // Named copies, not structured bindings: clang 14 cannot capture those (CAPTURE does).
+    const auto& name = entry.first;
+    const auto& value = entry.second;
     CAPTURE(name);
     CHECK(findFact(name) != nullptr);
     CHECK(std::holds_alternative<std::monostate>(value));

@@ -150,7 +150,9 @@ TEST_CASE("retention: a prune pass keeps raw days whole, one report per endpoint
       if (r.agent == "deadbeef") deadLastDay = std::max(deadLastDay, r.day);
     CHECK(deadLastDay < dailyDay);
     for (const auto& [key, rows] : byDay) {
-      const auto& [agent, day] = key;
+      // Named copies, not structured bindings: clang 14 cannot capture those (INFO does).
+      const std::string& agent = std::get<0>(key);
+      const std::int64_t day = std::get<1>(key);
       INFO(agent);
       INFO(util::formatDate(day));
       const auto& k = keptByDay[key];
@@ -176,9 +178,10 @@ TEST_CASE("retention: a prune pass keeps raw days whole, one report per endpoint
     CHECK(dangling.getInt(0) == 0);
 
     // The as-of exports of every day kept are what they were.
-    for (const auto& [d, csv] : before) {
+    for (const auto& entry : before) {
+      const std::int64_t d = entry.first;
       INFO(util::formatDate(d));
-      CHECK(csvAsOf(*fix.db, policies, d, now) == csv);
+      CHECK(csvAsOf(*fix.db, policies, d, now) == entry.second);
     }
     // A day older than kept: refused, naming the oldest day kept (dd/mm/yyyy).
     CHECK(retention::oldestAsOfDay(*fix.db, now) == dailyDay);

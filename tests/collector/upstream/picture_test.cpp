@@ -154,7 +154,10 @@ TEST_CASE(
   auto report = buildReport2290(*p.fx.db, {}, false, "", kNow);
   auto counts = countsOf(summary);
   CHECK(counts.size() == 4);  // QNG, BS, BS-A, BS-TC-X; DC is outside the mount
-  for (const auto& [code, figures] : counts) {
+  for (const auto& entry : counts) {
+    // Named copies, not structured bindings: clang 14 cannot capture those (CAPTURE does).
+    const auto& code = entry.first;
+    const auto& figures = entry.second;
     CAPTURE(code);
     const auto* u = unitIn(report, code);
     REQUIRE(u);
