@@ -8,6 +8,7 @@
 
 #include "common/util/process.h"
 #include "tests/integration/child_process.h"
+#include "tests/support/faketime.h"
 
 using namespace posture;
 
@@ -90,9 +91,8 @@ TEST_CASE("a machine whose clock is two days off is told so, and its token is no
   test::CollectorProcess collector;
   std::string token = collector.createToken("BS-VP", 1);
   std::string state = test::makeTempDir("posture-agent-");
-  // libfaketime is preloaded; under AddressSanitizer that needs ASan's link-order check off.
-  std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
-  asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
+  // libfaketime is preloaded; under AddressSanitizer that needs two options.
+  std::string asan = test::asanOptionsUnderFaketime();
   auto skewed = util::runProcess({"env", "ASAN_OPTIONS=" + asan, "faketime", "-f", "-2d",
                                   POSTURE_AGENT_BIN, "enroll", "--collector", collector.address,
                                   "--token", token, "--state-dir", state,

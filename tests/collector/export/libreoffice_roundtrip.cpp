@@ -18,6 +18,7 @@
 #include "common/util/process.h"
 #include "tests/collector/export/export_fixture.h"
 #include "tests/collector/export/xlsx_reader.h"
+#include "tests/support/faketime.h"
 
 using namespace posture;
 namespace fs = std::filesystem;
@@ -82,9 +83,8 @@ struct Office {
 util::ProcessResult runCollector(std::vector<std::string> args) {
   REQUIRE_MESSAGE(!util::findExecutable("faketime").empty(),
                   "faketime is not installed (scripts/install-deps.sh installs it)");
-  // libfaketime is preloaded; under AddressSanitizer that needs ASan's link-order check off.
-  std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
-  asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
+  // libfaketime is preloaded; under AddressSanitizer that needs two options.
+  std::string asan = test::asanOptionsUnderFaketime();
   // kPinnedNow in UTC, the zone faketime is given.
   std::vector<std::string> argv = {"env",      "TZ=UTC", "ASAN_OPTIONS=" + asan,
                                    "faketime", "-f",     "@2026-12-06 05:36:05",
