@@ -21,6 +21,12 @@ namespace {
 std::int64_t spooled(const std::string& stateDir) {
   if (!fs::exists(fs::path(stateDir) / "spool.db")) return 0;
   db::Connection conn(fs::path(stateDir) / "spool.db", db::Connection::Mode::ReadOnly);
+  // The agent may have created the file and not yet its table (the sanitizer suite read it
+  // in between once): nothing is queued yet.
+  auto table =
+      conn.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'queue'");
+  table.step();
+  if (table.getInt(0) == 0) return 0;
   auto st = conn.prepare("SELECT count(*) FROM queue");
   st.step();
   return st.getInt(0);
