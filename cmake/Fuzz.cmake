@@ -24,6 +24,3 @@ add_link_options(-fsanitize=address,undefined -fno-sanitize=function)
 # Asio 1.18 (Boost 1.74) enables co_await for clang only with libc++'s
 # <experimental/coroutine>; clang 14 with libstdc++'s <coroutine> works as GCC does.
 add_compile_definitions(BOOST_ASIO_HAS_CO_AWAIT=1)
-# Clang's warnings differ from GCC's: the fuzz build shows them but does not stop on code
-# the GCC builds (-Werror) already accept.
-list(APPEND POSTURE_WARNINGS -Wno-error)

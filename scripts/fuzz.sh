@@ -3,6 +3,9 @@
 # clang (ASan + UBSan) in BUILD_DIR, then runs each target for its share of TOTAL_SECONDS
 # from a temporary copy of its corpus (tests/fuzz/corpus/<target>/, plus seed folders of
 # the repository listed below, read only): the run never writes into the repository.
+# A BUILD_DIR already configured with POSTURE_FUZZ=ON keeps its configuration (the test
+# command's sanitizer build, which also holds the tests, is one); any other is configured
+# for the fuzz targets alone.
 # Prints one line per target (executions, exec/s, coverage, new corpus entries, CPU time)
 # and a last line "fuzz summary: ...". Exits 1 on any crash, sanitizer report, leak,
 # timeout or out-of-memory, after printing the report, the input's path and its base64.
@@ -35,11 +38,13 @@ declare -A seeds=(
 )
 
 echo "== build (fuzz targets, clang, asan+ubsan) in $dir"
-cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_FUZZ=ON -DPOSTURE_BUILD_TESTS=OFF >"$dir/configure.log" 2>&1 || {
-  cat "$dir/configure.log" >&2
-  exit 1
-}
+if ! grep -q '^POSTURE_FUZZ:BOOL=ON$' "$dir/CMakeCache.txt" 2>/dev/null; then
+  cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_FUZZ=ON -DPOSTURE_BUILD_TESTS=OFF >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log" >&2
+    exit 1
+  }
+fi
 ninja -C "$dir" -j "${POSTURE_JOBS:-2}" fuzzers
 
 work=${POSTURE_FUZZ_KEEP:-}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs dependencies, cross-builds the Windows agent and its MSI (build-win/), builds
-# Posture twice (optimised, then with AddressSanitizer and UndefinedBehaviorSanitizer) and
-# runs every test in both builds; the optimised one also runs the Windows agent under Wine.
-# Last, the libFuzzer targets (tests/fuzz/) run for 160 s in all under ASan+UBSan, from a
-# fixed libFuzzer seed (reproducible; longer campaigns draw their own: tests/fuzz/README.md).
+# Posture twice (optimised with GCC, then with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer) and runs every test in both builds; the optimised one also runs
+# the Windows agent under Wine. Last, the libFuzzer targets (tests/fuzz/), built in the
+# sanitizer build, run for 160 s in all from a fixed libFuzzer seed (reproducible; longer
+# campaigns draw their own: tests/fuzz/README.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -31,14 +32,16 @@ echo "== build (windows agent, mingw-w64)"
 ./scripts/windows/build-agent.sh "$root/build-win" -DPOSTURE_WERROR=ON
 run_suite release build "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTURE_WERROR=ON \
   -DPOSTURE_WINDOWS_AGENT_DIR="$root/build-win"
-# The TLS audit looks at the listeners' TLS settings, which the sanitizers do not change:
-# the release suite runs it.
-run_suite "asan+ubsan" build-asan "-LE testssl" -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_SANITIZE=ON \
-  -DPOSTURE_WERROR=ON
+# The sanitizer suite is built with clang in the fuzz configuration (cmake/Fuzz.cmake: ASan,
+# UBSan and libFuzzer's coverage instrumentation), so the fuzz targets link against the same
+# objects as the tests: one sanitizer build instead of two. It also compiles in about half
+# the time GCC takes with UBSan. The TLS audit looks at the listeners' TLS settings, which
+# the sanitizers do not change: the release suite runs it.
+run_suite "asan+ubsan" build-asan "-LE testssl" -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_FUZZ=ON -DPOSTURE_WERROR=ON
 
-mkdir -p build-fuzz
-if POSTURE_FUZZ_SEED=1 ./scripts/fuzz.sh build-fuzz 160 2>&1 | tee build-fuzz/fuzz.log; then :; else status=1; fi
-summary+=("$(grep -E '^fuzz summary:' build-fuzz/fuzz.log | tail -1 || echo 'fuzz summary: FAILED before running (see build-fuzz/fuzz.log)')")
+if POSTURE_FUZZ_SEED=1 ./scripts/fuzz.sh build-asan 160 2>&1 | tee build-asan/fuzz.log; then :; else status=1; fi
+summary+=("$(grep -E '^fuzz summary:' build-asan/fuzz.log | tail -1 || echo 'fuzz summary: FAILED before running (see build-asan/fuzz.log)')")
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"
