@@ -34,9 +34,9 @@ run_suite release build "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTURE_WERROR=ON
   -DPOSTURE_WINDOWS_AGENT_DIR="$root/build-win"
 # The sanitizer suite is built with clang in the fuzz configuration (cmake/Fuzz.cmake: ASan,
 # UBSan and libFuzzer's coverage instrumentation), so the fuzz targets link against the same
-# objects as the tests: one sanitizer build instead of two. It also compiles in about half
-# the time GCC takes with UBSan. The TLS audit looks at the listeners' TLS settings, which
-# the sanitizers do not change: the release suite runs it.
+# objects as the tests: one sanitizer build instead of two, and clang compiles each unit in
+# 25-40% less time than GCC with UBSan. The TLS audit looks at the listeners' TLS settings,
+# which the sanitizers do not change: the release suite runs it.
 run_suite "asan+ubsan" build-asan "-LE testssl" -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=Debug -DPOSTURE_FUZZ=ON -DPOSTURE_WERROR=ON
 
