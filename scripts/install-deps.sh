@@ -41,8 +41,9 @@ packages=(
   # the console's end-to-end test in headless Chromium (tests/console/), driven by
   # playwright-core from npm (no browser download)
   chromium nodejs
-  # libFuzzer targets under ASan+UBSan (tests/fuzz/, scripts/fuzz.sh): Debian's clang 14;
-  # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes (only recommended by clang)
+  # the test command's ASan+UBSan build and the libFuzzer targets (tests/fuzz/,
+  # scripts/fuzz.sh): Debian's clang 14; libclang-rt-14-dev holds libFuzzer and the sanitizer
+  # runtimes (only recommended by clang)
   clang libclang-rt-14-dev
   # a real SMTP server with STARTTLS on loopback for the e-mail notices (issue 17,
   # tests/integration/smtp_delivery_test.cpp)
